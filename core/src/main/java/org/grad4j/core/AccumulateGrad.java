@@ -1,0 +1,44 @@
+package org.grad4j.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The node that adds a leaf's incoming gradient into its {@code grad()}. */
+final class AccumulateGrad extends Node {
+    final Tensor variable;
+    List<TensorHook> postAccumulateHooks;
+
+    AccumulateGrad(Tensor variable) {
+        super(new Node[0], Long.MAX_VALUE); // runs as soon as it is ready, as in PyTorch
+        this.variable = variable;
+    }
+
+    @Override
+    public String name() {
+        return "AccumulateGrad";
+    }
+
+    @Override
+    Tensor[] apply(Tensor grad) {
+        Tensor old = variable.grad;
+        if (old == null) {
+            // A fresh, contiguous copy: the incoming tensor may be shared (AddBackward0 hands one
+            // gradient to both inputs) or a broadcast view; under createGraph keep its history.
+            variable.grad = GradMode.isEnabled() ? grad : grad.detach().clone();
+        } else if (!GradMode.isEnabled() && !old.requiresGrad()) {
+            old.add_(grad);
+        } else {
+            variable.grad = old.add(grad);
+        }
+        if (postAccumulateHooks != null) {
+            for (TensorHook h : List.copyOf(postAccumulateHooks)) h.apply(variable);
+        }
+        return new Tensor[0];
+    }
+
+    RemovableHandle registerPostAccumulateHook(TensorHook hook) {
+        if (postAccumulateHooks == null) postAccumulateHooks = new ArrayList<>(1);
+        postAccumulateHooks.add(hook);
+        return new RemovableHandle(() -> postAccumulateHooks.remove(hook));
+    }
+}

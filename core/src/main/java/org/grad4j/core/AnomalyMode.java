@@ -1,0 +1,37 @@
+package org.grad4j.core;
+
+/**
+ * Anomaly detection (PyTorch's {@code torch.autograd.detect_anomaly()}), per thread: while on, every
+ * recorded op remembers where it was created, and a NaN or infinity produced by a backward node is an
+ * error naming that node and the forward op's creation trace.
+ */
+public final class AnomalyMode {
+    private static final ThreadLocal<boolean[]> ENABLED = ThreadLocal.withInitial(() -> new boolean[] {false});
+
+    private AnomalyMode() {}
+
+    public static boolean isEnabled() {
+        return ENABLED.get()[0];
+    }
+
+    /** A scope with anomaly detection on; closing it restores the previous setting. */
+    public static Scope detectAnomaly() {
+        return new Scope(true);
+    }
+
+    public static final class Scope implements AutoCloseable {
+        private final boolean previous;
+        private final boolean[] cell;
+
+        Scope(boolean enabled) {
+            cell = ENABLED.get();
+            previous = cell[0];
+            cell[0] = enabled;
+        }
+
+        @Override
+        public void close() {
+            cell[0] = previous;
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package org.grad4j.core;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/**
+ * The reverse-mode sweep. It finds the nodes reachable from the roots and counts how many edges
+ * lead into each (iteratively: 100,000-node chains are fine), then runs each node once all its
+ * incoming gradients have been summed, later-created nodes first. Without retainGraph every node
+ * frees its saved tensors after it ran.
+ */
+final class Engine {
+    private Engine() {}
+
+    /**
+     * @param inputs when non-null, the gradients of these tensors are returned (torch.autograd.grad)
+     *               and no {@code grad()} is touched; otherwise leaves accumulate into {@code grad()}.
+     */
+    static Tensor[] run(Tensor[] roots, Tensor[] rootGrads, boolean retainGraph, boolean createGraph,
+                        Tensor[] inputs, boolean allowUnused) {
+        Node[] rootNodes = new Node[roots.length];
+        Tensor[] grads = new Tensor[roots.length];
+        for (int i = 0; i < roots.length; i++) {
+            Tensor r = roots[i];
+            Node n = r.gradEdge();
+            if (n == null) {
+                throw new IllegalArgumentException("element " + i + " of tensors does not require grad and does not have "
+                        + "a grad_fn: the root " + Arrays.toString(r.shape()) + " was not computed from a tensor with "
+                        + "requiresGrad(true) while grad mode was on (no-grad scope, or detach()?)");
+            }
+            rootNodes[i] = n;
+            grads[i] = rootGrad(r, rootGrads == null ? null : rootGrads[i], i);
+        }
+
+        // Discover the graph and count incoming edges.
+        Map<Node, int[]> deps = new IdentityHashMap<>();
+        ArrayDeque<Node> stack = new ArrayDeque<>();
+        for (Node n : rootNodes) {
+            if (!deps.containsKey(n)) {
+                deps.put(n, new int[1]);
+                stack.push(n);
+            }
+        }
+        while (!stack.isEmpty()) {
+            Node n = stack.pop();
+            for (Node m : n.next) {
+                if (m == null) continue;
+                int[] d = deps.get(m);
+                if (d == null) {
+                    deps.put(m, new int[] {1});
+                    stack.push(m);
+                } else {
+                    d[0]++;
+                }
+            }
+        }
+
+        // In capture mode, run only the nodes through which some input is reached.
+        Map<Node, Integer> captureAt = null;
+        Map<Node, Boolean> needed = null;
+        Tensor[] captured = null;
+        if (inputs != null) {
+            captureAt = new IdentityHashMap<>();
+            captured = new Tensor[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                Node n = inputs[i].gradEdge();
+                if (n == null) {
+                    throw new IllegalArgumentException("One of the differentiated Tensors (input " + i + ", shape "
+                            + Arrays.toString(inputs[i].shape()) + ") does not require grad");
+                }
+                captureAt.put(n, i);
+            }
+            needed = neededNodes(deps.keySet(), captureAt);
+        }
+
+        Map<Node, Tensor> buffers = new IdentityHashMap<>();
+        PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Long.compare(b.sequenceNr, a.sequenceNr));
+        for (int i = 0; i < rootNodes.length; i++) {
+            Node n = rootNodes[i];
+            Tensor prev = buffers.get(n);
+            buffers.put(n, prev == null ? grads[i] : prev.add(grads[i]));
+        }
+        for (Node n : rootNodes) {
+            int[] d = deps.get(n);
+            if (d[0] == 0) {
+                d[0] = -1; // queued
+                ready.add(n);
+            }
+        }
+
+        boolean previousMode = GradMode.isEnabled();
+        GradMode.setEnabled(createGraph);
+        try {
+            while (!ready.isEmpty()) {
+                Node node = ready.poll();
+                Tensor g = buffers.remove(node);
+                if (needed != null && !needed.containsKey(node)) continue;
+                if (g != null && node.preHooks != null) {
+                    for (TensorHook h : List.copyOf(node.preHooks)) {
+                        Tensor r = h.apply(g);
+                        if (r != null) g = r;
+                    }
+                }
+                if (g != null && node.retainsGradOf != null && inputs == null) retain(node.retainsGradOf, g);
+                if (captureAt != null) {
+                    Integer at = captureAt.get(node);
+                    if (at != null) captured[at] = g;
+                    if (node instanceof AccumulateGrad || !needed.get(node)) continue;
+                }
+                Tensor[] outs = g == null ? new Tensor[node.next.length] : node.apply(g);
+                if (AnomalyMode.isEnabled()) checkAnomaly(node, outs);
+                if (!retainGraph) node.release();
+                for (int i = 0; i < node.next.length; i++) {
+                    Node m = node.next[i];
+                    if (m == null) continue;
+                    if (outs[i] != null) {
+                        Tensor prev = buffers.get(m);
+                        buffers.put(m, prev == null ? outs[i] : prev.add(outs[i]));
+                    }
+                    int[] d = deps.get(m);
+                    if (--d[0] == 0) ready.add(m);
+                }
+            }
+        } finally {
+            GradMode.setEnabled(previousMode);
+        }
+
+        if (inputs == null) return null;
+        for (int i = 0; i < captured.length; i++) {
+            if (captured[i] == null && !allowUnused) {
+                throw new IllegalArgumentException("One of the differentiated Tensors (input " + i + ", shape "
+                        + Arrays.toString(inputs[i].shape()) + ") appears to not have been used in the graph. "
+                        + "Set allowUnused=true if this is the desired behavior.");
+            }
+        }
+        return captured;
+    }
+
+    private static Tensor rootGrad(Tensor root, Tensor given, int i) {
+        if (given == null) {
+            if (root.numel() != 1) {
+                throw new IllegalArgumentException("grad can be implicitly created only for scalar outputs: the root has "
+                        + "shape " + Arrays.toString(root.shape()) + "; pass a gradient of that shape, e.g. "
+                        + "backward(Tensor.onesLike(root))");
+            }
+            return Tensor.onesLike(root);
+        }
+        if (!Arrays.equals(given.shape(), root.shape())) {
+            throw new IllegalArgumentException("Mismatch in shape: grad_output[" + i + "] has a shape of "
+                    + Arrays.toString(given.shape()) + " and output[" + i + "] has a shape of "
+                    + Arrays.toString(root.shape()) + "; the gradient passed to backward must have the root's shape");
+        }
+        return given;
+    }
+
+    /** Nodes from which a capture node can be reached; the value says whether the node must run. */
+    private static Map<Node, Boolean> neededNodes(Iterable<Node> nodes, Map<Node, Integer> captureAt) {
+        Map<Node, Boolean> reaches = new IdentityHashMap<>();
+        // Iterative post-order: a node reaches a capture node if it is one or a successor reaches one.
+        for (Node start : nodes) {
+            if (reaches.containsKey(start)) continue;
+            ArrayDeque<Node> stack = new ArrayDeque<>();
+            ArrayDeque<Integer> pos = new ArrayDeque<>();
+            Map<Node, Boolean> onStack = new IdentityHashMap<>();
+            stack.push(start);
+            pos.push(0);
+            onStack.put(start, true);
+            while (!stack.isEmpty()) {
+                Node n = stack.peek();
+                int p = pos.pop();
+                if (p < n.next.length) {
+                    pos.push(p + 1);
+                    Node m = n.next[p];
+                    if (m != null && !reaches.containsKey(m) && !onStack.containsKey(m)) {
+                        stack.push(m);
+                        pos.push(0);
+                        onStack.put(m, true);
+                    }
+                } else {
+                    stack.pop();
+                    boolean r = captureAt.containsKey(n);
+                    for (Node m : n.next) if (m != null && Boolean.TRUE.equals(reaches.get(m))) r = true;
+                    reaches.put(n, r);
+                }
+            }
+        }
+        Map<Node, Boolean> needed = new IdentityHashMap<>();
+        for (Map.Entry<Node, Boolean> e : reaches.entrySet()) {
+            if (!e.getValue()) continue;
+            Node n = e.getKey();
+            boolean runs = false; // must the node itself run, to pass gradients further down?
+            for (Node m : n.next) if (m != null && Boolean.TRUE.equals(reaches.get(m))) runs = true;
+            needed.put(n, runs);
+        }
+        return needed;
+    }
+
+    private static void retain(Tensor t, Tensor g) {
+        if (t.grad == null) {
+            t.grad = GradMode.isEnabled() ? g : g.detach().clone();
+        } else {
+            t.grad = t.grad.add(g);
+        }
+    }
+
+    private static void checkAnomaly(Node node, Tensor[] outs) {
+        for (int i = 0; i < outs.length; i++) {
+            if (outs[i] == null) continue;
+            for (float v : outs[i].toFloatArray()) {
+                if (Float.isNaN(v) || Float.isInfinite(v)) {
+                    StringBuilder sb = new StringBuilder("Function '" + node.name() + "' returned "
+                            + (Float.isNaN(v) ? "nan" : "inf") + " values in its " + i + "th output.");
+                    if (node.creationTrace != null) {
+                        sb.append(" The forward op ").append(node.name().replaceAll("Backward\\d*$", ""))
+                                .append(" that made it was created at:");
+                        for (StackTraceElement e : node.creationTrace.getStackTrace()) {
+                            if (e.getClassName().startsWith("org.grad4j.core.")) continue;
+                            sb.append("\n\tat ").append(e);
+                        }
+                    }
+                    throw new ArithmeticException(sb.toString());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package org.grad4j.core;
+
+import static org.grad4j.core.Recorder.record;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** Python-style indexing and assignment, index_select / index_add, cat and stack. */
+final class Indexing {
+    private Indexing() {}
+
+    // ---- x[...] and x[...] = v ----------------------------------------------------------------
+
+    static Tensor get(Tensor x, Object[] indices) {
+        Tensor r = x;
+        int dim = 0;
+        int consumed = 0;
+        for (Object ix : indices) if (!(ix instanceof Tensor t && t.dim() == 0)) consumed++;
+        if (consumed > x.dim()) {
+            throw new IndexOutOfBoundsException("too many indices for tensor of dimension " + x.dim() + " (got "
+                    + indices.length + ": " + Arrays.toString(indices) + ")");
+        }
+        for (Object ix : indices) {
+            if (ix instanceof Integer i) {
+                r = r.select(dim, i);
+            } else if (ix instanceof Slice s) {
+                int size = r.shape[dim];
+                r = r.slice(dim, s.start() == null ? 0 : s.start(), s.end() == null ? size : s.end(), s.step());
+                dim++;
+            } else if (ix instanceof Tensor t) {
+                if (t.dim() != 1) {
+                    throw new IllegalArgumentException("get: only 1-d index tensors are supported, got shape "
+                            + Arrays.toString(t.shape) + " (use indexSelect per dimension)");
+                }
+                r = r.indexSelect(dim, t);
+                dim++;
+            } else {
+                throw new IllegalArgumentException("get: an index must be an Integer, a Slice or a 1-d index Tensor, got "
+                        + (ix == null ? "null" : ix.getClass().getSimpleName()));
+            }
+        }
+        return r;
+    }
+
+    static Tensor set(Tensor x, Tensor value, Object[] indices) {
+        for (Object ix : indices) {
+            if (ix instanceof Tensor) {
+                throw new IllegalArgumentException("set: assignment through index tensors (index_put_) is not supported; "
+                        + "use Integer and Slice indices");
+            }
+        }
+        Tensor view = get(x, indices);
+        view.copy_(value);
+        return x;
+    }
+
+    // ---- index_select / index_add -------------------------------------------------------------
+
+    static Tensor indexSelect(Tensor x, int dim, Tensor index) {
+        if (index.dim() > 1) {
+            throw new IllegalArgumentException("indexSelect: index should have 1 dimension, got shape " + Arrays.toString(index.shape));
+        }
+        if (index.dtype == DType.FLOAT32 && !isIntegral(index)) {
+            throw new IllegalArgumentException("indexSelect: expected an integer index tensor (Tensor.indices(...)), got "
+                    + "non-integral float values");
+        }
+        return indexSelect(x, dim, index.toIntArray());
+    }
+
+    private static boolean isIntegral(Tensor t) {
+        for (float f : t.toFloatArray()) if (f != Math.rint(f)) return false;
+        return true;
+    }
+
+    static Tensor indexSelect(Tensor x, int dimIn, int[] index) {
+        if (x.dim() == 0) throw new IllegalArgumentException("indexSelect: cannot index a 0-d tensor");
+        int dim = Shapes.wrapDim("indexSelect", dimIn, x.dim());
+        int size = x.shape[dim];
+        int[] idx = index.clone();
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < -size || idx[i] >= size) {
+                throw new IndexOutOfBoundsException("indexSelect(): index " + idx[i] + " is out of bounds for dimension " + dim
+                        + " with size " + size);
+            }
+            if (idx[i] < 0) idx[i] += size;
+        }
+        Tensor xc = x.contiguousUntracked();
+        int[] outShape = x.shape.clone();
+        outShape[dim] = idx.length;
+        Tensor out = x.newEmpty(outShape, x.dtype);
+        x.backend().indexSelect(xc.buffer, outer(x.shape, dim), size, inner(x.shape, dim), idx, out.buffer);
+        int[] in = x.shape;
+        return record(out, "IndexSelectBackward0", x,
+                (g, ctx) -> new Tensor[] {indexAdd(Tensor.zeros(in), dim, idx, g)});
+    }
+
+    static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source) {
+        return indexAdd(self, dim, index.toIntArray(), source);
+    }
+
+    static Tensor indexAdd(Tensor self, int dimIn, int[] idx, Tensor source) {
+        int dim = Shapes.wrapDim("indexAdd", dimIn, self.dim());
+        int[] want = self.shape.clone();
+        want[dim] = idx.length;
+        if (!Arrays.equals(want, source.shape)) {
+            throw new IllegalArgumentException("indexAdd: source of shape " + Arrays.toString(source.shape)
+                    + " does not fit self of shape " + Arrays.toString(self.shape) + " with " + idx.length
+                    + " indices along dim " + dim + " (expected " + Arrays.toString(want) + ")");
+        }
+        int size = self.shape[dim];
+        for (int i : idx) {
+            if (i < 0 || i >= size) {
+                throw new IndexOutOfBoundsException("indexAdd(): index " + i + " is out of bounds for dimension " + dim
+                        + " with size " + size);
+            }
+        }
+        Tensor out = self.newEmpty(self.shape, DType.FLOAT32);
+        self.backend().copy(self.buffer, self.layout(), out.buffer, out.layout());
+        Tensor src = source.contiguousUntracked();
+        self.backend().indexAdd(src.buffer, outer(self.shape, dim), size, inner(self.shape, dim), idx, out.buffer);
+        return record(out, "IndexAddBackward0", self, source,
+                (g, ctx) -> new Tensor[] {g, ctx.needs(1) ? indexSelect(g, dim, idx) : null});
+    }
+
+    static int outer(int[] shape, int dim) {
+        int n = 1;
+        for (int i = 0; i < dim; i++) n *= shape[i];
+        return n;
+    }
+
+    static int inner(int[] shape, int dim) {
+        int n = 1;
+        for (int i = dim + 1; i < shape.length; i++) n *= shape[i];
+        return n;
+    }
+
+    // ---- cat / stack ---------------------------------------------------------------------------
+
+    static Tensor cat(List<Tensor> tensors, int dimIn) {
+        if (tensors.isEmpty()) throw new IllegalArgumentException("cat(): expected a non-empty list of Tensors");
+        Tensor first = tensors.get(0);
+        if (first.dim() == 0) throw new IllegalArgumentException("cat(): zero-dimensional tensor (at position 0) cannot be concatenated");
+        int dim = Shapes.wrapDim("cat", dimIn, first.dim());
+        int total = 0;
+        for (int t = 0; t < tensors.size(); t++) {
+            Tensor x = tensors.get(t);
+            if (x.dim() != first.dim()) {
+                throw new IllegalArgumentException("cat(): Tensors must have same number of dimensions: got " + first.dim()
+                        + " and " + x.dim() + " (tensor number " + t + ")");
+            }
+            for (int d = 0; d < first.dim(); d++) {
+                if (d != dim && x.shape[d] != first.shape[d]) {
+                    throw new IllegalArgumentException("cat(): Sizes of tensors must match except in dimension " + dim
+                            + ". Expected size " + first.shape[d] + " but got size " + x.shape[d] + " for tensor number " + t
+                            + " in the list.");
+                }
+            }
+            total += x.shape[dim];
+        }
+        int[] outShape = first.shape.clone();
+        outShape[dim] = total;
+        Tensor out = first.newEmpty(outShape, DType.FLOAT32);
+        int[] sizes = new int[tensors.size()];
+        int at = 0;
+        for (int t = 0; t < tensors.size(); t++) {
+            Tensor x = tensors.get(t);
+            sizes[t] = x.shape[dim];
+            int[] st = out.strides;
+            org.grad4j.kernels.Layout dst = new org.grad4j.kernels.Layout(x.shape, st, at * st[dim]);
+            out.backend().copy(x.buffer, x.layout(), out.buffer, dst);
+            at += sizes[t];
+        }
+        Tensor[] inputs = tensors.toArray(new Tensor[0]);
+        return Recorder.record(out, "CatBackward0", inputs, new Tensor[0], (g, ctx) -> {
+            Tensor[] gs = new Tensor[sizes.length];
+            int off = 0;
+            for (int t = 0; t < sizes.length; t++) {
+                if (ctx.needs(t)) gs[t] = g.narrow(dim, off, sizes[t]);
+                off += sizes[t];
+            }
+            return gs;
+        });
+    }
+
+    static Tensor stack(List<Tensor> tensors, int dimIn) {
+        if (tensors.isEmpty()) throw new IllegalArgumentException("stack expects a non-empty TensorList");
+        Tensor first = tensors.get(0);
+        for (int t = 1; t < tensors.size(); t++) {
+            if (!Arrays.equals(tensors.get(t).shape, first.shape)) {
+                throw new IllegalArgumentException("stack expects each tensor to be equal size, but got "
+                        + Arrays.toString(first.shape) + " at entry 0 and " + Arrays.toString(tensors.get(t).shape)
+                        + " at entry " + t);
+            }
+        }
+        int dim = Shapes.wrapDim("stack", dimIn, first.dim() + 1);
+        Tensor out;
+        try (var s = GradMode.noGrad()) {
+            Tensor[] parts = new Tensor[tensors.size()];
+            for (int t = 0; t < parts.length; t++) parts[t] = tensors.get(t).unsqueeze(dim);
+            out = cat(Arrays.asList(parts), dim);
+        }
+        int n = tensors.size();
+        return Recorder.record(out, "StackBackward0", tensors.toArray(new Tensor[0]), new Tensor[0], (g, ctx) -> {
+            Tensor[] gs = new Tensor[n];
+            for (int t = 0; t < n; t++) if (ctx.needs(t)) gs[t] = g.select(dim, t);
+            return gs;
+        });
+    }
+}

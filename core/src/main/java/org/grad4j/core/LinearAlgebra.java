@@ -1,0 +1,152 @@
+package org.grad4j.core;
+
+import static org.grad4j.core.Recorder.record;
+
+import java.util.Arrays;
+
+/** mm, bmm, mv, dot, addmm and matmul (which dispatches to them, as PyTorch's does). */
+final class LinearAlgebra {
+    private LinearAlgebra() {}
+
+    private static void check(boolean ok, String msg) {
+        if (!ok) throw new IllegalArgumentException(msg);
+    }
+
+    /** out (batch×m×n, fresh) = alpha*a@b + beta*out; a is batch×m×k, b batch×k×n, given as 3-d views. */
+    private static void gemm(Tensor a3, Tensor b3, Tensor out, float alpha, float beta) {
+        int batch = a3.shape[0], m = a3.shape[1], k = a3.shape[2], n = b3.shape[2];
+        out.backend().matmul(batch, m, n, k,
+                a3.buffer, a3.offset, a3.strides[0], a3.strides[1], a3.strides[2],
+                b3.buffer, b3.offset, b3.strides[0], b3.strides[1], b3.strides[2],
+                out.buffer, alpha, beta);
+    }
+
+    private static Tensor as3d(Tensor t) {
+        return new Tensor(t.buffer, new int[] {1, t.shape[0], t.shape[1]}, new int[] {0, t.strides[0], t.strides[1]},
+                t.offset, t.dtype, t.version, null);
+    }
+
+    static Tensor mm(Tensor a, Tensor b) {
+        check(a.dim() == 2, "mm: self must be a matrix, got shape " + Arrays.toString(a.shape));
+        check(b.dim() == 2, "mm: mat2 must be a matrix, got shape " + Arrays.toString(b.shape));
+        check(a.shape[1] == b.shape[0], "mm: mat1 and mat2 shapes cannot be multiplied (" + a.shape[0] + "x" + a.shape[1]
+                + " and " + b.shape[0] + "x" + b.shape[1] + ")");
+        Tensor out = a.newEmpty(new int[] {a.shape[0], b.shape[1]}, DType.FLOAT32);
+        gemm(as3d(a), as3d(b), out, 1f, 0f);
+        if (!Recorder.needsGrad(a, b)) return out;
+        return record(out, "MmBackward0", a, b, (g, ctx) -> new Tensor[] {
+                ctx.needs(0) ? g.mm(ctx.saved(1).t()) : null,
+                ctx.needs(1) ? ctx.saved(0).t().mm(g) : null}, b.requiresGrad ? a : null, a.requiresGrad ? b : null);
+    }
+
+    static Tensor bmm(Tensor a, Tensor b) {
+        check(a.dim() == 3, "bmm: batch1 must be a 3D tensor, got shape " + Arrays.toString(a.shape));
+        check(b.dim() == 3, "bmm: batch2 must be a 3D tensor, got shape " + Arrays.toString(b.shape));
+        check(a.shape[0] == b.shape[0], "bmm: batch1 and batch2 must have same number of batches, got " + a.shape[0] + " and "
+                + b.shape[0]);
+        check(a.shape[2] == b.shape[1], "bmm: Expected size for first two dimensions of batch2 tensor to be: ["
+                + a.shape[0] + ", " + a.shape[2] + "] but got: [" + b.shape[0] + ", " + b.shape[1] + "].");
+        Tensor out = a.newEmpty(new int[] {a.shape[0], a.shape[1], b.shape[2]}, DType.FLOAT32);
+        gemm(a, b, out, 1f, 0f);
+        if (!Recorder.needsGrad(a, b)) return out;
+        return record(out, "BmmBackward0", a, b, (g, ctx) -> new Tensor[] {
+                ctx.needs(0) ? g.bmm(ctx.saved(1).transpose(1, 2)) : null,
+                ctx.needs(1) ? ctx.saved(0).transpose(1, 2).bmm(g) : null}, b.requiresGrad ? a : null, a.requiresGrad ? b : null);
+    }
+
+    static Tensor mv(Tensor a, Tensor v) {
+        check(a.dim() == 2 && v.dim() == 1, "mv: expected a matrix and a vector, got shapes " + Arrays.toString(a.shape)
+                + " and " + Arrays.toString(v.shape));
+        check(a.shape[1] == v.shape[0], "mv: size mismatch, got input (" + a.shape[0] + "x" + a.shape[1] + "), vec ("
+                + v.shape[0] + ")");
+        Tensor out = a.newEmpty(new int[] {a.shape[0]}, DType.FLOAT32);
+        Tensor v3 = new Tensor(v.buffer, new int[] {1, v.shape[0], 1}, new int[] {0, v.strides[0], 1}, v.offset, v.dtype, v.version, null);
+        gemm(as3d(a), v3, out, 1f, 0f);
+        if (!Recorder.needsGrad(a, v)) return out;
+        return record(out, "MvBackward0", a, v, (g, ctx) -> new Tensor[] {
+                ctx.needs(0) ? g.unsqueeze(1).mm(ctx.saved(1).unsqueeze(0)) : null,
+                ctx.needs(1) ? ctx.saved(0).t().mv(g) : null}, v.requiresGrad ? a : null, a.requiresGrad ? v : null);
+    }
+
+    static Tensor dot(Tensor a, Tensor b) {
+        check(a.dim() == 1 && b.dim() == 1, "dot: 1D tensors expected, but got " + a.dim() + "D and " + b.dim() + "D tensors");
+        check(a.shape[0] == b.shape[0], "dot: inconsistent tensor size, expected tensor [" + a.shape[0]
+                + "] and src [" + b.shape[0] + "] to have the same number of elements, but got " + a.shape[0] + " and "
+                + b.shape[0] + " elements respectively");
+        Tensor out = a.newEmpty(new int[0], DType.FLOAT32);
+        Tensor a3 = new Tensor(a.buffer, new int[] {1, 1, a.shape[0]}, new int[] {0, 0, a.strides[0]}, a.offset, a.dtype, a.version, null);
+        Tensor b3 = new Tensor(b.buffer, new int[] {1, b.shape[0], 1}, new int[] {0, b.strides[0], 1}, b.offset, b.dtype, b.version, null);
+        gemm(a3, b3, out, 1f, 0f);
+        if (!Recorder.needsGrad(a, b)) return out;
+        return record(out, "DotBackward0", a, b, (g, ctx) -> new Tensor[] {
+                ctx.needs(0) ? ctx.saved(1).mul(g) : null,
+                ctx.needs(1) ? ctx.saved(0).mul(g) : null}, b.requiresGrad ? a : null, a.requiresGrad ? b : null);
+    }
+
+    /** {@code beta*input + alpha*(a @ b)}, input broadcast to the product's shape (the Linear layer's op). */
+    static Tensor addmm(Tensor input, Tensor a, Tensor b, float beta, float alpha) {
+        check(a.dim() == 2 && b.dim() == 2, "addmm: mat1 and mat2 must be matrices, got shapes " + Arrays.toString(a.shape)
+                + " and " + Arrays.toString(b.shape));
+        check(a.shape[1] == b.shape[0], "addmm: mat1 and mat2 shapes cannot be multiplied (" + a.shape[0] + "x" + a.shape[1]
+                + " and " + b.shape[0] + "x" + b.shape[1] + ")");
+        int[] shape = {a.shape[0], b.shape[1]};
+        int[] bshape = Shapes.broadcast("addmm", input.shape, shape);
+        check(Arrays.equals(bshape, shape), "addmm: input of shape " + Arrays.toString(input.shape)
+                + " cannot be broadcast to the product's shape " + Arrays.toString(shape));
+        Tensor out = a.newEmpty(shape, DType.FLOAT32);
+        out.backend().copy(input.buffer, Shapes.broadcastLayout(input, shape), out.buffer, out.layout());
+        gemm(as3d(a), as3d(b), out, alpha, beta);
+        Tensor[] inputs = {input, a, b};
+        if (!Recorder.needsGrad(inputs)) return out;
+        return Recorder.record(out, "AddmmBackward0", inputs, new Tensor[] {b.requiresGrad ? a : null, a.requiresGrad ? b : null},
+                (g, ctx) -> new Tensor[] {
+                        ctx.needs(0) ? (beta == 1f ? g : g.mul(beta)) : null,
+                        ctx.needs(1) ? scale(g.mm(ctx.saved(1).t()), alpha) : null,
+                        ctx.needs(2) ? scale(ctx.saved(0).t().mm(g), alpha) : null});
+    }
+
+    private static Tensor scale(Tensor t, float alpha) {
+        return alpha == 1f ? t : t.mul(alpha);
+    }
+
+    /** NumPy/PyTorch matmul: dot, mv, mm, or a broadcast batched product, by the operands' ranks. */
+    static Tensor matmul(Tensor a, Tensor b) {
+        int da = a.dim(), db = b.dim();
+        check(da > 0 && db > 0, "matmul: both arguments need at least 1 dimension, got " + da + "D and " + db + "D");
+        if (da == 1 && db == 1) return dot(a, b);
+        if (da == 2 && db == 1) return mv(a, b);
+        if (da == 1 && db == 2) return a.unsqueeze(0).mm(b).squeeze(0);
+        if (da == 2 && db == 2) return mm(a, b);
+        if (da >= 3 && db <= 2) {
+            // fold the batch into rows: (..., m, k) @ (k, n)
+            Tensor b2 = db == 1 ? b.unsqueeze(1) : b;
+            int k = a.shape[da - 1];
+            check(k == b2.shape[0], "matmul: shapes cannot be multiplied (" + Arrays.toString(a.shape) + " and "
+                    + Arrays.toString(b.shape) + ")");
+            int[] outShape = a.shape.clone();
+            outShape[da - 1] = b2.shape[1];
+            Tensor r = a.reshape(-1, k).mm(b2).view(outShape);
+            return db == 1 ? r.squeeze(-1) : r;
+        }
+        // general broadcast batched product
+        Tensor a2 = da == 1 ? a.unsqueeze(0) : a, b2 = db == 1 ? b.unsqueeze(1) : b;
+        int m = a2.shape[a2.dim() - 2], k = a2.shape[a2.dim() - 1], k2 = b2.shape[b2.dim() - 2], n = b2.shape[b2.dim() - 1];
+        check(k == k2, "matmul: shapes cannot be multiplied (" + Arrays.toString(a.shape) + " and " + Arrays.toString(b.shape) + ")");
+        int[] batchA = Arrays.copyOf(a2.shape, a2.dim() - 2), batchB = Arrays.copyOf(b2.shape, b2.dim() - 2);
+        int[] batch = Shapes.broadcast("matmul", batchA, batchB);
+        int nb = 1;
+        for (int d : batch) nb *= d;
+        int[] ea = concat(batch, m, k), eb = concat(batch, k, n);
+        Tensor r = a2.expand(ea).reshape(nb, m, k).bmm(b2.expand(eb).reshape(nb, k, n)).view(concat(batch, m, n));
+        if (da == 1) r = r.squeeze(-2);
+        if (db == 1) r = r.squeeze(-1);
+        return r;
+    }
+
+    private static int[] concat(int[] head, int x, int y) {
+        int[] out = Arrays.copyOf(head, head.length + 2);
+        out[head.length] = x;
+        out[head.length + 1] = y;
+        return out;
+    }
+}

@@ -1,0 +1,74 @@
+package org.grad4j.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A backward node of the autograd graph (PyTorch's {@code grad_fn}): it maps the gradient of the one
+ * tensor it produced to gradients of its inputs, which flow on along {@link #nextFunctions()}.
+ * Its {@link #name()} is PyTorch's ({@code MulBackward0}, {@code AccumulateGrad}, ...).
+ */
+public abstract class Node {
+    private static final AtomicLong NEXT_SEQUENCE_NR = new AtomicLong();
+
+    /** Later nodes run first when several are ready, as in PyTorch. */
+    final long sequenceNr;
+    /** One entry per input: the node that receives that input's gradient, or null when none is needed. */
+    final Node[] next;
+    /** Hooks of the tensor this node produced (tensor hooks run before the node). */
+    List<TensorHook> preHooks;
+    /** The non-leaf tensor whose {@code grad} this node fills ({@code retainGrad()}). */
+    Tensor retainsGradOf;
+    /** Where the forward op was created, recorded in anomaly mode only. */
+    final Throwable creationTrace;
+
+    Node(Node[] next) {
+        this(next, NEXT_SEQUENCE_NR.getAndIncrement());
+    }
+
+    Node(Node[] next, long sequenceNr) {
+        this.next = next;
+        this.sequenceNr = sequenceNr;
+        this.creationTrace = AnomalyMode.isEnabled() ? new Throwable("forward op created here") : null;
+    }
+
+    /** PyTorch's name for this node, e.g. {@code AddBackward0}. */
+    public abstract String name();
+
+    /** Gradients for each entry of {@link #next}, from the gradient of this node's output. */
+    abstract Tensor[] apply(Tensor grad);
+
+    /** Frees what backward saved; a later {@link #apply} fails if it needs it. */
+    void release() {}
+
+    /** The nodes that receive this node's gradients (null entries omitted), like {@code next_functions}. */
+    public List<Node> nextFunctions() {
+        List<Node> out = new ArrayList<>();
+        for (Node n : next) if (n != null) out.add(n);
+        return Collections.unmodifiableList(out);
+    }
+
+    /** Registers a hook called with the gradient of this node's output before the node runs. */
+    public RemovableHandle registerPrehook(TensorHook hook) {
+        if (preHooks == null) preHooks = new ArrayList<>(2);
+        preHooks.add(hook);
+        return new RemovableHandle(() -> preHooks.remove(hook));
+    }
+
+    /** The forward op's creation trace, when it was recorded in anomaly mode; else null. */
+    public StackTraceElement[] creationStackTrace() {
+        return creationTrace == null ? null : creationTrace.getStackTrace();
+    }
+
+    static String shapeString(int[] shape) {
+        return Arrays.toString(shape);
+    }
+
+    @Override
+    public String toString() {
+        return "<" + name() + ">";
+    }
+}

@@ -1,0 +1,253 @@
+package org.grad4j.core;
+
+import static org.grad4j.core.Recorder.needsGrad;
+import static org.grad4j.core.Recorder.record;
+
+import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.UnaryOp;
+
+/**
+ * Elementwise ops, each forward next to its backward rule (derivatives.yaml style). Rules are written
+ * with tensor ops, so they are differentiable themselves (createGraph), and return gradients in the
+ * broadcast shape: the engine sums them back to each input's shape.
+ */
+final class Pointwise {
+    private Pointwise() {}
+
+    // ---- kernel launchers ----------------------------------------------------------------------
+
+    static Tensor unary(Tensor x, UnaryOp op, float p0, float p1) {
+        Tensor out = x.newEmpty(x.shape, DType.FLOAT32);
+        x.backend().unary(op, p0, p1, x.buffer, x.layout(), out.buffer);
+        return out;
+    }
+
+    static Tensor binary(String name, BinaryOp op, Tensor a, Tensor b, DType dtype) {
+        int[] shape = Shapes.broadcast(name, a.shape, b.shape);
+        Tensor out = a.newEmpty(shape, dtype);
+        a.backend().binary(op, a.buffer, Shapes.broadcastLayout(a, shape), b.buffer, Shapes.broadcastLayout(b, shape), out.buffer);
+        return out;
+    }
+
+    private static Tensor[] grads(Tensor... g) {
+        return g;
+    }
+
+    // ---- arithmetic ----------------------------------------------------------------------------
+
+    static Tensor add(Tensor a, Tensor b, float alpha) {
+        Tensor bb = alpha == 1f ? b : unary(b, UnaryOp.AFFINE, alpha, 0f);
+        Tensor out = binary("add", BinaryOp.ADD, a, bb, DType.FLOAT32);
+        return record(out, "AddBackward0", a, b,
+                (g, ctx) -> grads(g, alpha == 1f ? g : g.mul(alpha)));
+    }
+
+    static Tensor sub(Tensor a, Tensor b, float alpha) {
+        Tensor bb = alpha == 1f ? b : unary(b, UnaryOp.AFFINE, alpha, 0f);
+        Tensor out = binary("sub", BinaryOp.SUB, a, bb, DType.FLOAT32);
+        return record(out, "SubBackward0", a, b,
+                (g, ctx) -> grads(g, ctx.needs(1) ? g.mul(-alpha) : null));
+    }
+
+    static Tensor mul(Tensor a, Tensor b) {
+        Tensor out = binary("mul", BinaryOp.MUL, a, b, DType.FLOAT32);
+        if (!needsGrad(a, b)) return out;
+        return record(out, "MulBackward0", a, b,
+                (g, ctx) -> grads(ctx.needs(0) ? g.mul(ctx.saved(1)) : null, ctx.needs(1) ? g.mul(ctx.saved(0)) : null),
+                b.requiresGrad ? a : null, a.requiresGrad ? b : null);
+    }
+
+    static Tensor div(Tensor a, Tensor b) {
+        Tensor out = binary("div", BinaryOp.DIV, a, b, DType.FLOAT32);
+        if (!needsGrad(a, b)) return out;
+        return record(out, "DivBackward0", a, b, (g, ctx) -> {
+            Tensor bs = ctx.saved(1);
+            return grads(ctx.needs(0) ? g.div(bs) : null,
+                    ctx.needs(1) ? g.neg().mul(ctx.saved(0)).div(bs.mul(bs)) : null);
+        }, b.requiresGrad ? a : null, b);
+    }
+
+    static Tensor addScalar(Tensor x, float s) {
+        return record(unary(x, UnaryOp.AFFINE, 1f, s), "AddBackward0", x, (g, ctx) -> grads(g));
+    }
+
+    static Tensor subScalar(Tensor x, float s) {
+        return record(unary(x, UnaryOp.AFFINE, 1f, -s), "SubBackward0", x, (g, ctx) -> grads(g));
+    }
+
+    static Tensor rsubScalar(Tensor x, float s) {
+        return record(unary(x, UnaryOp.AFFINE, -1f, s), "RsubBackward1", x, (g, ctx) -> grads(g.neg()));
+    }
+
+    static Tensor mulScalar(Tensor x, float s) {
+        return record(unary(x, UnaryOp.AFFINE, s, 0f), "MulBackward0", x, (g, ctx) -> grads(g.mul(s)));
+    }
+
+    static Tensor divScalar(Tensor x, float s) {
+        // x / s, not x * (1/s): the same rounding as PyTorch
+        Tensor out = binary("div", BinaryOp.DIV, x, x.scalarLike(s), DType.FLOAT32);
+        return record(out, "DivBackward0", x, (g, ctx) -> grads(g.div(s)));
+    }
+
+    static Tensor neg(Tensor x) {
+        return record(unary(x, UnaryOp.NEG, 0f, 0f), "NegBackward0", x, (g, ctx) -> grads(g.neg()));
+    }
+
+    static Tensor pow(Tensor x, float p) {
+        Tensor out = unary(x, UnaryOp.POW, p, 0f);
+        return record(out, "PowBackward0", x, (g, ctx) -> {
+            if (p == 0f) return grads(Tensor.zerosLike(g));
+            Tensor xs = ctx.saved(0);
+            return grads(g.mul(xs.pow(p - 1f).mul(p)));
+        }, x);
+    }
+
+    static Tensor pow(Tensor a, Tensor b) {
+        Tensor out = binary("pow", BinaryOp.POW, a, b, DType.FLOAT32);
+        if (!needsGrad(a, b)) return out;
+        return record(out, "PowBackward1", a, b, (g, ctx) -> {
+            Tensor as = ctx.saved(0), bs = ctx.saved(1);
+            Tensor ga = ctx.needs(0) ? g.mul(bs.mul(as.pow(bs.sub(1f)))) : null;
+            Tensor gb = null;
+            if (ctx.needs(1)) {
+                // d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention)
+                Tensor mask = as.eq(0f).logicalAnd(bs.ge(0f));
+                gb = Torch.where(mask, g.scalarLike(0f), g.mul(ctx.saved(2)).mul(as.log()));
+            }
+            return grads(ga, gb);
+        }, a, b, out);
+    }
+
+    /** {@code base ^ x} for a scalar base. */
+    static Tensor pow(float base, Tensor x) {
+        Tensor out = unary(x, UnaryOp.POW_BASE, base, 0f);
+        float lnBase = (float) Math.log(base);
+        return record(out, "PowBackward2", x, (g, ctx) -> grads(g.mul(ctx.saved(0)).mul(lnBase)), out);
+    }
+
+    static Tensor maximum(Tensor a, Tensor b) {
+        return extremum(a, b, true);
+    }
+
+    static Tensor minimum(Tensor a, Tensor b) {
+        return extremum(a, b, false);
+    }
+
+    private static Tensor extremum(Tensor a, Tensor b, boolean max) {
+        Tensor out = binary(max ? "maximum" : "minimum", max ? BinaryOp.MAXIMUM : BinaryOp.MINIMUM, a, b, DType.FLOAT32);
+        return record(out, max ? "MaximumBackward0" : "MinimumBackward0", a, b, (g, ctx) -> {
+            Tensor as = ctx.saved(0), bs = ctx.saved(1);
+            // the winner takes the gradient; ties split it evenly
+            Tensor wins = (max ? as.gt(bs) : as.lt(bs)).add(as.eq(bs).mul(0.5f));
+            return grads(ctx.needs(0) ? g.mul(wins) : null, ctx.needs(1) ? g.mul(wins.rsub(1f)) : null);
+        }, a, b);
+    }
+
+    // ---- functions -----------------------------------------------------------------------------
+
+    static Tensor exp(Tensor x) {
+        Tensor out = unary(x, UnaryOp.EXP, 0f, 0f);
+        return record(out, "ExpBackward0", x, (g, ctx) -> grads(g.mul(ctx.saved(0))), out);
+    }
+
+    static Tensor log(Tensor x) {
+        return record(unary(x, UnaryOp.LOG, 0f, 0f), "LogBackward0", x, (g, ctx) -> grads(g.div(ctx.saved(0))), x);
+    }
+
+    static Tensor sqrt(Tensor x) {
+        Tensor out = unary(x, UnaryOp.SQRT, 0f, 0f);
+        return record(out, "SqrtBackward0", x, (g, ctx) -> grads(g.div(ctx.saved(0).mul(2f))), out);
+    }
+
+    static Tensor abs(Tensor x) {
+        return record(unary(x, UnaryOp.ABS, 0f, 0f), "AbsBackward0", x, (g, ctx) -> grads(g.mul(ctx.saved(0).sign())), x);
+    }
+
+    static Tensor sign(Tensor x) {
+        return record(unary(x, UnaryOp.SIGN, 0f, 0f), "SignBackward0", x, (g, ctx) -> grads(Tensor.zerosLike(g)));
+    }
+
+    static Tensor reciprocal(Tensor x) {
+        Tensor out = unary(x, UnaryOp.RECIPROCAL, 0f, 0f);
+        return record(out, "ReciprocalBackward0", x, (g, ctx) -> {
+            Tensor y = ctx.saved(0);
+            return grads(g.neg().mul(y.mul(y)));
+        }, out);
+    }
+
+    static Tensor tanh(Tensor x) {
+        Tensor out = unary(x, UnaryOp.TANH, 0f, 0f);
+        return record(out, "TanhBackward0", x, (g, ctx) -> {
+            Tensor y = ctx.saved(0);
+            return grads(g.mul(y.mul(y).rsub(1f)));
+        }, out);
+    }
+
+    static Tensor sigmoid(Tensor x) {
+        Tensor out = unary(x, UnaryOp.SIGMOID, 0f, 0f);
+        return record(out, "SigmoidBackward0", x, (g, ctx) -> {
+            Tensor y = ctx.saved(0);
+            return grads(g.mul(y.mul(y.rsub(1f))));
+        }, out);
+    }
+
+    static Tensor relu(Tensor x) {
+        Tensor out = unary(x, UnaryOp.RELU, 0f, 0f);
+        return record(out, "ReluBackward0", x, (g, ctx) -> grads(g.mul(ctx.saved(0).gt(0f))), out);
+    }
+
+    static Tensor clamp(Tensor x, float min, float max) {
+        if (Float.isNaN(min) && Float.isNaN(max)) {
+            throw new IllegalArgumentException("clamp: at least one of 'min' or 'max' must not be None (NaN)");
+        }
+        Tensor out = unary(x, UnaryOp.CLAMP, min, max);
+        return record(out, "ClampBackward1", x, (g, ctx) -> {
+            Tensor xs = ctx.saved(0);
+            Tensor mask = Float.isNaN(min) ? xs.le(max) : Float.isNaN(max) ? xs.ge(min) : xs.ge(min).logicalAnd(xs.le(max));
+            return grads(g.mul(mask));
+        }, x);
+    }
+
+    // ---- selection and comparison --------------------------------------------------------------
+
+    /** {@code cond ? a : b} elementwise, all three broadcast together. */
+    static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape, a.shape), b.shape);
+        Tensor out = a.newEmpty(shape, DType.FLOAT32);
+        a.backend().where(cond.buffer, Shapes.broadcastLayout(cond, shape), a.buffer, Shapes.broadcastLayout(a, shape),
+                b.buffer, Shapes.broadcastLayout(b, shape), out.buffer);
+        if (!needsGrad(a, b)) return out;
+        return record(out, "WhereBackward0", a, b, (g, ctx) -> {
+            Tensor c = ctx.saved(0), zero = g.scalarLike(0f);
+            return grads(ctx.needs(0) ? Torch.where(c, g, zero) : null, ctx.needs(1) ? Torch.where(c, zero, g) : null);
+        }, cond);
+    }
+
+    static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
+        return binary(op.name().toLowerCase(), op, a, b, DType.BOOL);
+    }
+
+    static Tensor logicalAnd(Tensor a, Tensor b) {
+        Tensor prod = binary("logicalAnd", BinaryOp.MUL, a, b, DType.FLOAT32);
+        return binary("logicalAnd", BinaryOp.NE, prod, prod.scalarLike(0f), DType.BOOL);
+    }
+
+    // ---- out-of-place forms of fill_ and copy_ (used by the in-place machinery) ----------------
+
+    static Tensor fill(Tensor x, float v) {
+        Tensor out = x.newEmpty(x.shape, DType.FLOAT32);
+        if (v != 0f) out.backend().fill(out.buffer, out.layout(), v);
+        return record(out, v == 0f ? "ZeroBackward0" : "FillBackward0", x, (g, ctx) -> grads(Tensor.zerosLike(g)));
+    }
+
+    static Tensor copy(Tensor self, Tensor src) {
+        Tensor out = self.newEmpty(self.shape, self.dtype);
+        int[] shape = Shapes.broadcast("copy_", src.shape, self.shape);
+        if (!java.util.Arrays.equals(shape, self.shape)) {
+            throw new IllegalArgumentException("copy_: source of shape " + java.util.Arrays.toString(src.shape)
+                    + " cannot be broadcast to destination shape " + java.util.Arrays.toString(self.shape));
+        }
+        out.backend().copy(src.buffer, Shapes.broadcastLayout(src, self.shape), out.buffer, out.layout());
+        return record(out, "CopyBackwards", self, src, (g, ctx) -> grads(ctx.needs(0) ? Tensor.zerosLike(g) : null, g));
+    }
+}

@@ -1,0 +1,18 @@
+package org.grad4j.core;
+
+/** Returned when a hook is registered; {@link #remove()} unregisters it. */
+public final class RemovableHandle {
+    private final Runnable remover;
+    private boolean removed;
+
+    RemovableHandle(Runnable remover) {
+        this.remover = remover;
+    }
+
+    public void remove() {
+        if (!removed) {
+            removed = true;
+            remover.run();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package org.grad4j.core;
+
+import java.util.Arrays;
+import org.grad4j.kernels.Layout;
+
+/** Shape arithmetic: broadcasting, dimension wrapping, and summing a gradient back to a shape. */
+final class Shapes {
+    private Shapes() {}
+
+    static int[] broadcast(String op, int[] a, int[] b) {
+        int rank = Math.max(a.length, b.length);
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int da = i - (rank - a.length), db = i - (rank - b.length);
+            int sa = da >= 0 ? a[da] : 1, sb = db >= 0 ? b[db] : 1;
+            if (sa != sb && sa != 1 && sb != 1) {
+                throw new IllegalArgumentException(op + ": the size of tensor a (" + sa + ") must match the size of tensor b ("
+                        + sb + ") at non-singleton dimension " + i + "; shapes " + Arrays.toString(a) + " and "
+                        + Arrays.toString(b) + " cannot be broadcast together");
+            }
+            out[i] = sa == 1 ? sb : sa;
+        }
+        return out;
+    }
+
+    /** The layout that reads {@code t} as if expanded to {@code shape} (stride 0 on broadcast dims). */
+    static Layout broadcastLayout(Tensor t, int[] shape) {
+        int rank = shape.length, lead = rank - t.shape.length;
+        int[] strides = new int[rank];
+        for (int i = 0; i < t.shape.length; i++) {
+            strides[lead + i] = t.shape[i] == 1 && shape[lead + i] != 1 ? 0 : t.strides[i];
+        }
+        return new Layout(shape, strides, t.offset);
+    }
+
+    static int wrapDim(String op, int dim, int rank) {
+        int r = Math.max(rank, 1); // a 0-d tensor accepts dims 0 and -1, as in PyTorch
+        if (dim < -r || dim >= r) {
+            throw new IndexOutOfBoundsException(op + ": dimension out of range (expected to be in range of [" + (-r) + ", "
+                    + (r - 1) + "], but got " + dim + ")");
+        }
+        return dim < 0 ? dim + r : dim;
+    }
+
+    /** Sums {@code g} over the dimensions that broadcasting added or expanded from size 1. */
+    static Tensor sumToShape(Tensor g, int[] shape) {
+        if (Arrays.equals(g.shape, shape)) return g;
+        int lead = g.shape.length - shape.length;
+        if (lead < 0) return g; // cannot be reduced: the caller reports the mismatch
+        int[] dims = new int[g.shape.length];
+        int nd = 0;
+        for (int i = 0; i < g.shape.length; i++) {
+            if (i < lead || (shape[i - lead] == 1 && g.shape[i] != 1)) dims[nd++] = i;
+        }
+        Tensor s = nd == 0 ? g : g.sum(Arrays.copyOf(dims, nd), true);
+        return lead == 0 ? s : s.view(shape);
+    }
+
+    static int[] inferShape(String op, int numel, int[] shape) {
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException(op + ": only one dimension can be inferred, got "
+                        + Arrays.toString(shape));
+                infer = i;
+            } else if (shape[i] < 0) {
+                throw new IllegalArgumentException(op + ": invalid shape dimension " + shape[i] + " in " + Arrays.toString(shape));
+            } else {
+                known *= shape[i];
+            }
+        }
+        int[] out = shape.clone();
+        if (infer >= 0) {
+            if (known == 0 || numel % known != 0) {
+                throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " is invalid for input of size " + numel);
+            }
+            out[infer] = (int) (numel / known);
+        } else if (known != numel) {
+            throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " is invalid for input of size " + numel);
+        }
+        return out;
+    }
+
+    /**
+     * Strides that let a tensor of {@code oldShape}/{@code oldStrides} be viewed as {@code newShape}
+     * without copying, or null when no such strides exist (ATen's computeStride).
+     */
+    static int[] viewStrides(int[] oldShape, int[] oldStrides, int[] newShape) {
+        int numel = Layout.numel(oldShape);
+        if (numel == 0 || oldShape.length == 0) return Layout.contiguousStrides(newShape);
+        int[] newStrides = new int[newShape.length];
+        int viewD = newShape.length - 1;
+        long chunkBaseStride = oldStrides[oldStrides.length - 1];
+        long tensorNumel = 1, viewNumel = 1;
+        for (int tensorD = oldShape.length - 1; tensorD >= 0; tensorD--) {
+            tensorNumel *= oldShape[tensorD];
+            if (tensorD == 0 || (oldShape[tensorD - 1] != 1 && oldStrides[tensorD - 1] != tensorNumel * chunkBaseStride)) {
+                while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] == 1)) {
+                    newStrides[viewD] = (int) (viewNumel * chunkBaseStride);
+                    viewNumel *= newShape[viewD];
+                    viewD--;
+                }
+                if (viewNumel != tensorNumel) return null;
+                if (tensorD > 0) {
+                    chunkBaseStride = oldStrides[tensorD - 1];
+                    tensorNumel = 1;
+                    viewNumel = 1;
+                }
+            }
+        }
+        return viewD == -1 ? newStrides : null;
+    }
+}

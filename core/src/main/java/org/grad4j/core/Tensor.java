@@ -1,0 +1,606 @@
+package org.grad4j.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.grad4j.kernels.Backend;
+import org.grad4j.kernels.Buffer;
+import org.grad4j.kernels.Layout;
+import org.grad4j.kernels.jvm.JvmBackend;
+
+/**
+ * An n-dimensional float32 tensor: a view (shape, strides, offset) over a storage buffer, with
+ * PyTorch's autograd. Operations on tensors that require grad are recorded; {@link #backward()}
+ * computes gradients of a scalar root into the {@link #grad()} of the leaves.
+ *
+ * <p>Names follow PyTorch in camelCase: {@code requiresGrad_()}, {@code gradFn()}, {@code add_()},
+ * {@code logSoftmax(dim)}. Methods ending in {@code _} modify the tensor in place.
+ */
+public final class Tensor {
+    final Buffer buffer;
+    final int[] shape;
+    final int[] strides;
+    final int offset;
+    final DType dtype;
+    final VersionCounter version;
+    /** For a view: the tensor that owns the storage (never itself a view); else null. */
+    final Tensor base;
+
+    boolean requiresGrad;
+    Node gradFn;
+    Tensor grad;
+    private AccumulateGrad accumulator;
+    /** For a view made with grad mode on: its base's grad node when this view's history was set. */
+    Node viewBaseNode;
+    boolean trackedView;
+
+    Tensor(Buffer buffer, int[] shape, int[] strides, int offset, DType dtype, VersionCounter version, Tensor base) {
+        this.buffer = buffer;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+        this.dtype = dtype;
+        this.version = version;
+        this.base = base;
+    }
+
+    /** A new contiguous tensor over {@code buffer}, owning its storage. */
+    static Tensor fresh(Buffer buffer, int[] shape, DType dtype) {
+        return new Tensor(buffer, shape, Layout.contiguousStrides(shape), 0, dtype, new VersionCounter(), null);
+    }
+
+    static Backend defaultBackend() {
+        return JvmBackend.INSTANCE;
+    }
+
+    /** Uninitialised-looking (actually zero) output of {@code shape}, on this tensor's backend. */
+    Tensor newEmpty(int[] shape, DType dtype) {
+        return fresh(backend().allocate(Layout.numel(shape)), shape, dtype);
+    }
+
+    Backend backend() {
+        return buffer.backend();
+    }
+
+    Layout layout() {
+        return new Layout(shape, strides, offset);
+    }
+
+    // =========================================================================================
+    // Factories
+    // =========================================================================================
+
+    public static Tensor zeros(int... shape) {
+        checkShape(shape);
+        return fresh(defaultBackend().allocate(Layout.numel(shape)), shape.clone(), DType.FLOAT32);
+    }
+
+    public static Tensor ones(int... shape) {
+        return full(1f, shape);
+    }
+
+    public static Tensor full(float value, int... shape) {
+        Tensor t = zeros(shape);
+        if (value != 0f) t.backend().fill(t.buffer, t.layout(), value);
+        return t;
+    }
+
+    public static Tensor zerosLike(Tensor t) {
+        return zeros(t.shape);
+    }
+
+    public static Tensor onesLike(Tensor t) {
+        return ones(t.shape);
+    }
+
+    public static Tensor fullLike(Tensor t, float value) {
+        return full(value, t.shape);
+    }
+
+    /** A 0-dimensional tensor holding {@code value} ({@code torch.tensor(3.0)}). */
+    public static Tensor scalar(float value) {
+        return full(value, new int[0]);
+    }
+
+    /** A 1-d tensor of the given values ({@code torch.tensor([1., 2., 3.])}). */
+    public static Tensor tensor(float... data) {
+        return of(data, data.length);
+    }
+
+    /** A 2-d tensor from rows of equal length ({@code torch.tensor([[1., 2.], [3., 4.]])}). */
+    public static Tensor tensor(float[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        float[] flat = new float[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != cols) {
+                throw new IllegalArgumentException("tensor: expected rows of length " + cols + " but row " + i + " has length "
+                        + rows[i].length);
+            }
+            System.arraycopy(rows[i], 0, flat, i * cols, cols);
+        }
+        return of(flat, rows.length, cols);
+    }
+
+    /** A tensor of {@code shape} holding a copy of {@code data} in row-major order. */
+    public static Tensor of(float[] data, int... shape) {
+        checkShape(shape);
+        if (Layout.numel(shape) != data.length) {
+            throw new IllegalArgumentException("of: " + data.length + " values cannot fill shape " + Arrays.toString(shape)
+                    + " (" + Layout.numel(shape) + " elements)");
+        }
+        Tensor t = zeros(shape);
+        t.backend().write(data, 0, t.buffer, 0, data.length);
+        return t;
+    }
+
+    /** An INT64-tagged 1-d tensor of indices, e.g. for {@link #indexSelect(int, Tensor)}. */
+    public static Tensor indices(int... values) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < values.length; i++) f[i] = values[i];
+        Tensor t = of(f, values.length);
+        return t.withDType(DType.INT64);
+    }
+
+    /** {@code [0, 1, ..., end-1]}. */
+    public static Tensor arange(float end) {
+        return arange(0, end, 1);
+    }
+
+    /** {@code start, start+step, ...} up to but excluding {@code end}. */
+    public static Tensor arange(float start, float end, float step) {
+        if (step == 0 || (end - start) / step < 0) {
+            throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start="
+                    + start + ", end=" + end + ", step=" + step + ")");
+        }
+        int n = (int) Math.ceil((end - start) / (double) step);
+        float[] d = new float[n];
+        for (int i = 0; i < n; i++) d[i] = (float) (start + (double) i * step);
+        return of(d, n);
+    }
+
+    /** {@code steps} points evenly spaced from {@code start} to {@code end}, both included. */
+    public static Tensor linspace(float start, float end, int steps) {
+        if (steps < 0) throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
+        float[] d = new float[steps];
+        if (steps == 1) d[0] = start;
+        double step = steps > 1 ? ((double) end - start) / (steps - 1) : 0;
+        int half = steps / 2;
+        for (int i = 0; i < steps; i++) {
+            // like PyTorch: the first half counts up from start, the second half down from end
+            d[i] = i < half ? (float) (start + step * i) : (float) (end - step * (steps - 1 - i));
+        }
+        return of(d, steps);
+    }
+
+    /** Uniform samples in [0, 1) from the default generator. */
+    public static Tensor rand(int... shape) {
+        return rand(Generator.defaultGenerator(), shape);
+    }
+
+    public static Tensor rand(Generator gen, int... shape) {
+        checkShape(shape);
+        float[] d = new float[Layout.numel(shape)];
+        for (int i = 0; i < d.length; i++) d[i] = gen.nextUniform();
+        return of(d, shape);
+    }
+
+    /** Standard normal samples from the default generator. */
+    public static Tensor randn(int... shape) {
+        return randn(Generator.defaultGenerator(), shape);
+    }
+
+    public static Tensor randn(Generator gen, int... shape) {
+        checkShape(shape);
+        float[] d = new float[Layout.numel(shape)];
+        for (int i = 0; i < d.length; i++) d[i] = gen.nextNormal();
+        return of(d, shape);
+    }
+
+    /** The identity matrix n×n. */
+    public static Tensor eye(int n) {
+        float[] d = new float[n * n];
+        for (int i = 0; i < n; i++) d[i * n + i] = 1f;
+        return of(d, n, n);
+    }
+
+    private static void checkShape(int[] shape) {
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension " + d + " in shape " + Arrays.toString(shape));
+        }
+    }
+
+    Tensor withDType(DType d) {
+        return new Tensor(buffer, shape, strides, offset, d, version, base);
+    }
+
+    // =========================================================================================
+    // Metadata and data
+    // =========================================================================================
+
+    /** The shape (a copy). */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** Size of dimension {@code dim} (negative counts from the end). */
+    public int size(int dim) {
+        return shape[Shapes.wrapDim("size", dim, shape.length)];
+    }
+
+    public int[] strides() {
+        return strides.clone();
+    }
+
+    public int storageOffset() {
+        return offset;
+    }
+
+    public int dim() {
+        return shape.length;
+    }
+
+    public int numel() {
+        return Layout.numel(shape);
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public boolean isContiguous() {
+        return layout().isContiguous();
+    }
+
+    /** True when this tensor shares its storage with a base tensor (it was made by a view op). */
+    public boolean isView() {
+        return base != null;
+    }
+
+    /** The number of in-place writes to this tensor's storage so far (PyTorch's {@code _version}). */
+    public int version() {
+        return version.value;
+    }
+
+    /** The value of a one-element tensor. */
+    public float item() {
+        if (numel() != 1) {
+            throw new IllegalStateException("item: a Tensor with " + numel() + " elements (shape " + Arrays.toString(shape)
+                    + ") cannot be converted to a scalar; index it first or use toFloatArray()");
+        }
+        float[] v = new float[1];
+        backend().read(buffer, offset, v, 0, 1);
+        return v[0];
+    }
+
+    /** The elements in row-major order (a copy). */
+    public float[] toFloatArray() {
+        int n = numel();
+        float[] out = new float[n];
+        if (n == 0) return out;
+        if (isContiguous()) {
+            backend().read(buffer, offset, out, 0, n);
+        } else {
+            Tensor c = newEmpty(shape, dtype);
+            backend().copy(buffer, layout(), c.buffer, c.layout());
+            backend().read(c.buffer, 0, out, 0, n);
+        }
+        return out;
+    }
+
+    /** This tensor if contiguous, else a contiguous copy; never recorded (for kernels that need flat input). */
+    Tensor contiguousUntracked() {
+        if (offset == 0 && isContiguous()) return this;
+        Tensor c = newEmpty(shape, dtype);
+        backend().copy(buffer, layout(), c.buffer, c.layout());
+        return c;
+    }
+
+    /** Element values as ints (for index tensors). */
+    int[] toIntArray() {
+        float[] f = toFloatArray();
+        int[] out = new int[f.length];
+        for (int i = 0; i < f.length; i++) out[i] = (int) f[i];
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return TensorFormatter.format(this);
+    }
+
+    // =========================================================================================
+    // Autograd
+    // =========================================================================================
+
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Sets requires-grad on a leaf ({@code x.requires_grad_()}); returns this tensor. */
+    public Tensor requiresGrad_(boolean requires) {
+        if (!isLeaf()) {
+            throw new IllegalStateException("requiresGrad_: you can only change requires_grad flags of leaf variables; this "
+                    + "tensor is the output of " + gradFn.name() + ". If you want to use a computed variable in a subgraph "
+                    + "that doesn't require differentiation use detach()");
+        }
+        if (requires && !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("requiresGrad_: only Tensors of floating point dtype can require gradients, got "
+                    + dtype);
+        }
+        requiresGrad = requires;
+        return this;
+    }
+
+    /** Same as {@code requiresGrad_(true)}. */
+    public Tensor requiresGrad_() {
+        return requiresGrad_(true);
+    }
+
+    /** A leaf is a tensor not made by a recorded op; its gradient is accumulated into {@link #grad()}. */
+    public boolean isLeaf() {
+        return gradFn() == null;
+    }
+
+    /** The backward node that made this tensor, or null for leaves. */
+    public Node gradFn() {
+        refreshViewGradFn();
+        return gradFn;
+    }
+
+    /** The accumulated gradient, or null. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Replaces the gradient ({@code x.grad = g}); null clears it. */
+    public void setGrad(Tensor g) {
+        if (g != null && !Arrays.equals(g.shape, shape)) {
+            throw new IllegalArgumentException("setGrad: assigned grad has shape " + Arrays.toString(g.shape)
+                    + " but the tensor has shape " + Arrays.toString(shape));
+        }
+        grad = g;
+    }
+
+    /** Makes this non-leaf keep its gradient in {@link #grad()} after backward. No-op on leaves. */
+    public void retainGrad() {
+        if (!requiresGrad) {
+            throw new IllegalStateException("retainGrad: can't retain_grad on Tensor that has requires_grad=False");
+        }
+        Node fn = gradFn();
+        if (fn != null) fn.retainsGradOf = this;
+    }
+
+    /** True when {@link #retainGrad()} was called on this non-leaf. */
+    public boolean retainsGrad() {
+        Node fn = gradFn();
+        return fn != null && fn.retainsGradOf == this;
+    }
+
+    /** Backward from a one-element root. */
+    public void backward() {
+        backward(null, false, false);
+    }
+
+    /** Backward with {@code gradient} as the vector of the vector-Jacobian product (shape of this tensor). */
+    public void backward(Tensor gradient) {
+        backward(gradient, false, false);
+    }
+
+    public void backward(Tensor gradient, boolean retainGraph) {
+        backward(gradient, retainGraph, false);
+    }
+
+    /**
+     * Reverse-mode sweep from this tensor. {@code retainGraph} keeps the saved tensors for another
+     * backward; {@code createGraph} records the backward itself (gradients of gradients) and
+     * implies retainGraph, as in PyTorch.
+     */
+    public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
+        Engine.run(new Tensor[] {this}, new Tensor[] {gradient}, retainGraph || createGraph, createGraph, null, false);
+    }
+
+    /** Registers a hook called with this tensor's gradient during backward; it may return a replacement. */
+    public RemovableHandle registerHook(TensorHook hook) {
+        if (!requiresGrad) {
+            throw new IllegalStateException("registerHook: cannot register a hook on a tensor that doesn't require gradient");
+        }
+        return gradEdge().registerPrehook(hook);
+    }
+
+    /** Registers a hook run after a leaf's gradient has been accumulated into {@link #grad()}. */
+    public RemovableHandle registerPostAccumulateGradHook(TensorHook hook) {
+        if (!isLeaf() || !requiresGrad) {
+            throw new IllegalStateException("registerPostAccumulateGradHook: post accumulate grad hooks can only be "
+                    + "registered on leaf tensors that require grad");
+        }
+        return ((AccumulateGrad) gradEdge()).registerPostAccumulateHook(hook);
+    }
+
+    /** The same data, cut from the graph (shares storage and version counter). */
+    public Tensor detach() {
+        return new Tensor(buffer, shape, strides, offset, dtype, version, null);
+    }
+
+    /** The same data with writes that autograd does not track ({@code x.data}). */
+    public Tensor data() {
+        return new Tensor(buffer, shape, strides, offset, dtype, new VersionCounter(), null);
+    }
+
+    /** Where this tensor's gradient goes: its gradFn, its AccumulateGrad node (leaf), or null. */
+    Node gradEdge() {
+        if (!requiresGrad) return null;
+        Node fn = gradFn();
+        if (fn != null) return fn;
+        if (accumulator == null) accumulator = new AccumulateGrad(this);
+        return accumulator;
+    }
+
+    /**
+     * After an in-place write through another view (or to the base), the base has a new history;
+     * this view's gradFn is then re-derived from it (PyTorch regenerates it as AsStridedBackward0).
+     */
+    private void refreshViewGradFn() {
+        if (!trackedView || !base.requiresGrad) return;
+        Node now = base.gradEdge();
+        if (now != viewBaseNode) Views.rebaseView(this, now);
+    }
+
+    // =========================================================================================
+    // Ops: the catalogue lives in the op classes; these are the PyTorch-style methods.
+    // =========================================================================================
+
+    public Tensor add(Tensor other) { return Pointwise.add(this, other, 1f); }
+    public Tensor add(Tensor other, float alpha) { return Pointwise.add(this, other, alpha); }
+    public Tensor add(float s) { return Pointwise.addScalar(this, s); }
+    public Tensor sub(Tensor other) { return Pointwise.sub(this, other, 1f); }
+    public Tensor sub(Tensor other, float alpha) { return Pointwise.sub(this, other, alpha); }
+    public Tensor sub(float s) { return Pointwise.subScalar(this, s); }
+    /** {@code s - this} (PyTorch's {@code rsub}). */
+    public Tensor rsub(float s) { return Pointwise.rsubScalar(this, s); }
+    public Tensor mul(Tensor other) { return Pointwise.mul(this, other); }
+    public Tensor mul(float s) { return Pointwise.mulScalar(this, s); }
+    public Tensor div(Tensor other) { return Pointwise.div(this, other); }
+    public Tensor div(float s) { return Pointwise.divScalar(this, s); }
+    public Tensor neg() { return Pointwise.neg(this); }
+    public Tensor pow(float exponent) { return Pointwise.pow(this, exponent); }
+    public Tensor pow(Tensor exponent) { return Pointwise.pow(this, exponent); }
+    public Tensor exp() { return Pointwise.exp(this); }
+    public Tensor log() { return Pointwise.log(this); }
+    public Tensor sqrt() { return Pointwise.sqrt(this); }
+    public Tensor abs() { return Pointwise.abs(this); }
+    public Tensor sign() { return Pointwise.sign(this); }
+    public Tensor tanh() { return Pointwise.tanh(this); }
+    public Tensor sigmoid() { return Pointwise.sigmoid(this); }
+    public Tensor relu() { return Pointwise.relu(this); }
+    public Tensor reciprocal() { return Pointwise.reciprocal(this); }
+    /** Clamps into [min, max]; pass {@code Float.NaN} for no bound on that side. */
+    public Tensor clamp(float min, float max) { return Pointwise.clamp(this, min, max); }
+    public Tensor clampMin(float min) { return Pointwise.clamp(this, min, Float.NaN); }
+    public Tensor clampMax(float max) { return Pointwise.clamp(this, Float.NaN, max); }
+    public Tensor maximum(Tensor other) { return Pointwise.maximum(this, other); }
+    public Tensor minimum(Tensor other) { return Pointwise.minimum(this, other); }
+
+    public Tensor eq(Tensor o) { return Pointwise.compare(org.grad4j.kernels.BinaryOp.EQ, this, o); }
+    public Tensor ne(Tensor o) { return Pointwise.compare(org.grad4j.kernels.BinaryOp.NE, this, o); }
+    public Tensor lt(Tensor o) { return Pointwise.compare(org.grad4j.kernels.BinaryOp.LT, this, o); }
+    public Tensor le(Tensor o) { return Pointwise.compare(org.grad4j.kernels.BinaryOp.LE, this, o); }
+    public Tensor gt(Tensor o) { return Pointwise.compare(org.grad4j.kernels.BinaryOp.GT, this, o); }
+    public Tensor ge(Tensor o) { return Pointwise.compare(org.grad4j.kernels.BinaryOp.GE, this, o); }
+    public Tensor eq(float s) { return eq(scalarLike(s)); }
+    public Tensor ne(float s) { return ne(scalarLike(s)); }
+    public Tensor lt(float s) { return lt(scalarLike(s)); }
+    public Tensor le(float s) { return le(scalarLike(s)); }
+    public Tensor gt(float s) { return gt(scalarLike(s)); }
+    public Tensor ge(float s) { return ge(scalarLike(s)); }
+    /** Logical and of two masks (non-zero is true). */
+    public Tensor logicalAnd(Tensor o) { return Pointwise.logicalAnd(this, o); }
+
+    Tensor scalarLike(float s) {
+        Tensor t = newEmpty(new int[0], DType.FLOAT32);
+        backend().fill(t.buffer, t.layout(), s);
+        return t;
+    }
+
+    /** Sum of all elements. */
+    public Tensor sum() { return Reductions.sum(this); }
+    public Tensor sum(int dim) { return Reductions.sum(this, new int[] {dim}, false); }
+    public Tensor sum(int dim, boolean keepdim) { return Reductions.sum(this, new int[] {dim}, keepdim); }
+    public Tensor sum(int[] dims, boolean keepdim) { return Reductions.sum(this, dims, keepdim); }
+    public Tensor mean() { return Reductions.mean(this); }
+    public Tensor mean(int dim) { return Reductions.mean(this, new int[] {dim}, false); }
+    public Tensor mean(int dim, boolean keepdim) { return Reductions.mean(this, new int[] {dim}, keepdim); }
+    public Tensor mean(int[] dims, boolean keepdim) { return Reductions.mean(this, dims, keepdim); }
+    /** The largest element. */
+    public Tensor max() { return Reductions.maxAll(this, true); }
+    public Tensor min() { return Reductions.maxAll(this, false); }
+    /** Largest values along {@code dim} and their indices. */
+    public ValuesIndices max(int dim) { return Reductions.maxDim(this, dim, false, true); }
+    public ValuesIndices max(int dim, boolean keepdim) { return Reductions.maxDim(this, dim, keepdim, true); }
+    public ValuesIndices min(int dim) { return Reductions.maxDim(this, dim, false, false); }
+    public ValuesIndices min(int dim, boolean keepdim) { return Reductions.maxDim(this, dim, keepdim, false); }
+    public Tensor argmax(int dim) { return max(dim).indices(); }
+    public Tensor argmin(int dim) { return min(dim).indices(); }
+
+    public Tensor mm(Tensor other) { return LinearAlgebra.mm(this, other); }
+    public Tensor bmm(Tensor other) { return LinearAlgebra.bmm(this, other); }
+    public Tensor mv(Tensor vec) { return LinearAlgebra.mv(this, vec); }
+    public Tensor dot(Tensor other) { return LinearAlgebra.dot(this, other); }
+    public Tensor matmul(Tensor other) { return LinearAlgebra.matmul(this, other); }
+
+    public Tensor view(int... shape) { return Views.view(this, shape); }
+    public Tensor reshape(int... shape) { return Views.reshape(this, shape); }
+    public Tensor flatten() { return Views.flatten(this, 0, -1); }
+    public Tensor flatten(int startDim, int endDim) { return Views.flatten(this, startDim, endDim); }
+    public Tensor t() { return Views.t(this); }
+    public Tensor transpose(int dim0, int dim1) { return Views.transpose(this, dim0, dim1); }
+    public Tensor permute(int... dims) { return Views.permute(this, dims); }
+    /** Broadcasts to {@code sizes} without copying; -1 keeps a dimension. */
+    public Tensor expand(int... sizes) { return Views.expand(this, sizes); }
+    public Tensor expandAs(Tensor other) { return Views.expand(this, other.shape); }
+    public Tensor squeeze() { return Views.squeeze(this); }
+    public Tensor squeeze(int dim) { return Views.squeeze(this, dim); }
+    public Tensor unsqueeze(int dim) { return Views.unsqueeze(this, dim); }
+    /** The slice at {@code index} of dimension {@code dim}, which is removed ({@code x[:, i]}). */
+    public Tensor select(int dim, int index) { return Views.select(this, dim, index); }
+    /** Elements {@code start, start+step, ...} below {@code end} of dimension {@code dim} ({@code x[:, a:b:s]}). */
+    public Tensor slice(int dim, int start, int end, int step) { return Views.slice(this, dim, start, end, step); }
+    public Tensor slice(int dim, int start, int end) { return Views.slice(this, dim, start, end, 1); }
+    public Tensor narrow(int dim, int start, int length) { return Views.slice(this, dim, start, start + length, 1); }
+    public Tensor asStrided(int[] size, int[] stride, int storageOffset) {
+        return Views.asStrided(this, new Layout(size.clone(), stride.clone(), storageOffset));
+    }
+    public Tensor contiguous() { return isContiguous() ? this : clone(); }
+    /** A copy with its own storage; its gradient flows back to this tensor. */
+    @Override
+    public Tensor clone() { return Views.cloneOp(this); }
+
+    /**
+     * Python-style indexing: each argument is an {@code Integer} (select, the dimension goes),
+     * a {@link Slice} (e.g. {@code Slice.of(1, 3)}, {@code Slice.all()}), or an INT64 tensor (indexSelect).
+     * {@code x.get(0, 1)} is {@code x[0, 1]}.
+     */
+    public Tensor get(Object... indices) { return Indexing.get(this, indices); }
+    /** Indexed assignment {@code this[indices] = value} (recorded as CopySlices). */
+    public Tensor set(Tensor value, Object... indices) { return Indexing.set(this, value, indices); }
+    public Tensor set(float value, Object... indices) { return Indexing.set(this, scalarLike(value), indices); }
+    public Tensor indexSelect(int dim, Tensor index) { return Indexing.indexSelect(this, dim, index); }
+    /** Out-of-place {@code index_add}: adds rows of {@code source} at positions {@code index} of {@code dim}. */
+    public Tensor indexAdd(int dim, Tensor index, Tensor source) { return Indexing.indexAdd(this, dim, index, source); }
+
+    public Tensor softmax(int dim) { return Softmax.softmax(this, dim, false); }
+    public Tensor logSoftmax(int dim) { return Softmax.softmax(this, dim, true); }
+
+    // ---- in place ----------------------------------------------------------------------------
+
+    public Tensor add_(Tensor other) { return InPlace.apply(this, "add_", other, s -> s.add(other)); }
+    public Tensor add_(Tensor other, float alpha) { return InPlace.apply(this, "add_", other, s -> s.add(other, alpha)); }
+    public Tensor add_(float v) { return InPlace.apply(this, "add_", null, s -> s.add(v)); }
+    public Tensor sub_(Tensor other) { return InPlace.apply(this, "sub_", other, s -> s.sub(other)); }
+    public Tensor sub_(Tensor other, float alpha) { return InPlace.apply(this, "sub_", other, s -> s.sub(other, alpha)); }
+    public Tensor sub_(float v) { return InPlace.apply(this, "sub_", null, s -> s.sub(v)); }
+    public Tensor mul_(Tensor other) { return InPlace.apply(this, "mul_", other, s -> s.mul(other)); }
+    public Tensor mul_(float v) { return InPlace.apply(this, "mul_", null, s -> s.mul(v)); }
+    public Tensor div_(Tensor other) { return InPlace.apply(this, "div_", other, s -> s.div(other)); }
+    public Tensor div_(float v) { return InPlace.apply(this, "div_", null, s -> s.div(v)); }
+    public Tensor pow_(float e) { return InPlace.apply(this, "pow_", null, s -> s.pow(e)); }
+    public Tensor neg_() { return InPlace.apply(this, "neg_", null, Tensor::neg); }
+    public Tensor exp_() { return InPlace.apply(this, "exp_", null, Tensor::exp); }
+    public Tensor log_() { return InPlace.apply(this, "log_", null, Tensor::log); }
+    public Tensor sqrt_() { return InPlace.apply(this, "sqrt_", null, Tensor::sqrt); }
+    public Tensor abs_() { return InPlace.apply(this, "abs_", null, Tensor::abs); }
+    public Tensor tanh_() { return InPlace.apply(this, "tanh_", null, Tensor::tanh); }
+    public Tensor sigmoid_() { return InPlace.apply(this, "sigmoid_", null, Tensor::sigmoid); }
+    public Tensor relu_() { return InPlace.apply(this, "relu_", null, Tensor::relu); }
+    public Tensor clamp_(float min, float max) { return InPlace.apply(this, "clamp_", null, s -> s.clamp(min, max)); }
+    public Tensor zero_() { return fill_(0f); }
+    public Tensor fill_(float v) { return InPlace.apply(this, "fill_", null, s -> Pointwise.fill(s, v)); }
+    /** Copies {@code src} (broadcast to this shape) into this tensor. */
+    public Tensor copy_(Tensor src) { return InPlace.apply(this, "copy_", src, s -> Pointwise.copy(s, src)); }
+
+    /** Parts of a {@code max(dim)}/{@code min(dim)} result. */
+    public record ValuesIndices(Tensor values, Tensor indices) {}
+
+    static List<Tensor> listOf(Tensor... ts) {
+        return new ArrayList<>(Arrays.asList(ts));
+    }
+}

@@ -1,0 +1,325 @@
+package org.grad4j.core;
+
+import static org.grad4j.core.Recorder.record;
+
+import java.util.Arrays;
+import org.grad4j.kernels.Geometry;
+import org.grad4j.kernels.Layout;
+
+/**
+ * View ops: new shape/strides/offset over the same storage, no copy. Each is recorded with its own
+ * backward (a view back, a sum for expand, a scatter for select/slice), and the result remembers its
+ * base so in-place writes through it can be recorded on the base (CopySlices).
+ */
+final class Views {
+    private Views() {}
+
+    static Tensor makeView(Tensor x, Layout l) {
+        Tensor root = x.base != null ? x.base : x;
+        Tensor v = new Tensor(x.buffer, l.shape(), l.strides(), l.offset(), x.dtype, x.version, root);
+        if (GradMode.isEnabled()) {
+            v.trackedView = true;
+            v.viewBaseNode = root.requiresGrad ? root.gradEdge() : null;
+        }
+        return v;
+    }
+
+    private static Tensor[] one(Tensor g) {
+        return new Tensor[] {g};
+    }
+
+    // ---- reshaping -----------------------------------------------------------------------------
+
+    static Tensor view(Tensor x, int[] shapeIn) {
+        int[] shape = Shapes.inferShape("view", x.numel(), shapeIn);
+        int[] strides = Shapes.viewStrides(x.shape, x.strides, shape);
+        if (strides == null) {
+            throw new IllegalArgumentException("view size is not compatible with input tensor's size and stride (at least one "
+                    + "dimension spans across two contiguous subspaces): cannot view " + Arrays.toString(x.shape)
+                    + " with strides " + Arrays.toString(x.strides) + " as " + Arrays.toString(shape) + ". Use reshape(...) instead.");
+        }
+        int[] in = x.shape;
+        return record(makeView(x, new Layout(shape, strides, x.offset)), "ViewBackward0", x, (g, ctx) -> one(g.reshape(in)));
+    }
+
+    static Tensor reshape(Tensor x, int[] shapeIn) {
+        int[] shape = Shapes.inferShape("reshape", x.numel(), shapeIn);
+        if (Shapes.viewStrides(x.shape, x.strides, shape) != null) return view(x, shape);
+        return x.clone().view(shape);
+    }
+
+    static Tensor flatten(Tensor x, int startIn, int endIn) {
+        if (x.shape.length == 0) return x.reshape(1);
+        int start = Shapes.wrapDim("flatten", startIn, x.shape.length), end = Shapes.wrapDim("flatten", endIn, x.shape.length);
+        if (start > end) throw new IllegalArgumentException("flatten() has invalid args: start_dim cannot come after end_dim");
+        int[] shape = new int[x.shape.length - (end - start)];
+        int k = 0;
+        for (int i = 0; i < start; i++) shape[k++] = x.shape[i];
+        int m = 1;
+        for (int i = start; i <= end; i++) m *= x.shape[i];
+        shape[k++] = m;
+        for (int i = end + 1; i < x.shape.length; i++) shape[k++] = x.shape[i];
+        return x.reshape(shape);
+    }
+
+    // ---- dimension order -----------------------------------------------------------------------
+
+    static Tensor t(Tensor x) {
+        if (x.shape.length > 2) {
+            throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but self is " + x.shape.length
+                    + "D; use transpose(dim0, dim1) or permute(...)");
+        }
+        Layout l = x.shape.length < 2 ? x.layout() : transposed(x.layout(), 0, 1);
+        return record(makeView(x, l), "TBackward0", x, (g, ctx) -> one(g.t()));
+    }
+
+    static Tensor transpose(Tensor x, int d0In, int d1In) {
+        int d0 = Shapes.wrapDim("transpose", d0In, x.shape.length), d1 = Shapes.wrapDim("transpose", d1In, x.shape.length);
+        Layout l = x.shape.length == 0 ? x.layout() : transposed(x.layout(), d0, d1);
+        return record(makeView(x, l), "TransposeBackward0", x, (g, ctx) -> one(g.transpose(d0, d1)));
+    }
+
+    private static Layout transposed(Layout l, int d0, int d1) {
+        int[] s = l.shape().clone(), st = l.strides().clone();
+        s[d0] = l.shape()[d1];
+        s[d1] = l.shape()[d0];
+        st[d0] = l.strides()[d1];
+        st[d1] = l.strides()[d0];
+        return new Layout(s, st, l.offset());
+    }
+
+    static Tensor permute(Tensor x, int[] dimsIn) {
+        int rank = x.shape.length;
+        if (dimsIn.length != rank) {
+            throw new IllegalArgumentException("permute: number of dimensions in the tensor input does not match the length of "
+                    + "the desired ordering of dimensions i.e. input.dim() = " + rank + " is not equal to len(dims) = "
+                    + dimsIn.length);
+        }
+        int[] dims = new int[rank], inverse = new int[rank];
+        boolean[] seen = new boolean[rank];
+        int[] s = new int[rank], st = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int d = Shapes.wrapDim("permute", dimsIn[i], rank);
+            if (seen[d]) throw new IllegalArgumentException("permute: repeated dim " + d + " in " + Arrays.toString(dimsIn));
+            seen[d] = true;
+            dims[i] = d;
+            inverse[d] = i;
+            s[i] = x.shape[d];
+            st[i] = x.strides[d];
+        }
+        return record(makeView(x, new Layout(s, st, x.offset)), "PermuteBackward0", x, (g, ctx) -> one(g.permute(inverse)));
+    }
+
+    // ---- broadcasting and unit dimensions ------------------------------------------------------
+
+    static Tensor expand(Tensor x, int[] sizes) {
+        int rank = sizes.length, lead = rank - x.shape.length;
+        if (lead < 0) {
+            throw new IllegalArgumentException("expand: the number of sizes provided (" + rank + ") must be greater or equal to "
+                    + "the number of dimensions in the tensor (" + x.shape.length + ")");
+        }
+        int[] s = new int[rank], st = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int want = sizes[i];
+            if (i < lead) {
+                if (want < 0) throw new IllegalArgumentException("expand: the expanded size of the tensor (" + want
+                        + ") isn't allowed in a leading, non-existing dimension " + i);
+                s[i] = want;
+                st[i] = 0;
+                continue;
+            }
+            int have = x.shape[i - lead];
+            if (want == -1) want = have;
+            if (have == want) {
+                s[i] = have;
+                st[i] = x.strides[i - lead];
+            } else if (have == 1) {
+                s[i] = want;
+                st[i] = 0;
+            } else {
+                throw new IllegalArgumentException("expand: the expanded size of the tensor (" + want + ") must match the existing "
+                        + "size (" + have + ") at non-singleton dimension " + i + ".  Target sizes: " + Arrays.toString(sizes)
+                        + ".  Tensor sizes: " + Arrays.toString(x.shape));
+            }
+        }
+        if (Arrays.equals(s, x.shape) && !x.requiresGrad) return x;
+        int[] in = x.shape;
+        return record(makeView(x, new Layout(s, st, x.offset)), "ExpandBackward0", x,
+                (g, ctx) -> one(Shapes.sumToShape(g, in)));
+    }
+
+    static Tensor squeeze(Tensor x) {
+        int n = 0;
+        for (int d : x.shape) if (d != 1) n++;
+        int[] s = new int[n], st = new int[n];
+        int k = 0;
+        for (int i = 0; i < x.shape.length; i++) {
+            if (x.shape[i] != 1) {
+                s[k] = x.shape[i];
+                st[k++] = x.strides[i];
+            }
+        }
+        int[] in = x.shape;
+        return record(makeView(x, new Layout(s, st, x.offset)), "SqueezeBackward0", x, (g, ctx) -> one(g.reshape(in)));
+    }
+
+    static Tensor squeeze(Tensor x, int dimIn) {
+        int dim = Shapes.wrapDim("squeeze", dimIn, x.shape.length);
+        Layout l = x.layout();
+        if (x.shape.length > 0 && x.shape[dim] == 1) l = removeDim(l, dim);
+        int[] in = x.shape;
+        return record(makeView(x, l), "SqueezeBackward1", x, (g, ctx) -> one(g.reshape(in)));
+    }
+
+    static Tensor unsqueeze(Tensor x, int dimIn) {
+        int rank = x.shape.length;
+        int dim = Shapes.wrapDim("unsqueeze", dimIn, rank + 1);
+        int[] s = new int[rank + 1], st = new int[rank + 1];
+        for (int i = 0, k = 0; i <= rank; i++) {
+            if (i == dim) {
+                s[i] = 1;
+                st[i] = dim < rank ? x.strides[dim] * x.shape[dim] : 1;
+            } else {
+                s[i] = x.shape[k];
+                st[i] = x.strides[k++];
+            }
+        }
+        return record(makeView(x, new Layout(s, st, x.offset)), "UnsqueezeBackward0", x, (g, ctx) -> one(g.squeeze(dim)));
+    }
+
+    private static Layout removeDim(Layout l, int dim) {
+        int r = l.rank();
+        int[] s = new int[r - 1], st = new int[r - 1];
+        for (int i = 0, k = 0; i < r; i++) {
+            if (i == dim) continue;
+            s[k] = l.shape()[i];
+            st[k++] = l.strides()[i];
+        }
+        return new Layout(s, st, l.offset());
+    }
+
+    // ---- indexing views ------------------------------------------------------------------------
+
+    static Tensor select(Tensor x, int dimIn, int indexIn) {
+        if (x.shape.length == 0) throw new IllegalArgumentException("select() cannot be applied to a 0-dim tensor.");
+        int dim = Shapes.wrapDim("select", dimIn, x.shape.length);
+        int size = x.shape[dim];
+        if (indexIn < -size || indexIn >= size) {
+            throw new IndexOutOfBoundsException("select(): index " + indexIn + " out of range for tensor of size "
+                    + Arrays.toString(x.shape) + " at dimension " + dim);
+        }
+        int index = indexIn < 0 ? indexIn + size : indexIn;
+        Layout l = selectLayout(x.layout(), dim, index);
+        int[] in = x.shape;
+        int[] positions = positions(selectLayout(Layout.contiguous(in), dim, index));
+        return record(makeView(x, l), "SelectBackward0", x, (g, ctx) -> one(scatter(g, in, positions)));
+    }
+
+    private static Layout selectLayout(Layout l, int dim, int index) {
+        Layout r = removeDim(l, dim);
+        return new Layout(r.shape(), r.strides(), l.offset() + index * l.strides()[dim]);
+    }
+
+    static Tensor slice(Tensor x, int dimIn, int startIn, int endIn, int step) {
+        if (x.shape.length == 0) throw new IllegalArgumentException("slice() cannot be applied to a 0-dim tensor.");
+        if (step <= 0) throw new IllegalArgumentException("slice step must be positive, got " + step);
+        int dim = Shapes.wrapDim("slice", dimIn, x.shape.length);
+        int size = x.shape[dim];
+        int start = clampIndex(startIn, size), end = clampIndex(endIn, size);
+        if (end < start) end = start;
+        Layout l = sliceLayout(x.layout(), dim, start, end, step);
+        int[] in = x.shape;
+        int[] positions = positions(sliceLayout(Layout.contiguous(in), dim, start, end, step));
+        return record(makeView(x, l), "SliceBackward0", x, (g, ctx) -> one(scatter(g, in, positions)));
+    }
+
+    private static int clampIndex(int i, int size) {
+        if (i < 0) i += size; // Python slice semantics: negative counts from the end, out of range clamps
+        return Math.max(0, Math.min(i, size));
+    }
+
+    private static Layout sliceLayout(Layout l, int dim, int start, int end, int step) {
+        int[] s = l.shape().clone(), st = l.strides().clone();
+        s[dim] = (end - start + step - 1) / step;
+        st[dim] = l.strides()[dim] * step;
+        return new Layout(s, st, l.offset() + start * l.strides()[dim]);
+    }
+
+    /** An arbitrary strided view of {@code x}'s storage (PyTorch's {@code as_strided}). */
+    static Tensor asStrided(Tensor x, Layout l) {
+        checkInBounds(x, l);
+        int[] in = x.shape;
+        int[] positions = logicalPositions(x.layout(), l);
+        return record(makeView(x, l), "AsStridedBackward0", x, (g, ctx) -> one(scatter(g, in, positions)));
+    }
+
+    private static void checkInBounds(Tensor x, Layout l) {
+        long lo = l.offset(), hi = l.offset();
+        for (int i = 0; i < l.rank(); i++) {
+            if (l.shape()[i] == 0) return;
+            long span = (long) (l.shape()[i] - 1) * l.strides()[i];
+            if (span < 0) lo += span; else hi += span;
+        }
+        if (lo < 0 || hi >= x.buffer.size()) {
+            throw new IllegalArgumentException("asStrided: setStorage: sizes " + Arrays.toString(l.shape()) + ", strides "
+                    + Arrays.toString(l.strides()) + ", storage offset " + l.offset() + " are out of bounds for storage of size "
+                    + x.buffer.size());
+        }
+    }
+
+    /** Row-major positions (offset included) of a view's elements, for a view of a contiguous tensor. */
+    static int[] positions(Layout l) {
+        int[] p = Geometry.elementOffsets(l.shape(), l.strides());
+        for (int i = 0; i < p.length; i++) p[i] += l.offset();
+        return p;
+    }
+
+    /** Positions, in the row-major order of {@code of}'s shape, of the elements of view {@code v} of the same storage. */
+    static int[] logicalPositions(Layout of, Layout v) {
+        if (of.isContiguous() && of.offset() == 0) return positions(v);
+        int[] ofStorage = positions(of);
+        int max = 0;
+        for (int p : ofStorage) max = Math.max(max, p);
+        int[] storage = positions(v);
+        for (int p : storage) max = Math.max(max, p);
+        int[] logical = new int[max + 1];
+        Arrays.fill(logical, -1);
+        for (int i = 0; i < ofStorage.length; i++) logical[ofStorage[i]] = i;
+        int[] out = new int[storage.length];
+        for (int i = 0; i < storage.length; i++) {
+            out[i] = logical[storage[i]];
+            if (out[i] < 0) {
+                throw new IllegalArgumentException("the view reaches storage elements outside the tensor it was taken from; "
+                        + "its gradient cannot be mapped back");
+            }
+        }
+        return out;
+    }
+
+    /** zeros(shape) with g's elements added at the given row-major positions (the backward of a view). */
+    static Tensor scatter(Tensor g, int[] shape, int[] positions) {
+        Tensor flat = Tensor.zeros(Layout.numel(shape));
+        return Indexing.indexAdd(flat, 0, positions, g.reshape(-1)).view(shape);
+    }
+
+    // ---- copies --------------------------------------------------------------------------------
+
+    static Tensor cloneOp(Tensor x) {
+        Tensor out = x.newEmpty(x.shape, x.dtype);
+        x.backend().copy(x.buffer, x.layout(), out.buffer, out.layout());
+        return record(out, "CloneBackward0", x, (g, ctx) -> one(g));
+    }
+
+    /** Re-derives a view's history from its base after the base got a new one (in-place write). */
+    static void rebaseView(Tensor v, Node baseNode) {
+        Tensor base = v.base;
+        int[] positions = logicalPositions(base.layout(), v.layout());
+        int[] baseShape = base.shape;
+        Node old = v.gradFn;
+        v.gradFn = new OpNode("AsStridedBackward0", (g, ctx) -> one(scatter(g, baseShape, positions)),
+                new Node[] {baseNode}, new int[][] {baseShape}, new SavedTensor[0]);
+        v.requiresGrad = true;
+        v.viewBaseNode = baseNode;
+        if (old != null && old.retainsGradOf == v) v.gradFn.retainsGradOf = v;
+    }
+}

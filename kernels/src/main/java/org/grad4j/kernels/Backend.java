@@ -1,0 +1,79 @@
+package org.grad4j.kernels;
+
+/**
+ * The backend SPI: what a device must provide for every op of the catalogue. Core builds all ops
+ * (and all backward rules) from these primitives, so a new device (the TornadoVM backend) implements
+ * exactly this interface.
+ *
+ * <p>Conventions: an {@code out} buffer is written contiguously from index 0 in the row-major order
+ * of the shape its inputs' layouts share (inputs are already broadcast to that shape, a broadcast
+ * dimension having stride 0). No method keeps a reference to its arguments.
+ */
+public interface Backend {
+
+    /** A short name, e.g. {@code "jvm"}. */
+    String name();
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    /** A new buffer of {@code size} zeros. */
+    Buffer allocate(int size);
+
+    /** Copies {@code length} floats from the host array into the buffer. */
+    void write(float[] src, int srcOffset, Buffer dst, int dstOffset, int length);
+
+    /** Copies {@code length} floats from the buffer into the host array. */
+    void read(Buffer src, int srcOffset, float[] dst, int dstOffset, int length);
+
+    /** Strided copy: every element of the {@code src} view to the same position of the {@code dst} view (same shape). */
+    void copy(Buffer src, Layout srcLayout, Buffer dst, Layout dstLayout);
+
+    /** Sets every element of the view to {@code value}. */
+    void fill(Buffer dst, Layout layout, float value);
+
+    // ---- elementwise --------------------------------------------------------------------------
+
+    void unary(UnaryOp op, float p0, float p1, Buffer x, Layout xLayout, Buffer out);
+
+    void binary(BinaryOp op, Buffer a, Layout aLayout, Buffer b, Layout bLayout, Buffer out);
+
+    /** {@code out = cond != 0 ? a : b}. */
+    void where(Buffer cond, Layout condLayout, Buffer a, Layout aLayout, Buffer b, Layout bLayout, Buffer out);
+
+    // ---- reductions ---------------------------------------------------------------------------
+
+    /**
+     * Reduces the trailing {@code rank - keptRank} dimensions of the view: {@code out} (and
+     * {@code indices}, when not null, for MAX/MIN) holds one value per element of the leading
+     * {@code keptRank} dimensions. Indices are row-major positions within the reduced dimensions.
+     */
+    void reduce(ReduceOp op, Buffer x, Layout layout, int keptRank, Buffer out, Buffer indices);
+
+    // ---- linear algebra -----------------------------------------------------------------------
+
+    /**
+     * Batched matrix product {@code out[b] = beta*out[b] + alpha * A[b] @ B[b]} with A of shape m×k and
+     * B of shape k×n given by offsets and (batch, row, column) strides; {@code out} is contiguous
+     * batch×m×n. With {@code beta == 0} the old contents of {@code out} are ignored (NaNs included).
+     */
+    void matmul(int batch, int m, int n, int k,
+                Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
+                Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+                Buffer out, float alpha, float beta);
+
+    // ---- fused row functions ------------------------------------------------------------------
+
+    /**
+     * Softmax (or log-softmax) of a contiguous buffer viewed as outer×size×inner, along the middle
+     * dimension, computed stably (the row maximum is subtracted first).
+     */
+    void softmax(Buffer x, int outer, int size, int inner, boolean log, Buffer out);
+
+    // ---- indexing -----------------------------------------------------------------------------
+
+    /** {@code out[o, i, j] = x[o, index[i], j]} for contiguous x of outer×dimSize×inner. */
+    void indexSelect(Buffer x, int outer, int dimSize, int inner, int[] index, Buffer out);
+
+    /** {@code out[o, index[i], j] += src[o, i, j]} for contiguous src of outer×index.length×inner. */
+    void indexAdd(Buffer src, int outer, int dimSize, int inner, int[] index, Buffer out);
+}

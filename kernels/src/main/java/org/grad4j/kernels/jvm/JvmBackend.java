@@ -1,0 +1,191 @@
+package org.grad4j.kernels.jvm;
+
+import org.grad4j.kernels.Backend;
+import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.Buffer;
+import org.grad4j.kernels.Geometry;
+import org.grad4j.kernels.Layout;
+import org.grad4j.kernels.ReduceOp;
+import org.grad4j.kernels.UnaryOp;
+
+/**
+ * The default backend: heap {@code float[]} buffers and the static kernels of this package. Each
+ * strided call is reduced to "rows": dimensions are coalesced, the start of every innermost row is
+ * listed once, and a row kernel runs over each.
+ */
+public final class JvmBackend implements Backend {
+    public static final JvmBackend INSTANCE = new JvmBackend();
+
+    private JvmBackend() {}
+
+    private static float[] arr(Buffer b) {
+        if (b instanceof HeapBuffer h) return h.data;
+        throw new IllegalArgumentException("the JVM backend was given a buffer of backend '"
+                + b.backend().name() + "'; move the tensor to the JVM device first");
+    }
+
+    /** Wraps an existing array (no copy): the array becomes the tensor's storage. */
+    public static Buffer wrap(float[] data) {
+        return new HeapBuffer(data);
+    }
+
+    @Override
+    public String name() {
+        return "jvm";
+    }
+
+    @Override
+    public Buffer allocate(int size) {
+        return new HeapBuffer(new float[size]);
+    }
+
+    @Override
+    public void write(float[] src, int srcOffset, Buffer dst, int dstOffset, int length) {
+        System.arraycopy(src, srcOffset, arr(dst), dstOffset, length);
+    }
+
+    @Override
+    public void read(Buffer src, int srcOffset, float[] dst, int dstOffset, int length) {
+        System.arraycopy(arr(src), srcOffset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void copy(Buffer src, Layout sl, Buffer dst, Layout dl) {
+        if (sl.numel() == 0) return;
+        int[][] g = Geometry.coalesce(sl.shape(), sl.strides(), dl.strides());
+        int[] shape = g[0];
+        int n = shape[shape.length - 1];
+        int ss = g[1][shape.length - 1], ds = g[2][shape.length - 1];
+        int[] srows = Geometry.rowStarts(shape, g[1], sl.offset());
+        int[] drows = Geometry.rowStarts(shape, g[2], dl.offset());
+        float[] s = arr(src), d = arr(dst);
+        if (ss == 1 && ds == 1) {
+            for (int r = 0; r < srows.length; r++) System.arraycopy(s, srows[r], d, drows[r], n);
+        } else {
+            for (int r = 0; r < srows.length; r++) ElementwiseKernels.copy(s, srows[r], ss, d, drows[r], ds, n);
+        }
+    }
+
+    @Override
+    public void fill(Buffer dst, Layout l, float value) {
+        if (l.numel() == 0) return;
+        int[][] g = Geometry.coalesce(l.shape(), l.strides());
+        int[] shape = g[0];
+        int n = shape[shape.length - 1], st = g[1][shape.length - 1];
+        float[] d = arr(dst);
+        for (int start : Geometry.rowStarts(shape, g[1], l.offset())) ElementwiseKernels.fill(d, start, st, n, value);
+    }
+
+    @Override
+    public void unary(UnaryOp op, float p0, float p1, Buffer x, Layout xl, Buffer out) {
+        if (xl.numel() == 0) return;
+        int[][] g = Geometry.coalesce(xl.shape(), xl.strides());
+        int[] shape = g[0];
+        int n = shape[shape.length - 1], xs = g[1][shape.length - 1];
+        int[] rows = Geometry.rowStarts(shape, g[1], xl.offset());
+        float[] xa = arr(x), o = arr(out);
+        int code = op.ordinal();
+        for (int r = 0; r < rows.length; r++) ElementwiseKernels.unary(code, p0, p1, xa, rows[r], xs, o, r * n, n);
+    }
+
+    @Override
+    public void binary(BinaryOp op, Buffer a, Layout al, Buffer b, Layout bl, Buffer out) {
+        if (al.numel() == 0) return;
+        int[][] g = Geometry.coalesce(al.shape(), al.strides(), bl.strides());
+        int[] shape = g[0];
+        int last = shape.length - 1, n = shape[last];
+        int[] ar = Geometry.rowStarts(shape, g[1], al.offset());
+        int[] br = Geometry.rowStarts(shape, g[2], bl.offset());
+        float[] aa = arr(a), ba = arr(b), o = arr(out);
+        int code = op.ordinal();
+        for (int r = 0; r < ar.length; r++) {
+            ElementwiseKernels.binary(code, aa, ar[r], g[1][last], ba, br[r], g[2][last], o, r * n, n);
+        }
+    }
+
+    @Override
+    public void where(Buffer cond, Layout cl, Buffer a, Layout al, Buffer b, Layout bl, Buffer out) {
+        if (cl.numel() == 0) return;
+        int[][] g = Geometry.coalesce(cl.shape(), cl.strides(), al.strides(), bl.strides());
+        int[] shape = g[0];
+        int last = shape.length - 1, n = shape[last];
+        int[] cr = Geometry.rowStarts(shape, g[1], cl.offset());
+        int[] ar = Geometry.rowStarts(shape, g[2], al.offset());
+        int[] br = Geometry.rowStarts(shape, g[3], bl.offset());
+        float[] ca = arr(cond), aa = arr(a), ba = arr(b), o = arr(out);
+        for (int r = 0; r < cr.length; r++) {
+            ElementwiseKernels.where(ca, cr[r], g[1][last], aa, ar[r], g[2][last], ba, br[r], g[3][last], o, r * n, n);
+        }
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Buffer x, Layout l, int keptRank, Buffer out, Buffer indices) {
+        int rank = l.rank();
+        int[] keptShape = java.util.Arrays.copyOfRange(l.shape(), 0, keptRank);
+        int[] keptStrides = java.util.Arrays.copyOfRange(l.strides(), 0, keptRank);
+        int[] redShape = java.util.Arrays.copyOfRange(l.shape(), keptRank, rank);
+        int[] redStrides = java.util.Arrays.copyOfRange(l.strides(), keptRank, rank);
+        int outN = Layout.numel(keptShape);
+        if (outN == 0) return;
+        int redN = Layout.numel(redShape);
+        float[] xa = arr(x), o = arr(out);
+        if (redN == 0) {
+            if (op != ReduceOp.SUM) throw new IllegalArgumentException("max/min of an empty dimension has no identity");
+            java.util.Arrays.fill(o, 0, outN, 0f);
+            return;
+        }
+        int[] starts = Geometry.elementOffsets(keptShape, keptStrides);
+        for (int i = 0; i < starts.length; i++) starts[i] += l.offset();
+        if (op == ReduceOp.SUM) {
+            int[][] g = Geometry.coalesce(redShape, redStrides);
+            if (g[0].length == 1) {
+                ReduceKernels.sumRows(xa, starts, g[0][0], g[1][0], o);
+                return;
+            }
+        }
+        int[] offs = Geometry.elementOffsets(redShape, redStrides);
+        switch (op) {
+            case SUM -> ReduceKernels.sum(xa, starts, offs, o);
+            case MAX -> ReduceKernels.extreme(xa, starts, offs, 1f, o, indices == null ? null : arr(indices));
+            case MIN -> ReduceKernels.extreme(xa, starts, offs, -1f, o, indices == null ? null : arr(indices));
+        }
+    }
+
+    @Override
+    public void matmul(int batch, int m, int n, int k,
+                       Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
+                       Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+                       Buffer out, float alpha, float beta) {
+        float[] aa = arr(a), ba = arr(b), c = arr(out);
+        float[] packed = bColStride == 1 ? null : new float[k * n];
+        for (int t = 0; t < batch; t++) {
+            int bo = bOffset + t * bBatchStride, brs = bRowStride;
+            float[] bb = ba;
+            if (packed != null) { // make B's rows unit-stride for the inner loop
+                for (int p = 0; p < k; p++) {
+                    ElementwiseKernels.copy(ba, bo + p * bRowStride, bColStride, packed, p * n, 1, n);
+                }
+                bb = packed;
+                bo = 0;
+                brs = n;
+            }
+            MatmulKernels.gemm(m, n, k, aa, aOffset + t * aBatchStride, aRowStride, aColStride,
+                    bb, bo, brs, c, t * m * n, alpha, beta);
+        }
+    }
+
+    @Override
+    public void softmax(Buffer x, int outer, int size, int inner, boolean log, Buffer out) {
+        RowKernels.softmax(arr(x), outer, size, inner, log, arr(out));
+    }
+
+    @Override
+    public void indexSelect(Buffer x, int outer, int dimSize, int inner, int[] index, Buffer out) {
+        RowKernels.indexSelect(arr(x), outer, dimSize, inner, index, arr(out));
+    }
+
+    @Override
+    public void indexAdd(Buffer src, int outer, int dimSize, int inner, int[] index, Buffer out) {
+        RowKernels.indexAdd(arr(src), outer, dimSize, inner, index, arr(out));
+    }
+}
