@@ -71,6 +71,6 @@ final class OpNode extends Node {
 
     @Override
     void release() {
-        for (SavedTensor s : saved) s.release();
+        for (SavedTensor s : saved) if (s != null) s.release();
     }
 }
