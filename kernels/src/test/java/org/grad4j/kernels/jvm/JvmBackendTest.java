@@ -1,0 +1,244 @@
+package org.grad4j.kernels.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Random;
+import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.Buffer;
+import org.grad4j.kernels.Geometry;
+import org.grad4j.kernels.Layout;
+import org.grad4j.kernels.ReduceOp;
+import org.grad4j.kernels.UnaryOp;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JVM backend against naive element-by-element references, on odd sizes (1, 7, 17, 1023) and on
+ * strided, transposed, offset and broadcast layouts.
+ */
+class JvmBackendTest {
+    private final JvmBackend be = JvmBackend.INSTANCE;
+    private final Random rnd = new Random(11);
+
+    private Buffer random(int n) {
+        float[] d = new float[n];
+        for (int i = 0; i < n; i++) d[i] = rnd.nextFloat() * 4 - 2;
+        return JvmBackend.wrap(d);
+    }
+
+    private static float[] arr(Buffer b) {
+        return ((HeapBuffer) b).array();
+    }
+
+    /** The element of a strided view at row-major position e. */
+    private static float at(Buffer b, Layout l, int e) {
+        int off = l.offset();
+        for (int d = l.rank() - 1; d >= 0; d--) {
+            off += (e % l.shape()[d]) * l.strides()[d];
+            e /= l.shape()[d];
+        }
+        return arr(b)[off];
+    }
+
+    /** A transposed view with an offset: shape [cols, rows] over a buffer of (rows+1)*cols. */
+    private static Layout transposedWithOffset(int rows, int cols) {
+        return new Layout(new int[] {cols, rows}, new int[] {1, cols}, cols);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 17, 1023})
+    void unaryOnContiguousAndStridedViews(int n) {
+        Buffer x = random((n + 1) * 3);
+        for (Layout l : new Layout[] {Layout.contiguous(new int[] {n}), new Layout(new int[] {n}, new int[] {3}, 2),
+                transposedWithOffset(n, 3)}) {
+            for (UnaryOp op : UnaryOp.values()) {
+                Buffer out = be.allocate(l.numel());
+                be.unary(op, 1.5f, 0.25f, x, l, out);
+                for (int e = 0; e < l.numel(); e++) {
+                    float v = at(x, l, e);
+                    float want = switch (op) {
+                        case NEG -> -v;
+                        case EXP -> (float) Math.exp(v);
+                        case LOG -> (float) Math.log(v);
+                        case SQRT -> (float) Math.sqrt(v);
+                        case ABS -> Math.abs(v);
+                        case TANH -> (float) Math.tanh(v);
+                        case SIGMOID -> (float) (1 / (1 + Math.exp(-v)));
+                        case RELU -> Math.max(v, 0f);
+                        case SIGN -> Math.signum(v);
+                        case POW -> (float) Math.pow(v, 1.5);
+                        case POW_BASE -> (float) Math.pow(1.5, v);
+                        case AFFINE -> 1.5f * v + 0.25f;
+                        case CLAMP -> Math.min(Math.max(v, 1.5f), 0.25f);
+                        case RECIPROCAL -> 1f / v;
+                    };
+                    if (Float.isNaN(want)) {
+                        assertEquals(want, arr(out)[e], op + " at " + e + " of " + l); // NaN equals NaN here
+                    } else {
+                        assertEquals(want, arr(out)[e], 1e-6f * Math.max(1f, Math.abs(want)), op + " at " + e + " of " + l);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 17, 1023})
+    void binaryWithBroadcastAndTransposedOperands(int n) {
+        Buffer a = random((n + 1) * 3), b = random(3);
+        Layout al = transposedWithOffset(n, 3);              // [3, n], strided
+        Layout bl = new Layout(new int[] {3, n}, new int[] {1, 0}, 0); // [3] broadcast along n
+        for (BinaryOp op : BinaryOp.values()) {
+            Buffer out = be.allocate(3 * n);
+            be.binary(op, a, al, b, bl, out);
+            for (int e = 0; e < 3 * n; e++) {
+                float x = at(a, al, e), y = at(b, bl, e);
+                float want = switch (op) {
+                    case ADD -> x + y;
+                    case SUB -> x - y;
+                    case MUL -> x * y;
+                    case DIV -> x / y;
+                    case POW -> (float) Math.pow(x, y);
+                    case MAXIMUM -> Math.max(x, y);
+                    case MINIMUM -> Math.min(x, y);
+                    case EQ -> x == y ? 1 : 0;
+                    case NE -> x != y ? 1 : 0;
+                    case LT -> x < y ? 1 : 0;
+                    case LE -> x <= y ? 1 : 0;
+                    case GT -> x > y ? 1 : 0;
+                    case GE -> x >= y ? 1 : 0;
+                };
+                assertEquals(want, arr(out)[e], 0f, op + " at " + e);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 17, 1023})
+    void reductionsOverLeadingAndTrailingDims(int n) {
+        Buffer x = random(4 * n);
+        // [4, n] contiguous; reduce dim 1 (kept [4]) and, permuted, dim 0 (kept [n])
+        Layout rows = new Layout(new int[] {4, n}, new int[] {n, 1}, 0);
+        Layout cols = new Layout(new int[] {n, 4}, new int[] {1, n}, 0);
+        for (Layout l : new Layout[] {rows, cols}) {
+            int kept = l.shape()[0], red = l.shape()[1];
+            Buffer sum = be.allocate(kept), max = be.allocate(kept), idx = be.allocate(kept), min = be.allocate(kept);
+            be.reduce(ReduceOp.SUM, x, l, 1, sum, null);
+            be.reduce(ReduceOp.MAX, x, l, 1, max, idx);
+            be.reduce(ReduceOp.MIN, x, l, 1, min, null);
+            for (int o = 0; o < kept; o++) {
+                double s = 0;
+                float mx = Float.NEGATIVE_INFINITY, mn = Float.POSITIVE_INFINITY;
+                int at = -1;
+                for (int r = 0; r < red; r++) {
+                    float v = at(x, l, o * red + r);
+                    s += v;
+                    if (v > mx) { mx = v; at = r; }
+                    mn = Math.min(mn, v);
+                }
+                assertEquals((float) s, arr(sum)[o], 1e-5f);
+                assertEquals(mx, arr(max)[o]);
+                assertEquals(at, (int) arr(idx)[o]);
+                assertEquals(mn, arr(min)[o]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 17})
+    void matmulWithTransposedOperandsAndBeta(int n) {
+        int m = n + 2, k = n + 1;
+        Buffer a = random(m * k), b = random(k * n), c = random(m * n);
+        float[] c0 = arr(c).clone();
+        // A given transposed in memory (k×m storage read as m×k), B row-major
+        be.matmul(1, m, n, k, a, 0, 0, 1, m, b, 0, 0, n, 1, c, 2f, 0.5f);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) s += arr(a)[p * m + i] * arr(b)[p * n + j];
+                assertEquals((float) (0.5 * c0[i * n + j] + 2 * s), arr(c)[i * n + j], 1e-4f);
+            }
+        }
+        // B transposed (column stride != 1) goes through packing
+        Buffer out = be.allocate(m * n);
+        be.matmul(1, m, n, k, a, 0, 0, k, 1, b, 0, 0, 1, k, out, 1f, 0f);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) s += arr(a)[i * k + p] * arr(b)[j * k + p];
+                assertEquals((float) s, arr(out)[i * n + j], 1e-4f);
+            }
+        }
+    }
+
+    @Test
+    void softmaxRowsSumToOneAndLogSoftmaxIsItsLog() {
+        Buffer x = JvmBackend.wrap(new float[] {1, 2, 3, 1000, 1001, 1002});
+        Buffer s = be.allocate(6), ls = be.allocate(6);
+        be.softmax(x, 2, 3, 1, false, s);
+        be.softmax(x, 2, 3, 1, true, ls);
+        float[] want = {0.09003057f, 0.24472847f, 0.66524096f};
+        for (int i = 0; i < 6; i++) {
+            assertEquals(want[i % 3], arr(s)[i], 1e-6f);
+            assertEquals((float) Math.log(want[i % 3]), arr(ls)[i], 1e-5f);
+        }
+    }
+
+    @Test
+    void copyFillIndexSelectAndIndexAdd() {
+        Buffer x = JvmBackend.wrap(new float[] {0, 1, 2, 3, 4, 5});
+        Buffer t = be.allocate(6);
+        be.copy(x, new Layout(new int[] {3, 2}, new int[] {1, 3}, 0), t, Layout.contiguous(new int[] {3, 2}));
+        assertArrayEquals(new float[] {0, 3, 1, 4, 2, 5}, arr(t));
+        be.fill(t, new Layout(new int[] {3}, new int[] {2}, 1), 9);
+        assertArrayEquals(new float[] {0, 9, 1, 9, 2, 9}, arr(t));
+        Buffer sel = be.allocate(6);
+        be.indexSelect(x, 1, 3, 2, new int[] {2, 0, 2}, sel); // rows 2, 0, 2 of a 3×2
+        assertArrayEquals(new float[] {4, 5, 0, 1, 4, 5}, arr(sel));
+        Buffer acc = be.allocate(6);
+        be.indexAdd(sel, 1, 3, 2, new int[] {2, 0, 2}, acc);
+        assertArrayEquals(new float[] {0, 1, 0, 0, 8, 10}, arr(acc));
+    }
+
+    @Test
+    void coalesceMergesContiguousDimsAndRowStartsWalkTheView() {
+        int[][] g = Geometry.coalesce(new int[] {2, 3, 4}, new int[] {12, 4, 1});
+        assertArrayEquals(new int[] {24}, g[0]);
+        int[][] t = Geometry.coalesce(new int[] {2, 1, 3}, new int[] {1, 5, 2});
+        assertArrayEquals(new int[] {2, 3}, t[0]);
+        assertArrayEquals(new int[] {1, 2}, t[1]);
+        assertArrayEquals(new int[] {5, 8, 11}, Geometry.rowStarts(new int[] {3, 2}, new int[] {3, 1}, 5));
+    }
+
+    @Test
+    void rejectsForeignBuffers() {
+        Buffer foreign = new Buffer() {
+            public int size() { return 1; }
+            public org.grad4j.kernels.Backend backend() {
+                return new org.grad4j.kernels.Backend() {
+                    public String name() { return "other"; }
+                    public Buffer allocate(int size) { return null; }
+                    public void write(float[] s, int so, Buffer d, int dOff, int l) {}
+                    public void read(Buffer s, int so, float[] d, int dOff, int l) {}
+                    public void copy(Buffer s, Layout sl, Buffer d, Layout dl) {}
+                    public void fill(Buffer d, Layout l, float v) {}
+                    public void unary(UnaryOp op, float p0, float p1, Buffer x, Layout xl, Buffer out) {}
+                    public void binary(BinaryOp op, Buffer a, Layout al, Buffer b, Layout bl, Buffer out) {}
+                    public void where(Buffer c, Layout cl, Buffer a, Layout al, Buffer b, Layout bl, Buffer out) {}
+                    public void reduce(ReduceOp op, Buffer x, Layout l, int k, Buffer out, Buffer idx) {}
+                    public void matmul(int batch, int m, int n, int k, Buffer a, int ao, int abs, int ars, int acs,
+                                       Buffer b, int bo, int bbs, int brs, int bcs, Buffer out, float alpha, float beta) {}
+                    public void softmax(Buffer x, int o, int s, int i, boolean log, Buffer out) {}
+                    public void indexSelect(Buffer x, int o, int d, int i, int[] idx, Buffer out) {}
+                    public void indexAdd(Buffer s, int o, int d, int i, int[] idx, Buffer out) {}
+                };
+            }
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> be.fill(foreign, Layout.contiguous(new int[] {1}), 0));
+        assertEquals("the JVM backend was given a buffer of backend 'other'; move the tensor to the JVM device first", e.getMessage());
+    }
+}
