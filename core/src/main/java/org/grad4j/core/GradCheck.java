@@ -52,15 +52,18 @@ public final class GradCheck {
         Tensor[] us = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) us[i] = Tensor.randn(gen, inputs[i].shape());
         Function<Tensor[], Tensor> firstOrder = xs -> {
-            Tensor out = fn.apply(xs);
-            Tensor[] g = Autograd.grad(new Tensor[] {out}, xs, new Tensor[] {v}, true, true, true);
-            Tensor s = null;
-            for (int i = 0; i < xs.length; i++) {
-                if (g[i] == null || !g[i].requiresGrad()) continue;
-                Tensor term = g[i].mul(us[i]).sum();
-                s = s == null ? term : s.add(term);
+            // the first-order gradient needs a graph even where the numeric pass evaluates this in no-grad mode
+            try (var mode = GradMode.enableGrad()) {
+                Tensor out = fn.apply(xs);
+                Tensor[] g = Autograd.grad(new Tensor[] {out}, xs, new Tensor[] {v}, true, true, true);
+                Tensor s = null;
+                for (int i = 0; i < xs.length; i++) {
+                    if (g[i] == null || !g[i].requiresGrad()) continue;
+                    Tensor term = g[i].mul(us[i]).sum();
+                    s = s == null ? term : s.add(term);
+                }
+                return s == null ? xs[0].mul(0f).sum() : s;
             }
-            return s == null ? xs[0].mul(0f).sum() : s;
         };
         check(firstOrder, 2e-3f, 5e-3, 2e-2, inputs);
     }

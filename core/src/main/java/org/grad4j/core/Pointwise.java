@@ -107,7 +107,8 @@ final class Pointwise {
         if (!needsGrad(a, b)) return out;
         return record(out, "PowBackward1", a, b, (g, ctx) -> {
             Tensor as = ctx.saved(0), bs = ctx.saved(1);
-            Tensor ga = ctx.needs(0) ? g.mul(bs.mul(as.pow(bs.sub(1f)))) : null;
+            // d/da a^b = b a^(b-1), taken as 0 where b == 0 (0 * 0^-1 would be NaN at a == 0)
+            Tensor ga = ctx.needs(0) ? Torch.where(bs.eq(0f), g.scalarLike(0f), g.mul(bs.mul(as.pow(bs.sub(1f))))) : null;
             Tensor gb = null;
             if (ctx.needs(1)) {
                 // d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention)
@@ -122,7 +123,11 @@ final class Pointwise {
     static Tensor pow(float base, Tensor x) {
         Tensor out = unary(x, UnaryOp.POW_BASE, base, 0f);
         float lnBase = (float) Math.log(base);
-        return record(out, "PowBackward2", x, (g, ctx) -> grads(g.mul(ctx.saved(0)).mul(lnBase)), out);
+        return record(out, "PowBackward2", x, (g, ctx) -> {
+            Tensor gx = g.mul(ctx.saved(0)).mul(lnBase);
+            // d/dx 0^x taken as 0 where x >= 0 (PyTorch's convention; 0 * ln 0 would be NaN)
+            return grads(base == 0f ? Torch.where(ctx.saved(1).ge(0f), g.scalarLike(0f), gx) : gx);
+        }, out, base == 0f ? x : null);
     }
 
     static Tensor maximum(Tensor a, Tensor b) {
@@ -197,11 +202,24 @@ final class Pointwise {
     }
 
     static Tensor clamp(Tensor x, float min, float max) {
+        return clamp(x, min, max, "ClampBackward1");
+    }
+
+    /** {@code clamp_min} and {@code clamp_max} are ops of their own in PyTorch, with their own grad_fn names. */
+    static Tensor clampMin(Tensor x, float min) {
+        return clamp(x, min, Float.NaN, "ClampMinBackward0");
+    }
+
+    static Tensor clampMax(Tensor x, float max) {
+        return clamp(x, Float.NaN, max, "ClampMaxBackward0");
+    }
+
+    private static Tensor clamp(Tensor x, float min, float max, String name) {
         if (Float.isNaN(min) && Float.isNaN(max)) {
             throw new IllegalArgumentException("clamp: at least one of 'min' or 'max' must not be None (NaN)");
         }
         Tensor out = unary(x, UnaryOp.CLAMP, min, max);
-        return record(out, "ClampBackward1", x, (g, ctx) -> {
+        return record(out, name, x, (g, ctx) -> {
             Tensor xs = ctx.saved(0);
             Tensor mask = Float.isNaN(min) ? xs.le(max) : Float.isNaN(max) ? xs.ge(min) : xs.ge(min).logicalAnd(xs.le(max));
             return grads(g.mul(mask));

@@ -475,8 +475,8 @@ public final class Tensor {
     public Tensor reciprocal() { return Pointwise.reciprocal(this); }
     /** Clamps into [min, max]; pass {@code Float.NaN} for no bound on that side. */
     public Tensor clamp(float min, float max) { return Pointwise.clamp(this, min, max); }
-    public Tensor clampMin(float min) { return Pointwise.clamp(this, min, Float.NaN); }
-    public Tensor clampMax(float max) { return Pointwise.clamp(this, Float.NaN, max); }
+    public Tensor clampMin(float min) { return Pointwise.clampMin(this, min); }
+    public Tensor clampMax(float max) { return Pointwise.clampMax(this, max); }
     public Tensor maximum(Tensor other) { return Pointwise.maximum(this, other); }
     public Tensor minimum(Tensor other) { return Pointwise.minimum(this, other); }
 
