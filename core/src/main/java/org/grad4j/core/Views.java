@@ -31,6 +31,10 @@ final class Views {
     // ---- reshaping -----------------------------------------------------------------------------
 
     static Tensor view(Tensor x, int[] shapeIn) {
+        return view(x, shapeIn, "ViewBackward0");
+    }
+
+    private static Tensor view(Tensor x, int[] shapeIn, String name) {
         int[] shape = Shapes.inferShape("view", x.numel(), shapeIn);
         int[] strides = Shapes.viewStrides(x.shape, x.strides, shape);
         if (strides == null) {
@@ -39,13 +43,13 @@ final class Views {
                     + " with strides " + Arrays.toString(x.strides) + " as " + Arrays.toString(shape) + ". Use reshape(...) instead.");
         }
         int[] in = x.shape;
-        return record(makeView(x, new Layout(shape, strides, x.offset)), "ViewBackward0", x, (g, ctx) -> one(g.reshape(in)));
+        return record(makeView(x, new Layout(shape, strides, x.offset)), name, x, (g, ctx) -> one(g.reshape(in)));
     }
 
     static Tensor reshape(Tensor x, int[] shapeIn) {
         int[] shape = Shapes.inferShape("reshape", x.numel(), shapeIn);
         if (Shapes.viewStrides(x.shape, x.strides, shape) != null) return view(x, shape);
-        return x.clone().view(shape);
+        return view(x.clone(), shape, "UnsafeViewBackward0"); // a copy, then a view of it (PyTorch's _unsafe_view)
     }
 
     static Tensor flatten(Tensor x, int startIn, int endIn) {
@@ -211,8 +215,8 @@ final class Views {
         int index = indexIn < 0 ? indexIn + size : indexIn;
         Layout l = selectLayout(x.layout(), dim, index);
         int[] in = x.shape;
-        int[] positions = positions(selectLayout(Layout.contiguous(in), dim, index));
-        return record(makeView(x, l), "SelectBackward0", x, (g, ctx) -> one(scatter(g, in, positions)));
+        return record(makeView(x, l), "SelectBackward0", x,
+                (g, ctx) -> one(scatter(g, in, positions(selectLayout(Layout.contiguous(in), dim, index)))));
     }
 
     private static Layout selectLayout(Layout l, int dim, int index) {
@@ -229,8 +233,9 @@ final class Views {
         if (end < start) end = start;
         Layout l = sliceLayout(x.layout(), dim, start, end, step);
         int[] in = x.shape;
-        int[] positions = positions(sliceLayout(Layout.contiguous(in), dim, start, end, step));
-        return record(makeView(x, l), "SliceBackward0", x, (g, ctx) -> one(scatter(g, in, positions)));
+        int first = start, stop = end;
+        return record(makeView(x, l), "SliceBackward0", x,
+                (g, ctx) -> one(scatter(g, in, positions(sliceLayout(Layout.contiguous(in), dim, first, stop, step)))));
     }
 
     private static int clampIndex(int i, int size) {
