@@ -1,0 +1,56 @@
+package org.grad4j.training.nn;
+
+import java.util.Arrays;
+import org.grad4j.core.Generator;
+import org.grad4j.core.Tensor;
+import org.grad4j.core.Torch;
+
+/**
+ * {@code nn.Linear}: {@code y = x Wᵀ + b}, W of shape [out, in], b of shape [out].
+ * Initialised as PyTorch does: {@code kaiming_uniform_(W, a=√5)} is U(-1/√in, 1/√in), and the bias
+ * uses the same bound.
+ */
+public final class Linear extends Module {
+    public final int inFeatures, outFeatures;
+    public final Tensor weight;
+    /** Null when built with {@code bias=false}. */
+    public final Tensor bias;
+
+    public Linear(int inFeatures, int outFeatures) {
+        this(inFeatures, outFeatures, true, Generator.defaultGenerator());
+    }
+
+    public Linear(int inFeatures, int outFeatures, boolean bias) {
+        this(inFeatures, outFeatures, bias, Generator.defaultGenerator());
+    }
+
+    public Linear(int inFeatures, int outFeatures, boolean bias, Generator gen) {
+        if (inFeatures <= 0 || outFeatures <= 0) {
+            throw new IllegalArgumentException("Linear: in_features and out_features must be positive, got " + inFeatures + " and "
+                    + outFeatures);
+        }
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        float bound = (float) (1.0 / Math.sqrt(inFeatures));
+        this.weight = registerParameter("weight", Parameter.of(Init.uniform(gen, -bound, bound, outFeatures, inFeatures)));
+        this.bias = bias ? registerParameter("bias", Parameter.of(Init.uniform(gen, -bound, bound, outFeatures))) : null;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        if (input.dim() == 0 || input.size(-1) != inFeatures) {
+            throw new IllegalArgumentException("Linear: mat1 and mat2 shapes cannot be multiplied: input of shape "
+                    + Arrays.toString(input.shape()) + " needs a last dimension of " + inFeatures + " (weight is " + outFeatures
+                    + "x" + inFeatures + ")");
+        }
+        // addmm is the fused op PyTorch uses for 2-d input (AddmmBackward0)
+        if (input.dim() == 2 && bias != null) return Torch.addmm(bias, input, weight.t());
+        Tensor y = input.matmul(weight.t());
+        return bias == null ? y : y.add(bias);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias=" + (bias != null);
+    }
+}
