@@ -6,22 +6,17 @@ import java.util.List;
 /**
  * Base of the learning-rate schedulers ({@code torch.optim.lr_scheduler}). Each scheduler gives the
  * lr of a group as a closed form of its base lr (the group's {@code initial_lr}, recorded by the first
- * scheduler attached) and the epoch count; {@link #step()} advances the count and writes the new lrs
+ * scheduler attached, and restored with the optimizer's state) and the epoch count; {@link #step()} advances the count and writes the new lrs
  * into the optimizer. As in PyTorch, constructing a scheduler applies the epoch-0 lr.
  */
 public abstract class LRScheduler {
     protected final Optimizer optimizer;
-    private final double[] baseLrs;
     private int lastEpoch;
 
     protected LRScheduler(Optimizer optimizer) {
         this.optimizer = optimizer;
-        List<ParamGroup> groups = optimizer.paramGroups();
-        baseLrs = new double[groups.size()];
-        for (int i = 0; i < groups.size(); i++) {
-            ParamGroup g = groups.get(i);
+        for (ParamGroup g : optimizer.paramGroups()) {
             if (!g.has("initial_lr")) g.set("initial_lr", g.lr());
-            baseLrs[i] = g.getDouble("initial_lr");
         }
         lastEpoch = 0;
         apply();
@@ -36,15 +31,15 @@ public abstract class LRScheduler {
         apply();
     }
 
+    // the base lr is read from the group each time, so an optimizer restored from a checkpoint brings its own
     private void apply() {
-        List<ParamGroup> groups = optimizer.paramGroups();
-        for (int i = 0; i < groups.size(); i++) groups.get(i).setLr(lr(baseLrs[i], lastEpoch));
+        for (ParamGroup g : optimizer.paramGroups()) g.setLr(lr(g.getDouble("initial_lr"), lastEpoch));
     }
 
     /** {@code get_last_lr()}: the lr of each group as last set by this scheduler. */
     public final List<Double> getLastLr() {
         List<Double> out = new ArrayList<>();
-        for (double b : baseLrs) out.add(lr(b, lastEpoch));
+        for (ParamGroup g : optimizer.paramGroups()) out.add(lr(g.getDouble("initial_lr"), lastEpoch));
         return out;
     }
 
