@@ -1,0 +1,227 @@
+package org.grad4j.examples;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.grad4j.core.Generator;
+import org.grad4j.training.checkpoint.Checkpoint;
+import org.grad4j.training.data.DataFileException;
+import org.grad4j.training.data.DataLoader;
+import org.grad4j.training.data.Mnist;
+import org.grad4j.training.data.TensorDataset;
+import org.grad4j.training.loop.EvalMetrics;
+import org.grad4j.training.loop.Trainer;
+import org.grad4j.training.nn.CrossEntropyLoss;
+import org.grad4j.training.nn.Flatten;
+import org.grad4j.training.nn.Linear;
+import org.grad4j.training.nn.ReLU;
+import org.grad4j.training.nn.Sequential;
+import org.grad4j.training.optim.Adam;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Fashion-MNIST classification with the Reactor {@link Trainer}: an MLP 784-256-128-10 trained with
+ * Adam on minibatches from a {@link DataLoader}, a progress bar per epoch, the test loss and accuracy
+ * after each epoch, a checkpoint (safetensors) after each epoch, and a loss/accuracy chart as PNG.
+ *
+ * <p>The data comes from Debian's {@code dataset-fashion-mnist} package
+ * ({@code sudo apt-get install dataset-fashion-mnist}, into /usr/share/datasets/fashion-mnist).
+ */
+public final class FashionMnist {
+    static final String USAGE = """
+            Usage: FashionMnist [options]
+              --epochs N        epochs to train (default 1)
+              --batch-size N    minibatch size (default 64)
+              --lr X            Adam learning rate (default 1e-3)
+              --seed N          seed of the initial weights and the shuffling (default 0)
+              --workers N       data-loading threads (default 2)
+              --train-limit N   train on the first N images only (default: all 60000)
+              --test-limit N    test on the first N images only (default: all 10000)
+              --data DIR        the dataset's directory (default /usr/share/datasets/fashion-mnist)
+              --out DIR         where the checkpoint and the chart go (default target/fashion-mnist)
+              --model mlp       the model (the small CNN needs conv2d in core, not there yet)
+              --no-progress     no progress bar""";
+
+    /** The command-line options. */
+    public record Options(int epochs, int batchSize, double lr, long seed, int workers, int trainLimit, int testLimit, Path data,
+                          Path out, String model, boolean progress) {
+        public static Options parse(String... args) {
+            int epochs = 1, batch = 64, workers = 2, trainLimit = Integer.MAX_VALUE, testLimit = Integer.MAX_VALUE;
+            double lr = 1e-3;
+            long seed = 0;
+            Path data = Mnist.FASHION_MNIST_DIR, out = Path.of("target", "fashion-mnist");
+            String model = "mlp";
+            boolean progress = true;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("--no-progress")) {
+                    progress = false;
+                    continue;
+                }
+                if (a.equals("-h") || a.equals("--help")) throw new IllegalArgumentException("");
+                if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value");
+                String v = args[++i];
+                try {
+                    switch (a) {
+                        case "--epochs" -> epochs = Integer.parseInt(v);
+                        case "--batch-size" -> batch = Integer.parseInt(v);
+                        case "--lr" -> lr = Double.parseDouble(v);
+                        case "--seed" -> seed = Long.parseLong(v);
+                        case "--workers" -> workers = Integer.parseInt(v);
+                        case "--train-limit" -> trainLimit = Integer.parseInt(v);
+                        case "--test-limit" -> testLimit = Integer.parseInt(v);
+                        case "--data" -> data = Path.of(v);
+                        case "--out" -> out = Path.of(v);
+                        case "--model" -> model = v;
+                        default -> throw new IllegalArgumentException("unknown option " + a);
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("option " + a + ": '" + v + "' is not a number");
+                }
+            }
+            if (!model.equals("mlp")) {
+                throw new IllegalArgumentException("--model " + model + ": only 'mlp' is available; the small CNN comes when conv2d lands in core");
+            }
+            return new Options(epochs, batch, lr, seed, workers, trainLimit, testLimit, data, out, model, progress);
+        }
+    }
+
+    /** What a run produced. */
+    public record Result(List<EvalMetrics> epochs, double[] trainSeconds, Path checkpoint, Path chart) {
+        public double testAccuracy() {
+            return epochs.getLast().accuracy();
+        }
+    }
+
+    public static void main(String[] args) {
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            if (!e.getMessage().isEmpty()) System.err.println(e.getMessage());
+            System.err.println(USAGE);
+            System.exit(e.getMessage().isEmpty() ? 0 : 1);
+            return;
+        }
+        try {
+            run(o, System.out);
+        } catch (DataFileException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    /** The MLP 784-256-128-10 (PyTorch's default initialisation, seeded). */
+    public static Sequential mlp(long seed) {
+        Generator g = new Generator(seed);
+        return new Sequential(new Flatten(), new Linear(784, 256, true, g), new ReLU(), new Linear(256, 128, true, g), new ReLU(),
+                new Linear(128, 10, true, g));
+    }
+
+    public static Result run(Options o, PrintStream out) {
+        TensorDataset train = Mnist.fashionMnist(o.data(), true).head(o.trainLimit());
+        TensorDataset test = Mnist.fashionMnist(o.data(), false).head(o.testLimit());
+        out.printf("Fashion-MNIST from %s: %d training and %d test images%n", o.data(), train.size(), test.size());
+
+        Sequential model = mlp(o.seed());
+        Adam optimizer = new Adam(model.parameters(), o.lr());
+        DataLoader trainLoader = DataLoader.builder(train).batchSize(o.batchSize()).shuffle(true).seed(o.seed())
+                .numWorkers(o.workers()).build();
+        DataLoader testLoader = DataLoader.builder(test).batchSize(1000).numWorkers(o.workers()).build();
+        Path checkpoint = o.out().resolve("fashion-mnist-mlp.safetensors");
+        out.printf("Model: %s%nOptimizer: Adam lr %s, batch size %d, %d epoch(s)%n", model, o.lr(), o.batchSize(), o.epochs());
+
+        List<double[]> stepLosses = new ArrayList<>(); // {epoch + fraction, loss}
+        List<EvalMetrics> evals = new ArrayList<>();
+        double[] trainSeconds = new double[o.epochs()];
+        int batches = trainLoader.numBatches();
+        try (Trainer trainer = Trainer.builder(model, optimizer).loss(new CrossEntropyLoss()).build()) {
+            Flux.range(0, o.epochs()).concatMap(epoch -> {
+                ProgressBar bar = o.progress() ? progressBar(out, epoch, o.epochs(), batches) : null;
+                long start = System.nanoTime();
+                double[] lossSum = {0};
+                return trainer.train(epoch, trainLoader.flux(epoch))
+                        .doOnNext(m -> {
+                            stepLosses.add(new double[] {epoch + (m.batch() + 1.0) / batches, m.loss()});
+                            lossSum[0] += m.loss();
+                            if (bar != null) {
+                                bar.step();
+                                bar.setExtraMessage(String.format(" loss %.4f  %5.0f samples/s", m.loss(), m.samplesPerSecond()));
+                            }
+                        })
+                        .doOnTerminate(() -> {
+                            if (bar != null) bar.close();
+                        })
+                        .then(Mono.fromRunnable(() -> trainSeconds[epoch] = (System.nanoTime() - start) / 1e9))
+                        .then(trainer.evaluate(epoch, testLoader.flux(0)))
+                        .doOnNext(ev -> {
+                            // on the training thread, between steps: a consistent state to save
+                            Checkpoint.save(checkpoint, model, optimizer, Map.of("epoch", Integer.toString(epoch),
+                                    "test_accuracy", Double.toString(ev.accuracy())));
+                            out.printf("epoch %d/%d: train loss %.4f | test loss %.4f, test accuracy %.4f | %.1f s training, %.1f s testing%n",
+                                    epoch + 1, o.epochs(), lossSum[0] / batches, ev.loss(), ev.accuracy(), trainSeconds[epoch], ev.seconds());
+                        });
+            }).doOnNext(evals::add).blockLast();
+        }
+        Path chart = o.out().resolve("fashion-mnist-mlp.png");
+        writeChart(chart, stepLosses, evals);
+        EvalMetrics last = evals.getLast();
+        double total = 0;
+        for (double s : trainSeconds) total += s;
+        out.printf("Final test accuracy: %.4f (%d test images)%n", last.accuracy(), last.samples());
+        out.printf("Training wall time: %.1f s in all, %.1f s per epoch%n", total, total / o.epochs());
+        out.printf("Checkpoint: %s%nChart: %s%n", checkpoint.toAbsolutePath(), chart.toAbsolutePath());
+        return new Result(evals, trainSeconds, checkpoint, chart);
+    }
+
+    private static ProgressBar progressBar(PrintStream out, int epoch, int epochs, int batches) {
+        return new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", epoch + 1, epochs)).setInitialMax(batches)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setUnit(" batches", 1)
+                .setConsumer(new ConsoleProgressBarConsumer(out, 110)).build();
+    }
+
+    /** Two charts side by side: training loss per step (smoothed) and test loss per epoch; test accuracy per epoch. */
+    static void writeChart(Path file, List<double[]> stepLosses, List<EvalMetrics> evals) {
+        XYChart loss = new XYChartBuilder().width(640).height(420).title("Loss").xAxisTitle("epoch").yAxisTitle("cross-entropy").build();
+        int window = Math.max(1, stepLosses.size() / 200);
+        List<Double> xs = new ArrayList<>(), ys = new ArrayList<>();
+        for (int i = 0; i + window <= stepLosses.size(); i += window) {
+            double s = 0;
+            for (int j = i; j < i + window; j++) s += stepLosses.get(j)[1];
+            xs.add(stepLosses.get(i + window - 1)[0]);
+            ys.add(s / window);
+        }
+        loss.addSeries("train (mean of " + window + " steps)", xs, ys).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+        List<Double> ex = new ArrayList<>(), el = new ArrayList<>(), ea = new ArrayList<>();
+        for (EvalMetrics e : evals) {
+            ex.add(e.epoch() + 1.0);
+            el.add(e.loss());
+            ea.add(e.accuracy());
+        }
+        loss.addSeries("test", ex, el);
+        XYChart acc = new XYChartBuilder().width(640).height(420).title("Test accuracy").xAxisTitle("epoch").yAxisTitle("accuracy").build();
+        loss.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        acc.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        acc.addSeries("test accuracy", ex, ea);
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            BitmapEncoder.saveBitmap(List.of(loss, acc), 1, 2, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the chart " + file + " failed", e);
+        }
+    }
+}
