@@ -1,0 +1,101 @@
+package org.grad4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.zip.GZIPOutputStream;
+import org.grad4j.training.checkpoint.Checkpoint;
+import org.grad4j.training.data.DataFileException;
+import org.grad4j.training.nn.Sequential;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The example end to end on a small synthetic dataset in the Fashion-MNIST layout (the real one is not needed). */
+class FashionMnistTest {
+    @TempDir
+    Path dir;
+
+    /** Class c is a bright band of rows 2c+4 .. 2c+5 over noise. */
+    private void writeSplit(String prefix, int n, long seed) throws IOException {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        ByteBuffer images = ByteBuffer.allocate(16 + n * 784).putInt(0x00000803).putInt(n).putInt(28).putInt(28);
+        ByteBuffer labels = ByteBuffer.allocate(8 + n).putInt(0x00000801).putInt(n);
+        for (int i = 0; i < n; i++) {
+            int c = rnd.nextInt(10);
+            labels.put((byte) c);
+            for (int r = 0; r < 28; r++) {
+                for (int col = 0; col < 28; col++) {
+                    boolean band = r == 2 * c + 4 || r == 2 * c + 5;
+                    images.put((byte) (band ? 180 + rnd.nextInt(76) : rnd.nextInt(90)));
+                }
+            }
+        }
+        gzip(dir.resolve(prefix + "-images-idx3-ubyte.gz"), images.array());
+        gzip(dir.resolve(prefix + "-labels-idx1-ubyte.gz"), labels.array());
+    }
+
+    private static void gzip(Path file, byte[] content) throws IOException {
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+            out.write(content);
+        }
+    }
+
+    @Test
+    void trainsReportsAccuracyWritesAChartAndACheckpoint() throws IOException {
+        writeSplit("train", 512, 1);
+        writeSplit("t10k", 200, 2);
+        Path out = dir.resolve("out");
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        FashionMnist.Result r = FashionMnist.run(FashionMnist.Options.parse("--data", dir.toString(), "--out", out.toString(), "--epochs", "2",
+                "--batch-size", "32", "--lr", "3e-3", "--workers", "2"), new PrintStream(printed, true, StandardCharsets.UTF_8));
+        String text = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("512 training and 200 test images"), text);
+        assertTrue(text.contains("epoch 2/2: train loss"), text);
+        assertTrue(text.contains("Final test accuracy: "), text);
+        assertEquals(2, r.epochs().size());
+        assertEquals(200, r.epochs().getLast().samples());
+        assertTrue(r.testAccuracy() > 0.9, "the bands are easy to tell apart: accuracy " + r.testAccuracy());
+        byte[] png = Files.readAllBytes(r.chart());
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(png, 4));
+        // the checkpoint holds the trained weights
+        Sequential reloaded = FashionMnist.mlp(123);
+        assertEquals("1", Checkpoint.loadModel(r.checkpoint(), reloaded).get("epoch"));
+        assertEquals(r.testAccuracy(), Double.parseDouble(Checkpoint.loadModel(r.checkpoint(), reloaded).get("test_accuracy")));
+    }
+
+    @Test
+    void aMissingDatasetSaysHowToInstallIt() {
+        Path missing = dir.resolve("fashion-mnist");
+        DataFileException e = assertThrows(DataFileException.class, () -> FashionMnist.run(
+                FashionMnist.Options.parse("--data", missing.toString(), "--no-progress"), new PrintStream(OutputStream.nullOutputStream())));
+        assertTrue(e.getMessage().contains("sudo apt-get install dataset-fashion-mnist"), e.getMessage());
+    }
+
+    @Test
+    void badOptionsAreNamed() {
+        assertEquals("unknown option --epoch", assertThrows(IllegalArgumentException.class,
+                () -> FashionMnist.Options.parse("--epoch", "3")).getMessage());
+        assertEquals("option --lr: 'fast' is not a number", assertThrows(IllegalArgumentException.class,
+                () -> FashionMnist.Options.parse("--lr", "fast")).getMessage());
+        assertEquals("option --epochs needs a value", assertThrows(IllegalArgumentException.class,
+                () -> FashionMnist.Options.parse("--epochs")).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> FashionMnist.Options.parse("--model", "cnn")).getMessage()
+                .contains("conv2d"));
+        FashionMnist.Options o = FashionMnist.Options.parse();
+        assertEquals(1, o.epochs());
+        assertEquals(64, o.batchSize());
+        assertEquals(1e-3, o.lr());
+    }
+}
