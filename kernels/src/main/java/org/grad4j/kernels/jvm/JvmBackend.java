@@ -5,6 +5,7 @@ import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.Buffer;
 import org.grad4j.kernels.Geometry;
 import org.grad4j.kernels.Layout;
+import org.grad4j.kernels.Parallel;
 import org.grad4j.kernels.ReduceOp;
 import org.grad4j.kernels.UnaryOp;
 
@@ -157,6 +158,31 @@ public final class JvmBackend implements Backend {
                        Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
                        Buffer out, float alpha, float beta) {
         float[] aa = arr(a), ba = arr(b), c = arr(out);
+        long flops = 2L * m * n * k;
+        if (Simd.AVAILABLE && (long) m * n * k >= 4096 && n >= 8) {
+            for (int t = 0; t < batch; t++) {
+                int ao = aOffset + t * aBatchStride, bo = bOffset + t * bBatchStride, co = t * m * n;
+                scale(c, co, m * n, beta);
+                if (k == 0) continue;
+                int vr = VectorGemm.NR, mr = VectorGemm.MR;
+                if (n >= 2 * vr * Parallel.numThreads() || m < 2 * mr) {
+                    int panels = (n + vr - 1) / vr; // split the columns of C, in whole panels
+                    Parallel.forRange(panels, flops, (from, to) -> {
+                        int j0 = from * vr, j1 = Math.min(n, to * vr);
+                        if (j1 > j0) VectorGemm.gemm(m, j1 - j0, k, alpha, aa, ao, aRowStride, aColStride,
+                                ba, bo + j0 * bColStride, bRowStride, bColStride, c, co + j0, n);
+                    });
+                } else {
+                    int blocks = (m + mr - 1) / mr; // split the rows of C
+                    Parallel.forRange(blocks, flops, (from, to) -> {
+                        int i0 = from * mr, i1 = Math.min(m, to * mr);
+                        if (i1 > i0) VectorGemm.gemm(i1 - i0, n, k, alpha, aa, ao + i0 * aRowStride, aRowStride, aColStride,
+                                ba, bo, bRowStride, bColStride, c, co + i0 * n, n);
+                    });
+                }
+            }
+            return;
+        }
         float[] packed = bColStride == 1 ? null : new float[k * n];
         for (int t = 0; t < batch; t++) {
             int bo = bOffset + t * bBatchStride, brs = bRowStride;
@@ -172,6 +198,12 @@ public final class JvmBackend implements Backend {
             MatmulKernels.gemm(m, n, k, aa, aOffset + t * aBatchStride, aRowStride, aColStride,
                     bb, bo, brs, c, t * m * n, alpha, beta);
         }
+    }
+
+    /** c[off..off+n) *= beta, where beta == 0 clears (NaN included), as BLAS does. */
+    private static void scale(float[] c, int off, int n, float beta) {
+        if (beta == 0f) java.util.Arrays.fill(c, off, off + n, 0f);
+        else if (beta != 1f) for (int i = 0; i < n; i++) c[off + i] *= beta;
     }
 
     @Override
