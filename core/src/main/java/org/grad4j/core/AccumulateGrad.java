@@ -23,8 +23,9 @@ final class AccumulateGrad extends Node {
         Tensor old = variable.grad;
         if (old == null) {
             // A fresh, contiguous copy: the incoming tensor may be shared (AddBackward0 hands one
-            // gradient to both inputs) or a broadcast view; under createGraph keep its history.
-            variable.grad = GradMode.isEnabled() ? grad : grad.detach().clone();
+            // gradient to both inputs) or a broadcast view; under createGraph a recorded clone keeps
+            // its history (PyTorch clones in both cases).
+            variable.grad = GradMode.isEnabled() ? grad.clone() : grad.detach().clone();
         } else if (!GradMode.isEnabled() && !old.requiresGrad()) {
             old.add_(grad);
         } else {

@@ -22,18 +22,19 @@ final class Engine {
      */
     static Tensor[] run(Tensor[] roots, Tensor[] rootGrads, boolean retainGraph, boolean createGraph,
                         Tensor[] inputs, boolean allowUnused) {
+        String op = inputs == null ? "backward" : "grad"; // errors name the call the user made
         Node[] rootNodes = new Node[roots.length];
         Tensor[] grads = new Tensor[roots.length];
         for (int i = 0; i < roots.length; i++) {
             Tensor r = roots[i];
             Node n = r.gradEdge();
             if (n == null) {
-                throw new IllegalArgumentException("element " + i + " of tensors does not require grad and does not have "
+                throw new IllegalArgumentException(op + ": element " + i + " of tensors does not require grad and does not have "
                         + "a grad_fn: the root " + Arrays.toString(r.shape()) + " was not computed from a tensor with "
                         + "requiresGrad(true) while grad mode was on (no-grad scope, or detach()?)");
             }
             rootNodes[i] = n;
-            grads[i] = rootGrad(r, rootGrads == null ? null : rootGrads[i], i);
+            grads[i] = rootGrad(op, r, rootGrads == null ? null : rootGrads[i], i);
         }
 
         // Discover the graph and count incoming edges.
@@ -69,8 +70,9 @@ final class Engine {
             for (int i = 0; i < inputs.length; i++) {
                 Node n = inputs[i].gradEdge();
                 if (n == null) {
-                    throw new IllegalArgumentException("One of the differentiated Tensors (input " + i + ", shape "
-                            + Arrays.toString(inputs[i].shape()) + ") does not require grad");
+                    throw new IllegalArgumentException("grad: one of the differentiated Tensors (input " + i + ", shape "
+                            + Arrays.toString(inputs[i].shape()) + ") does not require grad; call requiresGrad_() on it "
+                            + "before computing the outputs");
                 }
                 captureAt.put(n, i);
             }
@@ -102,6 +104,14 @@ final class Engine {
                 if (g != null && node.preHooks != null) {
                     for (TensorHook h : List.copyOf(node.preHooks)) {
                         Tensor r = h.apply(g);
+                        if (r != null && !Arrays.equals(r.shape, g.shape)) {
+                            // caught here: further down it would fail far from its cause, or broadcast silently
+                            throw new IllegalStateException("hook registered on "
+                                    + (node instanceof AccumulateGrad ? "a leaf" : "the tensor made by " + node.name())
+                                    + " has changed the size of the gradient: it returned shape " + Arrays.toString(r.shape)
+                                    + " for a gradient of shape " + Arrays.toString(g.shape) + "; a hook must return a "
+                                    + "gradient of the same shape (or null to keep it)");
+                        }
                         if (r != null) g = r;
                     }
                 }
@@ -132,7 +142,7 @@ final class Engine {
         if (inputs == null) return null;
         for (int i = 0; i < captured.length; i++) {
             if (captured[i] == null && !allowUnused) {
-                throw new IllegalArgumentException("One of the differentiated Tensors (input " + i + ", shape "
+                throw new IllegalArgumentException("grad: one of the differentiated Tensors (input " + i + ", shape "
                         + Arrays.toString(inputs[i].shape()) + ") appears to not have been used in the graph. "
                         + "Set allowUnused=true if this is the desired behavior.");
             }
@@ -140,17 +150,17 @@ final class Engine {
         return captured;
     }
 
-    private static Tensor rootGrad(Tensor root, Tensor given, int i) {
+    private static Tensor rootGrad(String op, Tensor root, Tensor given, int i) {
         if (given == null) {
             if (root.numel() != 1) {
-                throw new IllegalArgumentException("grad can be implicitly created only for scalar outputs: the root has "
-                        + "shape " + Arrays.toString(root.shape()) + "; pass a gradient of that shape, e.g. "
+                throw new IllegalArgumentException(op + ": grad can be implicitly created only for scalar outputs: the root "
+                        + "has shape " + Arrays.toString(root.shape()) + "; pass a gradient of that shape, e.g. "
                         + "backward(Tensor.onesLike(root))");
             }
             return Tensor.onesLike(root);
         }
         if (!Arrays.equals(given.shape(), root.shape())) {
-            throw new IllegalArgumentException("Mismatch in shape: grad_output[" + i + "] has a shape of "
+            throw new IllegalArgumentException(op + ": Mismatch in shape: grad_output[" + i + "] has a shape of "
                     + Arrays.toString(given.shape()) + " and output[" + i + "] has a shape of "
                     + Arrays.toString(root.shape()) + "; the gradient passed to backward must have the root's shape");
         }
@@ -201,7 +211,8 @@ final class Engine {
 
     private static void retain(Tensor t, Tensor g) {
         if (t.grad == null) {
-            t.grad = GradMode.isEnabled() ? g : g.detach().clone();
+            // a copy of its own, as for leaves: g may be shared with other inputs or a stride-0 view
+            t.grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
         } else {
             t.grad = t.grad.add(g);
         }
@@ -213,14 +224,14 @@ final class Engine {
             for (float v : outs[i].toFloatArray()) {
                 if (Float.isNaN(v) || Float.isInfinite(v)) {
                     StringBuilder sb = new StringBuilder("Function '" + node.name() + "' returned "
-                            + (Float.isNaN(v) ? "nan" : "inf") + " values in its " + i + "th output.");
+                            + (Float.isNaN(v) ? "nan" : "inf") + " values in its " + i + "th output (gradient of shape "
+                            + Arrays.toString(outs[i].shape) + "). Check the inputs of the forward op "
+                            + node.name().replaceAll("Backward\\d*$", "") + " (sqrt or log at 0, a division by 0, ...).");
                     if (node.creationTrace != null) {
-                        sb.append(" The forward op ").append(node.name().replaceAll("Backward\\d*$", ""))
-                                .append(" that made it was created at:");
-                        for (StackTraceElement e : node.creationTrace.getStackTrace()) {
-                            if (e.getClassName().startsWith("org.grad4j.core.")) continue;
-                            sb.append("\n\tat ").append(e);
-                        }
+                        sb.append(" The forward op that made it was created at:");
+                        for (StackTraceElement e : node.creationTrace.getStackTrace()) sb.append("\n\tat ").append(e);
+                    } else {
+                        sb.append(" Run the forward pass inside Torch.detectAnomaly() too to see where that op was created.");
                     }
                     throw new ArithmeticException(sb.toString());
                 }

@@ -1,9 +1,11 @@
 package org.grad4j.core;
 
+import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,7 +34,23 @@ public abstract class Node {
     Node(Node[] next, long sequenceNr) {
         this.next = next;
         this.sequenceNr = sequenceNr;
-        this.creationTrace = AnomalyMode.isEnabled() ? new Throwable("forward op created here") : null;
+        this.creationTrace = AnomalyMode.isEnabled() ? creationTrace() : null;
+    }
+
+    /**
+     * The caller's stack without the library's own frames on top, so it starts at the user's line.
+     * Frames are told apart by where their class was loaded from, not by package: user code (tests
+     * included) may live in org.grad4j.core too.
+     */
+    private static Throwable creationTrace() {
+        CodeSource library = Node.class.getProtectionDomain().getCodeSource();
+        StackTraceElement[] frames = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(s -> s
+                .dropWhile(f -> Objects.equals(f.getDeclaringClass().getProtectionDomain().getCodeSource(), library))
+                .map(StackWalker.StackFrame::toStackTraceElement)
+                .toArray(StackTraceElement[]::new));
+        Throwable t = new Throwable("forward op created here");
+        t.setStackTrace(frames);
+        return t;
     }
 
     /** PyTorch's name for this node, e.g. {@code AddBackward0}. */
@@ -40,6 +58,18 @@ public abstract class Node {
 
     /** Gradients for each entry of {@link #next}, from the gradient of this node's output. */
     abstract Tensor[] apply(Tensor grad);
+
+    /**
+     * After an in-place op gave {@code t} the new node {@code now}: a retained grad follows the newest
+     * version, as in PyTorch 2.x. The old node stops filling it, or the gradients of both versions
+     * would be summed into {@code t.grad()}.
+     */
+    static void moveRetainedGrad(Node old, Node now, Tensor t) {
+        if (old != null && old.retainsGradOf == t) {
+            old.retainsGradOf = null;
+            now.retainsGradOf = t;
+        }
+    }
 
     /** Frees what backward saved; a later {@link #apply} fails if it needs it. */
     void release() {}

@@ -161,8 +161,8 @@ public final class Tensor {
     /** {@code steps} points evenly spaced from {@code start} to {@code end}, both included. */
     public static Tensor linspace(float start, float end, int steps) {
         if (steps < 0) throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
+        if (steps == 1) return of(new float[] {start}, 1); // the loop below would give end
         float[] d = new float[steps];
-        if (steps == 1) d[0] = start;
         double step = steps > 1 ? ((double) end - start) / (steps - 1) : 0;
         int half = steps / 2;
         for (int i = 0; i < steps; i++) {
@@ -319,13 +319,15 @@ public final class Tensor {
     /** Sets requires-grad on a leaf ({@code x.requires_grad_()}); returns this tensor. */
     public Tensor requiresGrad_(boolean requires) {
         if (!isLeaf()) {
+            // as in PyTorch, asking a non-leaf (which requires grad already) to require grad is a no-op
+            if (requires) return this;
             throw new IllegalStateException("requiresGrad_: you can only change requires_grad flags of leaf variables; this "
-                    + "tensor is the output of " + gradFn.name() + ". If you want to use a computed variable in a subgraph "
-                    + "that doesn't require differentiation use detach()");
+                    + "tensor (shape " + Arrays.toString(shape) + ") is the output of " + gradFn.name() + ". If you want "
+                    + "to use a computed variable in a subgraph that doesn't require differentiation use detach()");
         }
         if (requires && !dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("requiresGrad_: only Tensors of floating point dtype can require gradients, got "
-                    + dtype);
+                    + dtype + " (shape " + Arrays.toString(shape) + "); create it as float32, e.g. Tensor.of(values, shape)");
         }
         requiresGrad = requires;
         return this;
