@@ -12,9 +12,27 @@ import java.util.function.UnaryOperator;
 final class InPlace {
     private InPlace() {}
 
+    /** Writes an op's result straight into {@code self}'s storage; false when it cannot (the general path runs). */
+    @FunctionalInterface
+    interface Direct {
+        boolean write(Tensor self);
+    }
+
     static Tensor apply(Tensor self, String op, Tensor other, UnaryOperator<Tensor> outOfPlace) {
+        return apply(self, op, other, outOfPlace, null);
+    }
+
+    /**
+     * With {@code direct}, an unrecorded op (no-grad scope, optimizer steps, grad accumulation) runs
+     * as one kernel over self's own storage: no temporary, no copy.
+     */
+    static Tensor apply(Tensor self, String op, Tensor other, UnaryOperator<Tensor> outOfPlace, Direct direct) {
         checkWritable(self, op);
         boolean record = GradMode.isEnabled() && (self.requiresGrad || (other != null && other.requiresGrad));
+        if (!record && direct != null && noHazard(self, other) && direct.write(self)) {
+            self.version.value++;
+            return self;
+        }
         if (!record) {
             Tensor r;
             try (var s = GradMode.noGrad()) {
@@ -27,6 +45,12 @@ final class InPlace {
         write(self, r, op);
         rebaseHistory(self, r.gradFn);
         return self;
+    }
+
+    /** Another operand may share self's storage only as exactly the same view (x.add_(x)). */
+    private static boolean noHazard(Tensor self, Tensor other) {
+        return other == null || other.buffer != self.buffer
+                || (other.offset == self.offset && Arrays.equals(other.shape, self.shape) && Arrays.equals(other.strides, self.strides));
     }
 
     private static void checkWritable(Tensor self, String op) {

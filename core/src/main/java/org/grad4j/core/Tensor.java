@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.grad4j.kernels.Backend;
+import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.UnaryOp;
 import org.grad4j.kernels.Buffer;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.jvm.JvmBackend;
@@ -574,15 +576,19 @@ public final class Tensor {
 
     // ---- in place ----------------------------------------------------------------------------
 
-    public Tensor add_(Tensor other) { return InPlace.apply(this, "add_", other, s -> s.add(other)); }
-    public Tensor add_(Tensor other, float alpha) { return InPlace.apply(this, "add_", other, s -> s.add(other, alpha)); }
-    public Tensor add_(float v) { return InPlace.apply(this, "add_", null, s -> s.add(v)); }
-    public Tensor sub_(Tensor other) { return InPlace.apply(this, "sub_", other, s -> s.sub(other)); }
-    public Tensor sub_(Tensor other, float alpha) { return InPlace.apply(this, "sub_", other, s -> s.sub(other, alpha)); }
-    public Tensor sub_(float v) { return InPlace.apply(this, "sub_", null, s -> s.sub(v)); }
-    public Tensor mul_(Tensor other) { return InPlace.apply(this, "mul_", other, s -> s.mul(other)); }
-    public Tensor mul_(float v) { return InPlace.apply(this, "mul_", null, s -> s.mul(v)); }
-    public Tensor div_(Tensor other) { return InPlace.apply(this, "div_", other, s -> s.div(other)); }
+    public Tensor add_(Tensor other) { return InPlace.apply(this, "add_", other, s -> s.add(other), d -> Pointwise.binaryInto(d, BinaryOp.ADD, other)); }
+    public Tensor add_(Tensor other, float alpha) {
+        return InPlace.apply(this, "add_", other, s -> s.add(other, alpha), d -> Pointwise.binaryInto(d, BinaryOp.ADD, other, alpha));
+    }
+    public Tensor add_(float v) { return InPlace.apply(this, "add_", null, s -> s.add(v), d -> Pointwise.unaryInto(d, UnaryOp.AFFINE, 1f, v)); }
+    public Tensor sub_(Tensor other) { return InPlace.apply(this, "sub_", other, s -> s.sub(other), d -> Pointwise.binaryInto(d, BinaryOp.SUB, other)); }
+    public Tensor sub_(Tensor other, float alpha) {
+        return InPlace.apply(this, "sub_", other, s -> s.sub(other, alpha), d -> Pointwise.binaryInto(d, BinaryOp.SUB, other, alpha));
+    }
+    public Tensor sub_(float v) { return InPlace.apply(this, "sub_", null, s -> s.sub(v), d -> Pointwise.unaryInto(d, UnaryOp.AFFINE, 1f, -v)); }
+    public Tensor mul_(Tensor other) { return InPlace.apply(this, "mul_", other, s -> s.mul(other), d -> Pointwise.binaryInto(d, BinaryOp.MUL, other)); }
+    public Tensor mul_(float v) { return InPlace.apply(this, "mul_", null, s -> s.mul(v), d -> Pointwise.unaryInto(d, UnaryOp.AFFINE, v, 0f)); }
+    public Tensor div_(Tensor other) { return InPlace.apply(this, "div_", other, s -> s.div(other), d -> Pointwise.binaryInto(d, BinaryOp.DIV, other)); }
     public Tensor div_(float v) { return InPlace.apply(this, "div_", null, s -> s.div(v)); }
     public Tensor pow_(float e) { return InPlace.apply(this, "pow_", null, s -> s.pow(e)); }
     public Tensor neg_() { return InPlace.apply(this, "neg_", null, Tensor::neg); }
@@ -595,9 +601,9 @@ public final class Tensor {
     public Tensor relu_() { return InPlace.apply(this, "relu_", null, Tensor::relu); }
     public Tensor clamp_(float min, float max) { return InPlace.apply(this, "clamp_", null, s -> s.clamp(min, max)); }
     public Tensor zero_() { return fill_(0f); }
-    public Tensor fill_(float v) { return InPlace.apply(this, "fill_", null, s -> Pointwise.fill(s, v)); }
+    public Tensor fill_(float v) { return InPlace.apply(this, "fill_", null, s -> Pointwise.fill(s, v), d -> Pointwise.fillInto(d, v)); }
     /** Copies {@code src} (broadcast to this shape) into this tensor. */
-    public Tensor copy_(Tensor src) { return InPlace.apply(this, "copy_", src, s -> Pointwise.copy(s, src)); }
+    public Tensor copy_(Tensor src) { return InPlace.apply(this, "copy_", src, s -> Pointwise.copy(s, src), d -> Pointwise.copyInto(d, src)); }
 
     /** Parts of a {@code max(dim)}/{@code min(dim)} result. */
     public record ValuesIndices(Tensor values, Tensor indices) {}

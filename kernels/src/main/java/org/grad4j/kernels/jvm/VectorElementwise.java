@@ -53,8 +53,24 @@ final class VectorElementwise {
     /** Unit-stride or broadcast-scalar operands: strides (1,1), (1,0) or (0,1). */
     static boolean binary(int op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
         // pow keeps Math.pow's exact special cases; comparisons stay scalar
-        if (op == 4 || op > 6 || !((as == 1 || as == 0) && (bs == 1 || bs == 0)) || (as == 0 && bs == 0)) return false;
+        if (op == 4 || (op > 6 && op < 13) || !((as == 1 || as == 0) && (bs == 1 || bs == 0)) || (as == 0 && bs == 0)) {
+            return false;
+        }
         int bound = n - n % L, j = 0;
+        if (op >= 13) {
+            for (; j < bound; j += L) {
+                FloatVector ga = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + j);
+                FloatVector y = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + j);
+                FloatVector r = switch (op) {
+                    case 13 -> ga.mul(y.mul(y).neg().add(1f));
+                    case 14 -> ga.mul(y).mul(y.neg().add(1f));
+                    default -> ga.blend(0f, y.compare(VectorOperators.GT, 0f).not());
+                };
+                r.intoArray(out, oo + j);
+            }
+            if (j < n) ElementwiseKernels.binary(op, a, ao + j * as, as, b, bo + j * bs, bs, out, oo + j, n - j);
+            return true;
+        }
         FloatVector sa = as == 0 ? FloatVector.broadcast(S, a[ao]) : null;
         FloatVector sb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : null;
         VectorOperators.Binary vop = switch (op) {

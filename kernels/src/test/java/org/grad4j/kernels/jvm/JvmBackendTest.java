@@ -110,6 +110,9 @@ class JvmBackendTest {
                     case LE -> x <= y ? 1 : 0;
                     case GT -> x > y ? 1 : 0;
                     case GE -> x >= y ? 1 : 0;
+                    case TANH_BACKWARD -> x * (1 - y * y);
+                    case SIGMOID_BACKWARD -> x * y * (1 - y);
+                    case RELU_BACKWARD -> y > 0 ? x : 0;
                 };
                 assertEquals(want, arr(out)[e], 0f, op + " at " + e);
             }
