@@ -1,8 +1,8 @@
 package org.grad4j.kernels;
 
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The intra-op thread pool ({@code torch.set_num_threads}): splits a range of independent chunks
@@ -57,9 +57,10 @@ public final class Parallel {
     }
 
     /**
-     * Runs {@code body} over {@code [0, n)} split into at most numThreads() contiguous parts; in
-     * parallel only when {@code work} (an estimate of the operations involved) is large enough to
-     * pay for the hand-off.
+     * Runs {@code body} over {@code [0, n)}; in parallel only when {@code work} (an estimate of the
+     * operations involved) is large enough to pay for the hand-off. The range is cut into a few
+     * parts per thread that the calling thread and the workers take in turn, so a worker that is
+     * late to start (a busy machine) never makes the caller wait: the caller takes its parts.
      */
     public static void forRange(int n, long work, Chunk body) {
         int t = Math.min(threads, n);
@@ -67,27 +68,36 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[t - 1];
-        for (int i = 1; i < t; i++) {
-            int from = (int) ((long) n * i / t), to = (int) ((long) n * (i + 1) / t);
-            tasks[i - 1] = pool().submit(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    INSIDE.set(true);
+        int parts = Math.min(n, t * 4);
+        AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Runnable worker = () -> {
+            boolean outer = !INSIDE.get();
+            INSIDE.set(true);
+            try {
+                for (int p; (p = next.getAndIncrement()) < parts; ) {
                     try {
-                        body.run(from, to);
+                        body.run((int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts));
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
                     } finally {
-                        INSIDE.set(false);
+                        done.incrementAndGet();
                     }
                 }
-            });
+            } finally {
+                if (outer) INSIDE.set(false);
+            }
+        };
+        ForkJoinPool p = pool();
+        for (int i = 1; i < t; i++) p.execute(worker);
+        worker.run();
+        for (int spins = 0; done.get() < parts; spins++) { // parts taken by a worker are finishing
+            if (spins < 1000) Thread.onSpinWait();
+            else Thread.yield();
         }
-        INSIDE.set(true);
-        try {
-            body.run(0, (int) ((long) n / t));
-        } finally {
-            INSIDE.set(false);
-        }
-        for (ForkJoinTask<?> task : tasks) task.join();
+        Throwable e = failure.get();
+        if (e instanceof RuntimeException r) throw r;
+        if (e instanceof Error err) throw err;
+        if (e != null) throw new IllegalStateException(e);
     }
 }

@@ -58,36 +58,35 @@ final class VectorElementwise {
         }
         int bound = n - n % L, j = 0;
         if (op >= 13) {
-            for (; j < bound; j += L) {
-                FloatVector ga = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + j);
-                FloatVector y = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + j);
-                FloatVector r = switch (op) {
-                    case 13 -> ga.mul(y.mul(y).neg().add(1f));
-                    case 14 -> ga.mul(y).mul(y.neg().add(1f));
-                    default -> ga.blend(0f, y.compare(VectorOperators.GT, 0f).not());
-                };
-                r.intoArray(out, oo + j);
+            switch (op) {
+                case 13 -> { for (; j < bound; j += L) { FloatVector y = vb(b, bo, bs, j); va(a, ao, as, j).mul(y.mul(y).neg().add(1f)).intoArray(out, oo + j); } }
+                case 14 -> { for (; j < bound; j += L) { FloatVector y = vb(b, bo, bs, j); va(a, ao, as, j).mul(y).mul(y.neg().add(1f)).intoArray(out, oo + j); } }
+                default -> { for (; j < bound; j += L) { FloatVector y = vb(b, bo, bs, j); va(a, ao, as, j).blend(0f, y.compare(VectorOperators.GT, 0f).not()).intoArray(out, oo + j); } }
             }
             if (j < n) ElementwiseKernels.binary(op, a, ao + j * as, as, b, bo + j * bs, bs, out, oo + j, n - j);
             return true;
         }
-        FloatVector sa = as == 0 ? FloatVector.broadcast(S, a[ao]) : null;
-        FloatVector sb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : null;
-        VectorOperators.Binary vop = switch (op) {
-            case 0 -> VectorOperators.ADD;
-            case 1 -> VectorOperators.SUB;
-            case 2 -> VectorOperators.MUL;
-            case 3 -> VectorOperators.DIV;
-            case 5 -> VectorOperators.MAX;
-            default -> VectorOperators.MIN;
-        };
-        for (; j < bound; j += L) {
-            FloatVector va = sa != null ? sa : FloatVector.fromArray(S, a, ao + j);
-            FloatVector vb = sb != null ? sb : FloatVector.fromArray(S, b, bo + j);
-            va.lanewise(vop, vb).intoArray(out, oo + j);
+        // One loop per op: the Vector API only compiles to SIMD when the operator is a constant
+        // (a switch on a variable operator inside the loop falls back to slow per-lane code).
+        switch (op) {
+            case 0 -> { for (; j < bound; j += L) va(a, ao, as, j).add(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+            case 1 -> { for (; j < bound; j += L) va(a, ao, as, j).sub(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+            case 2 -> { for (; j < bound; j += L) va(a, ao, as, j).mul(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+            case 3 -> { for (; j < bound; j += L) va(a, ao, as, j).div(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+            case 5 -> { for (; j < bound; j += L) va(a, ao, as, j).max(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+            default -> { for (; j < bound; j += L) va(a, ao, as, j).min(vb(b, bo, bs, j)).intoArray(out, oo + j); }
         }
         if (j < n) ElementwiseKernels.binary(op, a, ao + j * as, as, b, bo + j * bs, bs, out, oo + j, n - j);
         return true;
+    }
+
+    /** Lanes j.. of an operand with stride 1, or its single element broadcast (stride 0). */
+    private static FloatVector va(float[] a, int ao, int as, int j) {
+        return as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + j);
+    }
+
+    private static FloatVector vb(float[] b, int bo, int bs, int j) {
+        return bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + j);
     }
 
     /** Sum of a unit-stride run: float lanes per block of 1024, blocks added in double. */
