@@ -38,7 +38,17 @@ final class LinearAlgebra {
         if (!Recorder.needsGrad(a, b)) return out;
         return record(out, "MmBackward0", a, b, (g, ctx) -> new Tensor[] {
                 ctx.needs(0) ? g.mm(ctx.saved(1).t()) : null,
-                ctx.needs(1) ? ctx.saved(0).t().mm(g) : null}, b.requiresGrad ? a : null, a.requiresGrad ? b : null);
+                ctx.needs(1) ? mat2Grad(ctx.saved(0), g, b.strides) : null}, b.requiresGrad ? a : null, a.requiresGrad ? b : null);
+    }
+
+    /**
+     * {@code a.t() @ g}, laid out like mat2 was: when mat2 is a transposed contiguous matrix (a Linear
+     * layer's {@code w.t()}), computing {@code (g.t() @ a).t()} makes the weight's gradient come out
+     * contiguous, so accumulating it is a plain copy (PyTorch's mm_mat2_backward does the same).
+     */
+    private static Tensor mat2Grad(Tensor a, Tensor g, int[] mat2Strides) {
+        boolean transposed = mat2Strides[0] == 1 && mat2Strides[1] != 1;
+        return transposed ? g.t().mm(a).t() : a.t().mm(g);
     }
 
     static Tensor bmm(Tensor a, Tensor b) {
@@ -104,7 +114,7 @@ final class LinearAlgebra {
                 (g, ctx) -> new Tensor[] {
                         ctx.needs(0) ? (beta == 1f ? g : g.mul(beta)) : null,
                         ctx.needs(1) ? scale(g.mm(ctx.saved(1).t()), alpha) : null,
-                        ctx.needs(2) ? scale(ctx.saved(0).t().mm(g), alpha) : null});
+                        ctx.needs(2) ? scale(mat2Grad(ctx.saved(0), g, b.strides), alpha) : null});
     }
 
     private static Tensor scale(Tensor t, float alpha) {

@@ -82,12 +82,21 @@ final class VectorGemm {
     private static void packA(float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
-            int dst = ir * kc;
-            for (int p = 0; p < kc; p++) {
-                int src = ao + ir * ars + p * acs;
-                for (int i = 0; i < mr; i++) ap[dst + i] = alpha * a[src + i * ars];
-                for (int i = mr; i < MR; i++) ap[dst + i] = 0f;
-                dst += MR;
+            int base = ir * kc;
+            if (acs == 1) { // row-major A: stream each row, scatter into the panel
+                for (int i = 0; i < mr; i++) {
+                    int src = ao + (ir + i) * ars;
+                    if (alpha == 1f) for (int p = 0; p < kc; p++) ap[base + p * MR + i] = a[src + p];
+                    else for (int p = 0; p < kc; p++) ap[base + p * MR + i] = alpha * a[src + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = ao + ir * ars + p * acs, dst = base + p * MR;
+                    for (int i = 0; i < mr; i++) ap[dst + i] = alpha * a[src + i * ars];
+                }
+            }
+            if (mr < MR) { // zero the padding rows of a partial panel
+                for (int p = 0; p < kc; p++) for (int i = mr; i < MR; i++) ap[base + p * MR + i] = 0f;
             }
         }
     }
