@@ -243,7 +243,4 @@ public final class Workloads {
         Parallel.setNumThreads(CORES);
     }
 
-    static List<String> names() {
-        return new ArrayList<>(List.of("seed", "matmul", "mlp", "elementwise"));
-    }
 }
