@@ -78,6 +78,7 @@ final class Engine {
         }
 
         Map<Node, Tensor> buffers = new IdentityHashMap<>();
+        Map<Node, SparseGrad> sparseBuffers = new IdentityHashMap<>();
         PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Long.compare(b.sequenceNr, a.sequenceNr));
         for (int i = 0; i < rootNodes.length; i++) {
             Node n = rootNodes[i];
@@ -98,7 +99,16 @@ final class Engine {
             while (!ready.isEmpty()) {
                 Node node = ready.poll();
                 Tensor g = buffers.remove(node);
+                SparseGrad sg = sparseBuffers.remove(node);
                 if (needed != null && !needed.containsKey(node)) continue;
+                if (sg != null) {
+                    // a leaf with no hooks keeps a row-sparse gradient; anything else gets it dense
+                    if (g == null && node instanceof AccumulateGrad acc && node.preHooks == null && captureAt == null) {
+                        acc.accumulateSparse(sg);
+                        continue;
+                    }
+                    g = g == null ? sg.toDense() : g.add(sg.toDense());
+                }
                 if (g != null && node.preHooks != null) {
                     for (TensorHook h : List.copyOf(node.preHooks)) {
                         Tensor r = h.apply(g);
@@ -111,7 +121,8 @@ final class Engine {
                     if (at != null) captured[at] = g;
                     if (node instanceof AccumulateGrad || !needed.get(node)) continue;
                 }
-                Tensor[] outs = g == null ? new Tensor[node.next.length] : node.apply(g);
+                SparseGrad[] sparse = g == null ? null : node.applySparse(g);
+                Tensor[] outs = g == null || sparse != null ? new Tensor[node.next.length] : node.apply(g);
                 if (AnomalyMode.isEnabled()) checkAnomaly(node, outs);
                 if (!retainGraph) node.release();
                 for (int i = 0; i < node.next.length; i++) {
@@ -121,6 +132,7 @@ final class Engine {
                         Tensor prev = buffers.get(m);
                         buffers.put(m, prev == null ? outs[i] : prev.add(outs[i]));
                     }
+                    if (sparse != null && sparse[i] != null) sparseBuffers.merge(m, sparse[i], SparseGrad::add);
                     int[] d = deps.get(m);
                     if (--d[0] == 0) ready.add(m);
                 }

@@ -41,6 +41,14 @@ public abstract class Node {
     /** Gradients for each entry of {@link #next}, from the gradient of this node's output. */
     abstract Tensor[] apply(Tensor grad);
 
+    /**
+     * For a node that can give an input a row-sparse gradient (a sparse embedding): the gradients, a
+     * {@link SparseGrad} where it does so; null to take the dense path, {@link #apply}.
+     */
+    SparseGrad[] applySparse(Tensor grad) {
+        return null;
+    }
+
     /** Frees what backward saved; a later {@link #apply} fails if it needs it. */
     void release() {}
 
