@@ -103,26 +103,32 @@ final class Engine {
                 if (needed != null && !needed.containsKey(node)) continue;
                 if (sg != null) {
                     // a leaf with no hooks keeps a row-sparse gradient; anything else gets it dense
-                    if (g == null && node instanceof AccumulateGrad acc && node.preHooks == null && captureAt == null) {
+                    if (g == null && node instanceof AccumulateGrad acc && !node.hasHooks() && captureAt == null) {
                         acc.accumulateSparse(sg);
                         continue;
                     }
                     g = g == null ? sg.toDense() : g.add(sg.toDense());
                 }
-                if (g != null && node.preHooks != null) {
-                    for (TensorHook h : List.copyOf(node.preHooks)) {
-                        Tensor r = h.apply(g);
-                        if (r != null) g = r;
-                    }
-                }
+                // PyTorch 2.x order: tensor hooks, retain_grad (sees their result), node pre-hooks, the node, post-hooks
+                if (g != null) g = runHooks(node.tensorPreHooks, g);
                 if (g != null && node.retainsGradOf != null && inputs == null) retain(node.retainsGradOf, g);
+                if (g != null) g = runHooks(node.preHooks, g);
                 if (captureAt != null) {
                     Integer at = captureAt.get(node);
                     if (at != null) captured[at] = g;
                     if (node instanceof AccumulateGrad || !needed.get(node)) continue;
                 }
                 SparseGrad[] sparse = g == null ? null : node.applySparse(g);
-                Tensor[] outs = g == null || sparse != null ? new Tensor[node.next.length] : node.apply(g);
+                Tensor[] outs;
+                if (g == null || sparse != null) {
+                    outs = new Tensor[node.next.length];
+                } else if (AnomalyMode.isEnabled()) {
+                    Tensor gradOut = g; // nodes made while this one runs (createGraph) remember it as their parent
+                    outs = AnomalyMode.running(node, () -> node.apply(gradOut));
+                } else {
+                    outs = node.apply(g);
+                }
+                if (g != null && node.postHooks != null) outs = runPostHooks(node, outs, g);
                 if (AnomalyMode.isEnabled()) checkAnomaly(node, outs);
                 if (!retainGraph) node.release();
                 for (int i = 0; i < node.next.length; i++) {
@@ -211,6 +217,37 @@ final class Engine {
         return needed;
     }
 
+    private static Tensor runHooks(List<TensorHook> hooks, Tensor g) {
+        if (hooks == null) return g;
+        for (TensorHook h : List.copyOf(hooks)) {
+            Tensor r = h.apply(g);
+            if (r != null) g = r;
+        }
+        return g;
+    }
+
+    /** Post-hooks see the gradients the node computed (one per input, null where none) and may replace them. */
+    private static Tensor[] runPostHooks(Node node, Tensor[] gradInputs, Tensor gradOutput) {
+        Tensor[] outs = gradInputs;
+        for (NodeHook h : List.copyOf(node.postHooks)) {
+            Tensor[] r = h.apply(outs.clone(), new Tensor[] {gradOutput});
+            if (r == null) continue;
+            if (r.length != outs.length) {
+                throw new IllegalArgumentException("hook registered on " + node.name() + " returned " + r.length
+                        + " gradients, but the node has " + outs.length + " inputs; return one per input (null where none)");
+            }
+            for (int i = 0; i < r.length; i++) {
+                if (r[i] != null && outs[i] != null && !Arrays.equals(r[i].shape(), outs[i].shape())) {
+                    throw new IllegalArgumentException("hook registered on " + node.name() + " changed the shape of gradient "
+                            + i + " from " + Arrays.toString(outs[i].shape()) + " to " + Arrays.toString(r[i].shape())
+                            + "; a replacement gradient must keep the shape");
+                }
+            }
+            outs = r;
+        }
+        return outs;
+    }
+
     private static void retain(Tensor t, Tensor g) {
         if (t.grad == null) {
             t.grad = GradMode.isEnabled() ? g : g.detach().clone();
@@ -224,19 +261,51 @@ final class Engine {
             if (outs[i] == null) continue;
             for (float v : outs[i].toFloatArray()) {
                 if (Float.isNaN(v) || Float.isInfinite(v)) {
-                    StringBuilder sb = new StringBuilder("Function '" + node.name() + "' returned "
-                            + (Float.isNaN(v) ? "nan" : "inf") + " values in its " + i + "th output.");
-                    if (node.creationTrace != null) {
-                        sb.append(" The forward op ").append(node.name().replaceAll("Backward\\d*$", ""))
-                                .append(" that made it was created at:");
-                        for (StackTraceElement e : node.creationTrace.getStackTrace()) {
-                            if (e.getClassName().startsWith("org.grad4j.core.")) continue;
-                            sb.append("\n\tat ").append(e);
-                        }
-                    }
-                    throw new ArithmeticException(sb.toString());
+                    ArithmeticException e = new ArithmeticException(anomalyMessage(node, i, Float.isNaN(v) ? "nan" : "inf"));
+                    if (node.creationTrace != null) e.initCause(node.creationTrace);
+                    throw e;
                 }
             }
+        }
+    }
+
+    /** Names the backward node, its forward op and where that op was created (and, for double backward, its parent). */
+    static String anomalyMessage(Node node, int output, String what) {
+        StringBuilder sb = new StringBuilder("Function '" + node.name() + "' returned " + what + " values in its " + output
+                + "th output. Error detected in " + node.name() + ", the backward of the forward op '" + forwardOpName(node)
+                + "'");
+        if (node.creationTrace == null) {
+            sb.append(". Run the forward pass inside Torch.detectAnomaly() too, to see where that op was created.");
+            return sb.toString();
+        }
+        sb.append(", which was created at (Java stack of the forward call):");
+        appendTrace(sb, node.creationTrace);
+        for (Node p = node.anomalyParent; p != null; p = p.anomalyParent) {
+            sb.append("\nThe op was recorded during the backward of ").append(p.name()).append(" (createGraph), whose forward op '")
+                    .append(forwardOpName(p)).append("' was created at:");
+            if (p.creationTrace != null) appendTrace(sb, p.creationTrace);
+        }
+        sb.append("\nCheck that op's inputs for values outside its domain (log or sqrt of a negative number, division by "
+                + "zero, ...) or the gradient flowing into it.");
+        return sb.toString();
+    }
+
+    /** {@code LogBackward0} → {@code log}, {@code MaxPool2DWithIndicesBackward0} → {@code maxPool2DWithIndices}. */
+    static String forwardOpName(Node node) {
+        String base = node.name().replaceAll("Backwards?\\d*$", "");
+        return base.isEmpty() ? node.name() : Character.toLowerCase(base.charAt(0)) + base.substring(1);
+    }
+
+    /** The creation stack without the recording machinery's own frames (the node and recorder constructors). */
+    private static void appendTrace(StringBuilder sb, Throwable trace) {
+        boolean started = false;
+        for (StackTraceElement e : trace.getStackTrace()) {
+            String c = e.getClassName();
+            boolean machinery = c.equals(Node.class.getName()) || c.equals(OpNode.class.getName())
+                    || c.equals(Recorder.class.getName()) || e.getMethodName().equals("<init>") && c.startsWith("org.grad4j.core.");
+            if (!started && machinery) continue;
+            started = true;
+            sb.append("\n\tat ").append(e);
         }
     }
 }

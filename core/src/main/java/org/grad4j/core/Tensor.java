@@ -422,7 +422,7 @@ public final class Tensor {
         if (!requiresGrad) {
             throw new IllegalStateException("registerHook: cannot register a hook on a tensor that doesn't require gradient");
         }
-        return gradEdge().registerPrehook(hook);
+        return gradEdge().registerTensorPreHook(hook);
     }
 
     /** Registers a hook run after a leaf's gradient has been accumulated into {@link #grad()}. */
