@@ -20,6 +20,7 @@ final class AccumulateGrad extends Node {
 
     @Override
     Tensor[] apply(Tensor grad) {
+        if (variable.sparseGrad != null) variable.grad(); // a dense gradient arrives: the sparse one becomes dense
         Tensor old = variable.grad;
         if (old == null) {
             // A fresh, contiguous copy: the incoming tensor may be shared (AddBackward0 hands one
@@ -35,6 +36,20 @@ final class AccumulateGrad extends Node {
             for (TensorHook h : List.copyOf(postAccumulateHooks)) h.apply(variable);
         }
         return new Tensor[0];
+    }
+
+    /** Adds a row-sparse gradient: kept sparse unless the leaf already has a dense gradient. */
+    void accumulateSparse(SparseGrad sg) {
+        if (variable.grad != null) {
+            Tensor dense = sg.toDense();
+            if (!variable.grad.requiresGrad()) variable.grad.add_(dense);
+            else variable.grad = variable.grad.add(dense);
+        } else {
+            variable.sparseGrad = variable.sparseGrad == null ? sg : variable.sparseGrad.add(sg);
+        }
+        if (postAccumulateHooks != null) {
+            for (TensorHook h : List.copyOf(postAccumulateHooks)) h.apply(variable);
+        }
     }
 
     RemovableHandle registerPostAccumulateHook(TensorHook hook) {

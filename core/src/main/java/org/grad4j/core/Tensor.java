@@ -31,6 +31,8 @@ public final class Tensor {
     boolean requiresGrad;
     Node gradFn;
     Tensor grad;
+    /** A row-sparse accumulated gradient (sparse embedding); when set, {@link #grad} is null. */
+    SparseGrad sparseGrad;
     private AccumulateGrad accumulator;
     /** For a view made with grad mode on: its base's grad node when this view's history was set. */
     Node viewBaseNode;
@@ -351,18 +353,34 @@ public final class Tensor {
         return gradFn;
     }
 
-    /** The accumulated gradient, or null. */
+    /**
+     * The accumulated gradient, or null. A gradient that arrived row-sparse ({@link #sparseGrad()}) is
+     * made dense here, once, and stays dense (the dense fallback).
+     */
     public Tensor grad() {
+        if (sparseGrad != null) {
+            grad = sparseGrad.toDense();
+            sparseGrad = null;
+        }
         return grad;
     }
 
-    /** Replaces the gradient ({@code x.grad = g}); null clears it. */
+    /**
+     * The accumulated gradient when it arrived row-sparse (an embedding with {@code sparse=true}),
+     * without making it dense; null when there is none or it is dense.
+     */
+    public SparseGrad sparseGrad() {
+        return sparseGrad;
+    }
+
+    /** Replaces the gradient ({@code x.grad = g}); null clears it (a sparse one too). */
     public void setGrad(Tensor g) {
         if (g != null && !Arrays.equals(g.shape, shape)) {
             throw new IllegalArgumentException("setGrad: assigned grad has shape " + Arrays.toString(g.shape)
                     + " but the tensor has shape " + Arrays.toString(shape));
         }
         grad = g;
+        sparseGrad = null;
     }
 
     /** Makes this non-leaf keep its gradient in {@link #grad()} after backward. No-op on leaves. */
@@ -408,7 +426,7 @@ public final class Tensor {
         if (!requiresGrad) {
             throw new IllegalStateException("registerHook: cannot register a hook on a tensor that doesn't require gradient");
         }
-        return gradEdge().registerPrehook(hook);
+        return gradEdge().registerTensorPreHook(hook);
     }
 
     /** Registers a hook run after a leaf's gradient has been accumulated into {@link #grad()}. */

@@ -272,4 +272,35 @@ public final class JvmBackend implements Backend {
     public void indexAdd(Buffer src, int outer, int dimSize, int inner, int[] index, Buffer out) {
         RowKernels.indexAdd(arr(src), outer, dimSize, inner, index, arr(out));
     }
+
+    @Override
+    public void im2col(Buffer x, int batch, int channels, int height, int width, int kernelH, int kernelW,
+                       int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
+                       int outH, int outW, Buffer cols) {
+        ConvKernels.im2col(arr(x), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
+                dilationH, dilationW, outH, outW, arr(cols));
+    }
+
+    @Override
+    public void col2im(Buffer cols, int batch, int channels, int height, int width, int kernelH, int kernelW,
+                       int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
+                       int outH, int outW, Buffer x) {
+        ConvKernels.col2im(arr(cols), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
+                dilationH, dilationW, outH, outW, arr(x));
+    }
+
+    @Override
+    public void maxPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
+                          int strideH, int strideW, int dilationH, int dilationW, int outH, int outW,
+                          Buffer out, Buffer indices) {
+        ConvKernels.maxPool2d(arr(x), planes, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
+                dilationH, dilationW, outH, outW, arr(out), arr(indices));
+    }
+
+    @Override
+    public void avgPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
+                          int strideH, int strideW, int outH, int outW, boolean countIncludePad, Buffer out) {
+        ConvKernels.avgPool2d(arr(x), planes, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
+                outH, outW, countIncludePad, arr(out));
+    }
 }
