@@ -20,11 +20,13 @@ final class AccumulateGrad extends Node {
 
     @Override
     Tensor[] apply(Tensor grad) {
+        if (variable.sparseGrad != null) variable.grad(); // a dense gradient arrives: the sparse one becomes dense
         Tensor old = variable.grad;
         if (old == null) {
             // A fresh, contiguous copy: the incoming tensor may be shared (AddBackward0 hands one
-            // gradient to both inputs) or a broadcast view; under createGraph keep its history.
-            variable.grad = GradMode.isEnabled() ? grad : grad.detach().clone();
+            // gradient to both inputs) or a broadcast view; under createGraph a recorded clone keeps
+            // its history (PyTorch clones in both cases).
+            variable.grad = GradMode.isEnabled() ? grad.clone() : grad.detach().clone();
         } else if (!GradMode.isEnabled() && !old.requiresGrad()) {
             old.add_(grad);
         } else {
@@ -34,6 +36,20 @@ final class AccumulateGrad extends Node {
             for (TensorHook h : List.copyOf(postAccumulateHooks)) h.apply(variable);
         }
         return new Tensor[0];
+    }
+
+    /** Adds a row-sparse gradient: kept sparse unless the leaf already has a dense gradient. */
+    void accumulateSparse(SparseGrad sg) {
+        if (variable.grad != null) {
+            Tensor dense = sg.toDense();
+            if (!variable.grad.requiresGrad()) variable.grad.add_(dense);
+            else variable.grad = variable.grad.add(dense);
+        } else {
+            variable.sparseGrad = variable.sparseGrad == null ? sg : variable.sparseGrad.add(sg);
+        }
+        if (postAccumulateHooks != null) {
+            for (TensorHook h : List.copyOf(postAccumulateHooks)) h.apply(variable);
+        }
     }
 
     RemovableHandle registerPostAccumulateHook(TensorHook hook) {

@@ -10,8 +10,27 @@ public final class AnomalyMode {
 
     private AnomalyMode() {}
 
+    /** The backward node running on this thread (anomaly mode only), so nodes it creates can name it. */
+    private static final ThreadLocal<Node[]> RUNNING = ThreadLocal.withInitial(() -> new Node[1]);
+
     public static boolean isEnabled() {
         return ENABLED.get()[0];
+    }
+
+    static Node runningNode() {
+        return RUNNING.get()[0];
+    }
+
+    /** Runs a node's backward with it recorded as the running node. */
+    static Tensor[] running(Node node, java.util.function.Supplier<Tensor[]> backward) {
+        Node[] cell = RUNNING.get();
+        Node previous = cell[0];
+        cell[0] = node;
+        try {
+            return backward.get();
+        } finally {
+            cell[0] = previous;
+        }
     }
 
     /** A scope with anomaly detection on; closing it restores the previous setting. */

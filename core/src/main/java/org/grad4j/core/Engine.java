@@ -22,18 +22,19 @@ final class Engine {
      */
     static Tensor[] run(Tensor[] roots, Tensor[] rootGrads, boolean retainGraph, boolean createGraph,
                         Tensor[] inputs, boolean allowUnused) {
+        String op = inputs == null ? "backward" : "grad"; // errors name the call the user made
         Node[] rootNodes = new Node[roots.length];
         Tensor[] grads = new Tensor[roots.length];
         for (int i = 0; i < roots.length; i++) {
             Tensor r = roots[i];
             Node n = r.gradEdge();
             if (n == null) {
-                throw new IllegalArgumentException("element " + i + " of tensors does not require grad and does not have "
+                throw new IllegalArgumentException(op + ": element " + i + " of tensors does not require grad and does not have "
                         + "a grad_fn: the root " + Arrays.toString(r.shape()) + " was not computed from a tensor with "
                         + "requiresGrad(true) while grad mode was on (no-grad scope, or detach()?)");
             }
             rootNodes[i] = n;
-            grads[i] = rootGrad(r, rootGrads == null ? null : rootGrads[i], i);
+            grads[i] = rootGrad(op, r, rootGrads == null ? null : rootGrads[i], i);
         }
 
         // Discover the graph and count incoming edges.
@@ -69,8 +70,9 @@ final class Engine {
             for (int i = 0; i < inputs.length; i++) {
                 Node n = inputs[i].gradEdge();
                 if (n == null) {
-                    throw new IllegalArgumentException("One of the differentiated Tensors (input " + i + ", shape "
-                            + Arrays.toString(inputs[i].shape()) + ") does not require grad");
+                    throw new IllegalArgumentException("grad: one of the differentiated Tensors (input " + i + ", shape "
+                            + Arrays.toString(inputs[i].shape()) + ") does not require grad; call requiresGrad_() on it "
+                            + "before computing the outputs");
                 }
                 captureAt.put(n, i);
             }
@@ -78,6 +80,7 @@ final class Engine {
         }
 
         Map<Node, Tensor> buffers = new IdentityHashMap<>();
+        Map<Node, SparseGrad> sparseBuffers = new IdentityHashMap<>();
         PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Long.compare(b.sequenceNr, a.sequenceNr));
         for (int i = 0; i < rootNodes.length; i++) {
             Node n = rootNodes[i];
@@ -98,20 +101,36 @@ final class Engine {
             while (!ready.isEmpty()) {
                 Node node = ready.poll();
                 Tensor g = buffers.remove(node);
+                SparseGrad sg = sparseBuffers.remove(node);
                 if (needed != null && !needed.containsKey(node)) continue;
-                if (g != null && node.preHooks != null) {
-                    for (TensorHook h : List.copyOf(node.preHooks)) {
-                        Tensor r = h.apply(g);
-                        if (r != null) g = r;
+                if (sg != null) {
+                    // a leaf with no hooks keeps a row-sparse gradient; anything else gets it dense
+                    if (g == null && node instanceof AccumulateGrad acc && !node.hasHooks() && captureAt == null) {
+                        acc.accumulateSparse(sg);
+                        continue;
                     }
+                    g = g == null ? sg.toDense() : g.add(sg.toDense());
                 }
+                // PyTorch 2.x order: tensor hooks, retain_grad (sees their result), node pre-hooks, the node, post-hooks
+                if (g != null) g = runHooks(node, node.tensorPreHooks, g);
                 if (g != null && node.retainsGradOf != null && inputs == null) retain(node.retainsGradOf, g);
+                if (g != null) g = runHooks(node, node.preHooks, g);
                 if (captureAt != null) {
                     Integer at = captureAt.get(node);
                     if (at != null) captured[at] = g;
                     if (node instanceof AccumulateGrad || !needed.get(node)) continue;
                 }
-                Tensor[] outs = g == null ? new Tensor[node.next.length] : node.apply(g);
+                SparseGrad[] sparse = g == null ? null : node.applySparse(g);
+                Tensor[] outs;
+                if (g == null || sparse != null) {
+                    outs = new Tensor[node.next.length];
+                } else if (AnomalyMode.isEnabled()) {
+                    Tensor gradOut = g; // nodes made while this one runs (createGraph) remember it as their parent
+                    outs = AnomalyMode.running(node, () -> node.apply(gradOut));
+                } else {
+                    outs = node.apply(g);
+                }
+                if (g != null && node.postHooks != null) outs = runPostHooks(node, outs, g);
                 if (AnomalyMode.isEnabled()) checkAnomaly(node, outs);
                 if (!retainGraph) node.release();
                 for (int i = 0; i < node.next.length; i++) {
@@ -121,6 +140,7 @@ final class Engine {
                         Tensor prev = buffers.get(m);
                         buffers.put(m, prev == null ? outs[i] : prev.add(outs[i]));
                     }
+                    if (sparse != null && sparse[i] != null) sparseBuffers.merge(m, sparse[i], SparseGrad::add);
                     int[] d = deps.get(m);
                     if (--d[0] == 0) ready.add(m);
                 }
@@ -132,7 +152,7 @@ final class Engine {
         if (inputs == null) return null;
         for (int i = 0; i < captured.length; i++) {
             if (captured[i] == null && !allowUnused) {
-                throw new IllegalArgumentException("One of the differentiated Tensors (input " + i + ", shape "
+                throw new IllegalArgumentException("grad: one of the differentiated Tensors (input " + i + ", shape "
                         + Arrays.toString(inputs[i].shape()) + ") appears to not have been used in the graph. "
                         + "Set allowUnused=true if this is the desired behavior.");
             }
@@ -140,17 +160,17 @@ final class Engine {
         return captured;
     }
 
-    private static Tensor rootGrad(Tensor root, Tensor given, int i) {
+    private static Tensor rootGrad(String op, Tensor root, Tensor given, int i) {
         if (given == null) {
             if (root.numel() != 1) {
-                throw new IllegalArgumentException("grad can be implicitly created only for scalar outputs: the root has "
-                        + "shape " + Arrays.toString(root.shape()) + "; pass a gradient of that shape, e.g. "
+                throw new IllegalArgumentException(op + ": grad can be implicitly created only for scalar outputs: the root "
+                        + "has shape " + Arrays.toString(root.shape()) + "; pass a gradient of that shape, e.g. "
                         + "backward(Tensor.onesLike(root))");
             }
             return Tensor.onesLike(root);
         }
         if (!Arrays.equals(given.shape(), root.shape())) {
-            throw new IllegalArgumentException("Mismatch in shape: grad_output[" + i + "] has a shape of "
+            throw new IllegalArgumentException(op + ": Mismatch in shape: grad_output[" + i + "] has a shape of "
                     + Arrays.toString(given.shape()) + " and output[" + i + "] has a shape of "
                     + Arrays.toString(root.shape()) + "; the gradient passed to backward must have the root's shape");
         }
@@ -199,9 +219,49 @@ final class Engine {
         return needed;
     }
 
+    private static Tensor runHooks(Node node, List<TensorHook> hooks, Tensor g) {
+        if (hooks == null) return g;
+        for (TensorHook h : List.copyOf(hooks)) {
+            Tensor r = h.apply(g);
+            if (r != null && !Arrays.equals(r.shape, g.shape)) {
+                // caught here: further down it would fail far from its cause, or broadcast silently
+                throw new IllegalStateException("hook registered on "
+                        + (node instanceof AccumulateGrad ? "a leaf" : "the tensor made by " + node.name())
+                        + " has changed the size of the gradient: it returned shape " + Arrays.toString(r.shape)
+                        + " for a gradient of shape " + Arrays.toString(g.shape) + "; a hook must return a "
+                        + "gradient of the same shape (or null to keep it)");
+            }
+            if (r != null) g = r;
+        }
+        return g;
+    }
+
+    /** Post-hooks see the gradients the node computed (one per input, null where none) and may replace them. */
+    private static Tensor[] runPostHooks(Node node, Tensor[] gradInputs, Tensor gradOutput) {
+        Tensor[] outs = gradInputs;
+        for (NodeHook h : List.copyOf(node.postHooks)) {
+            Tensor[] r = h.apply(outs.clone(), new Tensor[] {gradOutput});
+            if (r == null) continue;
+            if (r.length != outs.length) {
+                throw new IllegalArgumentException("hook registered on " + node.name() + " returned " + r.length
+                        + " gradients, but the node has " + outs.length + " inputs; return one per input (null where none)");
+            }
+            for (int i = 0; i < r.length; i++) {
+                if (r[i] != null && outs[i] != null && !Arrays.equals(r[i].shape(), outs[i].shape())) {
+                    throw new IllegalArgumentException("hook registered on " + node.name() + " changed the shape of gradient "
+                            + i + " from " + Arrays.toString(outs[i].shape()) + " to " + Arrays.toString(r[i].shape())
+                            + "; a replacement gradient must keep the shape");
+                }
+            }
+            outs = r;
+        }
+        return outs;
+    }
+
     private static void retain(Tensor t, Tensor g) {
         if (t.grad == null) {
-            t.grad = GradMode.isEnabled() ? g : g.detach().clone();
+            // a copy of its own, as for leaves: g may be shared with other inputs or a stride-0 view
+            t.grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
         } else {
             t.grad = t.grad.add(g);
         }
@@ -212,19 +272,51 @@ final class Engine {
             if (outs[i] == null) continue;
             for (float v : outs[i].toFloatArray()) {
                 if (Float.isNaN(v) || Float.isInfinite(v)) {
-                    StringBuilder sb = new StringBuilder("Function '" + node.name() + "' returned "
-                            + (Float.isNaN(v) ? "nan" : "inf") + " values in its " + i + "th output.");
-                    if (node.creationTrace != null) {
-                        sb.append(" The forward op ").append(node.name().replaceAll("Backward\\d*$", ""))
-                                .append(" that made it was created at:");
-                        for (StackTraceElement e : node.creationTrace.getStackTrace()) {
-                            if (e.getClassName().startsWith("org.grad4j.core.")) continue;
-                            sb.append("\n\tat ").append(e);
-                        }
-                    }
-                    throw new ArithmeticException(sb.toString());
+                    ArithmeticException e = new ArithmeticException(anomalyMessage(node, i, Float.isNaN(v) ? "nan" : "inf"));
+                    if (node.creationTrace != null) e.initCause(node.creationTrace);
+                    throw e;
                 }
             }
+        }
+    }
+
+    /** Names the backward node, its forward op and where that op was created (and, for double backward, its parent). */
+    static String anomalyMessage(Node node, int output, String what) {
+        StringBuilder sb = new StringBuilder("Function '" + node.name() + "' returned " + what + " values in its " + output
+                + "th output. Error detected in " + node.name() + ", the backward of the forward op '" + forwardOpName(node)
+                + "'");
+        if (node.creationTrace == null) {
+            sb.append(". Run the forward pass inside Torch.detectAnomaly() too, to see where that op was created.");
+            return sb.toString();
+        }
+        sb.append(", which was created at (Java stack of the forward call):");
+        appendTrace(sb, node.creationTrace);
+        for (Node p = node.anomalyParent; p != null; p = p.anomalyParent) {
+            sb.append("\nThe op was recorded during the backward of ").append(p.name()).append(" (createGraph), whose forward op '")
+                    .append(forwardOpName(p)).append("' was created at:");
+            if (p.creationTrace != null) appendTrace(sb, p.creationTrace);
+        }
+        sb.append("\nCheck that op's inputs for values outside its domain (log or sqrt of a negative number, division by "
+                + "zero, ...) or the gradient flowing into it.");
+        return sb.toString();
+    }
+
+    /** {@code LogBackward0} → {@code log}, {@code MaxPool2DWithIndicesBackward0} → {@code maxPool2DWithIndices}. */
+    static String forwardOpName(Node node) {
+        String base = node.name().replaceAll("Backwards?\\d*$", "");
+        return base.isEmpty() ? node.name() : Character.toLowerCase(base.charAt(0)) + base.substring(1);
+    }
+
+    /** The creation stack without the recording machinery's own frames (the node and recorder constructors). */
+    private static void appendTrace(StringBuilder sb, Throwable trace) {
+        boolean started = false;
+        for (StackTraceElement e : trace.getStackTrace()) {
+            String c = e.getClassName();
+            boolean machinery = c.equals(Node.class.getName()) || c.equals(OpNode.class.getName())
+                    || c.equals(Recorder.class.getName()) || e.getMethodName().equals("<init>") && c.startsWith("org.grad4j.core.");
+            if (!started && machinery) continue;
+            started = true;
+            sb.append("\n\tat ").append(e);
         }
     }
 }

@@ -12,9 +12,27 @@ import java.util.function.UnaryOperator;
 final class InPlace {
     private InPlace() {}
 
+    /** Writes an op's result straight into {@code self}'s storage; false when it cannot (the general path runs). */
+    @FunctionalInterface
+    interface Direct {
+        boolean write(Tensor self);
+    }
+
     static Tensor apply(Tensor self, String op, Tensor other, UnaryOperator<Tensor> outOfPlace) {
+        return apply(self, op, other, outOfPlace, null);
+    }
+
+    /**
+     * With {@code direct}, an unrecorded op (no-grad scope, optimizer steps, grad accumulation) runs
+     * as one kernel over self's own storage: no temporary, no copy.
+     */
+    static Tensor apply(Tensor self, String op, Tensor other, UnaryOperator<Tensor> outOfPlace, Direct direct) {
         checkWritable(self, op);
         boolean record = GradMode.isEnabled() && (self.requiresGrad || (other != null && other.requiresGrad));
+        if (!record && direct != null && noHazard(self, other) && direct.write(self)) {
+            self.version.value++;
+            return self;
+        }
         if (!record) {
             Tensor r;
             try (var s = GradMode.noGrad()) {
@@ -29,20 +47,28 @@ final class InPlace {
         return self;
     }
 
+    /** Another operand may share self's storage only as exactly the same view (x.add_(x)). */
+    private static boolean noHazard(Tensor self, Tensor other) {
+        return other == null || other.buffer != self.buffer
+                || (other.offset == self.offset && Arrays.equals(other.shape, self.shape) && Arrays.equals(other.strides, self.strides));
+    }
+
     private static void checkWritable(Tensor self, String op) {
         if (GradMode.isEnabled()) {
             if (self.base == null && self.requiresGrad && self.gradFn == null) {
-                throw new IllegalStateException(op + ": a leaf Variable that requires grad is being used in an in-place "
-                        + "operation. Modify it inside a no-grad scope (try (var s = GradMode.noGrad()) {...}) or through "
-                        + "data(), or use the out-of-place op.");
+                throw new IllegalStateException(op + ": a leaf Variable that requires grad (shape "
+                        + Arrays.toString(self.shape) + ") is being used in an in-place operation. Modify it inside a "
+                        + "no-grad scope (try (var s = GradMode.noGrad()) {...}) or through data(), or use the out-of-place op.");
             }
             if (self.base != null && self.base.requiresGrad && self.base.gradFn == null) {
-                throw new IllegalStateException(op + ": a view of a leaf Variable that requires grad is being used in an "
-                        + "in-place operation. Modify it inside a no-grad scope, or clone() the leaf first.");
+                throw new IllegalStateException(op + ": a view (shape " + Arrays.toString(self.shape) + ") of a leaf Variable "
+                        + "that requires grad (shape " + Arrays.toString(self.base.shape) + ") is being used in an in-place "
+                        + "operation. Modify it inside a no-grad scope, or clone() the leaf first.");
             }
             if (self.base != null && !self.trackedView && self.base.requiresGrad) {
-                throw new IllegalStateException(op + ": a view was created in no_grad mode and is being modified inplace "
-                        + "with grad mode enabled; create the view with grad mode on, or modify it in a no-grad scope.");
+                throw new IllegalStateException(op + ": a view (shape " + Arrays.toString(self.shape) + ") was created in "
+                        + "no_grad mode and is being modified inplace with grad mode enabled; create the view with grad mode "
+                        + "on, or modify it in a no-grad scope.");
             }
         }
         for (int i = 0; i < self.shape.length; i++) {
@@ -68,7 +94,7 @@ final class InPlace {
             Node old = self.gradFn;
             self.gradFn = fn;
             self.requiresGrad = true;
-            if (old != null && old.retainsGradOf == self) fn.retainsGradOf = self;
+            Node.moveRetainedGrad(old, fn, self);
             return;
         }
         Tensor base = self.base;
@@ -77,7 +103,7 @@ final class InPlace {
         Node old = base.gradFn;
         base.gradFn = cs;
         base.requiresGrad = true;
-        if (old != null && old.retainsGradOf == base) cs.retainsGradOf = base;
+        Node.moveRetainedGrad(old, cs, base);
         Views.rebaseView(self, cs);
     }
 }

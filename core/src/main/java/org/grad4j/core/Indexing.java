@@ -80,7 +80,8 @@ final class Indexing {
         for (int i = 0; i < idx.length; i++) {
             if (idx[i] < -size || idx[i] >= size) {
                 throw new IndexOutOfBoundsException("indexSelect(): index " + idx[i] + " is out of bounds for dimension " + dim
-                        + " with size " + size);
+                        + " with size " + size + " of a tensor of shape " + Arrays.toString(x.shape) + " (expected indices in ["
+                        + (-size) + ", " + (size - 1) + "])");
             }
             if (idx[i] < 0) idx[i] += size;
         }
@@ -146,13 +147,15 @@ final class Indexing {
             Tensor x = tensors.get(t);
             if (x.dim() != first.dim()) {
                 throw new IllegalArgumentException("cat(): Tensors must have same number of dimensions: got " + first.dim()
-                        + " and " + x.dim() + " (tensor number " + t + ")");
+                        + " and " + x.dim() + " (shapes " + Arrays.toString(first.shape) + " and " + Arrays.toString(x.shape)
+                        + ", tensor number " + t + "); unsqueeze or reshape them to the same rank");
             }
             for (int d = 0; d < first.dim(); d++) {
                 if (d != dim && x.shape[d] != first.shape[d]) {
                     throw new IllegalArgumentException("cat(): Sizes of tensors must match except in dimension " + dim
                             + ". Expected size " + first.shape[d] + " but got size " + x.shape[d] + " for tensor number " + t
-                            + " in the list.");
+                            + " in the list (shapes " + Arrays.toString(first.shape) + " and " + Arrays.toString(x.shape)
+                            + " differ at dimension " + d + "); make them equal there, or concatenate along dimension " + d);
                 }
             }
             total += x.shape[dim];
@@ -189,7 +192,7 @@ final class Indexing {
             if (!Arrays.equals(tensors.get(t).shape, first.shape)) {
                 throw new IllegalArgumentException("stack expects each tensor to be equal size, but got "
                         + Arrays.toString(first.shape) + " at entry 0 and " + Arrays.toString(tensors.get(t).shape)
-                        + " at entry " + t);
+                        + " at entry " + t + "; stack needs equal shapes (use cat to join tensors along an existing dimension)");
             }
         }
         int dim = Shapes.wrapDim("stack", dimIn, first.dim() + 1);

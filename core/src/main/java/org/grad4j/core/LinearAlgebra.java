@@ -27,16 +27,28 @@ final class LinearAlgebra {
     }
 
     static Tensor mm(Tensor a, Tensor b) {
-        check(a.dim() == 2, "mm: self must be a matrix, got shape " + Arrays.toString(a.shape));
-        check(b.dim() == 2, "mm: mat2 must be a matrix, got shape " + Arrays.toString(b.shape));
+        check(a.dim() == 2, "mm: self must be a matrix, got shape " + Arrays.toString(a.shape) + "; use matmul for other ranks");
+        check(b.dim() == 2, "mm: mat2 must be a matrix, got shape " + Arrays.toString(b.shape) + "; use matmul (or mv) for "
+                + "other ranks");
         check(a.shape[1] == b.shape[0], "mm: mat1 and mat2 shapes cannot be multiplied (" + a.shape[0] + "x" + a.shape[1]
-                + " and " + b.shape[0] + "x" + b.shape[1] + ")");
+                + " and " + b.shape[0] + "x" + b.shape[1] + "): the columns of mat1 must equal the rows of mat2; transpose "
+                + "or reshape an operand");
         Tensor out = a.newEmpty(new int[] {a.shape[0], b.shape[1]}, DType.FLOAT32);
         gemm(as3d(a), as3d(b), out, 1f, 0f);
         if (!Recorder.needsGrad(a, b)) return out;
         return record(out, "MmBackward0", a, b, (g, ctx) -> new Tensor[] {
                 ctx.needs(0) ? g.mm(ctx.saved(1).t()) : null,
-                ctx.needs(1) ? ctx.saved(0).t().mm(g) : null}, b.requiresGrad ? a : null, a.requiresGrad ? b : null);
+                ctx.needs(1) ? mat2Grad(ctx.saved(0), g, b.strides) : null}, b.requiresGrad ? a : null, a.requiresGrad ? b : null);
+    }
+
+    /**
+     * {@code a.t() @ g}, laid out like mat2 was: when mat2 is a transposed contiguous matrix (a Linear
+     * layer's {@code w.t()}), computing {@code (g.t() @ a).t()} makes the weight's gradient come out
+     * contiguous, so accumulating it is a plain copy (PyTorch's mm_mat2_backward does the same).
+     */
+    private static Tensor mat2Grad(Tensor a, Tensor g, int[] mat2Strides) {
+        boolean transposed = mat2Strides[0] == 1 && mat2Strides[1] != 1;
+        return transposed ? g.t().mm(a).t() : a.t().mm(g);
     }
 
     static Tensor bmm(Tensor a, Tensor b) {
@@ -102,7 +114,7 @@ final class LinearAlgebra {
                 (g, ctx) -> new Tensor[] {
                         ctx.needs(0) ? (beta == 1f ? g : g.mul(beta)) : null,
                         ctx.needs(1) ? scale(g.mm(ctx.saved(1).t()), alpha) : null,
-                        ctx.needs(2) ? scale(ctx.saved(0).t().mm(g), alpha) : null});
+                        ctx.needs(2) ? scale(mat2Grad(ctx.saved(0), g, b.strides), alpha) : null});
     }
 
     private static Tensor scale(Tensor t, float alpha) {
@@ -113,6 +125,12 @@ final class LinearAlgebra {
     static Tensor matmul(Tensor a, Tensor b) {
         int da = a.dim(), db = b.dim();
         check(da > 0 && db > 0, "matmul: both arguments need at least 1 dimension, got " + da + "D and " + db + "D");
+        // checked here for every case, so that the message names matmul and both shapes (not mm, mv or dot)
+        int ka = a.shape[da - 1], kb = b.shape[db == 1 ? 0 : db - 2];
+        check(ka == kb, "matmul: shapes " + Arrays.toString(a.shape) + " and " + Arrays.toString(b.shape) + " cannot be "
+                + "multiplied: the last dimension of the first (" + ka + ") must equal the "
+                + (db == 1 ? "length of the vector" : "second-to-last dimension of the second") + " (" + kb + "); transpose "
+                + "or reshape an operand");
         if (da == 1 && db == 1) return dot(a, b);
         if (da == 2 && db == 1) return mv(a, b);
         if (da == 1 && db == 2) return a.unsqueeze(0).mm(b).squeeze(0);
@@ -121,8 +139,6 @@ final class LinearAlgebra {
             // fold the batch into rows: (..., m, k) @ (k, n)
             Tensor b2 = db == 1 ? b.unsqueeze(1) : b;
             int k = a.shape[da - 1];
-            check(k == b2.shape[0], "matmul: shapes cannot be multiplied (" + Arrays.toString(a.shape) + " and "
-                    + Arrays.toString(b.shape) + ")");
             int[] outShape = a.shape.clone();
             outShape[da - 1] = b2.shape[1];
             Tensor r = a.reshape(-1, k).mm(b2).view(outShape);
@@ -130,8 +146,7 @@ final class LinearAlgebra {
         }
         // general broadcast batched product
         Tensor a2 = da == 1 ? a.unsqueeze(0) : a, b2 = db == 1 ? b.unsqueeze(1) : b;
-        int m = a2.shape[a2.dim() - 2], k = a2.shape[a2.dim() - 1], k2 = b2.shape[b2.dim() - 2], n = b2.shape[b2.dim() - 1];
-        check(k == k2, "matmul: shapes cannot be multiplied (" + Arrays.toString(a.shape) + " and " + Arrays.toString(b.shape) + ")");
+        int m = a2.shape[a2.dim() - 2], k = a2.shape[a2.dim() - 1], n = b2.shape[b2.dim() - 1];
         int[] batchA = Arrays.copyOf(a2.shape, a2.dim() - 2), batchB = Arrays.copyOf(b2.shape, b2.dim() - 2);
         int[] batch = Shapes.broadcast("matmul", batchA, batchB);
         int nb = 1;

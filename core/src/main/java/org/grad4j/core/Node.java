@@ -1,9 +1,11 @@
 package org.grad4j.core;
 
+import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,12 +20,18 @@ public abstract class Node {
     final long sequenceNr;
     /** One entry per input: the node that receives that input's gradient, or null when none is needed. */
     final Node[] next;
-    /** Hooks of the tensor this node produced (tensor hooks run before the node). */
+    /** Hooks registered on the tensor this node produced ({@code Tensor.registerHook}); they run first. */
+    List<TensorHook> tensorPreHooks;
+    /** Hooks registered on the node ({@link #registerPrehook}); they run after the tensor hooks and retainGrad. */
     List<TensorHook> preHooks;
+    /** Hooks registered on the node ({@link #registerHook}); they run after it, and may replace its gradients. */
+    List<NodeHook> postHooks;
     /** The non-leaf tensor whose {@code grad} this node fills ({@code retainGrad()}). */
     Tensor retainsGradOf;
     /** Where the forward op was created, recorded in anomaly mode only. */
     final Throwable creationTrace;
+    /** In anomaly mode, for a node made during a backward (createGraph): the node whose backward made it. */
+    final Node anomalyParent;
 
     Node(Node[] next) {
         this(next, NEXT_SEQUENCE_NR.getAndIncrement());
@@ -32,7 +40,25 @@ public abstract class Node {
     Node(Node[] next, long sequenceNr) {
         this.next = next;
         this.sequenceNr = sequenceNr;
-        this.creationTrace = AnomalyMode.isEnabled() ? new Throwable("forward op created here") : null;
+        boolean anomaly = AnomalyMode.isEnabled();
+        this.creationTrace = anomaly ? creationTrace() : null;
+        this.anomalyParent = anomaly ? AnomalyMode.runningNode() : null;
+    }
+
+    /**
+     * The caller's stack without the library's own frames on top, so it starts at the user's line.
+     * Frames are told apart by where their class was loaded from, not by package: user code (tests
+     * included) may live in org.grad4j.core too.
+     */
+    private static Throwable creationTrace() {
+        CodeSource library = Node.class.getProtectionDomain().getCodeSource();
+        StackTraceElement[] frames = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(s -> s
+                .dropWhile(f -> Objects.equals(f.getDeclaringClass().getProtectionDomain().getCodeSource(), library))
+                .map(StackWalker.StackFrame::toStackTraceElement)
+                .toArray(StackTraceElement[]::new));
+        Throwable t = new Throwable("forward op created here");
+        t.setStackTrace(frames);
+        return t;
     }
 
     /** PyTorch's name for this node, e.g. {@code AddBackward0}. */
@@ -40,6 +66,26 @@ public abstract class Node {
 
     /** Gradients for each entry of {@link #next}, from the gradient of this node's output. */
     abstract Tensor[] apply(Tensor grad);
+
+    /**
+     * After an in-place op gave {@code t} the new node {@code now}: a retained grad follows the newest
+     * version, as in PyTorch 2.x. The old node stops filling it, or the gradients of both versions
+     * would be summed into {@code t.grad()}.
+     */
+    static void moveRetainedGrad(Node old, Node now, Tensor t) {
+        if (old != null && old.retainsGradOf == t) {
+            old.retainsGradOf = null;
+            now.retainsGradOf = t;
+        }
+    }
+
+    /**
+     * For a node that can give an input a row-sparse gradient (a sparse embedding): the gradients, a
+     * {@link SparseGrad} where it does so; null to take the dense path, {@link #apply}.
+     */
+    SparseGrad[] applySparse(Tensor grad) {
+        return null;
+    }
 
     /** Frees what backward saved; a later {@link #apply} fails if it needs it. */
     void release() {}
@@ -51,11 +97,46 @@ public abstract class Node {
         return Collections.unmodifiableList(out);
     }
 
-    /** Registers a hook called with the gradient of this node's output before the node runs. */
+    /**
+     * Registers a hook called with the gradient of this node's output before the node runs (after the
+     * output tensor's own hooks and retainGrad); it may return a replacement (PyTorch's {@code register_prehook}).
+     */
     public RemovableHandle registerPrehook(TensorHook hook) {
         if (preHooks == null) preHooks = new ArrayList<>(2);
-        preHooks.add(hook);
-        return new RemovableHandle(() -> preHooks.remove(hook));
+        return add(preHooks, hook);
+    }
+
+    /**
+     * Registers a hook called after this node ran, with the gradients it computed for its inputs and
+     * the gradient it received; it may return replacements (PyTorch's {@code register_hook} on a node).
+     */
+    public RemovableHandle registerHook(NodeHook hook) {
+        if (postHooks == null) postHooks = new ArrayList<>(2);
+        return add(postHooks, hook);
+    }
+
+    /** A hook of the tensor this node produced ({@code Tensor.registerHook}). */
+    RemovableHandle registerTensorPreHook(TensorHook hook) {
+        if (tensorPreHooks == null) tensorPreHooks = new ArrayList<>(2);
+        return add(tensorPreHooks, hook);
+    }
+
+    /** Adds {@code hook}; its handle removes this registration (the last one of that same object). */
+    private static <H> RemovableHandle add(List<H> hooks, H hook) {
+        hooks.add(hook);
+        return new RemovableHandle(() -> {
+            for (int i = hooks.size() - 1; i >= 0; i--) {
+                if (hooks.get(i) == hook) {
+                    hooks.remove(i);
+                    return;
+                }
+            }
+        });
+    }
+
+    boolean hasHooks() {
+        return (tensorPreHooks != null && !tensorPreHooks.isEmpty()) || (preHooks != null && !preHooks.isEmpty())
+                || (postHooks != null && !postHooks.isEmpty());
     }
 
     /** The forward op's creation trace, when it was recorded in anomaly mode; else null. */

@@ -182,23 +182,49 @@ final class Pointwise {
 
     static Tensor tanh(Tensor x) {
         Tensor out = unary(x, UnaryOp.TANH, 0f, 0f);
-        return record(out, "TanhBackward0", x, (g, ctx) -> {
-            Tensor y = ctx.saved(0);
-            return grads(g.mul(y.mul(y).rsub(1f)));
-        }, out);
+        return record(out, "TanhBackward0", x, (g, ctx) -> grads(tanhBackward(g, ctx.saved(0))), out);
     }
 
     static Tensor sigmoid(Tensor x) {
         Tensor out = unary(x, UnaryOp.SIGMOID, 0f, 0f);
-        return record(out, "SigmoidBackward0", x, (g, ctx) -> {
-            Tensor y = ctx.saved(0);
-            return grads(g.mul(y.mul(y.rsub(1f))));
-        }, out);
+        return record(out, "SigmoidBackward0", x, (g, ctx) -> grads(sigmoidBackward(g, ctx.saved(0))), out);
     }
 
     static Tensor relu(Tensor x) {
         Tensor out = unary(x, UnaryOp.RELU, 0f, 0f);
-        return record(out, "ReluBackward0", x, (g, ctx) -> grads(g.mul(ctx.saved(0).gt(0f))), out);
+        return record(out, "ReluBackward0", x, (g, ctx) -> grads(thresholdBackward(g, ctx.saved(0))), out);
+    }
+
+    // Fused activation backwards (one kernel pass each), ops in their own right so that
+    // gradients of gradients flow through them (PyTorch's tanh_backward, sigmoid_backward,
+    // threshold_backward and their backward rules).
+
+    /** {@code g * (1 - y²)}. */
+    static Tensor tanhBackward(Tensor g, Tensor y) {
+        Tensor out = binary("tanh_backward", BinaryOp.TANH_BACKWARD, g, y, DType.FLOAT32);
+        if (!needsGrad(g, y)) return out;
+        return record(out, "TanhBackwardBackward0", g, y, (gg, ctx) -> {
+            Tensor g0 = ctx.saved(0), y0 = ctx.saved(1);
+            return grads(ctx.needs(0) ? tanhBackward(gg, y0) : null, ctx.needs(1) ? gg.mul(g0).mul(y0).mul(-2f) : null);
+        }, y.requiresGrad ? g : null, y);
+    }
+
+    /** {@code g * y * (1 - y)}. */
+    static Tensor sigmoidBackward(Tensor g, Tensor y) {
+        Tensor out = binary("sigmoid_backward", BinaryOp.SIGMOID_BACKWARD, g, y, DType.FLOAT32);
+        if (!needsGrad(g, y)) return out;
+        return record(out, "SigmoidBackwardBackward0", g, y, (gg, ctx) -> {
+            Tensor g0 = ctx.saved(0), y0 = ctx.saved(1);
+            return grads(ctx.needs(0) ? sigmoidBackward(gg, y0) : null,
+                    ctx.needs(1) ? gg.mul(g0).mul(y0.mul(-2f).add(1f)) : null);
+        }, y.requiresGrad ? g : null, y);
+    }
+
+    /** {@code y > 0 ? g : 0}; flat in y, so y gets no gradient. */
+    static Tensor thresholdBackward(Tensor g, Tensor y) {
+        Tensor out = binary("threshold_backward", BinaryOp.RELU_BACKWARD, g, y, DType.FLOAT32);
+        return record(out, "ThresholdBackwardBackward0", g, y,
+                (gg, ctx) -> grads(thresholdBackward(gg, ctx.saved(0)), ctx.needs(1) ? Tensor.zerosLike(gg) : null), y);
     }
 
     static Tensor clamp(Tensor x, float min, float max) {
@@ -248,6 +274,43 @@ final class Pointwise {
     static Tensor logicalAnd(Tensor a, Tensor b) {
         Tensor prod = binary("logicalAnd", BinaryOp.MUL, a, b, DType.FLOAT32);
         return binary("logicalAnd", BinaryOp.NE, prod, prod.scalarLike(0f), DType.BOOL);
+    }
+
+    // ---- direct in-place kernels (unrecorded in-place ops write into self's own storage) --------
+
+    /** Kernels write their output contiguously from index 0: self must be laid out exactly so. */
+    private static boolean denseFromZero(Tensor self) {
+        return self.offset == 0 && self.isContiguous();
+    }
+
+    static boolean unaryInto(Tensor self, UnaryOp op, float p0, float p1) {
+        if (!denseFromZero(self)) return false;
+        self.backend().unary(op, p0, p1, self.buffer, self.layout(), self.buffer);
+        return true;
+    }
+
+    static boolean binaryInto(Tensor self, BinaryOp op, Tensor other) {
+        if (!denseFromZero(self) || !java.util.Arrays.equals(Shapes.broadcast(op.name().toLowerCase() + "_", self.shape, other.shape), self.shape)) {
+            return false;
+        }
+        self.backend().binary(op, self.buffer, self.layout(), other.buffer, Shapes.broadcastLayout(other, self.shape), self.buffer);
+        return true;
+    }
+
+    /** {@code self op= alpha * other}. */
+    static boolean binaryInto(Tensor self, BinaryOp op, Tensor other, float alpha) {
+        return binaryInto(self, op, alpha == 1f ? other : unary(other, UnaryOp.AFFINE, alpha, 0f));
+    }
+
+    static boolean fillInto(Tensor self, float v) {
+        self.backend().fill(self.buffer, self.layout(), v);
+        return true;
+    }
+
+    static boolean copyInto(Tensor self, Tensor src) {
+        if (!java.util.Arrays.equals(Shapes.broadcast("copy_", src.shape, self.shape), self.shape)) return false;
+        self.backend().copy(src.buffer, Shapes.broadcastLayout(src, self.shape), self.buffer, self.layout());
+        return true;
     }
 
     // ---- out-of-place forms of fill_ and copy_ (used by the in-place machinery) ----------------

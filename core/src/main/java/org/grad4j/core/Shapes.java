@@ -16,7 +16,8 @@ final class Shapes {
             if (sa != sb && sa != 1 && sb != 1) {
                 throw new IllegalArgumentException(op + ": the size of tensor a (" + sa + ") must match the size of tensor b ("
                         + sb + ") at non-singleton dimension " + i + "; shapes " + Arrays.toString(a) + " and "
-                        + Arrays.toString(b) + " cannot be broadcast together");
+                        + Arrays.toString(b) + " cannot be broadcast together (aligned from the right, each pair of sizes "
+                        + "must be equal or one of them 1): reshape, unsqueeze or transpose an operand");
             }
             out[i] = sa == 1 ? sb : sa;
         }
@@ -37,7 +38,7 @@ final class Shapes {
         int r = Math.max(rank, 1); // a 0-d tensor accepts dims 0 and -1, as in PyTorch
         if (dim < -r || dim >= r) {
             throw new IndexOutOfBoundsException(op + ": dimension out of range (expected to be in range of [" + (-r) + ", "
-                    + (r - 1) + "], but got " + dim + ")");
+                    + (r - 1) + "], but got " + dim + ") for a " + rank + "-d tensor");
         }
         return dim < 0 ? dim + r : dim;
     }
@@ -56,7 +57,8 @@ final class Shapes {
         return lead == 0 ? s : s.view(shape);
     }
 
-    static int[] inferShape(String op, int numel, int[] shape) {
+    static int[] inferShape(String op, int[] from, int[] shape) {
+        int numel = Layout.numel(from);
         int infer = -1;
         long known = 1;
         for (int i = 0; i < shape.length; i++) {
@@ -73,13 +75,20 @@ final class Shapes {
         int[] out = shape.clone();
         if (infer >= 0) {
             if (known == 0 || numel % known != 0) {
-                throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " is invalid for input of size " + numel);
+                throw invalidShape(op, from, shape);
             }
             out[infer] = (int) (numel / known);
         } else if (known != numel) {
-            throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " is invalid for input of size " + numel);
+            throw invalidShape(op, from, shape);
         }
         return out;
+    }
+
+    private static IllegalArgumentException invalidShape(String op, int[] from, int[] shape) {
+        int numel = Layout.numel(from);
+        return new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " is invalid for input of shape "
+                + Arrays.toString(from) + " (" + numel + " elements); the new shape must have " + numel
+                + " elements too (one dimension may be -1 to infer it)");
     }
 
     /**

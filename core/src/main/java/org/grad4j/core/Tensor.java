@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.grad4j.kernels.Backend;
+import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.UnaryOp;
 import org.grad4j.kernels.Buffer;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.jvm.JvmBackend;
@@ -29,6 +31,8 @@ public final class Tensor {
     boolean requiresGrad;
     Node gradFn;
     Tensor grad;
+    /** A row-sparse accumulated gradient (sparse embedding); when set, {@link #grad} is null. */
+    SparseGrad sparseGrad;
     private AccumulateGrad accumulator;
     /** For a view made with grad mode on: its base's grad node when this view's history was set. */
     Node viewBaseNode;
@@ -161,8 +165,8 @@ public final class Tensor {
     /** {@code steps} points evenly spaced from {@code start} to {@code end}, both included. */
     public static Tensor linspace(float start, float end, int steps) {
         if (steps < 0) throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
+        if (steps == 1) return of(new float[] {start}, 1); // the loop below would give end
         float[] d = new float[steps];
-        if (steps == 1) d[0] = start;
         double step = steps > 1 ? ((double) end - start) / (steps - 1) : 0;
         int half = steps / 2;
         for (int i = 0; i < steps; i++) {
@@ -319,13 +323,15 @@ public final class Tensor {
     /** Sets requires-grad on a leaf ({@code x.requires_grad_()}); returns this tensor. */
     public Tensor requiresGrad_(boolean requires) {
         if (!isLeaf()) {
+            // as in PyTorch, asking a non-leaf (which requires grad already) to require grad is a no-op
+            if (requires) return this;
             throw new IllegalStateException("requiresGrad_: you can only change requires_grad flags of leaf variables; this "
-                    + "tensor is the output of " + gradFn.name() + ". If you want to use a computed variable in a subgraph "
-                    + "that doesn't require differentiation use detach()");
+                    + "tensor (shape " + Arrays.toString(shape) + ") is the output of " + gradFn.name() + ". If you want "
+                    + "to use a computed variable in a subgraph that doesn't require differentiation use detach()");
         }
         if (requires && !dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("requiresGrad_: only Tensors of floating point dtype can require gradients, got "
-                    + dtype);
+                    + dtype + " (shape " + Arrays.toString(shape) + "); create it as float32, e.g. Tensor.of(values, shape)");
         }
         requiresGrad = requires;
         return this;
@@ -347,18 +353,34 @@ public final class Tensor {
         return gradFn;
     }
 
-    /** The accumulated gradient, or null. */
+    /**
+     * The accumulated gradient, or null. A gradient that arrived row-sparse ({@link #sparseGrad()}) is
+     * made dense here, once, and stays dense (the dense fallback).
+     */
     public Tensor grad() {
+        if (sparseGrad != null) {
+            grad = sparseGrad.toDense();
+            sparseGrad = null;
+        }
         return grad;
     }
 
-    /** Replaces the gradient ({@code x.grad = g}); null clears it. */
+    /**
+     * The accumulated gradient when it arrived row-sparse (an embedding with {@code sparse=true}),
+     * without making it dense; null when there is none or it is dense.
+     */
+    public SparseGrad sparseGrad() {
+        return sparseGrad;
+    }
+
+    /** Replaces the gradient ({@code x.grad = g}); null clears it (a sparse one too). */
     public void setGrad(Tensor g) {
         if (g != null && !Arrays.equals(g.shape, shape)) {
             throw new IllegalArgumentException("setGrad: assigned grad has shape " + Arrays.toString(g.shape)
                     + " but the tensor has shape " + Arrays.toString(shape));
         }
         grad = g;
+        sparseGrad = null;
     }
 
     /** Makes this non-leaf keep its gradient in {@link #grad()} after backward. No-op on leaves. */
@@ -404,7 +426,7 @@ public final class Tensor {
         if (!requiresGrad) {
             throw new IllegalStateException("registerHook: cannot register a hook on a tensor that doesn't require gradient");
         }
-        return gradEdge().registerPrehook(hook);
+        return gradEdge().registerTensorPreHook(hook);
     }
 
     /** Registers a hook run after a leaf's gradient has been accumulated into {@link #grad()}. */
@@ -572,15 +594,19 @@ public final class Tensor {
 
     // ---- in place ----------------------------------------------------------------------------
 
-    public Tensor add_(Tensor other) { return InPlace.apply(this, "add_", other, s -> s.add(other)); }
-    public Tensor add_(Tensor other, float alpha) { return InPlace.apply(this, "add_", other, s -> s.add(other, alpha)); }
-    public Tensor add_(float v) { return InPlace.apply(this, "add_", null, s -> s.add(v)); }
-    public Tensor sub_(Tensor other) { return InPlace.apply(this, "sub_", other, s -> s.sub(other)); }
-    public Tensor sub_(Tensor other, float alpha) { return InPlace.apply(this, "sub_", other, s -> s.sub(other, alpha)); }
-    public Tensor sub_(float v) { return InPlace.apply(this, "sub_", null, s -> s.sub(v)); }
-    public Tensor mul_(Tensor other) { return InPlace.apply(this, "mul_", other, s -> s.mul(other)); }
-    public Tensor mul_(float v) { return InPlace.apply(this, "mul_", null, s -> s.mul(v)); }
-    public Tensor div_(Tensor other) { return InPlace.apply(this, "div_", other, s -> s.div(other)); }
+    public Tensor add_(Tensor other) { return InPlace.apply(this, "add_", other, s -> s.add(other), d -> Pointwise.binaryInto(d, BinaryOp.ADD, other)); }
+    public Tensor add_(Tensor other, float alpha) {
+        return InPlace.apply(this, "add_", other, s -> s.add(other, alpha), d -> Pointwise.binaryInto(d, BinaryOp.ADD, other, alpha));
+    }
+    public Tensor add_(float v) { return InPlace.apply(this, "add_", null, s -> s.add(v), d -> Pointwise.unaryInto(d, UnaryOp.AFFINE, 1f, v)); }
+    public Tensor sub_(Tensor other) { return InPlace.apply(this, "sub_", other, s -> s.sub(other), d -> Pointwise.binaryInto(d, BinaryOp.SUB, other)); }
+    public Tensor sub_(Tensor other, float alpha) {
+        return InPlace.apply(this, "sub_", other, s -> s.sub(other, alpha), d -> Pointwise.binaryInto(d, BinaryOp.SUB, other, alpha));
+    }
+    public Tensor sub_(float v) { return InPlace.apply(this, "sub_", null, s -> s.sub(v), d -> Pointwise.unaryInto(d, UnaryOp.AFFINE, 1f, -v)); }
+    public Tensor mul_(Tensor other) { return InPlace.apply(this, "mul_", other, s -> s.mul(other), d -> Pointwise.binaryInto(d, BinaryOp.MUL, other)); }
+    public Tensor mul_(float v) { return InPlace.apply(this, "mul_", null, s -> s.mul(v), d -> Pointwise.unaryInto(d, UnaryOp.AFFINE, v, 0f)); }
+    public Tensor div_(Tensor other) { return InPlace.apply(this, "div_", other, s -> s.div(other), d -> Pointwise.binaryInto(d, BinaryOp.DIV, other)); }
     public Tensor div_(float v) { return InPlace.apply(this, "div_", null, s -> s.div(v)); }
     public Tensor pow_(float e) { return InPlace.apply(this, "pow_", null, s -> s.pow(e)); }
     public Tensor neg_() { return InPlace.apply(this, "neg_", null, Tensor::neg); }
@@ -593,9 +619,9 @@ public final class Tensor {
     public Tensor relu_() { return InPlace.apply(this, "relu_", null, Tensor::relu); }
     public Tensor clamp_(float min, float max) { return InPlace.apply(this, "clamp_", null, s -> s.clamp(min, max)); }
     public Tensor zero_() { return fill_(0f); }
-    public Tensor fill_(float v) { return InPlace.apply(this, "fill_", null, s -> Pointwise.fill(s, v)); }
+    public Tensor fill_(float v) { return InPlace.apply(this, "fill_", null, s -> Pointwise.fill(s, v), d -> Pointwise.fillInto(d, v)); }
     /** Copies {@code src} (broadcast to this shape) into this tensor. */
-    public Tensor copy_(Tensor src) { return InPlace.apply(this, "copy_", src, s -> Pointwise.copy(s, src)); }
+    public Tensor copy_(Tensor src) { return InPlace.apply(this, "copy_", src, s -> Pointwise.copy(s, src), d -> Pointwise.copyInto(d, src)); }
 
     /** Parts of a {@code max(dim)}/{@code min(dim)} result. */
     public record ValuesIndices(Tensor values, Tensor indices) {}

@@ -35,7 +35,7 @@ final class Views {
     }
 
     private static Tensor view(Tensor x, int[] shapeIn, String name) {
-        int[] shape = Shapes.inferShape("view", x.numel(), shapeIn);
+        int[] shape = Shapes.inferShape("view", x.shape, shapeIn);
         int[] strides = Shapes.viewStrides(x.shape, x.strides, shape);
         if (strides == null) {
             throw new IllegalArgumentException("view size is not compatible with input tensor's size and stride (at least one "
@@ -47,7 +47,7 @@ final class Views {
     }
 
     static Tensor reshape(Tensor x, int[] shapeIn) {
-        int[] shape = Shapes.inferShape("reshape", x.numel(), shapeIn);
+        int[] shape = Shapes.inferShape("reshape", x.shape, shapeIn);
         if (Shapes.viewStrides(x.shape, x.strides, shape) != null) return view(x, shape);
         return view(x.clone(), shape, "UnsafeViewBackward0"); // a copy, then a view of it (PyTorch's _unsafe_view)
     }
@@ -120,7 +120,8 @@ final class Views {
         int rank = sizes.length, lead = rank - x.shape.length;
         if (lead < 0) {
             throw new IllegalArgumentException("expand: the number of sizes provided (" + rank + ") must be greater or equal to "
-                    + "the number of dimensions in the tensor (" + x.shape.length + ")");
+                    + "the number of dimensions in the tensor (" + x.shape.length + "): cannot expand " + Arrays.toString(x.shape)
+                    + " to " + Arrays.toString(sizes) + "; give a size (or -1) for every dimension");
         }
         int[] s = new int[rank], st = new int[rank];
         for (int i = 0; i < rank; i++) {
@@ -143,7 +144,8 @@ final class Views {
             } else {
                 throw new IllegalArgumentException("expand: the expanded size of the tensor (" + want + ") must match the existing "
                         + "size (" + have + ") at non-singleton dimension " + i + ".  Target sizes: " + Arrays.toString(sizes)
-                        + ".  Tensor sizes: " + Arrays.toString(x.shape));
+                        + ".  Tensor sizes: " + Arrays.toString(x.shape) + ". Only dimensions of size 1 can be expanded "
+                        + "(unsqueeze or reshape first)");
             }
         }
         if (Arrays.equals(s, x.shape) && !x.requiresGrad) return x;
@@ -210,7 +212,8 @@ final class Views {
         int size = x.shape[dim];
         if (indexIn < -size || indexIn >= size) {
             throw new IndexOutOfBoundsException("select(): index " + indexIn + " out of range for tensor of size "
-                    + Arrays.toString(x.shape) + " at dimension " + dim);
+                    + Arrays.toString(x.shape) + " at dimension " + dim + " (expected an index in [" + (-size) + ", "
+                    + (size - 1) + "])");
         }
         int index = indexIn < 0 ? indexIn + size : indexIn;
         Layout l = selectLayout(x.layout(), dim, index);
@@ -325,6 +328,6 @@ final class Views {
                 new Node[] {baseNode}, new int[][] {baseShape}, new SavedTensor[0]);
         v.requiresGrad = true;
         v.viewBaseNode = baseNode;
-        if (old != null && old.retainsGradOf == v) v.gradFn.retainsGradOf = v;
+        Node.moveRetainedGrad(old, v.gradFn, v);
     }
 }

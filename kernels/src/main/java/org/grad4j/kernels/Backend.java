@@ -76,4 +76,41 @@ public interface Backend {
 
     /** {@code out[o, index[i], j] += src[o, i, j]} for contiguous src of outer×index.length×inner. */
     void indexAdd(Buffer src, int outer, int dimSize, int inner, int[] index, Buffer out);
+
+    // ---- image ops (contiguous NCHW) ----------------------------------------------------------
+    // Defaults throw, so a backend written before these existed still compiles and fails clearly.
+
+    /**
+     * Unfolds sliding kernel windows into columns: {@code cols} (batch × channels·kh·kw × oh·ow,
+     * contiguous) gets, in row {@code (c·kh + i)·kw + j}, the pixel of channel c under kernel tap
+     * (i, j) for each output position; positions in the zero padding read as 0.
+     */
+    default void im2col(Buffer x, int batch, int channels, int height, int width, int kernelH, int kernelW,
+            int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
+            int outH, int outW, Buffer cols) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement im2col");
+    }
+
+    /** The adjoint of {@link #im2col}: adds each column entry into the pixel of {@code x} it came from. */
+    default void col2im(Buffer cols, int batch, int channels, int height, int width, int kernelH, int kernelW,
+            int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
+            int outH, int outW, Buffer x) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement col2im");
+    }
+
+    /**
+     * 2-d max pooling over {@code planes} contiguous height×width planes; {@code indices} gets the
+     * position {@code y·width + x} of each maximum within its plane (a NaN wins).
+     */
+    default void maxPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
+            int strideH, int strideW, int dilationH, int dilationW, int outH, int outW,
+            Buffer out, Buffer indices) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement maxPool2d");
+    }
+
+    /** 2-d average pooling; padding counts in the divisor when {@code countIncludePad}. */
+    default void avgPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
+            int strideH, int strideW, int outH, int outW, boolean countIncludePad, Buffer out) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement avgPool2d");
+    }
 }

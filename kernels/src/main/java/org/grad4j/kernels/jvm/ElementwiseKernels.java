@@ -55,6 +55,9 @@ public final class ElementwiseKernels {
             case 10 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] <= b[bo + j * bs] ? 1f : 0f; }
             case 11 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] > b[bo + j * bs] ? 1f : 0f; }
             case 12 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] >= b[bo + j * bs] ? 1f : 0f; }
+            case 13 -> { for (int j = 0; j < n; j++) { float y = b[bo + j * bs]; out[oo + j] = a[ao + j * as] * (1f - y * y); } }
+            case 14 -> { for (int j = 0; j < n; j++) { float y = b[bo + j * bs]; out[oo + j] = a[ao + j * as] * y * (1f - y); } }
+            case 15 -> { for (int j = 0; j < n; j++) out[oo + j] = b[bo + j * bs] > 0f ? a[ao + j * as] : 0f; }
             default -> throw new IllegalArgumentException("unknown binary op " + op);
         }
     }

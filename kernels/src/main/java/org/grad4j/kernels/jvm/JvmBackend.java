@@ -5,6 +5,7 @@ import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.Buffer;
 import org.grad4j.kernels.Geometry;
 import org.grad4j.kernels.Layout;
+import org.grad4j.kernels.Parallel;
 import org.grad4j.kernels.ReduceOp;
 import org.grad4j.kernels.UnaryOp;
 
@@ -76,31 +77,78 @@ public final class JvmBackend implements Backend {
         for (int start : Geometry.rowStarts(shape, g[1], l.offset())) ElementwiseKernels.fill(d, start, st, n, value);
     }
 
+    /** Elements per parallel chunk of a long contiguous run. */
+    private static final int CHUNK = 1 << 14;
+
+    private static boolean transcendental(UnaryOp op) {
+        return op == UnaryOp.EXP || op == UnaryOp.LOG || op == UnaryOp.TANH || op == UnaryOp.SIGMOID || op == UnaryOp.POW
+                || op == UnaryOp.POW_BASE;
+    }
+
+    private static void unaryRow(int code, float p0, float p1, float[] x, int xo, int xs, float[] o, int oo, int n) {
+        if (xs == 1 && Simd.AVAILABLE && VectorElementwise.unary(code, p0, p1, x, xo, o, oo, n)) return;
+        ElementwiseKernels.unary(code, p0, p1, x, xo, xs, o, oo, n);
+    }
+
+    private static void binaryRow(int code, float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
+        if (Simd.AVAILABLE && VectorElementwise.binary(code, a, ao, as, b, bo, bs, o, oo, n)) return;
+        ElementwiseKernels.binary(code, a, ao, as, b, bo, bs, o, oo, n);
+    }
+
     @Override
     public void unary(UnaryOp op, float p0, float p1, Buffer x, Layout xl, Buffer out) {
-        if (xl.numel() == 0) return;
+        int numel = xl.numel();
+        if (numel == 0) return;
+        float[] xa = arr(x), o = arr(out);
+        int code = op.ordinal();
+        long work = (long) numel * (transcendental(op) ? 16 : 1);
+        if (xl.isContiguous()) { // the common case: no index arithmetic at all
+            int off = xl.offset();
+            Parallel.forRange((numel + CHUNK - 1) / CHUNK, work, (from, to) -> {
+                int s = from * CHUNK, e = Math.min(numel, to * CHUNK);
+                unaryRow(code, p0, p1, xa, off + s, 1, o, s, e - s);
+            });
+            return;
+        }
         int[][] g = Geometry.coalesce(xl.shape(), xl.strides());
         int[] shape = g[0];
         int n = shape[shape.length - 1], xs = g[1][shape.length - 1];
         int[] rows = Geometry.rowStarts(shape, g[1], xl.offset());
-        float[] xa = arr(x), o = arr(out);
-        int code = op.ordinal();
-        for (int r = 0; r < rows.length; r++) ElementwiseKernels.unary(code, p0, p1, xa, rows[r], xs, o, r * n, n);
+        Parallel.forRange(rows.length, work, (from, to) -> {
+            for (int r = from; r < to; r++) unaryRow(code, p0, p1, xa, rows[r], xs, o, r * n, n);
+        });
     }
 
     @Override
     public void binary(BinaryOp op, Buffer a, Layout al, Buffer b, Layout bl, Buffer out) {
-        if (al.numel() == 0) return;
+        int numel = al.numel();
+        if (numel == 0) return;
+        float[] aa = arr(a), ba = arr(b), o = arr(out);
+        int code = op.ordinal();
+        boolean ac = al.isContiguous(), bc = bl.isContiguous();
+        boolean aScalar = !ac && allZero(al.strides()), bScalar = !bc && allZero(bl.strides());
+        if ((ac || aScalar) && (bc || bScalar)) { // same-shape or tensor-with-scalar: one flat run
+            int ao = al.offset(), bo = bl.offset(), as = aScalar ? 0 : 1, bs = bScalar ? 0 : 1;
+            Parallel.forRange((numel + CHUNK - 1) / CHUNK, numel, (from, to) -> {
+                int s = from * CHUNK, e = Math.min(numel, to * CHUNK);
+                binaryRow(code, aa, ao + s * as, as, ba, bo + s * bs, bs, o, s, e - s);
+            });
+            return;
+        }
         int[][] g = Geometry.coalesce(al.shape(), al.strides(), bl.strides());
         int[] shape = g[0];
         int last = shape.length - 1, n = shape[last];
         int[] ar = Geometry.rowStarts(shape, g[1], al.offset());
         int[] br = Geometry.rowStarts(shape, g[2], bl.offset());
-        float[] aa = arr(a), ba = arr(b), o = arr(out);
-        int code = op.ordinal();
-        for (int r = 0; r < ar.length; r++) {
-            ElementwiseKernels.binary(code, aa, ar[r], g[1][last], ba, br[r], g[2][last], o, r * n, n);
-        }
+        int as = g[1][last], bs = g[2][last];
+        Parallel.forRange(ar.length, numel, (from, to) -> {
+            for (int r = from; r < to; r++) binaryRow(code, aa, ar[r], as, ba, br[r], bs, o, r * n, n);
+        });
+    }
+
+    private static boolean allZero(int[] strides) {
+        for (int s : strides) if (s != 0) return false;
+        return true;
     }
 
     @Override
@@ -139,7 +187,12 @@ public final class JvmBackend implements Backend {
         if (op == ReduceOp.SUM) {
             int[][] g = Geometry.coalesce(redShape, redStrides);
             if (g[0].length == 1) {
-                ReduceKernels.sumRows(xa, starts, g[0][0], g[1][0], o);
+                int n = g[0][0], st = g[1][0];
+                if (st == 1 && Simd.AVAILABLE) {
+                    for (int i = 0; i < starts.length; i++) o[i] = (float) VectorElementwise.sum(xa, starts[i], n);
+                } else {
+                    ReduceKernels.sumRows(xa, starts, n, st, o);
+                }
                 return;
             }
         }
@@ -157,6 +210,31 @@ public final class JvmBackend implements Backend {
                        Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
                        Buffer out, float alpha, float beta) {
         float[] aa = arr(a), ba = arr(b), c = arr(out);
+        long flops = 2L * m * n * k;
+        if (Simd.AVAILABLE && (long) m * n * k >= 4096 && n >= 8) {
+            for (int t = 0; t < batch; t++) {
+                int ao = aOffset + t * aBatchStride, bo = bOffset + t * bBatchStride, co = t * m * n;
+                scale(c, co, m * n, beta);
+                if (k == 0) continue;
+                int vr = VectorGemm.NR, mr = VectorGemm.MR;
+                if (n >= 2 * vr * Parallel.numThreads() || m < 2 * mr) {
+                    int panels = (n + vr - 1) / vr; // split the columns of C, in whole panels
+                    Parallel.forRange(panels, flops, (from, to) -> {
+                        int j0 = from * vr, j1 = Math.min(n, to * vr);
+                        if (j1 > j0) VectorGemm.gemm(m, j1 - j0, k, alpha, aa, ao, aRowStride, aColStride,
+                                ba, bo + j0 * bColStride, bRowStride, bColStride, c, co + j0, n);
+                    });
+                } else {
+                    int blocks = (m + mr - 1) / mr; // split the rows of C
+                    Parallel.forRange(blocks, flops, (from, to) -> {
+                        int i0 = from * mr, i1 = Math.min(m, to * mr);
+                        if (i1 > i0) VectorGemm.gemm(i1 - i0, n, k, alpha, aa, ao + i0 * aRowStride, aRowStride, aColStride,
+                                ba, bo, bRowStride, bColStride, c, co + i0 * n, n);
+                    });
+                }
+            }
+            return;
+        }
         float[] packed = bColStride == 1 ? null : new float[k * n];
         for (int t = 0; t < batch; t++) {
             int bo = bOffset + t * bBatchStride, brs = bRowStride;
@@ -174,6 +252,12 @@ public final class JvmBackend implements Backend {
         }
     }
 
+    /** c[off..off+n) *= beta, where beta == 0 clears (NaN included), as BLAS does. */
+    private static void scale(float[] c, int off, int n, float beta) {
+        if (beta == 0f) java.util.Arrays.fill(c, off, off + n, 0f);
+        else if (beta != 1f) for (int i = 0; i < n; i++) c[off + i] *= beta;
+    }
+
     @Override
     public void softmax(Buffer x, int outer, int size, int inner, boolean log, Buffer out) {
         RowKernels.softmax(arr(x), outer, size, inner, log, arr(out));
@@ -187,5 +271,36 @@ public final class JvmBackend implements Backend {
     @Override
     public void indexAdd(Buffer src, int outer, int dimSize, int inner, int[] index, Buffer out) {
         RowKernels.indexAdd(arr(src), outer, dimSize, inner, index, arr(out));
+    }
+
+    @Override
+    public void im2col(Buffer x, int batch, int channels, int height, int width, int kernelH, int kernelW,
+                       int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
+                       int outH, int outW, Buffer cols) {
+        ConvKernels.im2col(arr(x), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
+                dilationH, dilationW, outH, outW, arr(cols));
+    }
+
+    @Override
+    public void col2im(Buffer cols, int batch, int channels, int height, int width, int kernelH, int kernelW,
+                       int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
+                       int outH, int outW, Buffer x) {
+        ConvKernels.col2im(arr(cols), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
+                dilationH, dilationW, outH, outW, arr(x));
+    }
+
+    @Override
+    public void maxPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
+                          int strideH, int strideW, int dilationH, int dilationW, int outH, int outW,
+                          Buffer out, Buffer indices) {
+        ConvKernels.maxPool2d(arr(x), planes, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
+                dilationH, dilationW, outH, outW, arr(out), arr(indices));
+    }
+
+    @Override
+    public void avgPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
+                          int strideH, int strideW, int outH, int outW, boolean countIncludePad, Buffer out) {
+        ConvKernels.avgPool2d(arr(x), planes, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
+                outH, outW, countIncludePad, arr(out));
     }
 }

@@ -110,6 +110,9 @@ class JvmBackendTest {
                     case LE -> x <= y ? 1 : 0;
                     case GT -> x > y ? 1 : 0;
                     case GE -> x >= y ? 1 : 0;
+                    case TANH_BACKWARD -> x * (1 - y * y);
+                    case SIGMOID_BACKWARD -> x * y * (1 - y);
+                    case RELU_BACKWARD -> y > 0 ? x : 0;
                 };
                 assertEquals(want, arr(out)[e], 0f, op + " at " + e);
             }
@@ -170,6 +173,38 @@ class JvmBackendTest {
                 double s = 0;
                 for (int p = 0; p < k; p++) s += arr(a)[i * k + p] * arr(b)[j * k + p];
                 assertEquals((float) s, arr(out)[i * n + j], 1e-4f);
+            }
+        }
+    }
+
+    /** Sizes that leave partial micro-tiles on every edge, in parallel and on one thread, batched. */
+    @ParameterizedTest
+    @ValueSource(strings = {"67,129,130", "1023,40,7", "5,1023,33", "96,64,1024"})
+    void vectorMatmulOnOddSizesTransposedAndBatched(String mnk) {
+        String[] p = mnk.split(",");
+        int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]), batch = 2;
+        Buffer a = random(batch * m * k), b = random(batch * k * n), c = random(batch * m * n);
+        float[] c0 = arr(c).clone();
+        for (int threads : new int[] {1, 2}) {
+            int saved = org.grad4j.kernels.Parallel.numThreads();
+            org.grad4j.kernels.Parallel.setNumThreads(threads);
+            try {
+                System.arraycopy(c0, 0, arr(c), 0, c0.length);
+                // A stored transposed (k×m per batch), B row-major
+                be.matmul(batch, m, n, k, a, 0, m * k, 1, m, b, 0, k * n, n, 1, c, 1.5f, 0.25f);
+                for (int t = 0; t < batch; t++) {
+                    for (int i = 0; i < m; i += 7) {
+                        for (int j = 0; j < n; j++) {
+                            double s = 0;
+                            for (int q = 0; q < k; q++) s += arr(a)[t * m * k + q * m + i] * arr(b)[t * k * n + q * n + j];
+                            int at = t * m * n + i * n + j;
+                            assertEquals((float) (0.25 * c0[at] + 1.5 * s), arr(c)[at], 2e-4f * Math.max(1, Math.abs(s)),
+                                    "C[" + t + "," + i + "," + j + "] with " + threads + " threads");
+                        }
+                    }
+                }
+            } finally {
+                org.grad4j.kernels.Parallel.setNumThreads(saved);
             }
         }
     }

@@ -1,0 +1,192 @@
+package org.grad4j.core;
+
+import static org.grad4j.core.Recorder.record;
+
+import java.util.Arrays;
+import org.grad4j.kernels.Layout;
+
+/**
+ * 2-d convolution as im2col + matrix product, and the two linear ops it is built from: unfold
+ * (im2col, {@code Im2ColBackward0}) and fold (col2im, {@code Col2ImBackward0}), each the other's
+ * backward. conv2d is one node ({@code ConvolutionBackward0}) whose rule is written with unfold, fold,
+ * matmul and views, so it is differentiable again (double backward, gradgradcheck).
+ */
+final class Conv {
+    private Conv() {}
+
+    /** Kernel geometry of a 2-d sliding-window op: (h, w) pairs. */
+    record Window(int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw) {
+        int outH(int h) {
+            return (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1;
+        }
+
+        int outW(int w) {
+            return (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+        }
+
+        int taps() {
+            return kh * kw;
+        }
+
+        /** Checks the sizes are positive (non-negative for padding) and the output is not empty. */
+        void check(String op, int[] inShape, int h, int w) {
+            if (kh <= 0 || kw <= 0) throw new IllegalArgumentException(op + ": kernel size should be greater than zero, but got "
+                    + "kernelSize=" + pair(kh, kw));
+            if (sh <= 0 || sw <= 0) throw new IllegalArgumentException(op + ": stride should be greater than zero, but got stride="
+                    + pair(sh, sw));
+            if (ph < 0 || pw < 0) throw new IllegalArgumentException(op + ": negative padding is not supported, got padding="
+                    + pair(ph, pw));
+            if (dh <= 0 || dw <= 0) throw new IllegalArgumentException(op + ": dilation should be greater than zero, but got "
+                    + "dilation=" + pair(dh, dw));
+            int eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1;
+            if (h + 2 * ph < eh || w + 2 * pw < ew) {
+                throw new IllegalArgumentException(op + ": calculated padded input size per channel: (" + (h + 2 * ph) + " x "
+                        + (w + 2 * pw) + "). Kernel size: (" + eh + " x " + ew + "). Kernel size can't be greater than actual "
+                        + "input size (input shape " + Arrays.toString(inShape) + "); use a smaller kernel or more padding");
+            }
+        }
+    }
+
+    static String pair(int a, int b) {
+        return "(" + a + ", " + b + ")";
+    }
+
+    /** One or two ints (PyTorch's int-or-tuple arguments) as an (h, w) pair. */
+    static int[] two(String op, String what, int[] v) {
+        if (v == null || v.length == 0 || v.length > 2) {
+            throw new IllegalArgumentException(op + ": " + what + " must be one int or two (h, w), got "
+                    + (v == null ? "null" : Arrays.toString(v)));
+        }
+        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
+    }
+
+    // ---- unfold / fold ----------------------------------------------------------------------------
+
+    /** {@code x} [N, C, H, W] → columns [N, C·kh·kw, L] (PyTorch's {@code F.unfold}). */
+    static Tensor unfold(Tensor x, Window k) {
+        if (x.dim() != 4) {
+            throw new IllegalArgumentException("unfold: expected a 4-d input [N, C, H, W], got shape " + Arrays.toString(x.shape));
+        }
+        int n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        k.check("unfold", x.shape, h, w);
+        int oh = k.outH(h), ow = k.outW(w);
+        Tensor xc = x.contiguousUntracked();
+        Tensor out = x.newEmpty(new int[] {n, c * k.taps(), oh * ow}, DType.FLOAT32);
+        x.backend().im2col(xc.buffer, n, c, h, w, k.kh, k.kw, k.ph, k.pw, k.sh, k.sw, k.dh, k.dw, oh, ow, out.buffer);
+        return record(out, "Im2ColBackward0", x, (g, ctx) -> new Tensor[] {fold(g, h, w, k)});
+    }
+
+    /** Columns [N, C·kh·kw, L] → [N, C, H, W], summing overlaps (PyTorch's {@code F.fold}). */
+    static Tensor fold(Tensor cols, int h, int w, Window k) {
+        if (cols.dim() != 3) {
+            throw new IllegalArgumentException("fold: expected a 3-d input [N, C*kh*kw, L], got shape "
+                    + Arrays.toString(cols.shape));
+        }
+        k.check("fold", cols.shape, h, w);
+        int n = cols.shape[0], rows = cols.shape[1], oh = k.outH(h), ow = k.outW(w);
+        if (rows % k.taps() != 0) {
+            throw new IllegalArgumentException("fold: expected size of input's dimension 1 to be divisible by the product of "
+                    + "kernel_size, but got input.size(1)=" + rows + " and kernel_size=" + pair(k.kh, k.kw));
+        }
+        if (cols.shape[2] != oh * ow) {
+            throw new IllegalArgumentException("fold: given output_size=" + pair(h, w) + ", kernel_size=" + pair(k.kh, k.kw)
+                    + ", dilation=" + pair(k.dh, k.dw) + ", padding=" + pair(k.ph, k.pw) + ", stride=" + pair(k.sh, k.sw)
+                    + ", expected size of input's dimension 2 to match the calculated number of sliding blocks " + oh + " * "
+                    + ow + " = " + (oh * ow) + ", but got input.size(2)=" + cols.shape[2]);
+        }
+        int c = rows / k.taps();
+        Tensor cc = cols.contiguousUntracked();
+        Tensor out = cols.newEmpty(new int[] {n, c, h, w}, DType.FLOAT32); // zeros: col2im adds into it
+        cols.backend().col2im(cc.buffer, n, c, h, w, k.kh, k.kw, k.ph, k.pw, k.sh, k.sw, k.dh, k.dw, oh, ow, out.buffer);
+        return record(out, "Col2ImBackward0", cols, (g, ctx) -> new Tensor[] {unfold(g, k)});
+    }
+
+    // ---- conv2d -----------------------------------------------------------------------------------
+
+    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] strideIn, int[] paddingIn, int[] dilationIn, int groups) {
+        if (x.dim() == 3) { // unbatched [C, H, W], as PyTorch accepts
+            return conv2d(x.unsqueeze(0), weight, bias, strideIn, paddingIn, dilationIn, groups).squeeze(0);
+        }
+        int[] st = two("conv2d", "stride", strideIn), pd = two("conv2d", "padding", paddingIn);
+        int[] dl = two("conv2d", "dilation", dilationIn);
+        if (x.dim() != 4) {
+            throw new IllegalArgumentException("conv2d: expected 3-d (unbatched) or 4-d (batched) input [N, C, H, W], but got "
+                    + "input of shape " + Arrays.toString(x.shape));
+        }
+        if (weight.dim() != 4) {
+            throw new IllegalArgumentException("conv2d: expected a 4-d weight [outChannels, inChannels/groups, kH, kW], got "
+                    + "shape " + Arrays.toString(weight.shape));
+        }
+        if (groups <= 0) throw new IllegalArgumentException("conv2d: non-positive groups is not supported, got groups=" + groups);
+        int n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        int o = weight.shape[0], cg = weight.shape[1], kh = weight.shape[2], kw = weight.shape[3];
+        if (o % groups != 0) {
+            throw new IllegalArgumentException("conv2d: given groups=" + groups + ", expected weight to be divisible by "
+                    + groups + " at dimension 0, but got weight of size " + Arrays.toString(weight.shape) + " instead");
+        }
+        if (cg * groups != c) {
+            throw new IllegalArgumentException("conv2d: given groups=" + groups + ", weight of size "
+                    + Arrays.toString(weight.shape) + ", expected input" + Arrays.toString(x.shape) + " to have " + (cg * groups)
+                    + " channels, but got " + c + " channels instead; the weight's dimension 1 must be inChannels/groups");
+        }
+        if (bias != null && (bias.dim() != 1 || bias.shape[0] != o)) {
+            throw new IllegalArgumentException("conv2d: given weight of size " + Arrays.toString(weight.shape)
+                    + ", expected bias to be 1-dimensional with " + o + " elements, but got bias of size "
+                    + Arrays.toString(bias.shape) + " instead");
+        }
+        Window k = new Window(kh, kw, st[0], st[1], pd[0], pd[1], dl[0], dl[1]);
+        k.check("conv2d", x.shape, h, w);
+        int oh = k.outH(h), ow = k.outW(w), l = oh * ow, og = o / groups, ckk = cg * kh * kw;
+
+        Tensor out = forward(x, weight, bias, k, groups, oh, ow);
+
+        int[] xShape = x.shape;
+        return Recorder.record(out, "ConvolutionBackward0", new Tensor[] {x, weight, bias},
+                new Tensor[] {weight.requiresGrad ? x : null, x.requiresGrad ? weight : null}, (g, ctx) -> {
+                    Tensor gm = g.reshape(n, groups, og, l);
+                    Tensor gx = null, gw = null, gb = null;
+                    if (ctx.needs(0)) {
+                        // columns of the input gradient: W_g^T @ g_g, folded back onto the image
+                        Tensor wm = ctx.saved(1).reshape(groups, og, ckk);
+                        Tensor gcols = wm.transpose(1, 2).matmul(gm).reshape(n, c * kh * kw, l);
+                        gx = fold(gcols, xShape[2], xShape[3], k);
+                    }
+                    if (ctx.needs(1)) {
+                        // sum over the batch of g_n @ cols_n^T, as one product with N·L as the inner dimension
+                        Tensor cols = unfold(ctx.saved(0), k).view(n, groups, ckk, l);
+                        Tensor a = gm.permute(1, 2, 0, 3).reshape(groups, og, n * l);
+                        Tensor b = cols.permute(1, 0, 3, 2).reshape(groups, n * l, ckk);
+                        gw = a.bmm(b).view(o, cg, kh, kw);
+                    }
+                    if (ctx.needs(2)) gb = g.sum(new int[] {0, 2, 3}, false);
+                    return new Tensor[] {gx, gw, gb};
+                });
+    }
+
+    /** out = W ⊛ x + b with one im2col and one matrix product per group (bias preloaded, beta = 1). */
+    private static Tensor forward(Tensor x, Tensor weight, Tensor bias, Window k, int groups, int oh, int ow) {
+        int n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], o = weight.shape[0];
+        int l = oh * ow, og = o / groups, cg = c / groups, ckk = cg * k.taps();
+        Tensor xc = x.contiguousUntracked(), wc = weight.contiguousUntracked();
+        var be = x.backend();
+        Tensor cols = x.newEmpty(new int[] {n, c * k.taps(), l}, DType.FLOAT32);
+        be.im2col(xc.buffer, n, c, h, w, k.kh, k.kw, k.ph, k.pw, k.sh, k.sw, k.dh, k.dw, oh, ow, cols.buffer);
+        Tensor out = x.newEmpty(new int[] {n, o, oh, ow}, DType.FLOAT32);
+        Tensor dst = groups == 1 ? out : x.newEmpty(new int[] {n, og, l}, DType.FLOAT32);
+        for (int gi = 0; gi < groups; gi++) {
+            if (bias != null) { // preload bias[o] over every (n, l) of the group
+                be.copy(bias.buffer, new Layout(new int[] {n, og, l}, new int[] {0, bias.strides[0], 0},
+                        bias.offset + gi * og * bias.strides[0]), dst.buffer, Layout.contiguous(new int[] {n, og, l}));
+            }
+            be.matmul(n, og, l, ckk,
+                    wc.buffer, wc.offset + gi * og * ckk, 0, ckk, 1,
+                    cols.buffer, gi * ckk * l, c * k.taps() * l, l, 1,
+                    dst.buffer, 1f, bias != null ? 1f : 0f);
+            if (groups > 1) { // the group's channels are a strided slice of out
+                be.copy(dst.buffer, Layout.contiguous(new int[] {n, og, l}), out.buffer,
+                        new Layout(new int[] {n, og, l}, new int[] {o * l, l, 1}, gi * og * l));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,89 @@
+package org.grad4j.core;
+
+import java.util.Arrays;
+
+/**
+ * embedding: rows of a weight [V, D] picked by an index tensor of any shape, giving [*, D]. Its node
+ * ({@code EmbeddingBackward0}) scatters the gradient back onto the picked rows: densely (an
+ * index_add into zeros, differentiable again), or, with {@code sparse}, as a {@link SparseGrad} holding
+ * only the picked rows, when the weight is a leaf and the backward is not recorded (createGraph asks
+ * for a dense, differentiable gradient, as does a weight computed from other tensors).
+ */
+final class Embedding {
+    private Embedding() {}
+
+    static Tensor embedding(Tensor weight, Tensor indices, int paddingIdx, boolean sparse) {
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("embedding: expected a 2-d weight [numEmbeddings, embeddingDim], got shape "
+                    + Arrays.toString(weight.shape));
+        }
+        int v = weight.shape[0], d = weight.shape[1];
+        if (indices.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("embedding: expected an index tensor (INT64, e.g. Tensor.indices(...)), got BOOL");
+        }
+        int pad = paddingIdx;
+        if (pad != NO_PADDING) {
+            if (pad < -v || pad >= v) {
+                throw new IllegalArgumentException("embedding: paddingIdx " + paddingIdx + " must be within numEmbeddings ("
+                        + v + ")");
+            }
+            if (pad < 0) pad += v;
+        }
+        float[] f = indices.toFloatArray();
+        int[] idx = new int[f.length];
+        for (int i = 0; i < f.length; i++) {
+            if (f[i] != Math.rint(f[i])) {
+                throw new IllegalArgumentException("embedding: indices must be integers, got " + f[i] + " at position " + i);
+            }
+            idx[i] = (int) f[i];
+            if (idx[i] < 0 || idx[i] >= v) {
+                throw new IndexOutOfBoundsException("embedding: index " + idx[i] + " (at position " + i + ") is out of range "
+                        + "for a weight of " + v + " rows (shape " + Arrays.toString(weight.shape) + "); indices must be in [0, "
+                        + v + ")");
+            }
+        }
+        int[] outShape = Arrays.copyOf(indices.shape, indices.dim() + 1);
+        outShape[indices.dim()] = d;
+        Tensor wc = weight.contiguousUntracked();
+        Tensor out = weight.newEmpty(outShape, DType.FLOAT32);
+        weight.backend().indexSelect(wc.buffer, 1, v, d, idx, out.buffer);
+        if (!Recorder.needsGrad(weight)) return out;
+        int[] kept = keptPositions(idx, pad), rows = new int[kept.length];
+        for (int i = 0; i < kept.length; i++) rows[i] = idx[kept[i]];
+        out.gradFn = new Node(new Node[] {weight.gradEdge()}) {
+            @Override
+            public String name() {
+                return "EmbeddingBackward0";
+            }
+
+            private Tensor picked(Tensor grad) {
+                Tensor g2 = grad.reshape(-1, d);
+                return kept.length == idx.length ? g2 : Indexing.indexSelect(g2, 0, kept);
+            }
+
+            @Override
+            Tensor[] apply(Tensor grad) {
+                // the padding row gets no gradient; repeated indices add up
+                return new Tensor[] {Indexing.indexAdd(Tensor.zeros(v, d), 0, rows, picked(grad))};
+            }
+
+            @Override
+            SparseGrad[] applySparse(Tensor grad) {
+                if (!sparse || GradMode.isEnabled() || !(next[0] instanceof AccumulateGrad)) return null;
+                return new SparseGrad[] {new SparseGrad(new int[] {v, d}, rows, picked(grad).contiguous())};
+            }
+        };
+        out.requiresGrad = true;
+        return out;
+    }
+
+    /** No padding row (PyTorch's {@code padding_idx=None}). */
+    static final int NO_PADDING = Integer.MIN_VALUE;
+
+    private static int[] keptPositions(int[] idx, int pad) {
+        int n = 0;
+        int[] p = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) if (idx[i] != pad) p[n++] = i;
+        return Arrays.copyOf(p, n);
+    }
+}

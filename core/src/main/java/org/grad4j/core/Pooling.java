@@ -1,0 +1,94 @@
+package org.grad4j.core;
+
+import static org.grad4j.core.Recorder.record;
+
+import java.util.Arrays;
+
+/**
+ * 2-d max and average pooling over the last two dimensions of a [N, C, H, W] or [C, H, W] input.
+ * Max pooling keeps the index of each maximum; its backward scatters the gradient there. Average
+ * pooling's backward spreads the gradient back over each window with fold (col2im). Both rules are
+ * tensor ops, so they can be differentiated again.
+ */
+final class Pooling {
+    private Pooling() {}
+
+    private static Conv.Window window(String op, Tensor x, int[] kernelIn, int[] strideIn, int[] paddingIn, int[] dilationIn) {
+        if (x.dim() != 3 && x.dim() != 4) {
+            throw new IllegalArgumentException(op + ": expected 3-d (unbatched) or 4-d (batched) input [N, C, H, W], but got "
+                    + "input of shape " + Arrays.toString(x.shape));
+        }
+        int[] k = Conv.two(op, "kernelSize", kernelIn);
+        int[] s = strideIn == null || strideIn.length == 0 ? k : Conv.two(op, "stride", strideIn); // stride defaults to the kernel
+        int[] p = Conv.two(op, "padding", paddingIn), d = Conv.two(op, "dilation", dilationIn);
+        Conv.Window win = new Conv.Window(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
+        int r = x.dim();
+        win.check(op, x.shape, x.shape[r - 2], x.shape[r - 1]);
+        int eh = d[0] * (k[0] - 1) + 1, ew = d[1] * (k[1] - 1) + 1;
+        if (p[0] > eh / 2 || p[1] > ew / 2) {
+            throw new IllegalArgumentException(op + ": pad should be at most half of effective kernel size, but got pad="
+                    + Conv.pair(p[0], p[1]) + ", kernel_size=" + Conv.pair(k[0], k[1]) + " and dilation=" + Conv.pair(d[0], d[1]));
+        }
+        return win;
+    }
+
+    private static int[] outShape(Tensor x, int oh, int ow) {
+        int[] s = x.shape.clone();
+        s[s.length - 2] = oh;
+        s[s.length - 1] = ow;
+        return s;
+    }
+
+    /** Values and INT64 indices ({@code y*W + x} within each plane, as PyTorch's). */
+    static Tensor.ValuesIndices maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        Conv.Window k = window("maxPool2d", x, kernel, stride, padding, dilation);
+        int r = x.dim(), h = x.shape[r - 2], w = x.shape[r - 1], oh = k.outH(h), ow = k.outW(w);
+        int planes = x.numel() / Math.max(1, h * w);
+        Tensor xc = x.contiguousUntracked();
+        int[] os = outShape(x, oh, ow);
+        Tensor out = x.newEmpty(os, DType.FLOAT32), idx = x.newEmpty(os, DType.INT64);
+        x.backend().maxPool2d(xc.buffer, planes, h, w, k.kh(), k.kw(), k.ph(), k.pw(), k.sh(), k.sw(), k.dh(), k.dw(), oh, ow,
+                out.buffer, idx.buffer);
+        if (Recorder.needsGrad(x)) {
+            // positions of the maxima in the flattened input: the backward is a scatter-add there
+            int[] pos = idx.toIntArray();
+            int per = oh * ow;
+            for (int i = 0; i < pos.length; i++) pos[i] += (i / per) * h * w;
+            int[] in = x.shape;
+            record(out, "MaxPool2DWithIndicesBackward0", x, (g, ctx) -> new Tensor[] {Views.scatter(g, in, pos)});
+        }
+        return new Tensor.ValuesIndices(out, idx);
+    }
+
+    static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad) {
+        Conv.Window k = window("avgPool2d", x, kernel, stride, padding, new int[] {1});
+        int r = x.dim(), h = x.shape[r - 2], w = x.shape[r - 1], oh = k.outH(h), ow = k.outW(w);
+        int planes = x.numel() / Math.max(1, h * w), l = oh * ow, taps = k.taps();
+        Tensor xc = x.contiguousUntracked();
+        Tensor out = x.newEmpty(outShape(x, oh, ow), DType.FLOAT32);
+        x.backend().avgPool2d(xc.buffer, planes, h, w, k.kh(), k.kw(), k.ph(), k.pw(), k.sh(), k.sw(), oh, ow,
+                countIncludePad, out.buffer);
+        if (!Recorder.needsGrad(x)) return out;
+        Tensor divisor = countIncludePad ? null : validCounts(k, h, w, oh, ow);
+        int[] in = x.shape;
+        return record(out, "AvgPool2DBackward0", x, (g, ctx) -> {
+            // each output's gradient, divided by its window's divisor, goes to every tap of the window
+            Tensor gs = divisor == null ? g.div((float) taps) : g.div(divisor);
+            Tensor cols = gs.reshape(1, planes, 1, l).expand(1, planes, taps, l).reshape(1, planes * taps, l);
+            return new Tensor[] {Conv.fold(cols, h, w, k).view(in)};
+        });
+    }
+
+    /** The number of in-range elements of each window, [oh, ow] (the divisor when padding is not counted). */
+    private static Tensor validCounts(Conv.Window k, int h, int w, int oh, int ow) {
+        float[] c = new float[oh * ow];
+        for (int oy = 0; oy < oh; oy++) {
+            int y0 = oy * k.sh() - k.ph(), ny = Math.min(y0 + k.kh(), h) - Math.max(y0, 0);
+            for (int ox = 0; ox < ow; ox++) {
+                int x0 = ox * k.sw() - k.pw(), nx = Math.min(x0 + k.kw(), w) - Math.max(x0, 0);
+                c[oy * ow + ox] = ny * nx;
+            }
+        }
+        return Tensor.of(c, oh, ow);
+    }
+}

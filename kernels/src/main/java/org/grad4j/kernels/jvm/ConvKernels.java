@@ -1,0 +1,130 @@
+package org.grad4j.kernels.jvm;
+
+/**
+ * Kernels for image ops over contiguous NCHW planes: im2col / col2im (convolution as a matrix
+ * product) and 2-d max / average pooling. Static counted loops over flat arrays, no allocation: the
+ * shape of loop a TornadoVM task can compile. Out-of-range (padding) positions read as 0 in im2col
+ * and are dropped in col2im.
+ *
+ * <p>The column layout is {@code [batch, channels*kh*kw, oh*ow]}: row {@code (c*kh + i)*kw + j} holds
+ * the input pixel under kernel tap (i, j) of channel c for every output position, so a convolution is
+ * {@code weight[O, C*kh*kw] @ cols[n]}.
+ */
+public final class ConvKernels {
+    private ConvKernels() {}
+
+    public static void im2col(float[] x, int batch, int channels, int h, int w, int kh, int kw,
+                              int padH, int padW, int strideH, int strideW, int dilH, int dilW,
+                              int oh, int ow, float[] cols) {
+        int l = oh * ow;
+        int rows = channels * kh * kw;
+        for (int n = 0; n < batch; n++) {
+            for (int r = 0; r < rows; r++) {
+                int c = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw;
+                int xPlane = (n * channels + c) * h * w;
+                int dst = (n * rows + r) * l;
+                for (int oy = 0; oy < oh; oy++) {
+                    int iy = oy * strideH - padH + ki * dilH;
+                    int d = dst + oy * ow;
+                    if (iy < 0 || iy >= h) {
+                        for (int ox = 0; ox < ow; ox++) cols[d + ox] = 0f;
+                        continue;
+                    }
+                    int xRow = xPlane + iy * w;
+                    int ix0 = -padW + kj * dilW;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int ix = ix0 + ox * strideW;
+                        cols[d + ox] = ix >= 0 && ix < w ? x[xRow + ix] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** The adjoint of {@link #im2col}: adds every column entry into the pixel it was read from. */
+    public static void col2im(float[] cols, int batch, int channels, int h, int w, int kh, int kw,
+                              int padH, int padW, int strideH, int strideW, int dilH, int dilW,
+                              int oh, int ow, float[] x) {
+        int l = oh * ow;
+        int rows = channels * kh * kw;
+        for (int n = 0; n < batch; n++) {
+            for (int r = 0; r < rows; r++) {
+                int c = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw;
+                int xPlane = (n * channels + c) * h * w;
+                int src = (n * rows + r) * l;
+                for (int oy = 0; oy < oh; oy++) {
+                    int iy = oy * strideH - padH + ki * dilH;
+                    if (iy < 0 || iy >= h) continue;
+                    int s = src + oy * ow;
+                    int xRow = xPlane + iy * w;
+                    int ix0 = -padW + kj * dilW;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int ix = ix0 + ox * strideW;
+                        if (ix >= 0 && ix < w) x[xRow + ix] += cols[s + ox];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Max over each window of each of {@code planes} h×w planes; {@code idx} gets the position
+     * {@code iy*w + ix} of the maximum within its plane (the first one; a NaN wins, as in PyTorch).
+     */
+    public static void maxPool2d(float[] x, int planes, int h, int w, int kh, int kw, int padH, int padW,
+                                 int strideH, int strideW, int dilH, int dilW, int oh, int ow,
+                                 float[] out, float[] idx) {
+        for (int p = 0; p < planes; p++) {
+            int xPlane = p * h * w;
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int y0 = oy * strideH - padH, x0 = ox * strideW - padW;
+                    float best = Float.NEGATIVE_INFINITY;
+                    int at = -1;
+                    for (int i = 0; i < kh; i++) {
+                        int iy = y0 + i * dilH;
+                        if (iy < 0 || iy >= h) continue;
+                        for (int j = 0; j < kw; j++) {
+                            int ix = x0 + j * dilW;
+                            if (ix < 0 || ix >= w) continue;
+                            float v = x[xPlane + iy * w + ix];
+                            if (at < 0 || v > best || (v != v && best == best)) {
+                                best = v;
+                                at = iy * w + ix;
+                            }
+                        }
+                    }
+                    int o = (p * oh + oy) * ow + ox;
+                    out[o] = best;
+                    idx[o] = at;
+                }
+            }
+        }
+    }
+
+    /**
+     * Mean over each window; padding counts in the divisor when {@code countIncludePad} (PyTorch's
+     * default), else only the in-range elements do.
+     */
+    public static void avgPool2d(float[] x, int planes, int h, int w, int kh, int kw, int padH, int padW,
+                                 int strideH, int strideW, int oh, int ow, boolean countIncludePad, float[] out) {
+        for (int p = 0; p < planes; p++) {
+            int xPlane = p * h * w;
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int y0 = oy * strideH - padH, x0 = ox * strideW - padW;
+                    // the window clipped to the padded input, then to the input itself
+                    int y1 = Math.min(y0 + kh, h + padH), x1 = Math.min(x0 + kw, w + padW);
+                    int padded = (y1 - y0) * (x1 - x0);
+                    int ya = Math.max(y0, 0), xa = Math.max(x0, 0), yb = Math.min(y1, h), xb = Math.min(x1, w);
+                    float sum = 0f;
+                    for (int iy = ya; iy < yb; iy++) {
+                        for (int ix = xa; ix < xb; ix++) sum += x[xPlane + iy * w + ix];
+                    }
+                    int count = countIncludePad ? padded : (yb - ya) * (xb - xa);
+                    out[(p * oh + oy) * ow + ox] = sum / count;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package org.grad4j.kernels.jvm;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API versions of the unit-stride row kernels of {@link ElementwiseKernels} (same op codes).
+ * A method returns false when it has no vector form for the op or strides, and the caller then runs
+ * the scalar kernel. exp/log/tanh use the JDK's vector math intrinsics (within a few ulp of
+ * {@code Math}).
+ */
+final class VectorElementwise {
+    private VectorElementwise() {}
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    static boolean unary(int op, float p0, float p1, float[] x, int xo, float[] out, int oo, int n) {
+        int bound = n - n % L, j = 0;
+        switch (op) {
+            case 0 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).neg().intoArray(out, oo + j); }
+            case 1 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).lanewise(VectorOperators.EXP).intoArray(out, oo + j); }
+            case 2 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).lanewise(VectorOperators.LOG).intoArray(out, oo + j); }
+            case 3 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).sqrt().intoArray(out, oo + j); }
+            case 4 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).abs().intoArray(out, oo + j); }
+            case 5 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).lanewise(VectorOperators.TANH).intoArray(out, oo + j); }
+            case 6 -> { // 1 / (1 + exp(-x))
+                for (; j < bound; j += L) {
+                    FloatVector e = FloatVector.fromArray(S, x, xo + j).neg().lanewise(VectorOperators.EXP);
+                    FloatVector.broadcast(S, 1f).div(e.add(1f)).intoArray(out, oo + j);
+                }
+            }
+            case 7 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).max(0f).intoArray(out, oo + j); }
+            case 9 -> {
+                if (p0 != 2f) return false;
+                for (; j < bound; j += L) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + j);
+                    v.mul(v).intoArray(out, oo + j);
+                }
+            }
+            case 11 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).mul(p0).add(p1).intoArray(out, oo + j); }
+            case 13 -> {
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                for (; j < bound; j += L) one.div(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j);
+            }
+            default -> { return false; }
+        }
+        if (j < n) ElementwiseKernels.unary(op, p0, p1, x, xo + j, 1, out, oo + j, n - j);
+        return true;
+    }
+
+    /** Unit-stride or broadcast-scalar operands: strides (1,1), (1,0) or (0,1). */
+    static boolean binary(int op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        // pow keeps Math.pow's exact special cases; comparisons stay scalar
+        if (op == 4 || (op > 6 && op < 13) || !((as == 1 || as == 0) && (bs == 1 || bs == 0)) || (as == 0 && bs == 0)) {
+            return false;
+        }
+        int bound = n - n % L, j = 0;
+        if (op >= 13) {
+            switch (op) {
+                case 13 -> { for (; j < bound; j += L) { FloatVector y = vb(b, bo, bs, j); va(a, ao, as, j).mul(y.mul(y).neg().add(1f)).intoArray(out, oo + j); } }
+                case 14 -> { for (; j < bound; j += L) { FloatVector y = vb(b, bo, bs, j); va(a, ao, as, j).mul(y).mul(y.neg().add(1f)).intoArray(out, oo + j); } }
+                default -> { for (; j < bound; j += L) { FloatVector y = vb(b, bo, bs, j); va(a, ao, as, j).blend(0f, y.compare(VectorOperators.GT, 0f).not()).intoArray(out, oo + j); } }
+            }
+            if (j < n) ElementwiseKernels.binary(op, a, ao + j * as, as, b, bo + j * bs, bs, out, oo + j, n - j);
+            return true;
+        }
+        // One loop per op: the Vector API only compiles to SIMD when the operator is a constant
+        // (a switch on a variable operator inside the loop falls back to slow per-lane code).
+        switch (op) {
+            case 0 -> { for (; j < bound; j += L) va(a, ao, as, j).add(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+            case 1 -> { for (; j < bound; j += L) va(a, ao, as, j).sub(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+            case 2 -> { for (; j < bound; j += L) va(a, ao, as, j).mul(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+            case 3 -> { for (; j < bound; j += L) va(a, ao, as, j).div(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+            case 5 -> { for (; j < bound; j += L) va(a, ao, as, j).max(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+            default -> { for (; j < bound; j += L) va(a, ao, as, j).min(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+        }
+        if (j < n) ElementwiseKernels.binary(op, a, ao + j * as, as, b, bo + j * bs, bs, out, oo + j, n - j);
+        return true;
+    }
+
+    /** Lanes j.. of an operand with stride 1, or its single element broadcast (stride 0). */
+    private static FloatVector va(float[] a, int ao, int as, int j) {
+        return as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + j);
+    }
+
+    private static FloatVector vb(float[] b, int bo, int bs, int j) {
+        return bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + j);
+    }
+
+    /** Sum of a unit-stride run: float lanes per block of 1024, blocks added in double. */
+    static double sum(float[] x, int xo, int n) {
+        double total = 0;
+        int j = 0;
+        while (n - j >= L) {
+            int end = Math.min(n, j + 1024);
+            end -= (end - j) % L;
+            FloatVector acc = FloatVector.zero(S);
+            for (; j < end; j += L) acc = acc.add(FloatVector.fromArray(S, x, xo + j));
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; j < n; j++) total += x[xo + j];
+        return total;
+    }
+}

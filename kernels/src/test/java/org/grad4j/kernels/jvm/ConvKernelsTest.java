@@ -1,0 +1,136 @@
+package org.grad4j.kernels.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.grad4j.kernels.Buffer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * im2col / col2im and the pooling kernels against naive direct loops, on odd sizes, padding,
+ * stride and dilation.
+ */
+class ConvKernelsTest {
+    private final JvmBackend be = JvmBackend.INSTANCE;
+    private final Random rnd = new Random(5);
+
+    private float[] random(int n) {
+        float[] d = new float[n];
+        for (int i = 0; i < n; i++) d[i] = rnd.nextFloat() * 4 - 2;
+        return d;
+    }
+
+    private static int outSize(int in, int k, int pad, int stride, int dil) {
+        return (in + 2 * pad - dil * (k - 1) - 1) / stride + 1;
+    }
+
+    @ParameterizedTest(name = "n={0} c={1} {2}x{3} k={4}x{5} pad={6},{7} stride={8},{9} dil={10},{11}")
+    @CsvSource({
+            "1, 1, 5, 5, 3, 3, 0, 0, 1, 1, 1, 1",
+            "2, 3, 7, 6, 3, 2, 1, 0, 2, 1, 1, 1",
+            "2, 2, 9, 8, 3, 3, 2, 1, 1, 2, 2, 1",
+            "1, 4, 4, 5, 1, 1, 0, 0, 1, 1, 1, 1",
+            "3, 1, 6, 6, 2, 2, 1, 1, 3, 3, 1, 2"})
+    void im2colIsADirectConvolutionAndCol2imItsAdjoint(int n, int c, int h, int w, int kh, int kw, int ph, int pw,
+                                                        int sh, int sw, int dh, int dw) {
+        int oh = outSize(h, kh, ph, sh, dh), ow = outSize(w, kw, pw, sw, dw), l = oh * ow, rows = c * kh * kw;
+        float[] x = random(n * c * h * w);
+        Buffer cols = be.allocate(n * rows * l);
+        be.im2col(JvmBackend.wrap(x), n, c, h, w, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow, cols);
+        float[] col = ((HeapBuffer) cols).array();
+        // one output channel with weights k: conv = sum over rows of k[r] * cols[r]
+        float[] k = random(rows);
+        for (int b = 0; b < n; b++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    double direct = 0, viaCols = 0;
+                    for (int ci = 0; ci < c; ci++) {
+                        for (int i = 0; i < kh; i++) {
+                            for (int j = 0; j < kw; j++) {
+                                int iy = oy * sh - ph + i * dh, ix = ox * sw - pw + j * dw;
+                                float v = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[((b * c + ci) * h + iy) * w + ix] : 0f;
+                                direct += k[(ci * kh + i) * kw + j] * v;
+                            }
+                        }
+                    }
+                    for (int r = 0; r < rows; r++) viaCols += k[r] * col[(b * rows + r) * l + oy * ow + ox];
+                    assertEquals(direct, viaCols, 1e-4);
+                }
+            }
+        }
+        // <im2col(x), y> == <x, col2im(y)>
+        float[] y = random(n * rows * l);
+        Buffer back = be.allocate(x.length);
+        be.col2im(JvmBackend.wrap(y), n, c, h, w, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow, back);
+        double lhs = 0, rhs = 0;
+        for (int i = 0; i < y.length; i++) lhs += (double) col[i] * y[i];
+        float[] xb = ((HeapBuffer) back).array();
+        for (int i = 0; i < x.length; i++) rhs += (double) x[i] * xb[i];
+        assertEquals(lhs, rhs, 1e-3 * Math.max(1, Math.abs(lhs)));
+    }
+
+    @ParameterizedTest(name = "{0}x{1} planes={2} k={3}x{4} pad={5} stride={6} dil={7}")
+    @CsvSource({
+            "4, 4, 1, 2, 2, 0, 2, 1",
+            "7, 5, 3, 3, 3, 1, 2, 1",
+            "6, 9, 2, 3, 2, 1, 1, 1",
+            "8, 8, 2, 2, 2, 1, 3, 2"})
+    void poolingMatchesNaiveWindows(int h, int w, int planes, int kh, int kw, int pad, int stride, int dil) {
+        float[] x = random(planes * h * w);
+        x[3] = Float.NaN; // a NaN wins its windows
+        int oh = outSize(h, kh, pad, stride, dil), ow = outSize(w, kw, pad, stride, dil);
+        Buffer out = be.allocate(planes * oh * ow), idx = be.allocate(planes * oh * ow);
+        be.maxPool2d(JvmBackend.wrap(x), planes, h, w, kh, kw, pad, pad, stride, stride, dil, dil, oh, ow, out, idx);
+        float[] o = ((HeapBuffer) out).array(), ix = ((HeapBuffer) idx).array();
+        for (int p = 0; p < planes; p++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    float best = Float.NEGATIVE_INFINITY;
+                    int at = -1;
+                    for (int i = 0; i < kh; i++) {
+                        for (int j = 0; j < kw; j++) {
+                            int iy = oy * stride - pad + i * dil, jx = ox * stride - pad + j * dil;
+                            if (iy < 0 || iy >= h || jx < 0 || jx >= w) continue;
+                            float v = x[(p * h + iy) * w + jx];
+                            if (at < 0 || v > best || (Float.isNaN(v) && !Float.isNaN(best))) {
+                                best = v;
+                                at = iy * w + jx;
+                            }
+                        }
+                    }
+                    int e = (p * oh + oy) * ow + ox;
+                    assertEquals(best, o[e], 0f);
+                    assertEquals(at, (int) ix[e]);
+                }
+            }
+        }
+        if (dil != 1) return;
+        for (boolean include : new boolean[] {true, false}) {
+            Buffer avg = be.allocate(planes * oh * ow);
+            float[] xa = x.clone();
+            xa[3] = 0.5f;
+            be.avgPool2d(JvmBackend.wrap(xa), planes, h, w, kh, kw, pad, pad, stride, stride, oh, ow, include, avg);
+            float[] expected = new float[planes * oh * ow];
+            for (int p = 0; p < planes; p++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        double s = 0;
+                        int count = 0;
+                        for (int i = 0; i < kh; i++) {
+                            for (int j = 0; j < kw; j++) {
+                                int iy = oy * stride - pad + i, jx = ox * stride - pad + j;
+                                if (iy < 0 || iy >= h || jx < 0 || jx >= w) continue;
+                                s += xa[(p * h + iy) * w + jx];
+                                count++;
+                            }
+                        }
+                        expected[(p * oh + oy) * ow + ox] = (float) (s / (include ? kh * kw : count));
+                    }
+                }
+            }
+            assertArrayEquals(expected, ((HeapBuffer) avg).array(), 1e-5f);
+        }
+    }
+}
