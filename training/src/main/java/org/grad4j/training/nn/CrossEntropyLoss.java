@@ -1,19 +1,32 @@
 package org.grad4j.training.nn;
 
+import org.grad4j.core.Reduction;
 import org.grad4j.core.Tensor;
 
 /** {@code nn.CrossEntropyLoss (input: logits [N, C]; target: class indices [N])}. */
 public final class CrossEntropyLoss extends Loss {
+    /** A weight per class, or null. */
+    public final Tensor weight;
+    public final int ignoreIndex;
+
     public CrossEntropyLoss() {
-        this(Reduction.MEAN);
+        this(null, LossFunctions.DEFAULT_IGNORE_INDEX, Reduction.MEAN);
     }
 
     public CrossEntropyLoss(Reduction reduction) {
+        this(null, LossFunctions.DEFAULT_IGNORE_INDEX, reduction);
+    }
+
+    /** @param weight a weight per class (null for none); @param ignoreIndex a target that contributes nothing */
+    public CrossEntropyLoss(Tensor weight, int ignoreIndex, Reduction reduction) {
         super(reduction);
+        this.weight = weight;
+        this.ignoreIndex = ignoreIndex;
+        if (weight != null) registerBuffer("weight", weight);
     }
 
     @Override
     public Tensor forward(Tensor input, Tensor target) {
-        return LossFunctions.crossEntropy(input, target, reduction);
+        return LossFunctions.crossEntropy(input, target, weight, ignoreIndex, reduction);
     }
 }

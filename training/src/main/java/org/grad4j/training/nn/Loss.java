@@ -1,5 +1,7 @@
 package org.grad4j.training.nn;
 
+import java.util.Locale;
+import org.grad4j.core.Reduction;
 import org.grad4j.core.Tensor;
 
 /** Base of the loss modules: {@code loss.call(input, target)}, PyTorch's {@code criterion(input, target)}. */
@@ -23,6 +25,6 @@ public abstract class Loss extends Module {
 
     @Override
     protected String extraRepr() {
-        return reduction == Reduction.MEAN ? "" : "reduction=" + reduction.name().toLowerCase(java.util.Locale.ROOT);
+        return reduction == Reduction.MEAN ? "" : "reduction=" + reduction.name().toLowerCase(Locale.ROOT);
     }
 }

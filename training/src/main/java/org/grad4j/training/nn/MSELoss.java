@@ -1,5 +1,6 @@
 package org.grad4j.training.nn;
 
+import org.grad4j.core.Reduction;
 import org.grad4j.core.Tensor;
 
 /** {@code nn.MSELoss}. */
