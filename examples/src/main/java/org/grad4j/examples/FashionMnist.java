@@ -13,6 +13,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.grad4j.core.Generator;
+import org.grad4j.core.Tensor;
 import org.grad4j.training.checkpoint.Checkpoint;
 import org.grad4j.training.data.DataFileException;
 import org.grad4j.training.data.DataLoader;
@@ -56,22 +57,27 @@ public final class FashionMnist {
               --data DIR        the dataset's directory (default /usr/share/datasets/fashion-mnist)
               --out DIR         where the checkpoint and the chart go (default target/fashion-mnist)
               --model mlp|cnn   the MLP 784-256-128-10 (default) or a small CNN (two 3x3 conv + pool blocks)
+              --no-normalize    feed pixels in [0, 1] instead of standardised ones
               --no-progress     no progress bar""";
 
     /** The command-line options. */
     public record Options(int epochs, int batchSize, double lr, long seed, int workers, int trainLimit, int testLimit, Path data,
-                          Path out, String model, boolean progress) {
+                          Path out, String model, boolean normalize, boolean progress) {
         public static Options parse(String... args) {
             int epochs = 1, batch = 64, workers = 2, trainLimit = Integer.MAX_VALUE, testLimit = Integer.MAX_VALUE;
             double lr = 1e-3;
             long seed = 0;
             Path data = Mnist.FASHION_MNIST_DIR, out = Path.of("target", "fashion-mnist");
             String model = "mlp";
-            boolean progress = true;
+            boolean progress = true, normalize = true;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 if (a.equals("--no-progress")) {
                     progress = false;
+                    continue;
+                }
+                if (a.equals("--no-normalize")) {
+                    normalize = false;
                     continue;
                 }
                 if (a.equals("-h") || a.equals("--help")) throw new IllegalArgumentException("");
@@ -98,7 +104,7 @@ public final class FashionMnist {
             if (!model.equals("mlp") && !model.equals("cnn")) {
                 throw new IllegalArgumentException("--model " + model + ": expected mlp or cnn");
             }
-            return new Options(epochs, batch, lr, seed, workers, trainLimit, testLimit, data, out, model, progress);
+            return new Options(epochs, batch, lr, seed, workers, trainLimit, testLimit, data, out, model, normalize, progress);
         }
     }
 
@@ -147,6 +153,14 @@ public final class FashionMnist {
         TensorDataset train = Mnist.fashionMnist(o.data(), true).head(o.trainLimit());
         TensorDataset test = Mnist.fashionMnist(o.data(), false).head(o.testLimit());
         out.printf("Fashion-MNIST from %s: %d training and %d test images%n", o.data(), train.size(), test.size());
+        if (o.normalize()) {
+            // torchvision's Normalize(mean, std), with the statistics of the training images
+            Tensor images = train.tensors().get(0);
+            float mean = images.mean().item(), std = images.sub(mean).pow(2).mean().sqrt().item();
+            train = new TensorDataset(images.sub(mean).div(std), train.tensors().get(1));
+            test = new TensorDataset(test.tensors().get(0).sub(mean).div(std), test.tensors().get(1));
+            out.printf("Pixels standardised with the training set's mean %.4f and std %.4f%n", mean, std);
+        }
 
         Sequential model = o.model().equals("cnn") ? cnn(o.seed()) : mlp(o.seed());
         Adam optimizer = new Adam(model.parameters(), o.lr());
