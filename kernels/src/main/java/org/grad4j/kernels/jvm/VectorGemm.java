@@ -64,7 +64,16 @@ final class VectorGemm {
     private static void packB(float[] b, int bo, int brs, int bcs, int kc, int nc, float[] bp) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
-            int dst = jr * kc;
+            int base = jr * kc;
+            if (brs == 1 && bcs != 1) { // column-major B (a Linear layer's w.t()): stream each column
+                for (int j = 0; j < nr; j++) {
+                    int src = bo + (jr + j) * bcs;
+                    for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
+                }
+                if (nr < NR) for (int p = 0; p < kc; p++) for (int j = nr; j < NR; j++) bp[base + p * NR + j] = 0f;
+                continue;
+            }
+            int dst = base;
             for (int p = 0; p < kc; p++) {
                 int src = bo + p * brs + jr * bcs;
                 if (bcs == 1 && nr == NR) {
