@@ -52,6 +52,11 @@ final class CopySlices extends Node {
     }
 
     @Override
+    void forEachSaved(java.util.function.Consumer<SavedTensor> sink) {
+        fn.forEachSaved(sink);
+    }
+
+    @Override
     void release() {
         fn.release();
     }

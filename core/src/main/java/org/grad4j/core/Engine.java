@@ -120,7 +120,8 @@ final class Engine {
                     if (at != null) captured[at] = g;
                     if (node instanceof AccumulateGrad || !needed.get(node)) continue;
                 }
-                SparseGrad[] sparse = g == null ? null : node.applySparse(g);
+                // post-hooks see dense gradients: a node with some takes the dense path
+                SparseGrad[] sparse = g == null || node.postHooks != null ? null : node.applySparse(g);
                 Tensor[] outs;
                 if (g == null || sparse != null) {
                     outs = new Tensor[node.next.length];

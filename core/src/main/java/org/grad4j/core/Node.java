@@ -87,6 +87,9 @@ public abstract class Node {
         return null;
     }
 
+    /** The tensors this node's backward keeps (its saved tensors, or for a checkpointed region, its inputs). */
+    void forEachSaved(java.util.function.Consumer<SavedTensor> sink) {}
+
     /** Frees what backward saved; a later {@link #apply} fails if it needs it. */
     void release() {}
 

@@ -70,6 +70,11 @@ final class OpNode extends Node {
     }
 
     @Override
+    void forEachSaved(java.util.function.Consumer<SavedTensor> sink) {
+        for (SavedTensor s : saved) if (s != null) sink.accept(s);
+    }
+
+    @Override
     void release() {
         for (SavedTensor s : saved) if (s != null) s.release();
     }

@@ -36,7 +36,7 @@ final class Recorder {
             Tensor t = saved[i];
             if (t == null) continue; // not needed for the gradients this graph asks for
             String producer = t == out ? "output 0 of " + name : t.gradFn == null ? null : "output 0 of " + t.gradFn.name();
-            s[i] = new SavedTensor(t, producer);
+            s[i] = Checkpoint.save(t, producer); // a handle inside a checkpointed region
         }
         out.gradFn = new OpNode(name, rule, next, shapes, s);
         out.requiresGrad = true;

@@ -8,22 +8,38 @@ final class SavedTensor {
     private Tensor tensor;
     private final int version;
     private final String producer; // "output 0 of XBackward0", or null for a leaf / untracked tensor
+    /** Inside a checkpointed region: the region that recomputes this tensor, and its position there. */
+    private Checkpoint.Frame frame;
+    private final int index;
 
     SavedTensor(Tensor tensor, String producer) {
         this.tensor = tensor;
         this.version = tensor.version.value;
         this.producer = producer;
+        this.index = -1;
+    }
+
+    /** A handle into a checkpointed region: holds no tensor until backward recomputes it. */
+    SavedTensor(Checkpoint.Frame frame, int index, String producer) {
+        this.frame = frame;
+        this.index = index;
+        this.version = 0;
+        this.producer = producer;
+    }
+
+    /** The tensor held now, if any (for memory accounting; a handle reports what its region holds). */
+    void forEachHeld(java.util.function.Consumer<Tensor> sink) {
+        if (frame != null) frame.forEachHeld(sink);
+        else if (tensor != null) sink.accept(tensor);
     }
 
     Tensor unpack(Node owner) {
-        Tensor t = tensor;
-        if (t == null) {
-            throw new IllegalStateException("Trying to backward through the graph a second time (or directly access saved "
-                    + "tensors after they have already been freed): " + owner.name() + " needs a tensor that the first "
-                    + "backward freed. Saved intermediate values of the graph are freed when you call backward() or "
-                    + "Autograd.grad(). Specify retainGraph=true on the first call if you need to backward through the "
-                    + "graph a second time or to access saved tensors after calling backward.");
+        if (index >= 0) {
+            if (frame == null) return unpackFreed(owner);
+            return frame.get(index, owner);
         }
+        Tensor t = tensor;
+        if (t == null) return unpackFreed(owner);
         if (t.version.value != version) {
             throw new IllegalStateException("one of the variables needed for gradient computation has been modified by an "
                     + "inplace operation: [" + t.dtype() + " " + Node.shapeString(t.shape()) + "]"
@@ -35,7 +51,19 @@ final class SavedTensor {
         return t;
     }
 
+    private Tensor unpackFreed(Node owner) {
+        throw new IllegalStateException("Trying to backward through the graph a second time (or directly access saved "
+                + "tensors after they have already been freed): " + owner.name() + " needs a tensor that the first "
+                + "backward freed. Saved intermediate values of the graph are freed when you call backward() or "
+                + "Autograd.grad(). Specify retainGraph=true on the first call if you need to backward through the "
+                + "graph a second time or to access saved tensors after calling backward.");
+    }
+
     void release() {
         tensor = null;
+        if (frame != null) {
+            frame.released();
+            frame = null;
+        }
     }
 }

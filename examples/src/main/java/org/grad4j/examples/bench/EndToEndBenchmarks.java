@@ -66,7 +66,7 @@ public class EndToEndBenchmarks {
         Workloads.Mlp net;
         SGD opt;
         Tensor x;
-        int[] y;
+        Tensor y;
 
         @Setup
         public void setup() {
@@ -74,8 +74,9 @@ public class EndToEndBenchmarks {
             net = new Workloads.Mlp(gen);
             opt = new SGD(net.parameters(), 0.01f);
             x = Tensor.randn(gen, batch, 784);
-            y = new int[batch];
-            for (int i = 0; i < batch; i++) y[i] = gen.nextInt(10);
+            int[] labels = new int[batch];
+            for (int i = 0; i < batch; i++) labels[i] = gen.nextInt(10);
+            y = Tensor.indices(labels);
         }
     }
 

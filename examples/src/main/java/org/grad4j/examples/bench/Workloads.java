@@ -2,12 +2,12 @@ package org.grad4j.examples.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.grad4j.core.F;
 import org.grad4j.core.Generator;
 import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
@@ -187,12 +187,9 @@ public final class Workloads {
         }
     }
 
-    /** Cross-entropy with class-index targets: -mean(log_softmax(logits)[i, y_i]). */
-    static Tensor crossEntropy(Tensor logits, int[] targets) {
-        int n = logits.size(0), c = logits.size(1);
-        int[] flat = new int[n];
-        for (int i = 0; i < n; i++) flat[i] = i * c + targets[i];
-        return logits.logSoftmax(1).reshape(-1).indexSelect(0, Tensor.indices(flat)).mean().neg();
+    /** Cross-entropy with class-index targets (log_softmax + nll_loss, mean over the batch). */
+    static Tensor crossEntropy(Tensor logits, Tensor targets) {
+        return F.crossEntropy(logits, targets);
     }
 
     static void mlp() {
@@ -203,8 +200,9 @@ public final class Workloads {
                 Mlp net = new Mlp(gen);
                 SGD opt = new SGD(net.parameters(), 0.01f);
                 Tensor x = Tensor.randn(gen, bs, 784);
-                int[] y = new int[bs];
-                for (int i = 0; i < bs; i++) y[i] = gen.nextInt(10);
+                int[] labels = new int[bs];
+                for (int i = 0; i < bs; i++) labels[i] = gen.nextInt(10);
+                Tensor y = Tensor.indices(labels);
                 double[] t = bench(50, 9, 0.3, () -> {
                     Tensor loss = crossEntropy(net.forward(x), y);
                     loss.backward();

@@ -203,6 +203,19 @@ class JvmBackendTest {
                         }
                     }
                 }
+                // A row-major, B stored transposed (n×k per batch): a Linear layer's x @ w.t()
+                Buffer out = be.allocate(batch * m * n);
+                be.matmul(batch, m, n, k, a, 0, m * k, k, 1, b, 0, k * n, 1, k, out, 1f, 0f);
+                for (int t = 0; t < batch; t++) {
+                    for (int i = 0; i < m; i += 5) {
+                        for (int j = 0; j < n; j++) {
+                            double s = 0;
+                            for (int q = 0; q < k; q++) s += arr(a)[t * m * k + i * k + q] * arr(b)[t * k * n + j * k + q];
+                            assertEquals((float) s, arr(out)[t * m * n + i * n + j], 2e-4f * Math.max(1, Math.abs(s)),
+                                    "x @ w.t() at [" + t + "," + i + "," + j + "] with " + threads + " threads");
+                        }
+                    }
+                }
             } finally {
                 org.grad4j.kernels.Parallel.setNumThreads(saved);
             }
