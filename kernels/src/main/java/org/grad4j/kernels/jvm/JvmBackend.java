@@ -212,24 +212,41 @@ public final class JvmBackend implements Backend {
         float[] aa = arr(a), ba = arr(b), c = arr(out);
         long flops = 2L * m * n * k;
         if (Simd.AVAILABLE && (long) m * n * k >= 4096 && n >= 8) {
-            for (int t = 0; t < batch; t++) {
-                int ao = aOffset + t * aBatchStride, bo = bOffset + t * bBatchStride, co = t * m * n;
+            if (batch > 1 && batch >= Parallel.numThreads()) { // independent products: one batch entry per task
+                Parallel.forRange(batch, flops * batch, (from, to) -> {
+                    for (int e = from; e < to; e++) {
+                        int co = e * m * n;
+                        scale(c, co, m * n, beta);
+                        if (k > 0) VectorGemm.gemm(m, n, k, alpha, aa, aOffset + e * aBatchStride, aRowStride, aColStride,
+                                ba, bOffset + e * bBatchStride, bRowStride, bColStride, c, co, n);
+                    }
+                });
+                return;
+            }
+            // One slice of C per thread (not more): every slice packs its own copy of the other operand.
+            int parts = Math.max(1, Math.min(Parallel.numThreads(), (int) (flops >> 20)));
+            int vr = VectorGemm.NR, mr = VectorGemm.MR;
+            for (int e = 0; e < batch; e++) {
+                int ao = aOffset + e * aBatchStride, bo = bOffset + e * bBatchStride, co = e * m * n;
                 scale(c, co, m * n, beta);
                 if (k == 0) continue;
-                int vr = VectorGemm.NR, mr = VectorGemm.MR;
-                if (n >= 2 * vr * Parallel.numThreads() || m < 2 * mr) {
+                if (n >= 2 * vr * parts || m < 2 * mr) {
                     int panels = (n + vr - 1) / vr; // split the columns of C, in whole panels
-                    Parallel.forRange(panels, flops, (from, to) -> {
-                        int j0 = from * vr, j1 = Math.min(n, to * vr);
-                        if (j1 > j0) VectorGemm.gemm(m, j1 - j0, k, alpha, aa, ao, aRowStride, aColStride,
-                                ba, bo + j0 * bColStride, bRowStride, bColStride, c, co + j0, n);
+                    Parallel.forRange(parts, flops, (from, to) -> {
+                        for (int part = from; part < to; part++) {
+                            int j0 = panels * part / parts * vr, j1 = Math.min(n, panels * (part + 1) / parts * vr);
+                            if (j1 > j0) VectorGemm.gemm(m, j1 - j0, k, alpha, aa, ao, aRowStride, aColStride,
+                                    ba, bo + j0 * bColStride, bRowStride, bColStride, c, co + j0, n);
+                        }
                     });
                 } else {
                     int blocks = (m + mr - 1) / mr; // split the rows of C
-                    Parallel.forRange(blocks, flops, (from, to) -> {
-                        int i0 = from * mr, i1 = Math.min(m, to * mr);
-                        if (i1 > i0) VectorGemm.gemm(i1 - i0, n, k, alpha, aa, ao + i0 * aRowStride, aRowStride, aColStride,
-                                ba, bo, bRowStride, bColStride, c, co + i0 * n, n);
+                    Parallel.forRange(parts, flops, (from, to) -> {
+                        for (int part = from; part < to; part++) {
+                            int i0 = blocks * part / parts * mr, i1 = Math.min(m, blocks * (part + 1) / parts * mr);
+                            if (i1 > i0) VectorGemm.gemm(i1 - i0, n, k, alpha, aa, ao + i0 * aRowStride, aRowStride, aColStride,
+                                    ba, bo, bRowStride, bColStride, c, co + i0 * n, n);
+                        }
                     });
                 }
             }
