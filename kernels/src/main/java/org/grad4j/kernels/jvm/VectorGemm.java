@@ -15,7 +15,9 @@ final class VectorGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     static final int MR = 8, NR = 2 * L;
-    static final int KC = 512, MC = 128, NC = 4096; // measured best on Zen 4 (AVX-512) for n = 256..2048
+    static final int KC = 512, MC = 128, NC = 4096;
+    /** Widest row-major B (in floats) read without packing; wider rows alias in L1 and are packed. */
+    static final int DIRECT_B_MAX_STRIDE = 1000; // measured best on Zen 4 (AVX-512) for n = 256..2048
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {
             new float[MC * KC], new float[KC * NC], new float[MR * NR]});
@@ -34,18 +36,32 @@ final class VectorGemm {
                 int kc = Math.min(KC, k - pc);
                 float[] bp = buf[1];
                 if (bp.length < kc * ncPad) bp = buf[1] = new float[kc * ncPad];
-                packB(b, bo + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
+                // A row-major B of modest width is read in place (its full panels need no copy);
+                // otherwise, or for a partial last panel, it is packed.
+                boolean direct = bcs == 1 && brs <= DIRECT_B_MAX_STRIDE;
+                if (!direct) packB(b, bo + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
+                else if (nc % NR != 0) packB(b, bo + pc * brs + jc + nc / NR * NR, brs, 1, kc, nc % NR, bp);
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     packA(a, ao + ic * ars + pc * acs, ars, acs, mc, kc, alpha, ap);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
-                        int bi = jr * kc;
+                        float[] bsrc = bp;
+                        int bi = jr * kc, bstride = NR;
+                        if (direct) {
+                            if (nr == NR) {
+                                bsrc = b;
+                                bi = bo + pc * brs + jc + jr;
+                                bstride = brs;
+                            } else {
+                                bi = 0;
+                            }
+                        }
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             int ai = ir * kc;
                             int ci = co + (ic + ir) * ldc + jc + jr;
-                            kernel(kc, ap, ai, bp, bi, tile);
+                            kernel(kc, ap, ai, bsrc, bi, bstride, tile);
                             if (mr == MR && nr == NR) {
                                 addTile(tile, c, ci, ldc);
                             } else {
@@ -111,7 +127,7 @@ final class VectorGemm {
     }
 
     /** The 8×2L micro-kernel: tile = Ap panel × Bp panel (8 rows of 2L floats). */
-    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -148,7 +164,7 @@ final class VectorGemm {
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
             ai += MR;
-            bi += NR;
+            bi += bstride;
         }
         // The accumulators go to a small tile first: reading C inside this method makes C2 compile the
         // loop above about three times slower (measured), so C is updated by addTile instead.
