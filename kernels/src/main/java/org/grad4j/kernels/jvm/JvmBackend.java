@@ -146,6 +146,11 @@ public final class JvmBackend implements Backend {
         });
     }
 
+    private static boolean consecutive(int[] starts) {
+        for (int i = 1; i < starts.length; i++) if (starts[i] != starts[0] + i) return false;
+        return true;
+    }
+
     private static boolean allZero(int[] strides) {
         for (int s : strides) if (s != 0) return false;
         return true;
@@ -190,6 +195,9 @@ public final class JvmBackend implements Backend {
                 int n = g[0][0], st = g[1][0];
                 if (st == 1 && Simd.AVAILABLE) {
                     for (int i = 0; i < starts.length; i++) o[i] = (float) VectorElementwise.sum(xa, starts[i], n);
+                } else if (Simd.AVAILABLE && outN >= VectorElementwise.L && consecutive(starts) && st >= outN) {
+                    // column sums (a bias gradient: sum over the batch): add whole rows, vectorised
+                    VectorElementwise.columnSums(xa, starts[0], n, st, outN, o);
                 } else {
                     ReduceKernels.sumRows(xa, starts, n, st, o);
                 }

@@ -7,8 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API versions of the unit-stride row kernels of {@link ElementwiseKernels} (same op codes).
  * A method returns false when it has no vector form for the op or strides, and the caller then runs
- * the scalar kernel. exp/log/tanh use the JDK's vector math intrinsics (within a few ulp of
- * {@code Math}).
+ * the scalar kernel. exp/tanh/sigmoid use {@link VectorMath} (deterministic polynomials); log stays scalar.
  */
 final class VectorElementwise {
     private VectorElementwise() {}
@@ -20,17 +19,11 @@ final class VectorElementwise {
         int bound = n - n % L, j = 0;
         switch (op) {
             case 0 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).neg().intoArray(out, oo + j); }
-            case 1 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).lanewise(VectorOperators.EXP).intoArray(out, oo + j); }
-            case 2 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).lanewise(VectorOperators.LOG).intoArray(out, oo + j); }
+            case 1 -> { for (; j < bound; j += L) VectorMath.exp(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j); }
             case 3 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).sqrt().intoArray(out, oo + j); }
             case 4 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).abs().intoArray(out, oo + j); }
-            case 5 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).lanewise(VectorOperators.TANH).intoArray(out, oo + j); }
-            case 6 -> { // 1 / (1 + exp(-x))
-                for (; j < bound; j += L) {
-                    FloatVector e = FloatVector.fromArray(S, x, xo + j).neg().lanewise(VectorOperators.EXP);
-                    FloatVector.broadcast(S, 1f).div(e.add(1f)).intoArray(out, oo + j);
-                }
-            }
+            case 5 -> { for (; j < bound; j += L) VectorMath.tanh(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j); }
+            case 6 -> { for (; j < bound; j += L) VectorMath.sigmoid(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j); }
             case 7 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).max(0f).intoArray(out, oo + j); }
             case 9 -> {
                 if (p0 != 2f) return false;
@@ -89,16 +82,39 @@ final class VectorElementwise {
         return bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + j);
     }
 
+    /** {@code out[j] = sum_i x[off + i*rowStride + j]} for j < cols, accumulated in double per block of rows. */
+    static void columnSums(float[] x, int off, int rows, int rowStride, int cols, float[] out) {
+        double[] acc = new double[cols];
+        float[] block = new float[cols];
+        int bound = cols - cols % L;
+        for (int r0 = 0; r0 < rows; r0 += 256) {
+            java.util.Arrays.fill(block, 0f);
+            int r1 = Math.min(rows, r0 + 256);
+            for (int i = r0; i < r1; i++) {
+                int row = off + i * rowStride, j = 0;
+                for (; j < bound; j += L) {
+                    FloatVector.fromArray(S, x, row + j).add(FloatVector.fromArray(S, block, j)).intoArray(block, j);
+                }
+                for (; j < cols; j++) block[j] += x[row + j];
+            }
+            for (int j = 0; j < cols; j++) acc[j] += block[j];
+        }
+        for (int j = 0; j < cols; j++) out[j] = (float) acc[j];
+    }
+
     /** Sum of a unit-stride run: float lanes per block of 1024, blocks added in double. */
     static double sum(float[] x, int xo, int n) {
         double total = 0;
+        float[] lanes = new float[L];
         int j = 0;
         while (n - j >= L) {
             int end = Math.min(n, j + 1024);
             end -= (end - j) % L;
             FloatVector acc = FloatVector.zero(S);
             for (; j < end; j += L) acc = acc.add(FloatVector.fromArray(S, x, xo + j));
-            total += acc.reduceLanes(VectorOperators.ADD);
+            // lanes added in a fixed order: reduceLanes' order differs between compiled and interpreted code
+            acc.intoArray(lanes, 0);
+            for (float f : lanes) total += f;
         }
         for (; j < n; j++) total += x[xo + j];
         return total;

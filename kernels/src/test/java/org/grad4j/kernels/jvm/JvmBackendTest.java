@@ -85,6 +85,41 @@ class JvmBackendTest {
         }
     }
 
+    /** exp, tanh and sigmoid over their whole range, special values included, within 2 ulp-ish of Math. */
+    @org.junit.jupiter.api.Test
+    void vectorTranscendentalsAcrossTheirRange() {
+        float[] v = new float[4099];
+        for (int i = 0; i < v.length; i++) v[i] = (float) ((i - 2049) * 0.05); // -102.45 .. 102.5
+        v[0] = Float.NaN;
+        v[1] = Float.POSITIVE_INFINITY;
+        v[2] = Float.NEGATIVE_INFINITY;
+        v[3] = 1e-7f;
+        v[4] = -1e-30f;
+        v[5] = 88.7f;
+        v[6] = -87.3f;
+        Buffer x = JvmBackend.wrap(v);
+        Layout l = Layout.contiguous(new int[] {v.length});
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.EXP, UnaryOp.TANH, UnaryOp.SIGMOID}) {
+            Buffer out = be.allocate(v.length);
+            be.unary(op, 0, 0, x, l, out);
+            for (int i = 0; i < v.length; i++) {
+                double want = switch (op) {
+                    case EXP -> Math.exp(v[i]);
+                    case TANH -> Math.tanh(v[i]);
+                    default -> 1 / (1 + Math.exp(-v[i]));
+                };
+                float got = arr(out)[i];
+                if (Double.isNaN(want)) {
+                    assertEquals(Float.NaN, got, op + "(" + v[i] + ")");
+                } else if (Math.abs(want) < Float.MIN_NORMAL) {
+                    assertEquals((float) want, got, Float.MIN_NORMAL, op + "(" + v[i] + ")"); // subnormal results flush to 0
+                } else {
+                    assertEquals((float) want, got, 3e-7 * Math.abs(want) + 1e-45, op + "(" + v[i] + ")");
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 17, 1023})
     void binaryWithBroadcastAndTransposedOperands(int n) {
