@@ -19,11 +19,11 @@ final class VectorElementwise {
         int bound = n - n % L, j = 0;
         switch (op) {
             case 0 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).neg().intoArray(out, oo + j); }
-            case 1 -> { for (; j < bound; j += L) VectorMath.exp(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j); }
+            case 1 -> { VectorMath.exp(x, xo, out, oo, bound); j = bound; }
             case 3 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).sqrt().intoArray(out, oo + j); }
             case 4 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).abs().intoArray(out, oo + j); }
-            case 5 -> { for (; j < bound; j += L) VectorMath.tanh(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j); }
-            case 6 -> { for (; j < bound; j += L) VectorMath.sigmoid(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j); }
+            case 5 -> { VectorMath.tanh(x, xo, out, oo, bound); j = bound; }
+            case 6 -> { VectorMath.sigmoid(x, xo, out, oo, bound); j = bound; }
             case 7 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).max(0f).intoArray(out, oo + j); }
             case 9 -> {
                 if (p0 != 2f) return false;

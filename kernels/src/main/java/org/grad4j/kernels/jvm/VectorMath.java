@@ -2,78 +2,104 @@ package org.grad4j.kernels.jvm;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * exp and tanh on float vectors built from +, *, fma and bit operations only (Cephes' expf and tanhf
- * polynomials, about 1-2 ulp). Why not the Vector API's own EXP/TANH: those run on SVML once C2 has
- * compiled the loop but on per-lane Java code before, and the two differ in the last bits, so the
- * same run could give different numbers depending on JIT timing. These are exact IEEE arithmetic in
+ * Loops computing exp, tanh and sigmoid on float vectors from +, *, fma and bit operations only
+ * (Cephes' expf and tanhf polynomials, within a few ulp). Why not the Vector API's own EXP/TANH: those
+ * run on SVML once C2 has compiled the loop but on per-lane Java code before, and the two differ in
+ * the last bits, so a run's numbers would depend on JIT timing. These are exact IEEE arithmetic in
  * every execution mode: the same inputs always give the same bits.
+ *
+ * <p>The exp polynomial is written out in each loop on purpose: as a separate method it is too large
+ * for C2 to inline, and a vector passed to a method that is not inlined is boxed on the heap, which
+ * made the loops several times slower (measured).
  */
 final class VectorMath {
     private VectorMath() {}
 
     static final VectorSpecies<Float> S = VectorElementwise.S;
+    static final int L = S.length();
 
-    private static final float EXP_HI = 88.72283935546875f, EXP_LO = -87.33654f; // below: subnormal results flush to 0
+    private static final float EXP_HI = 88.72283935546875f, EXP_LO = -87.33654f; // below EXP_LO: subnormal, flushed to 0
     private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
+            P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+    private static final float T0 = -5.70498872745e-3f, T1 = 2.06390887954e-2f, T2 = -5.37397155531e-2f,
+            T3 = 1.33314422036e-1f, T4 = -3.33332819422e-1f;
 
-    static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(-87.33654f).min(EXP_HI); // NaN passes through max/min
-        FloatVector fx = xc.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, 0.5f));
-        FloatVector n = floor(fx);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), xc);
-        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
-        FloatVector z = r.mul(r);
-        FloatVector y = FloatVector.broadcast(S, 1.9875691500e-4f);
-        y = y.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
-        y = y.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
-        y = y.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
-        y = y.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
-        y = y.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
-        y = y.fma(z, r).add(1f);
-        // y * 2^n, n in [-126, 128]: build 2^n from its exponent bits (two factors keep n = 128 finite-safe)
-        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
-        IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
-        FloatVector p1 = pow2(half), p2 = pow2(ni.sub(half));
-        FloatVector result = y.mul(p1).mul(p2);
-        VectorMask<Float> over = x.compare(VectorOperators.GT, EXP_HI);
-        VectorMask<Float> under = x.compare(VectorOperators.LT, EXP_LO);
-        return result.blend(Float.POSITIVE_INFINITY, over).blend(0f, under);
+    /** A broadcast constant (small enough to inline; C2 hoists it out of the loops). */
+    private static FloatVector bc(float v) {
+        return FloatVector.broadcast(S, v);
     }
 
-    /** 2^n for n in the normal exponent range, from bits. */
-    private static FloatVector pow2(IntVector n) {
-        return (FloatVector) n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+    /** out[oo+j] = exp(x[xo+j]) for j < bound (a multiple of L). */
+    static void exp(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) {
+            FloatVector a = FloatVector.fromArray(S, x, xo + j);
+            // ---- exp(a) ----
+            FloatVector c = a.max(EXP_LO).min(EXP_HI);
+            FloatVector t = c.fma(LOG2E, 0.5f);
+            FloatVector tr = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+            FloatVector n = tr.blend(tr.sub(1f), tr.compare(VectorOperators.GT, t));
+            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
+            FloatVector y = r.fma(P0, P1).fma(r, bc(P2)).fma(r, bc(P3)).fma(r, bc(P4)).fma(r, bc(P5)).fma(r.mul(r), r).add(1f);
+            IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+            IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector e = y.mul((FloatVector) h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul((FloatVector) ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI)).blend(0f, a.compare(VectorOperators.LT, EXP_LO));
+            // ----------------
+            e.intoArray(out, oo + j);
+        }
     }
 
-    /** floor for |v| < 2^31 (enough after clamping). */
-    private static FloatVector floor(FloatVector v) {
-        FloatVector t = (FloatVector) v.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0); // truncation
-        return t.blend(t.sub(1f), t.compare(VectorOperators.GT, v));
+    /** out = 1 / (1 + exp(-x)). */
+    static void sigmoid(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) {
+            FloatVector a = FloatVector.fromArray(S, x, xo + j).neg();
+            // ---- exp(a) ----
+            FloatVector c = a.max(EXP_LO).min(EXP_HI);
+            FloatVector t = c.fma(LOG2E, 0.5f);
+            FloatVector tr = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+            FloatVector n = tr.blend(tr.sub(1f), tr.compare(VectorOperators.GT, t));
+            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
+            FloatVector y = r.fma(P0, P1).fma(r, bc(P2)).fma(r, bc(P3)).fma(r, bc(P4)).fma(r, bc(P5)).fma(r.mul(r), r).add(1f);
+            IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+            IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector e = y.mul((FloatVector) h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul((FloatVector) ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI)).blend(0f, a.compare(VectorOperators.LT, EXP_LO));
+            // ----------------
+            FloatVector.broadcast(S, 1f).div(e.add(1f)).intoArray(out, oo + j);
+        }
     }
 
-    static FloatVector tanh(FloatVector x) {
-        FloatVector ax = x.abs();
-        // |x| < 0.625: odd polynomial (no cancellation near 0)
-        FloatVector z = x.mul(x);
-        FloatVector p = FloatVector.broadcast(S, -5.70498872745e-3f);
-        p = p.fma(z, FloatVector.broadcast(S, 2.06390887954e-2f));
-        p = p.fma(z, FloatVector.broadcast(S, -5.37397155531e-2f));
-        p = p.fma(z, FloatVector.broadcast(S, 1.33314422036e-1f));
-        p = p.fma(z, FloatVector.broadcast(S, -3.33332819422e-1f));
-        FloatVector small = p.mul(z).fma(x, x);
-        // otherwise 1 - 2 / (exp(2|x|) + 1), with the sign of x
-        FloatVector e = exp(ax.add(ax));
-        FloatVector big = FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(e.add(1f)));
-        big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
-        return big.blend(small, ax.compare(VectorOperators.LT, 0.625f)).blend(x, x.compare(VectorOperators.NE, x));
-    }
-
-    static FloatVector sigmoid(FloatVector x) {
-        return FloatVector.broadcast(S, 1f).div(exp(x.neg()).add(1f));
+    /** tanh: an odd polynomial below |x| = 0.625 (no cancellation near 0), else 1 - 2/(exp(2|x|) + 1) signed. */
+    static void tanh(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + j);
+            FloatVector ax = v.abs();
+            FloatVector z = v.mul(v);
+            FloatVector small = z.fma(T0, T1).fma(z, bc(T2)).fma(z, bc(T3)).fma(z, bc(T4)).mul(z).fma(v, v);
+            FloatVector a = ax.add(ax);
+            // ---- exp(a) ----
+            FloatVector c = a.max(EXP_LO).min(EXP_HI);
+            FloatVector t = c.fma(LOG2E, 0.5f);
+            FloatVector tr = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+            FloatVector n = tr.blend(tr.sub(1f), tr.compare(VectorOperators.GT, t));
+            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
+            FloatVector y = r.fma(P0, P1).fma(r, bc(P2)).fma(r, bc(P3)).fma(r, bc(P4)).fma(r, bc(P5)).fma(r.mul(r), r).add(1f);
+            IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+            IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector e = y.mul((FloatVector) h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul((FloatVector) ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI)).blend(0f, a.compare(VectorOperators.LT, EXP_LO));
+            // ----------------
+            FloatVector big = FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(e.add(1f)));
+            big = big.blend(big.neg(), v.compare(VectorOperators.LT, 0f));
+            big.blend(small, ax.compare(VectorOperators.LT, 0.625f)).blend(v, v.compare(VectorOperators.NE, v)).intoArray(out, oo + j);
+        }
     }
 }
