@@ -231,6 +231,12 @@ public final class JvmBackend implements Backend {
                 });
                 return;
             }
+            if (bColStride != 1 && bRowStride == 1 && aColStride == 1 && batch == 1 && m <= 2 * VectorGemm.NR && n > m) {
+                // x @ w.t() with a short x (a Linear layer on a small batch): packing the big column-major
+                // w would cost as much as the product, so compute C^T = w @ x^T instead, reading w in place.
+                transposedProduct(m, n, k, aa, aOffset, aRowStride, ba, bOffset, bColStride, c, alpha, beta, flops);
+                return;
+            }
             // One slice of C per thread (not more): every slice packs its own copy of the other operand.
             int parts = Math.max(1, Math.min(Parallel.numThreads(), (int) (flops >> 20)));
             int vr = VectorGemm.NR, mr = VectorGemm.MR;
@@ -274,6 +280,25 @@ public final class JvmBackend implements Backend {
             }
             MatmulKernels.gemm(m, n, k, aa, aOffset + t * aBatchStride, aRowStride, aColStride,
                     bb, bo, brs, c, t * m * n, alpha, beta);
+        }
+    }
+
+    /** C = beta*C + alpha * A @ B for row-major A (m×k) and column-major B (k×n), via C^T = B^T @ A^T. */
+    private static void transposedProduct(int m, int n, int k, float[] aa, int ao, int ars, float[] ba, int bo, int bcs,
+                                          float[] c, float alpha, float beta, long flops) {
+        float[] ct = new float[n * m];
+        int parts = Math.max(1, Math.min(Parallel.numThreads(), (int) (flops >> 20)));
+        int mr = VectorGemm.MR, blocks = (n + mr - 1) / mr;
+        Parallel.forRange(parts, flops, (from, to) -> {
+            for (int part = from; part < to; part++) {
+                int i0 = blocks * part / parts * mr, i1 = Math.min(n, blocks * (part + 1) / parts * mr);
+                // rows i0..i1 of C^T = B^T[i0..i1) (row-major, row stride bcs) @ A^T (column-major)
+                if (i1 > i0) VectorGemm.gemm(i1 - i0, m, k, 1f, ba, bo + i0 * bcs, bcs, 1, aa, ao, 1, ars, ct, i0 * m, m);
+            }
+        });
+        scale(c, 0, m * n, beta);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) c[i * n + j] += alpha * ct[j * m + i];
         }
     }
 

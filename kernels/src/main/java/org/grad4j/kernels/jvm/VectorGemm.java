@@ -41,9 +41,11 @@ final class VectorGemm {
                 boolean direct = bcs == 1 && brs <= DIRECT_B_MAX_STRIDE;
                 if (!direct) packB(b, bo + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
                 else if (nc % NR != 0) packB(b, bo + pc * brs + jc + nc / NR * NR, brs, 1, kc, nc % NR, bp);
+                // A row-major A is read in place too when it is large next to B (few column panels reuse it)
+                boolean directA = acs == 1 && alpha == 1f && nc <= 2 * NR;
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
-                    packA(a, ao + ic * ars + pc * acs, ars, acs, mc, kc, alpha, ap);
+                    if (!directA) packA(a, ao + ic * ars + pc * acs, ars, acs, mc, kc, alpha, ap);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         float[] bsrc = bp;
@@ -61,7 +63,15 @@ final class VectorGemm {
                             int mr = Math.min(MR, mc - ir);
                             int ai = ir * kc;
                             int ci = co + (ic + ir) * ldc + jc + jr;
-                            kernel(kc, ap, ai, bsrc, bi, bstride, tile);
+                            if (directA && mr == MR) {
+                                kernelDirectA(kc, a, ao + (ic + ir) * ars + pc, ars, bsrc, bi, bstride, tile);
+                            } else {
+                                if (directA) { // a partial panel of rows: pack just it
+                                    packA(a, ao + (ic + ir) * ars + pc, ars, 1, mr, kc, 1f, ap);
+                                    ai = 0;
+                                }
+                                kernel(kc, ap, ai, bsrc, bi, bstride, tile);
+                            }
                             if (mr == MR && nr == NR) {
                                 addTile(tile, c, ci, ldc);
                             } else {
@@ -81,10 +91,13 @@ final class VectorGemm {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int base = jr * kc;
-            if (brs == 1 && bcs != 1) { // column-major B (a Linear layer's w.t()): stream each column
-                for (int j = 0; j < nr; j++) {
-                    int src = bo + (jr + j) * bcs;
-                    for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
+            if (brs == 1 && bcs != 1) { // column-major B (a Linear layer's w.t()): a blocked transpose
+                for (int p0 = 0; p0 < kc; p0 += 16) { // 16 rows of the panel (2 KB) stay in L1 while all columns fill them
+                    int p1 = Math.min(kc, p0 + 16);
+                    for (int j = 0; j < nr; j++) {
+                        int src = bo + (jr + j) * bcs;
+                        for (int p = p0; p < p1; p++) bp[base + p * NR + j] = b[src + p];
+                    }
                 }
                 if (nr < NR) for (int p = 0; p < kc; p++) for (int j = nr; j < NR; j++) bp[base + p * NR + j] = 0f;
                 continue;
@@ -187,6 +200,64 @@ final class VectorGemm {
     }
 
     /** C[0..MR, 0..NR) += tile. */
+    /** The micro-kernel reading MR rows of a row-major A in place: A[r][p] = a[a0 + r*ars + p]. */
+    private static void kernelDirectA(int kc, float[] a, int a0, int ars, float[] bp, int bi, int bstride, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        int r0 = a0, r1 = a0 + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars, r6 = r5 + ars, r7 = r6 + ars;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[r0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[r1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[r2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[r3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[r4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[r5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[r6 + p]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[r7 + p]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            bi += bstride;
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L);
+        c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L);
+        c51.intoArray(tile, 11 * L);
+        c60.intoArray(tile, 12 * L);
+        c61.intoArray(tile, 13 * L);
+        c70.intoArray(tile, 14 * L);
+        c71.intoArray(tile, 15 * L);
+    }
+
     private static void addTile(float[] tile, float[] c, int ci, int ldc) {
         for (int i = 0; i < MR; i++) {
             int at = ci + i * ldc;

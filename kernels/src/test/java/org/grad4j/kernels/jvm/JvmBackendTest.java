@@ -257,6 +257,34 @@ class JvmBackendTest {
         }
     }
 
+    /** A short row-major A times a column-major B (a Linear layer on a small batch) takes the C^T route. */
+    @ParameterizedTest
+    @ValueSource(strings = {"37,300,129", "64,256,784", "1,70,9", "8,1000,64"})
+    void shortTimesColumnMajorGoesThroughTheTransposedProduct(String mnk) {
+        String[] p = mnk.split(",");
+        int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]);
+        Buffer a = random(m * k), b = random(n * k), c = random(m * n);
+        float[] c0 = arr(c).clone();
+        for (int threads : new int[] {1, 2}) {
+            int saved = org.grad4j.kernels.Parallel.numThreads();
+            org.grad4j.kernels.Parallel.setNumThreads(threads);
+            try {
+                System.arraycopy(c0, 0, arr(c), 0, c0.length);
+                be.matmul(1, m, n, k, a, 0, 0, k, 1, b, 0, 0, 1, k, c, 1.5f, 0.5f);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double s = 0;
+                        for (int q = 0; q < k; q++) s += arr(a)[i * k + q] * arr(b)[j * k + q];
+                        assertEquals((float) (0.5 * c0[i * n + j] + 1.5 * s), arr(c)[i * n + j], 2e-4f * Math.max(1, Math.abs(s)),
+                                "C[" + i + "," + j + "] with " + threads + " threads");
+                    }
+                }
+            } finally {
+                org.grad4j.kernels.Parallel.setNumThreads(saved);
+            }
+        }
+    }
+
     @Test
     void softmaxRowsSumToOneAndLogSoftmaxIsItsLog() {
         Buffer x = JvmBackend.wrap(new float[] {1, 2, 3, 1000, 1001, 1002});
