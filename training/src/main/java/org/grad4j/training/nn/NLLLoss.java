@@ -4,11 +4,7 @@ import org.grad4j.core.Reduction;
 import org.grad4j.core.Tensor;
 
 /** {@code nn.NLLLoss (input: log-probabilities [N, C]; target: class indices [N])}. */
-public final class NLLLoss extends Loss {
-    /** A weight per class, or null. */
-    public final Tensor weight;
-    public final int ignoreIndex;
-
+public final class NLLLoss extends WeightedLoss {
     public NLLLoss() {
         this(null, LossFunctions.DEFAULT_IGNORE_INDEX, Reduction.MEAN);
     }
@@ -19,10 +15,7 @@ public final class NLLLoss extends Loss {
 
     /** @param weight a weight per class (null for none); @param ignoreIndex a target that contributes nothing */
     public NLLLoss(Tensor weight, int ignoreIndex, Reduction reduction) {
-        super(reduction);
-        this.weight = weight;
-        this.ignoreIndex = ignoreIndex;
-        if (weight != null) registerBuffer("weight", weight);
+        super(weight, ignoreIndex, reduction);
     }
 
     @Override
