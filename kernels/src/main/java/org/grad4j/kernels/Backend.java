@@ -113,4 +113,16 @@ public interface Backend {
             int strideH, int strideW, int outH, int outW, boolean countIncludePad, Buffer out) {
         throw new UnsupportedOperationException("backend '" + name() + "' does not implement avgPool2d");
     }
+
+    // ---- fused optimizer updates ---------------------------------------------------------------
+
+    /**
+     * One Adam step over {@code n} contiguous elements, in place: {@code m += (1-beta1)(g-m)},
+     * {@code v = beta2 v + (1-beta2) g²}, {@code p -= stepSize * m / (sqrt(v)/bc2Sqrt + eps)}: the
+     * update of {@code torch.optim.Adam} in one pass instead of a dozen tensor ops.
+     */
+    default void adamStep(Buffer p, Buffer g, Buffer m, Buffer v, int n, float beta1, float beta2, float stepSize,
+                          float bc2Sqrt, float eps) {
+        throw new UnsupportedOperationException("backend " + name() + " does not implement adamStep");
+    }
 }

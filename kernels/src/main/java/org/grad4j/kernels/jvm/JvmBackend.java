@@ -353,4 +353,14 @@ public final class JvmBackend implements Backend {
         ConvKernels.avgPool2d(arr(x), planes, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
                 outH, outW, countIncludePad, arr(out));
     }
+
+    @Override
+    public void adamStep(Buffer p, Buffer g, Buffer m, Buffer v, int n, float beta1, float beta2, float stepSize,
+                         float bc2Sqrt, float eps) {
+        float[] pa = arr(p), ga = arr(g), ma = arr(m), va = arr(v);
+        Parallel.forRange((n + CHUNK - 1) / CHUNK, 8L * n, (from, to) -> {
+            int s = from * CHUNK, e = Math.min(n, to * CHUNK);
+            OptimizerKernels.adam(pa, ga, ma, va, s, e, beta1, beta2, stepSize, bc2Sqrt, eps);
+        });
+    }
 }

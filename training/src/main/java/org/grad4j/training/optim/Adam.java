@@ -2,6 +2,7 @@ package org.grad4j.training.optim;
 
 import java.util.List;
 import java.util.Map;
+import org.grad4j.core.FusedOps;
 import org.grad4j.core.Tensor;
 
 /**
@@ -66,6 +67,11 @@ public class Adam extends Optimizer {
                 else g = g.add(p, (float) weightDecay);
             }
             Tensor m = st.get("exp_avg"), v = st.get("exp_avg_sq");
+            if (!amsgrad && FusedOps.canFuse(p, g, m, v)) { // one pass instead of a dozen tensor ops
+                FusedOps.adam_(p, g, m, v, (float) beta1, (float) beta2, (float) (lr / (1 - Math.pow(beta1, t))),
+                        (float) Math.sqrt(1 - Math.pow(beta2, t)), (float) eps);
+                continue;
+            }
             m.add_(g.sub(m), (float) (1 - beta1));        // lerp_(g, 1 - beta1)
             v.mul_((float) beta2).add_(g.mul(g), (float) (1 - beta2));
             double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
