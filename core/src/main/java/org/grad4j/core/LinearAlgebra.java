@@ -136,13 +136,13 @@ final class LinearAlgebra {
         if (da == 1 && db == 2) return a.unsqueeze(0).mm(b).squeeze(0);
         if (da == 2 && db == 2) return mm(a, b);
         if (da >= 3 && db <= 2) {
-            // fold the batch into rows: (..., m, k) @ (k, n)
-            Tensor b2 = db == 1 ? b.unsqueeze(1) : b;
+            // fold the batch into rows: (..., m, k) @ (k, n), or @ (k) with mv; then PyTorch's _unsafe_view
+            // straight to the result shape (so grad_fn is UnsafeViewBackward0, as in PyTorch)
             int k = a.shape[da - 1];
-            int[] outShape = a.shape.clone();
-            outShape[da - 1] = b2.shape[1];
-            Tensor r = a.reshape(-1, k).mm(b2).view(outShape);
-            return db == 1 ? r.squeeze(-1) : r;
+            int[] outShape = db == 1 ? Arrays.copyOf(a.shape, da - 1) : a.shape.clone();
+            if (db == 2) outShape[da - 1] = b.shape[1];
+            Tensor folded = a.reshape(-1, k);
+            return Views.unsafeView(db == 1 ? folded.mv(b) : folded.mm(b), outShape);
         }
         // general broadcast batched product
         Tensor a2 = da == 1 ? a.unsqueeze(0) : a, b2 = db == 1 ? b.unsqueeze(1) : b;
@@ -152,10 +152,13 @@ final class LinearAlgebra {
         int nb = 1;
         for (int d : batch) nb *= d;
         int[] ea = concat(batch, m, k), eb = concat(batch, k, n);
-        Tensor r = a2.expand(ea).reshape(nb, m, k).bmm(b2.expand(eb).reshape(nb, k, n)).view(concat(batch, m, n));
-        if (da == 1) r = r.squeeze(-2);
-        if (db == 1) r = r.squeeze(-1);
-        return r;
+        Tensor r = a2.expand(ea).reshape(nb, m, k).bmm(b2.expand(eb).reshape(nb, k, n));
+        // PyTorch: one _unsafe_view of the bmm to the result shape, the vector dims already left out
+        int[] outShape = Arrays.copyOf(batch, batch.length + (da == 1 ? 0 : 1) + (db == 1 ? 0 : 1));
+        int o = batch.length;
+        if (da != 1) outShape[o++] = m;
+        if (db != 1) outShape[o] = n;
+        return Views.unsafeView(r, outShape);
     }
 
     private static int[] concat(int[] head, int x, int y) {

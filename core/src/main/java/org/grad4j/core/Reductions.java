@@ -73,7 +73,7 @@ final class Reductions {
     }
 
     static Tensor sum(Tensor x, int[] dimsIn, boolean keepdim) {
-        int[] dims = normalizeDims("sum", dimsIn, x.shape.length);
+        int[] dims = normalizeDims("sum", dimsIn.length == 0 ? allDims(x.shape.length) : dimsIn, x.shape.length); // dim=[] reduces all, as in PyTorch
         Tensor out = reduceKernel(x, ReduceOp.SUM, dims, keepdim, false)[0];
         int[] in = x.shape;
         return record(out, "SumBackward1", x, (g, ctx) -> new Tensor[] {expandBack(g, in, dims, keepdim)});
@@ -87,7 +87,7 @@ final class Reductions {
     }
 
     static Tensor mean(Tensor x, int[] dimsIn, boolean keepdim) {
-        int[] dims = normalizeDims("mean", dimsIn, x.shape.length);
+        int[] dims = normalizeDims("mean", dimsIn.length == 0 ? allDims(x.shape.length) : dimsIn, x.shape.length); // dim=[] reduces all, as in PyTorch
         int count = 1;
         for (int d : dims) count *= x.shape[d];
         Tensor out = divideExact(x, dims, keepdim, count);

@@ -156,10 +156,18 @@ public final class Tensor {
             throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start="
                     + start + ", end=" + end + ", step=" + step + ")");
         }
-        int n = (int) Math.ceil((end - start) / (double) step);
+        // PyTorch gets Python doubles (0.1, not 0.1f) and counts and fills in double: recover the decimal the
+        // caller wrote, so that e.g. arange(1, 1.3, 0.1) has PyTorch's 4 elements (ceil(3.0000000000000004))
+        double s0 = decimal(start), e0 = decimal(end), st = decimal(step);
+        int n = (int) Math.ceil((e0 - s0) / st);
         float[] d = new float[n];
-        for (int i = 0; i < n; i++) d[i] = (float) (start + (double) i * step);
+        for (int i = 0; i < n; i++) d[i] = (float) (s0 + i * st);
         return of(d, n);
+    }
+
+    /** The shortest decimal that rounds to {@code f}, as a double (the Python literal a caller meant). */
+    private static double decimal(float f) {
+        return Float.isFinite(f) ? Double.parseDouble(Float.toString(f)) : f;
     }
 
     /** {@code steps} points evenly spaced from {@code start} to {@code end}, both included. */
@@ -167,11 +175,12 @@ public final class Tensor {
         if (steps < 0) throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
         if (steps == 1) return of(new float[] {start}, 1); // the loop below would give end
         float[] d = new float[steps];
-        double step = steps > 1 ? ((double) end - start) / (steps - 1) : 0;
+        // PyTorch's CPU kernel computes the step and every point in the tensor's dtype (float), not in double
+        float step = steps > 1 ? (end - start) / (float) (steps - 1) : 0f;
         int half = steps / 2;
         for (int i = 0; i < steps; i++) {
             // like PyTorch: the first half counts up from start, the second half down from end
-            d[i] = i < half ? (float) (start + step * i) : (float) (end - step * (steps - 1 - i));
+            d[i] = i < half ? start + step * (float) i : end - step * (float) (steps - 1 - i);
         }
         return of(d, steps);
     }

@@ -46,6 +46,11 @@ final class Views {
         return record(makeView(x, new Layout(shape, strides, x.offset)), name, x, (g, ctx) -> one(g.reshape(in)));
     }
 
+    /** PyTorch's {@code _unsafe_view}: a view recorded as UnsafeViewBackward0 (matmul's batched and folded results). */
+    static Tensor unsafeView(Tensor x, int[] shape) {
+        return view(x, shape, "UnsafeViewBackward0");
+    }
+
     static Tensor reshape(Tensor x, int[] shapeIn) {
         int[] shape = Shapes.inferShape("reshape", x.shape, shapeIn);
         if (Shapes.viewStrides(x.shape, x.strides, shape) != null) return view(x, shape);
