@@ -34,23 +34,7 @@ public final class AnomalyMode {
     }
 
     /** A scope with anomaly detection on; closing it restores the previous setting. */
-    public static Scope detectAnomaly() {
-        return new Scope(true);
-    }
-
-    public static final class Scope implements AutoCloseable {
-        private final boolean previous;
-        private final boolean[] cell;
-
-        Scope(boolean enabled) {
-            cell = ENABLED.get();
-            previous = cell[0];
-            cell[0] = enabled;
-        }
-
-        @Override
-        public void close() {
-            cell[0] = previous;
-        }
+    public static ModeScope detectAnomaly() {
+        return new ModeScope(ENABLED.get(), true);
     }
 }

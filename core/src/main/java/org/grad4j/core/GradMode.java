@@ -20,29 +20,12 @@ public final class GradMode {
     }
 
     /** A scope in which nothing is recorded; closing it restores the previous mode. */
-    public static Scope noGrad() {
-        return new Scope(false);
+    public static ModeScope noGrad() {
+        return new ModeScope(ENABLED.get(), false);
     }
 
     /** A scope in which recording is on again (inside a no-grad scope, say). */
-    public static Scope enableGrad() {
-        return new Scope(true);
-    }
-
-    /** A grad-mode scope; {@link #close()} restores the mode that was in force when it opened. */
-    public static final class Scope implements AutoCloseable {
-        private final boolean previous;
-        private final boolean[] cell;
-
-        Scope(boolean enabled) {
-            cell = ENABLED.get();
-            previous = cell[0];
-            cell[0] = enabled;
-        }
-
-        @Override
-        public void close() {
-            cell[0] = previous;
-        }
+    public static ModeScope enableGrad() {
+        return new ModeScope(ENABLED.get(), true);
     }
 }

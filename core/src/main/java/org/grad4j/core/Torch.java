@@ -29,11 +29,11 @@ public final class Torch {
     }
 
     /** {@code try (var s = Torch.noGrad()) { ... }}: nothing inside is recorded (this thread only). */
-    public static GradMode.Scope noGrad() { return GradMode.noGrad(); }
-    public static GradMode.Scope enableGrad() { return GradMode.enableGrad(); }
+    public static ModeScope noGrad() { return GradMode.noGrad(); }
+    public static ModeScope enableGrad() { return GradMode.enableGrad(); }
     public static boolean isGradEnabled() { return GradMode.isEnabled(); }
     /** A scope in which NaN/Inf produced in backward is an error naming the op that made it. */
-    public static AnomalyMode.Scope detectAnomaly() { return AnomalyMode.detectAnomaly(); }
+    public static ModeScope detectAnomaly() { return AnomalyMode.detectAnomaly(); }
 
     public static Tensor add(Tensor a, Tensor b) { return a.add(b); }
     public static Tensor sub(Tensor a, Tensor b) { return a.sub(b); }
