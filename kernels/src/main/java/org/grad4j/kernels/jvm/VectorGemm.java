@@ -200,7 +200,11 @@ final class VectorGemm {
     }
 
     /** C[0..MR, 0..NR) += tile. */
-    /** The micro-kernel reading MR rows of a row-major A in place: A[r][p] = a[a0 + r*ars + p]. */
+    /**
+     * The micro-kernel reading MR rows of a row-major A in place: A[r][p] = a[a0 + r*ars + p]. A copy of
+     * {@link #kernel} on purpose: one kernel parameterised by A's two strides would walk eight row
+     * pointers in the packed case too, and these loops are the whole cost of a matmul.
+     */
     private static void kernelDirectA(int kc, float[] a, int a0, int ars, float[] bp, int bi, int bstride, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);

@@ -177,16 +177,7 @@ public abstract class Module {
 
     /** Sets every parameter's grad to null ({@code setToNone}) or zeroes it in place. */
     public void zeroGrad(boolean setToNone) {
-        for (Tensor p : parameters()) {
-            if (p.grad() == null) continue;
-            if (setToNone) {
-                p.setGrad(null);
-            } else {
-                try (var s = GradMode.noGrad()) {
-                    p.grad().zero_();
-                }
-            }
-        }
+        Parameter.zeroGrad(parameters(), setToNone);
     }
 
     public void zeroGrad() {

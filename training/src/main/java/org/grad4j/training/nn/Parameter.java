@@ -1,5 +1,6 @@
 package org.grad4j.training.nn;
 
+import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
 
 /**
@@ -13,5 +14,22 @@ public final class Parameter {
     /** A leaf that shares {@code data}'s storage, is cut from any graph, and requires grad. */
     public static Tensor of(Tensor data) {
         return data.detach().requiresGrad_();
+    }
+
+    /**
+     * Clears the gradients of {@code params}: sets them to null ({@code setToNone}, PyTorch 2.x's
+     * default, so the next backward writes fresh ones) or zeroes them in place.
+     */
+    public static void zeroGrad(Iterable<Tensor> params, boolean setToNone) {
+        for (Tensor p : params) {
+            if (p.grad() == null) continue;
+            if (setToNone) {
+                p.setGrad(null);
+            } else {
+                try (var s = GradMode.noGrad()) {
+                    p.grad().zero_();
+                }
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
+import org.grad4j.training.nn.Parameter;
 
 /**
  * Base of the optimizers ({@code torch.optim.Optimizer}): parameter groups with their own
@@ -103,16 +104,7 @@ public abstract class Optimizer {
 
     /** With {@code setToNone=false}, zeroes the gradient tensors in place instead. */
     public void zeroGrad(boolean setToNone) {
-        for (Tensor p : parameters()) {
-            if (p.grad() == null) continue;
-            if (setToNone) {
-                p.setGrad(null);
-            } else {
-                try (var s = GradMode.noGrad()) {
-                    p.grad().zero_();
-                }
-            }
-        }
+        Parameter.zeroGrad(parameters(), setToNone);
     }
 
     /** One update of every parameter that has a gradient. */
