@@ -52,6 +52,21 @@ final class AccumulateGrad extends Node {
         }
     }
 
+    /** Whether {@link #takeOwned} may keep {@code grad} itself as the first gradient. */
+    boolean canTake(Tensor grad) {
+        return variable.grad == null && variable.sparseGrad == null && grad.offset == 0 && grad.isContiguous()
+                && grad.buffer.size() == grad.numel() && java.util.Arrays.equals(grad.shape, variable.shape)
+                && !GradMode.isEnabled();
+    }
+
+    /** The first gradient, kept without a copy: the engine owns it and nothing else refers to it. */
+    void takeOwned(Tensor grad) {
+        variable.grad = grad.detach();
+        if (postAccumulateHooks != null) {
+            for (TensorHook h : List.copyOf(postAccumulateHooks)) h.apply(variable);
+        }
+    }
+
     RemovableHandle registerPostAccumulateHook(TensorHook hook) {
         if (postAccumulateHooks == null) postAccumulateHooks = new ArrayList<>(1);
         postAccumulateHooks.add(hook);

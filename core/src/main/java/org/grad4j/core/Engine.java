@@ -82,10 +82,17 @@ final class Engine {
         Map<Node, Tensor> buffers = new IdentityHashMap<>();
         Map<Node, SparseGrad> sparseBuffers = new IdentityHashMap<>();
         PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Long.compare(b.sequenceNr, a.sequenceNr));
+        // Gradient buffers are recycled when nothing but the engine can hold them (see Recycler).
+        Recycler rec = Recycler.ENABLED && !retainGraph && !createGraph && inputs == null ? new Recycler() : null;
         for (int i = 0; i < rootNodes.length; i++) {
             Node n = rootNodes[i];
             Tensor prev = buffers.get(n);
-            buffers.put(n, prev == null ? grads[i] : prev.add(grads[i]));
+            Tensor sum = prev == null ? grads[i] : prev.add(grads[i]);
+            buffers.put(n, sum);
+            if (rec != null) {
+                rec.drop(prev);
+                rec.hold(sum);
+            }
         }
         for (Node n : rootNodes) {
             int[] d = deps.get(n);
@@ -97,11 +104,14 @@ final class Engine {
 
         boolean previousMode = GradMode.isEnabled();
         GradMode.setEnabled(createGraph);
+        Recycler outer = Recycler.enter(rec);
         try {
             while (!ready.isEmpty()) {
                 Node node = ready.poll();
                 Tensor g = buffers.remove(node);
+                if (rec != null) rec.drop(g);
                 SparseGrad sg = sparseBuffers.remove(node);
+                boolean recycle = rec != null && sg == null && !node.hasHooks();
                 if (needed != null && !needed.containsKey(node)) continue;
                 if (sg != null) {
                     // a leaf with no hooks keeps a row-sparse gradient; anything else gets it dense
@@ -128,26 +138,47 @@ final class Engine {
                 } else if (AnomalyMode.isEnabled()) {
                     Tensor gradOut = g; // nodes made while this one runs (createGraph) remember it as their parent
                     outs = AnomalyMode.running(node, () -> node.apply(gradOut));
+                } else if (recycle && node instanceof AccumulateGrad acc && acc.canTake(g) && rec.exclusive(g)) {
+                    acc.takeOwned(g); // the first gradient becomes grad() as it is: no copy
+                    rec.disown(g);
+                    outs = new Tensor[0];
                 } else {
                     outs = node.apply(g);
                 }
                 if (g != null && node.postHooks != null) outs = runPostHooks(node, outs, g);
                 if (AnomalyMode.isEnabled()) checkAnomaly(node, outs);
                 if (!retainGraph) node.release();
+                Tensor[] merged = null; // gradients summed into new ones: dead unless shared
                 for (int i = 0; i < node.next.length; i++) {
                     Node m = node.next[i];
                     if (m == null) continue;
                     if (outs[i] != null) {
                         Tensor prev = buffers.get(m);
-                        buffers.put(m, prev == null ? outs[i] : prev.add(outs[i]));
+                        Tensor sum = prev == null ? outs[i] : prev.add(outs[i]);
+                        buffers.put(m, sum);
+                        if (rec != null) {
+                            rec.hold(sum);
+                            if (prev != null) {
+                                rec.drop(prev);
+                                if (merged == null) merged = new Tensor[2 * node.next.length];
+                                merged[2 * i] = prev;
+                                merged[2 * i + 1] = outs[i];
+                            }
+                        }
                     }
                     if (sparse != null && sparse[i] != null) sparseBuffers.merge(m, sparse[i], SparseGrad::add);
                     int[] d = deps.get(m);
                     if (--d[0] == 0) ready.add(m);
                 }
+                if (recycle) {
+                    Tensor[] live = outs;
+                    rec.release(g, live);
+                    if (merged != null) for (Tensor t : merged) rec.release(t, live);
+                }
             }
         } finally {
             GradMode.setEnabled(previousMode);
+            Recycler.exit(outer);
         }
 
         if (inputs == null) return null;

@@ -17,14 +17,14 @@ final class Pointwise {
     // ---- kernel launchers ----------------------------------------------------------------------
 
     static Tensor unary(Tensor x, UnaryOp op, float p0, float p1) {
-        Tensor out = x.newEmpty(x.shape, DType.FLOAT32);
+        Tensor out = x.newUninitialized(x.shape, DType.FLOAT32);
         x.backend().unary(op, p0, p1, x.buffer, x.layout(), out.buffer);
         return out;
     }
 
     static Tensor binary(String name, BinaryOp op, Tensor a, Tensor b, DType dtype) {
         int[] shape = Shapes.broadcast(name, a.shape, b.shape);
-        Tensor out = a.newEmpty(shape, dtype);
+        Tensor out = a.newUninitialized(shape, dtype);
         a.backend().binary(op, a.buffer, Shapes.broadcastLayout(a, shape), b.buffer, Shapes.broadcastLayout(b, shape), out.buffer);
         return out;
     }

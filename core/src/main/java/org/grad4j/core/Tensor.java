@@ -50,6 +50,7 @@ public final class Tensor {
 
     /** A new contiguous tensor over {@code buffer}, owning its storage. */
     static Tensor fresh(Buffer buffer, int[] shape, DType dtype) {
+        Recycler.allocated(buffer);
         return new Tensor(buffer, shape, Layout.contiguousStrides(shape), 0, dtype, new VersionCounter(), null);
     }
 
@@ -60,6 +61,11 @@ public final class Tensor {
     /** Uninitialised-looking (actually zero) output of {@code shape}, on this tensor's backend. */
     Tensor newEmpty(int[] shape, DType dtype) {
         return fresh(backend().allocate(Layout.numel(shape)), shape, dtype);
+    }
+
+    /** An output of {@code shape} with undefined contents, for kernels that overwrite every element. */
+    Tensor newUninitialized(int[] shape, DType dtype) {
+        return fresh(backend().allocateUninitialized(Layout.numel(shape)), shape, dtype);
     }
 
     Backend backend() {

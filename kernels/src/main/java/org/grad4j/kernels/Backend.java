@@ -19,6 +19,17 @@ public interface Backend {
     /** A new buffer of {@code size} zeros. */
     Buffer allocate(int size);
 
+    /**
+     * A buffer of {@code size} elements whose contents are undefined, for outputs a kernel overwrites
+     * completely; a backend may hand back one given to {@link #release}.
+     */
+    default Buffer allocateUninitialized(int size) {
+        return allocate(size);
+    }
+
+    /** Takes back a buffer nothing refers to any more (the caller guarantees it); it may be reused. */
+    default void release(Buffer buffer) {}
+
     /** Copies {@code length} floats from the host array into the buffer. */
     void write(float[] src, int srcOffset, Buffer dst, int dstOffset, int length);
 
