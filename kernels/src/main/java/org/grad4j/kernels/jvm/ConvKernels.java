@@ -16,9 +16,16 @@ public final class ConvKernels {
     public static void im2col(float[] x, int batch, int channels, int h, int w, int kh, int kw,
                               int padH, int padW, int strideH, int strideW, int dilH, int dilW,
                               int oh, int ow, float[] cols) {
+        im2col(x, 0, batch, channels, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, cols);
+    }
+
+    /** Images {@code [n0, n1)} of the batch only (images are independent: the backend splits them over threads). */
+    public static void im2col(float[] x, int n0, int n1, int channels, int h, int w, int kh, int kw,
+                              int padH, int padW, int strideH, int strideW, int dilH, int dilW,
+                              int oh, int ow, float[] cols) {
         int l = oh * ow;
         int rows = channels * kh * kw;
-        for (int n = 0; n < batch; n++) {
+        for (int n = n0; n < n1; n++) {
             for (int r = 0; r < rows; r++) {
                 int c = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw;
                 int xPlane = (n * channels + c) * h * w;
@@ -45,9 +52,16 @@ public final class ConvKernels {
     public static void col2im(float[] cols, int batch, int channels, int h, int w, int kh, int kw,
                               int padH, int padW, int strideH, int strideW, int dilH, int dilW,
                               int oh, int ow, float[] x) {
+        col2im(cols, 0, batch, channels, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, x);
+    }
+
+    /** Images {@code [n0, n1)} of the batch only (images are independent: the backend splits them over threads). */
+    public static void col2im(float[] cols, int n0, int n1, int channels, int h, int w, int kh, int kw,
+                              int padH, int padW, int strideH, int strideW, int dilH, int dilW,
+                              int oh, int ow, float[] x) {
         int l = oh * ow;
         int rows = channels * kh * kw;
-        for (int n = 0; n < batch; n++) {
+        for (int n = n0; n < n1; n++) {
             for (int r = 0; r < rows; r++) {
                 int c = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw;
                 int xPlane = (n * channels + c) * h * w;

@@ -358,16 +358,20 @@ public final class JvmBackend implements Backend {
     public void im2col(Buffer x, int batch, int channels, int height, int width, int kernelH, int kernelW,
                        int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
                        int outH, int outW, Buffer cols) {
-        ConvKernels.im2col(arr(x), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
-                dilationH, dilationW, outH, outW, arr(cols));
+        float[] xa = arr(x), ca = arr(cols);
+        long work = (long) batch * channels * kernelH * kernelW * outH * outW;
+        Parallel.forRange(batch, work, (n0, n1) -> ConvKernels.im2col(xa, n0, n1, channels, height, width, kernelH, kernelW,
+                padH, padW, strideH, strideW, dilationH, dilationW, outH, outW, ca));
     }
 
     @Override
     public void col2im(Buffer cols, int batch, int channels, int height, int width, int kernelH, int kernelW,
                        int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
                        int outH, int outW, Buffer x) {
-        ConvKernels.col2im(arr(cols), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
-                dilationH, dilationW, outH, outW, arr(x));
+        float[] ca = arr(cols), xa = arr(x);
+        long work = (long) batch * channels * kernelH * kernelW * outH * outW;
+        Parallel.forRange(batch, work, (n0, n1) -> ConvKernels.col2im(ca, n0, n1, channels, height, width, kernelH, kernelW,
+                padH, padW, strideH, strideW, dilationH, dilationW, outH, outW, xa));
     }
 
     @Override
