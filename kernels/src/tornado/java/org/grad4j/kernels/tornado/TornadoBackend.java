@@ -1,0 +1,620 @@
+package org.grad4j.kernels.tornado;
+
+import static org.grad4j.kernels.tornado.TornadoKernels.MAX_RANK;
+import static org.grad4j.kernels.tornado.TornadoKernels.SHAPE;
+import static org.grad4j.kernels.tornado.TornadoKernels.STRIDES;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.PhantomReference;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import org.grad4j.kernels.Backend;
+import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.Buffer;
+import org.grad4j.kernels.Layout;
+import org.grad4j.kernels.ReduceOp;
+import org.grad4j.kernels.UnaryOp;
+import org.grad4j.kernels.tornado.KernelLauncher.Kernel;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/**
+ * The TornadoVM backend: every kernel of the {@link Backend} SPI as a Java method that TornadoVM
+ * JIT-compiles to OpenCL (or PTX) for the selected device. All tensors of the device live in one
+ * device-resident array ({@code grad4j.tornado.memoryMB}, default 512 MB) handed out by a
+ * {@link RegionAllocator}; kernels read and write it in place, so data moves between host and device
+ * only when the host writes a tensor ({@code Tensor.of}, {@code to(device)}) or reads one
+ * ({@code item()}, {@code toFloatArray()}, printing). A region goes back to the allocator when core
+ * releases the buffer or, failing that, when the buffer is garbage collected.
+ *
+ * <p>System properties: {@code grad4j.tornado.memoryMB}; {@code grad4j.tornado.device} as
+ * {@code driver:device} (TornadoVM's numbering, see {@code tornado --devices}); {@code
+ * grad4j.tornado.localSize} the work-group size (default 64). Calls are serialised (one plan).
+ */
+public final class TornadoBackend implements Backend {
+
+    private static volatile TornadoBackend instance;
+
+    /** The process-wide backend, created on first use; throws IllegalStateException when TornadoVM cannot start. */
+    public static TornadoBackend instance() {
+        TornadoBackend b = instance;
+        if (b == null) {
+            synchronized (TornadoBackend.class) {
+                b = instance;
+                if (b == null) {
+                    b = create();
+                    instance = b;
+                }
+            }
+        }
+        return b;
+    }
+
+    private static TornadoBackend create() {
+        int mb = Integer.getInteger("grad4j.tornado.memoryMB", 512);
+        int local = Integer.getInteger("grad4j.tornado.localSize", 64);
+        String dev = System.getProperty("grad4j.tornado.device");
+        try {
+            TornadoDevice device = null;
+            if (dev != null) {
+                String[] parts = dev.split(":");
+                device = TornadoExecutionPlan.getDevice(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()));
+            }
+            return new TornadoBackend(mb, device, local);
+        } catch (LinkageError | RuntimeException e) {
+            throw new IllegalStateException("TornadoVM could not start (" + e + "). Run the JVM with TornadoVM's flags: "
+                    + "java @$TORNADOVM_HOME/tornado-argfile ... (see README, 'Run on a GPU with TornadoVM')", e);
+        }
+    }
+
+    private final FloatArray mem;
+    private final MemorySegment host;
+    private final RegionAllocator allocator;
+    private final KernelLauncher launcher;
+    private final String deviceName;
+    private final ReferenceQueue<TornadoBuffer> collected = new ReferenceQueue<>();
+    private final Set<Region> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    private long floatsToDevice, floatsToHost, writes, reads;
+
+    /** A buffer's region, freed when the buffer is released or collected (whichever comes first). */
+    static final class Region extends PhantomReference<TornadoBuffer> {
+        final int offset, size;
+
+        Region(TornadoBuffer buffer, ReferenceQueue<TornadoBuffer> q) {
+            super(buffer, q);
+            this.offset = buffer.offset;
+            this.size = buffer.size;
+        }
+    }
+
+    TornadoBackend(int memoryMB, TornadoDevice device, int localSize) {
+        long floats = (long) memoryMB * 1024 * 1024 / Float.BYTES;
+        int capacity = (int) Math.min(floats, Integer.MAX_VALUE - RegionAllocator.ALIGN) / RegionAllocator.ALIGN * RegionAllocator.ALIGN;
+        this.mem = new FloatArray(capacity);
+        this.host = mem.getSegment();
+        this.allocator = new RegionAllocator(capacity);
+        this.launcher = new KernelLauncher(mem, device, localSize);
+        TornadoDevice d = device != null ? device : TornadoExecutionPlan.DEFAULT_DEVICE;
+        this.deviceName = d.getPhysicalDevice().getDeviceName();
+    }
+
+    @Override
+    public String name() {
+        return "tornado";
+    }
+
+    /** The OpenCL/PTX device this backend runs on, as TornadoVM names it. */
+    public String deviceName() {
+        return deviceName;
+    }
+
+    /** Counters of host↔device traffic and kernel launches since start. */
+    public synchronized Stats stats() {
+        return new Stats(writes, floatsToDevice, reads, floatsToHost, launcher.launches(), allocator.used(), allocator.peak());
+    }
+
+    /**
+     * {@code writes}/{@code reads}: host→device and device→host transfers of tensor data (each
+     * launch also sends its few hundred bytes of parameters, not counted here); sizes in floats.
+     */
+    public record Stats(long writes, long floatsToDevice, long reads, long floatsToHost, long launches,
+                        long floatsInUse, long peakFloatsInUse) {}
+
+    // ---- memory ---------------------------------------------------------------------------------
+
+    @Override
+    public synchronized Buffer allocate(int size) {
+        TornadoBuffer b = (TornadoBuffer) allocateUninitialized(size);
+        fillRange(b.offset, size, 0f);
+        return b;
+    }
+
+    @Override
+    public synchronized Buffer allocateUninitialized(int size) {
+        int off = allocator.allocate(size);
+        for (int attempt = 0; off < 0 && attempt < 5; attempt++) {
+            // device memory is full of regions whose buffers may be garbage already: collect them
+            System.gc();
+            drain(attempt == 0 ? 50 : 200);
+            off = allocator.allocate(size);
+        }
+        if (off < 0) {
+            throw new IllegalStateException("TornadoVM device memory is full: " + size + " floats requested, "
+                    + allocator.used() + " of " + allocator.capacity() + " in use; raise -Dgrad4j.tornado.memoryMB");
+        }
+        TornadoBuffer b = new TornadoBuffer(this, off, size);
+        Region r = new Region(b, collected);
+        b.region = r;
+        live.add(r);
+        return b;
+    }
+
+    @Override
+    public synchronized void release(Buffer buffer) {
+        TornadoBuffer b = own(buffer);
+        Region r = b.region;
+        if (r != null && live.remove(r)) {
+            r.clear();
+            allocator.free(r.offset, r.size);
+        }
+        b.region = null;
+        drain(0);
+    }
+
+    /** Frees the regions of collected buffers; waits up to {@code millis} for the first one. */
+    private void drain(long millis) {
+        try {
+            Reference<? extends TornadoBuffer> ref = millis > 0 ? collected.remove(millis) : collected.poll();
+            while (ref != null) {
+                Region r = (Region) ref;
+                if (live.remove(r)) allocator.free(r.offset, r.size);
+                ref = collected.poll();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public synchronized void write(float[] src, int srcOffset, Buffer dst, int dstOffset, int length) {
+        TornadoBuffer d = own(dst);
+        checkRange(d, dstOffset, length);
+        writes++;
+        floatsToDevice += length;
+        Kernel k = length <= KernelLauncher.SMALL_WRITE ? Kernel.WRITE_SMALL : Kernel.WRITE_LARGE;
+        int chunk = k == Kernel.WRITE_SMALL ? KernelLauncher.SMALL_WRITE : KernelLauncher.LARGE_WRITE;
+        FloatArray staging = launcher.floats(k);
+        MemorySegment seg = staging.getSegment();
+        IntArray p = launcher.ints(k);
+        for (int done = 0; done < length; done += chunk) {
+            int n = Math.min(chunk, length - done);
+            MemorySegment.copy(src, srcOffset + done, seg, ValueLayout.JAVA_FLOAT, 0, n);
+            p.set(0, n);
+            p.set(1, d.offset + dstOffset + done);
+            launcher.launch(k, n);
+        }
+    }
+
+    @Override
+    public synchronized void read(Buffer src, int srcOffset, float[] dst, int dstOffset, int length) {
+        TornadoBuffer s = own(src);
+        checkRange(s, srcOffset, length);
+        if (length == 0) return;
+        reads++;
+        floatsToHost += length;
+        launcher.toHost(s.offset + srcOffset, length);
+        MemorySegment.copy(host, ValueLayout.JAVA_FLOAT, (long) (s.offset + srcOffset) * Float.BYTES, dst, dstOffset, length);
+    }
+
+    @Override
+    public synchronized void copy(Buffer src, Layout srcLayout, Buffer dst, Layout dstLayout) {
+        int n = srcLayout.numel();
+        if (n == 0) return;
+        IntArray p = launcher.ints(Kernel.COPY);
+        strided(p, srcLayout.shape(), srcLayout.strides(), dstLayout.strides(), null);
+        p.set(0, n);
+        p.set(4, own(src).offset + srcLayout.offset());
+        p.set(5, own(dst).offset + dstLayout.offset());
+        launcher.launch(Kernel.COPY, n);
+    }
+
+    @Override
+    public synchronized void fill(Buffer dst, Layout layout, float value) {
+        int n = layout.numel();
+        if (n == 0) return;
+        IntArray p = launcher.ints(Kernel.FILL);
+        strided(p, layout.shape(), layout.strides(), null, null);
+        p.set(0, n);
+        p.set(4, own(dst).offset + layout.offset());
+        launcher.floats(Kernel.FILL).set(0, value);
+        launcher.launch(Kernel.FILL, n);
+    }
+
+    private void fillRange(int offset, int n, float value) {
+        if (n == 0) return;
+        IntArray p = launcher.ints(Kernel.FILL);
+        p.set(0, n);
+        p.set(2, 1);
+        p.set(4, offset);
+        p.set(SHAPE, n);
+        p.set(STRIDES, 1);
+        launcher.floats(Kernel.FILL).set(0, value);
+        launcher.launch(Kernel.FILL, n);
+    }
+
+    // ---- elementwise ----------------------------------------------------------------------------
+
+    @Override
+    public synchronized void unary(UnaryOp op, float p0, float p1, Buffer x, Layout xLayout, Buffer out) {
+        int n = xLayout.numel();
+        if (n == 0) return;
+        IntArray p = launcher.ints(Kernel.UNARY);
+        strided(p, xLayout.shape(), xLayout.strides(), null, null);
+        p.set(0, n);
+        p.set(1, op.ordinal());
+        p.set(3, own(out).offset);
+        p.set(4, own(x).offset + xLayout.offset());
+        FloatArray f = launcher.floats(Kernel.UNARY);
+        f.set(0, p0);
+        f.set(1, p1);
+        launcher.launch(Kernel.UNARY, n);
+    }
+
+    @Override
+    public synchronized void binary(BinaryOp op, Buffer a, Layout aLayout, Buffer b, Layout bLayout, Buffer out) {
+        int n = aLayout.numel();
+        if (n == 0) return;
+        IntArray p = launcher.ints(Kernel.BINARY);
+        strided(p, aLayout.shape(), aLayout.strides(), bLayout.strides(), null);
+        p.set(0, n);
+        p.set(1, op.ordinal());
+        p.set(3, own(out).offset);
+        p.set(4, own(a).offset + aLayout.offset());
+        p.set(5, own(b).offset + bLayout.offset());
+        launcher.launch(Kernel.BINARY, n);
+    }
+
+    @Override
+    public synchronized void where(Buffer cond, Layout condLayout, Buffer a, Layout aLayout, Buffer b, Layout bLayout, Buffer out) {
+        int n = condLayout.numel();
+        if (n == 0) return;
+        IntArray p = launcher.ints(Kernel.WHERE);
+        strided(p, condLayout.shape(), condLayout.strides(), aLayout.strides(), bLayout.strides());
+        p.set(0, n);
+        p.set(3, own(out).offset);
+        p.set(4, own(cond).offset + condLayout.offset());
+        p.set(5, own(a).offset + aLayout.offset());
+        p.set(6, own(b).offset + bLayout.offset());
+        launcher.launch(Kernel.WHERE, n);
+    }
+
+    // ---- reductions -----------------------------------------------------------------------------
+
+    @Override
+    public synchronized void reduce(ReduceOp op, Buffer x, Layout l, int keptRank, Buffer out, Buffer indices) {
+        int rank = l.rank();
+        int[] keptShape = Arrays.copyOfRange(l.shape(), 0, keptRank);
+        int[] keptStrides = Arrays.copyOfRange(l.strides(), 0, keptRank);
+        int[] redShape = Arrays.copyOfRange(l.shape(), keptRank, rank);
+        int[] redStrides = Arrays.copyOfRange(l.strides(), keptRank, rank);
+        int outN = Layout.numel(keptShape);
+        if (outN == 0) return;
+        int redN = Layout.numel(redShape);
+        TornadoBuffer o = own(out);
+        if (redN == 0) {
+            if (op != ReduceOp.SUM) throw new IllegalArgumentException("max/min of an empty dimension has no identity");
+            fillRange(o.offset, outN, 0f);
+            return;
+        }
+        int xOff = own(x).offset + l.offset();
+        // a long sum into few outputs gets a first pass over slices, so that it uses the whole device
+        int chunks = 1;
+        if (op == ReduceOp.SUM && redN >= 8192 && outN < 4096) {
+            chunks = Math.min(Math.max(1, 65536 / outN), redN / 1024);
+        }
+        if (chunks > 1) {
+            TornadoBuffer partial = (TornadoBuffer) allocateUninitialized(outN * chunks);
+            try {
+                launchReduce(0, keptShape, keptStrides, redShape, redStrides, xOff, partial.offset, -1, chunks);
+                // second pass: each output sums its contiguous row of partials
+                launchReduce(0, new int[] {outN}, new int[] {chunks}, new int[] {chunks}, new int[] {1},
+                        partial.offset, o.offset, -1, 1);
+            } finally {
+                release(partial);
+            }
+            return;
+        }
+        int code = switch (op) {
+            case SUM -> 0;
+            case MAX -> 1;
+            case MIN -> 2;
+        };
+        launchReduce(code, keptShape, keptStrides, redShape, redStrides, xOff, o.offset,
+                indices == null ? -1 : own(indices).offset, 1);
+    }
+
+    private void launchReduce(int code, int[] keptShape, int[] keptStrides, int[] redShape, int[] redStrides,
+                              int xOff, int outOff, int idxOff, int chunks) {
+        IntArray p = launcher.ints(Kernel.REDUCE);
+        int outN = Layout.numel(keptShape);
+        int[][] kept = coalesce(keptShape, keptStrides, null, null);
+        // the reduced dims keep their order: indices are row-major positions within them
+        int[][] red = coalesce(redShape, redStrides, null, null);
+        if (kept[0].length > MAX_RANK || red[0].length > MAX_RANK) {
+            throw new UnsupportedOperationException("the TornadoVM backend supports views of at most " + MAX_RANK
+                    + " non-mergeable dimensions");
+        }
+        p.set(0, outN * chunks);
+        p.set(1, code);
+        p.set(2, kept[0].length);
+        p.set(3, outOff);
+        p.set(4, xOff);
+        p.set(5, idxOff);
+        p.set(6, Layout.numel(redShape));
+        p.set(7, chunks);
+        for (int d = 0; d < kept[0].length; d++) {
+            p.set(SHAPE + d, kept[0][d]);
+            p.set(STRIDES + d, kept[1][d]);
+        }
+        int redRankAt = STRIDES + MAX_RANK;
+        p.set(redRankAt, red[0].length);
+        for (int d = 0; d < red[0].length; d++) {
+            p.set(redRankAt + 1 + d, red[0][d]);
+            p.set(redRankAt + 1 + MAX_RANK + d, red[1][d]);
+        }
+        launcher.launch(Kernel.REDUCE, outN * chunks);
+    }
+
+    // ---- linear algebra -------------------------------------------------------------------------
+
+    @Override
+    public synchronized void matmul(int batch, int m, int n, int k,
+                                    Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
+                                    Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+                                    Buffer out, float alpha, float beta) {
+        int total = batch * m * n;
+        if (total == 0) return;
+        IntArray p = launcher.ints(Kernel.MATMUL);
+        p.set(0, total);
+        p.set(1, m);
+        p.set(2, n);
+        p.set(3, k);
+        p.set(4, own(a).offset + aOffset);
+        p.set(5, aBatchStride);
+        p.set(6, aRowStride);
+        p.set(7, aColStride);
+        p.set(8, own(b).offset + bOffset);
+        p.set(9, bBatchStride);
+        p.set(10, bRowStride);
+        p.set(11, bColStride);
+        p.set(12, own(out).offset);
+        FloatArray f = launcher.floats(Kernel.MATMUL);
+        f.set(0, alpha);
+        f.set(1, beta);
+        launcher.launch(Kernel.MATMUL, total);
+    }
+
+    // ---- rows and indexing ----------------------------------------------------------------------
+
+    @Override
+    public synchronized void softmax(Buffer x, int outer, int size, int inner, boolean log, Buffer out) {
+        int rows = outer * inner;
+        if (rows == 0 || size == 0) return;
+        IntArray p = launcher.ints(Kernel.SOFTMAX);
+        p.set(0, rows);
+        p.set(1, size);
+        p.set(2, inner);
+        p.set(3, own(out).offset);
+        p.set(4, own(x).offset);
+        p.set(5, log ? 1 : 0);
+        launcher.launch(Kernel.SOFTMAX, rows);
+    }
+
+    @Override
+    public synchronized void indexSelect(Buffer x, int outer, int dimSize, int inner, int[] index, Buffer out) {
+        checkIndex(index, dimSize);
+        int n = index.length;
+        IntArray idx = launcher.index();
+        IntArray p = launcher.ints(Kernel.INDEX_SELECT);
+        for (int i0 = 0; i0 < n; i0 += KernelLauncher.INDEX_CHUNK) {
+            int len = Math.min(KernelLauncher.INDEX_CHUNK, n - i0);
+            for (int i = 0; i < len; i++) idx.set(i, index[i0 + i]);
+            p.set(0, outer * len * inner);
+            p.set(1, dimSize);
+            p.set(2, inner);
+            p.set(3, own(out).offset);
+            p.set(4, own(x).offset);
+            p.set(5, n);
+            p.set(6, i0);
+            p.set(7, len);
+            launcher.launch(Kernel.INDEX_SELECT, outer * len * inner);
+        }
+    }
+
+    @Override
+    public synchronized void indexAdd(Buffer src, int outer, int dimSize, int inner, int[] index, Buffer out) {
+        checkIndex(index, dimSize);
+        int n = index.length;
+        IntArray idx = launcher.index();
+        IntArray p = launcher.ints(Kernel.INDEX_ADD);
+        for (int i0 = 0; i0 < n; i0 += KernelLauncher.INDEX_CHUNK) {
+            int len = Math.min(KernelLauncher.INDEX_CHUNK, n - i0);
+            for (int i = 0; i < len; i++) idx.set(i, index[i0 + i]);
+            p.set(0, outer * inner);
+            p.set(1, dimSize);
+            p.set(2, inner);
+            p.set(3, own(out).offset);
+            p.set(4, own(src).offset);
+            p.set(5, n);
+            p.set(6, i0);
+            p.set(7, len);
+            launcher.launch(Kernel.INDEX_ADD, outer * inner);
+        }
+    }
+
+    private static void checkIndex(int[] index, int dimSize) {
+        for (int i : index) {
+            if (i < 0 || i >= dimSize) {
+                throw new IndexOutOfBoundsException("index " + i + " is out of bounds for dimension with size " + dimSize);
+            }
+        }
+    }
+
+    // ---- images ---------------------------------------------------------------------------------
+
+    private IntArray image(Kernel k, int threads, int channels, int h, int w, int kh, int kw, int padH, int padW,
+                           int strideH, int strideW, int dilH, int dilW, int oh, int ow, int in, int out) {
+        IntArray p = launcher.ints(k);
+        p.set(0, threads);
+        p.set(1, channels);
+        p.set(2, h);
+        p.set(3, w);
+        p.set(4, kh);
+        p.set(5, kw);
+        p.set(6, padH);
+        p.set(7, padW);
+        p.set(8, strideH);
+        p.set(9, strideW);
+        p.set(10, dilH);
+        p.set(11, dilW);
+        p.set(12, oh);
+        p.set(13, ow);
+        p.set(14, in);
+        p.set(15, out);
+        return p;
+    }
+
+    @Override
+    public synchronized void im2col(Buffer x, int batch, int channels, int height, int width, int kernelH, int kernelW,
+                                    int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
+                                    int outH, int outW, Buffer cols) {
+        int threads = batch * channels * kernelH * kernelW * outH * outW;
+        image(Kernel.IM2COL, threads, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
+                dilationH, dilationW, outH, outW, own(x).offset, own(cols).offset);
+        launcher.launch(Kernel.IM2COL, threads);
+    }
+
+    @Override
+    public synchronized void col2im(Buffer cols, int batch, int channels, int height, int width, int kernelH, int kernelW,
+                                    int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
+                                    int outH, int outW, Buffer x) {
+        int threads = batch * channels * height * width;
+        image(Kernel.COL2IM, threads, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
+                dilationH, dilationW, outH, outW, own(cols).offset, own(x).offset);
+        launcher.launch(Kernel.COL2IM, threads);
+    }
+
+    @Override
+    public synchronized void maxPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
+                                       int strideH, int strideW, int dilationH, int dilationW, int outH, int outW,
+                                       Buffer out, Buffer indices) {
+        int threads = planes * outH * outW;
+        IntArray p = image(Kernel.MAX_POOL, threads, 1, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
+                dilationH, dilationW, outH, outW, own(x).offset, own(out).offset);
+        p.set(16, own(indices).offset);
+        launcher.launch(Kernel.MAX_POOL, threads);
+    }
+
+    @Override
+    public synchronized void avgPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
+                                       int strideH, int strideW, int outH, int outW, boolean countIncludePad, Buffer out) {
+        int threads = planes * outH * outW;
+        IntArray p = image(Kernel.AVG_POOL, threads, 1, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
+                1, 1, outH, outW, own(x).offset, own(out).offset);
+        p.set(16, countIncludePad ? 1 : 0);
+        launcher.launch(Kernel.AVG_POOL, threads);
+    }
+
+    // ---- optimizer ------------------------------------------------------------------------------
+
+    @Override
+    public synchronized void adamStep(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float beta1, float beta2,
+                                      float stepSize, float bc2Sqrt, float eps) {
+        if (n == 0) return;
+        IntArray p = launcher.ints(Kernel.ADAM);
+        p.set(0, n);
+        p.set(1, own(param).offset);
+        p.set(2, own(grad).offset);
+        p.set(3, own(m).offset);
+        p.set(4, own(v).offset);
+        FloatArray f = launcher.floats(Kernel.ADAM);
+        f.set(0, beta1);
+        f.set(1, beta2);
+        f.set(2, stepSize);
+        f.set(3, bc2Sqrt);
+        f.set(4, eps);
+        launcher.launch(Kernel.ADAM, n);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    private TornadoBuffer own(Buffer b) {
+        if (b instanceof TornadoBuffer t && t.backend == this) return t;
+        throw new IllegalArgumentException("buffer " + b + " does not belong to the TornadoVM backend (device " + deviceName + ")");
+    }
+
+    private static void checkRange(TornadoBuffer b, int offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > b.size) {
+            throw new IndexOutOfBoundsException("range [" + offset + ", " + (offset + length) + ") outside a buffer of " + b.size);
+        }
+    }
+
+    /**
+     * Writes rank, shape and up to three stride sets into the parameter block, after merging the
+     * dimensions that every view walks contiguously (a contiguous tensor becomes rank 1).
+     */
+    private static void strided(IntArray p, int[] shape, int[] s0, int[] s1, int[] s2) {
+        int[][] g = coalesce(shape, s0, s1, s2);
+        int rank = g[0].length;
+        if (rank > MAX_RANK) {
+            throw new UnsupportedOperationException("the TornadoVM backend supports views of at most " + MAX_RANK
+                    + " non-mergeable dimensions, got shape " + Arrays.toString(shape));
+        }
+        p.set(2, rank);
+        for (int d = 0; d < rank; d++) {
+            p.set(SHAPE + d, g[0][d]);
+            p.set(STRIDES + d, g[1][d]);
+            if (s1 != null) p.set(STRIDES + MAX_RANK + d, g[2][d]);
+            if (s2 != null) p.set(STRIDES + 2 * MAX_RANK + d, g[3][d]);
+        }
+    }
+
+    /** Drops size-1 dimensions and merges neighbours that are contiguous in every given view. */
+    static int[][] coalesce(int[] shape, int[] s0, int[] s1, int[] s2) {
+        int r = shape.length;
+        int[] sh = new int[Math.max(r, 1)];
+        int[][] st = {new int[sh.length], new int[sh.length], new int[sh.length]};
+        int[][] in = {s0, s1, s2};
+        int out = 0;
+        for (int d = 0; d < r; d++) {
+            if (shape[d] == 1) continue;
+            if (out > 0 && mergeable(st, in, out - 1, d, shape[d])) {
+                sh[out - 1] *= shape[d];
+                for (int v = 0; v < 3; v++) if (in[v] != null) st[v][out - 1] = in[v][d];
+            } else {
+                sh[out] = shape[d];
+                for (int v = 0; v < 3; v++) if (in[v] != null) st[v][out] = in[v][d];
+                out++;
+            }
+        }
+        if (out == 0) { // a scalar (or all dims of size 1): one element
+            sh[0] = 1;
+            out = 1;
+        }
+        return new int[][] {Arrays.copyOf(sh, out), Arrays.copyOf(st[0], out), Arrays.copyOf(st[1], out), Arrays.copyOf(st[2], out)};
+    }
+
+    private static boolean mergeable(int[][] st, int[][] in, int prev, int d, int size) {
+        for (int v = 0; v < 3; v++) {
+            if (in[v] != null && st[v][prev] != in[v][d] * size) return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,34 @@
+package org.grad4j.kernels.tornado;
+
+import org.grad4j.kernels.Backend;
+import org.grad4j.kernels.Buffer;
+
+/** A tensor's storage on a TornadoVM device: a region of the backend's one device array. */
+public final class TornadoBuffer implements Buffer {
+    final TornadoBackend backend;
+    final int offset;
+    final int size;
+    /** Tracks the region for the cleaner; cleared when the buffer is released explicitly. */
+    TornadoBackend.Region region;
+
+    TornadoBuffer(TornadoBackend backend, int offset, int size) {
+        this.backend = backend;
+        this.offset = offset;
+        this.size = size;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public String toString() {
+        return "TornadoBuffer[" + offset + ", " + size + "]";
+    }
+}

@@ -1,0 +1,460 @@
+package org.grad4j.kernels.tornado;
+
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/**
+ * The TornadoVM backend's kernels: one GPU thread per output element ({@code ctx.globalIdx}), every
+ * tensor a region of the one device array {@code mem}. Sizes, offsets, strides and op codes come in
+ * the small {@code p} (int) and {@code f} (float) parameter arrays that travel with each launch, so
+ * each method is compiled once and serves every shape. The arithmetic mirrors the JVM backend's
+ * scalar kernels (same op codes, same NaN rules, sums in double); TornadoBackendTest compares them.
+ *
+ * <p>Layout of {@code p} for the strided kernels: {@code p[0]} element count, {@code p[1]} op code,
+ * {@code p[2]} rank, {@code p[3]} output offset, {@code p[4..6]} input offsets, shape at
+ * {@link #SHAPE}, the inputs' strides at {@link #STRIDES} + k·{@link #MAX_RANK}.
+ */
+public final class TornadoKernels {
+    private TornadoKernels() {}
+
+    public static final int MAX_RANK = 8;
+    public static final int SHAPE = 8;
+    public static final int STRIDES = SHAPE + MAX_RANK;
+    /** Parameter slots of a launch (strides of three inputs and one output). */
+    public static final int PARAMS = STRIDES + 4 * MAX_RANK;
+
+    /** Position of element {@code i} (row-major over the shape) in the view whose strides start at {@code stridesAt}. */
+    static int at(IntArray p, int rank, int i, int stridesAt, int offset) {
+        int pos = offset;
+        int rest = i;
+        for (int d = rank - 1; d >= 0; d--) {
+            int size = p.get(SHAPE + d);
+            int q = rest / size;
+            pos += (rest - q * size) * p.get(stridesAt + d);
+            rest = q;
+        }
+        return pos;
+    }
+
+    // ---- memory ---------------------------------------------------------------------------------
+
+    /** {@code mem[view] = f[0]}; the view's strides are the first input's. */
+    public static void fill(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int i = ctx.globalIdx;
+        if (i < p.get(0)) {
+            mem.set(at(p, p.get(2), i, STRIDES, p.get(4)), f.get(0));
+        }
+    }
+
+    /** Strided copy: input 0 → the view with strides of input 1 at offset p[5]. */
+    public static void copy(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int i = ctx.globalIdx;
+        if (i < p.get(0)) {
+            int rank = p.get(2);
+            mem.set(at(p, rank, i, STRIDES + MAX_RANK, p.get(5)), mem.get(at(p, rank, i, STRIDES, p.get(4))));
+        }
+    }
+
+    /** Host data in: {@code mem[p[1] + i] = staging[i]}. */
+    public static void write(KernelContext ctx, FloatArray mem, IntArray p, FloatArray staging) {
+        int i = ctx.globalIdx;
+        if (i < p.get(0)) {
+            mem.set(p.get(1) + i, staging.get(i));
+        }
+    }
+
+    // ---- elementwise ----------------------------------------------------------------------------
+
+    /** Op codes are {@link org.grad4j.kernels.UnaryOp} ordinals; f[0], f[1] its scalar parameters. */
+    public static void unary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int i = ctx.globalIdx;
+        if (i < p.get(0)) {
+            float v = mem.get(at(p, p.get(2), i, STRIDES, p.get(4)));
+            float p0 = f.get(0);
+            float p1 = f.get(1);
+            float r;
+            switch (p.get(1)) {
+                case 0: r = -v; break;
+                case 1: r = TornadoMath.exp(v); break;
+                case 2: r = TornadoMath.log(v); break;
+                case 3: r = TornadoMath.sqrt(v); break;
+                case 4: r = TornadoMath.abs(v); break;
+                case 5: r = TornadoMath.tanh(v); break;
+                case 6: r = 1f / (1f + TornadoMath.exp(-v)); break;
+                case 7: r = (v > 0f || v != v) ? v : 0f; break;
+                case 8: r = v > 0f ? 1f : (v < 0f ? -1f : v); break;
+                case 9: r = p0 == 2f ? v * v : (p0 == 1f ? v : TornadoMath.pow(v, p0)); break;
+                case 10: r = TornadoMath.pow(p0, v); break;
+                case 11: r = p0 * v + p1; break;
+                case 12:
+                    r = v;
+                    if (p0 == p0 && r < p0) r = p0; // a NaN bound means "no bound"
+                    if (p1 == p1 && r > p1) r = p1;
+                    break;
+                default: r = 1f / v; break;
+            }
+            mem.set(p.get(3) + i, r);
+        }
+    }
+
+    /** Op codes are {@link org.grad4j.kernels.BinaryOp} ordinals. */
+    public static void binary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int i = ctx.globalIdx;
+        if (i < p.get(0)) {
+            int rank = p.get(2);
+            float a = mem.get(at(p, rank, i, STRIDES, p.get(4)));
+            float b = mem.get(at(p, rank, i, STRIDES + MAX_RANK, p.get(5)));
+            float r;
+            switch (p.get(1)) {
+                case 0: r = a + b; break;
+                case 1: r = a - b; break;
+                case 2: r = a * b; break;
+                case 3: r = a / b; break;
+                case 4: r = TornadoMath.pow(a, b); break;
+                case 5: r = (a != a || b != b) ? a + b : TornadoMath.max(a, b); break;
+                case 6: r = (a != a || b != b) ? a + b : TornadoMath.min(a, b); break;
+                case 7: r = a == b ? 1f : 0f; break;
+                case 8: r = a != b ? 1f : 0f; break;
+                case 9: r = a < b ? 1f : 0f; break;
+                case 10: r = a <= b ? 1f : 0f; break;
+                case 11: r = a > b ? 1f : 0f; break;
+                case 12: r = a >= b ? 1f : 0f; break;
+                case 13: r = a * (1f - b * b); break;
+                case 14: r = a * b * (1f - b); break;
+                default: r = b > 0f ? a : 0f; break;
+            }
+            mem.set(p.get(3) + i, r);
+        }
+    }
+
+    /** {@code out = cond != 0 ? a : b} (inputs 0, 1, 2). */
+    public static void where(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int i = ctx.globalIdx;
+        if (i < p.get(0)) {
+            int rank = p.get(2);
+            float c = mem.get(at(p, rank, i, STRIDES, p.get(4)));
+            // both positions computed unconditionally: a loop inside a conditional expression
+            // compiled wrongly here (TornadoVM 5.2, OpenCL)
+            int pa = at(p, rank, i, STRIDES + MAX_RANK, p.get(5));
+            int pb = at(p, rank, i, STRIDES + 2 * MAX_RANK, p.get(6));
+            float a = mem.get(pa);
+            float b = mem.get(pb);
+            mem.set(p.get(3) + i, c != 0f ? a : b);
+        }
+    }
+
+    // ---- reductions -----------------------------------------------------------------------------
+
+    /**
+     * One thread per (output, chunk): p[0] outputs·chunks, p[1] op (0 sum, 1 max, 2 min), p[2] kept
+     * rank, p[3] out offset, p[4] x offset, p[5] indices offset (-1: none), p[6] reduced count, p[7]
+     * chunks; kept shape/strides at SHAPE/STRIDES, reduced rank at p[STRIDES + MAX_RANK], reduced shape
+     * and strides after it. With several chunks each thread sums one slice of the reduced positions
+     * into {@code out[o·chunks + chunk]} (a first pass; the backend sums the partials).
+     */
+    public static void reduce(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int chunks = p.get(7);
+            int o = t / chunks;
+            int chunk = t - o * chunks;
+            int base = at(p, p.get(2), o, STRIDES, p.get(4));
+            int redRank = p.get(STRIDES + MAX_RANK);
+            int red = p.get(6);
+            int per = (red + chunks - 1) / chunks;
+            int r0 = chunk * per;
+            int r1 = TornadoMath.min(red, r0 + per);
+            int op = p.get(1);
+            if (op == 0) {
+                double acc = 0;
+                for (int r = r0; r < r1; r++) {
+                    acc += mem.get(redAt(p, redRank, r, base));
+                }
+                mem.set(p.get(3) + t, (float) acc);
+            } else {
+                float sign = op == 1 ? 1f : -1f;
+                float best = mem.get(redAt(p, redRank, 0, base));
+                int bestAt = 0;
+                if (best == best) {
+                    for (int r = 1; r < red; r++) {
+                        float v = mem.get(redAt(p, redRank, r, base));
+                        if (v != v) {
+                            best = v;
+                            bestAt = r;
+                            break;
+                        }
+                        if (sign * v > sign * best) {
+                            best = v;
+                            bestAt = r;
+                        }
+                    }
+                }
+                mem.set(p.get(3) + t, best);
+                if (p.get(5) >= 0) mem.set(p.get(5) + t, bestAt);
+            }
+        }
+    }
+
+    static int redAt(IntArray p, int redRank, int r, int base) {
+        int shapeAt = STRIDES + MAX_RANK + 1;
+        int stridesAt = shapeAt + MAX_RANK;
+        int pos = base;
+        int rest = r;
+        for (int d = redRank - 1; d >= 0; d--) {
+            int size = p.get(shapeAt + d);
+            int q = rest / size;
+            pos += (rest - q * size) * p.get(stridesAt + d);
+            rest = q;
+        }
+        return pos;
+    }
+
+    // ---- linear algebra -------------------------------------------------------------------------
+
+    /**
+     * Batched strided matmul, one thread per output element: p[0] batch·m·n, p[1] m, p[2] n, p[3] k,
+     * p[4..7] a offset and batch/row/col strides, p[8..11] the same for b, p[12] out offset; f[0]
+     * alpha, f[1] beta (0: the old output is ignored, NaN included).
+     */
+    public static void matmul(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int m = p.get(1);
+            int n = p.get(2);
+            int k = p.get(3);
+            int bi = t / (m * n);
+            int rem = t - bi * m * n;
+            int i = rem / n;
+            int j = rem - i * n;
+            int a = p.get(4) + bi * p.get(5) + i * p.get(6);
+            int aStep = p.get(7);
+            int b = p.get(8) + bi * p.get(9) + j * p.get(11);
+            int bStep = p.get(10);
+            float acc = 0f;
+            for (int q = 0; q < k; q++) {
+                acc += mem.get(a + q * aStep) * mem.get(b + q * bStep);
+            }
+            int o = p.get(12) + t;
+            float beta = f.get(1);
+            float r = f.get(0) * acc;
+            if (beta != 0f) r += beta * mem.get(o);
+            mem.set(o, r);
+        }
+    }
+
+    // ---- rows -----------------------------------------------------------------------------------
+
+    /** Softmax along the middle of outer×size×inner: p[0] outer·inner, p[1] size, p[2] inner, p[3] out, p[4] x, p[5] log. */
+    public static void softmax(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int size = p.get(1);
+            int inner = p.get(2);
+            int o = t / inner;
+            int in = t - o * inner;
+            int base = o * size * inner + in;
+            int x = p.get(4) + base;
+            int y = p.get(3) + base;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int s = 0; s < size; s++) max = TornadoMath.max(max, mem.get(x + s * inner));
+            if (max == Float.NEGATIVE_INFINITY || max != max) max = 0f;
+            double sum = 0;
+            for (int s = 0; s < size; s++) sum += TornadoMath.exp(mem.get(x + s * inner) - max);
+            if (p.get(5) != 0) {
+                float lse = TornadoMath.log((float) sum);
+                for (int s = 0; s < size; s++) mem.set(y + s * inner, mem.get(x + s * inner) - max - lse);
+            } else {
+                float inv = (float) (1.0 / sum);
+                for (int s = 0; s < size; s++) mem.set(y + s * inner, TornadoMath.exp(mem.get(x + s * inner) - max) * inv);
+            }
+        }
+    }
+
+    /**
+     * {@code out[o, i, j] = x[o, index[i], j]} for i in one chunk [i0, i0+len) of the index (the
+     * chunk's indices are {@code index[0..len)}): p[0] outer·len·inner, p[1] dimSize, p[2] inner, p[3]
+     * out, p[4] x, p[5] n (the whole index's length), p[6] i0, p[7] len.
+     */
+    public static void indexSelect(KernelContext ctx, FloatArray mem, IntArray p, IntArray index) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int inner = p.get(2);
+            int len = p.get(7);
+            int j = t % inner;
+            int oi = t / inner;
+            int i = oi % len;
+            int o = oi / len;
+            int dst = p.get(3) + (o * p.get(5) + p.get(6) + i) * inner + j;
+            mem.set(dst, mem.get(p.get(4) + (o * p.get(1) + index.get(i)) * inner + j));
+        }
+    }
+
+    /**
+     * {@code out[o, index[i], j] += src[o, i, j]} for i in one chunk of the index, one thread per
+     * (o, j) looping over i so that repeated indices never race; parameters as indexSelect with
+     * p[0] outer·inner and p[4] the source.
+     */
+    public static void indexAdd(KernelContext ctx, FloatArray mem, IntArray p, IntArray index) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int inner = p.get(2);
+            int n = p.get(5);
+            int i0 = p.get(6);
+            int len = p.get(7);
+            int o = t / inner;
+            int j = t - o * inner;
+            for (int i = 0; i < len; i++) {
+                int d = p.get(3) + (o * p.get(1) + index.get(i)) * inner + j;
+                mem.set(d, mem.get(d) + mem.get(p.get(4) + (o * n + i0 + i) * inner + j));
+            }
+        }
+    }
+
+    // ---- images (contiguous NCHW) ---------------------------------------------------------------
+    // p[0] threads, p[1] channels, p[2] h, p[3] w, p[4] kh, p[5] kw, p[6] padH, p[7] padW, p[8] strideH,
+    // p[9] strideW, p[10] dilH, p[11] dilW, p[12] oh, p[13] ow, p[14] in offset, p[15] out offset, p[16] flag/idx.
+
+    /** One thread per column entry. */
+    public static void im2col(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int c = p.get(1), h = p.get(2), w = p.get(3), kh = p.get(4), kw = p.get(5);
+            int oh = p.get(12), ow = p.get(13);
+            int l = oh * ow;
+            int rows = c * kh * kw;
+            int pos = t % l;
+            int nr = t / l;
+            int r = nr % rows;
+            int n = nr / rows;
+            int ch = r / (kh * kw);
+            int ki = (r / kw) % kh;
+            int kj = r % kw;
+            int oy = pos / ow;
+            int ox = pos - oy * ow;
+            int iy = oy * p.get(8) - p.get(6) + ki * p.get(10);
+            int ix = ox * p.get(9) - p.get(7) + kj * p.get(11);
+            float v = 0f;
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                v = mem.get(p.get(14) + ((n * c + ch) * h + iy) * w + ix);
+            }
+            mem.set(p.get(15) + t, v);
+        }
+    }
+
+    /** The adjoint of im2col, one thread per pixel gathering the column entries read from it (no races). */
+    public static void col2im(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int c = p.get(1), h = p.get(2), w = p.get(3), kh = p.get(4), kw = p.get(5);
+            int padH = p.get(6), padW = p.get(7), sh = p.get(8), sw = p.get(9), dh = p.get(10), dw = p.get(11);
+            int oh = p.get(12), ow = p.get(13);
+            int ix = t % w;
+            int rest = t / w;
+            int iy = rest % h;
+            int nc = rest / h;
+            int ch = nc % c;
+            int n = nc / c;
+            int l = oh * ow;
+            int rows = c * kh * kw;
+            float acc = 0f;
+            for (int ki = 0; ki < kh; ki++) {
+                int ny = iy + padH - ki * dh;
+                if (ny >= 0 && ny % sh == 0 && ny / sh < oh) {
+                    int oy = ny / sh;
+                    for (int kj = 0; kj < kw; kj++) {
+                        int nx = ix + padW - kj * dw;
+                        if (nx >= 0 && nx % sw == 0 && nx / sw < ow) {
+                            int r = (ch * kh + ki) * kw + kj;
+                            acc += mem.get(p.get(14) + (n * rows + r) * l + oy * ow + nx / sw);
+                        }
+                    }
+                }
+            }
+            int d = p.get(15) + t;
+            mem.set(d, mem.get(d) + acc);
+        }
+    }
+
+    /** One thread per output; p[16] the indices' offset. Planes are p[0] / (oh·ow). */
+    public static void maxPool2d(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int h = p.get(2), w = p.get(3), kh = p.get(4), kw = p.get(5);
+            int oh = p.get(12), ow = p.get(13);
+            int ox = t % ow;
+            int rest = t / ow;
+            int oy = rest % oh;
+            int plane = rest / oh;
+            int xPlane = p.get(14) + plane * h * w;
+            int y0 = oy * p.get(8) - p.get(6);
+            int x0 = ox * p.get(9) - p.get(7);
+            float best = Float.NEGATIVE_INFINITY;
+            int bestAt = -1;
+            for (int i = 0; i < kh; i++) {
+                int iy = y0 + i * p.get(10);
+                if (iy >= 0 && iy < h) {
+                    for (int j = 0; j < kw; j++) {
+                        int ix = x0 + j * p.get(11);
+                        if (ix >= 0 && ix < w) {
+                            float v = mem.get(xPlane + iy * w + ix);
+                            if (bestAt < 0 || v > best || (v != v && best == best)) {
+                                best = v;
+                                bestAt = iy * w + ix;
+                            }
+                        }
+                    }
+                }
+            }
+            mem.set(p.get(15) + t, best);
+            mem.set(p.get(16) + t, bestAt);
+        }
+    }
+
+    /** One thread per output; p[16] != 0: padding counts in the divisor. */
+    public static void avgPool2d(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int h = p.get(2), w = p.get(3), kh = p.get(4), kw = p.get(5), padH = p.get(6), padW = p.get(7);
+            int oh = p.get(12), ow = p.get(13);
+            int ox = t % ow;
+            int rest = t / ow;
+            int oy = rest % oh;
+            int plane = rest / oh;
+            int xPlane = p.get(14) + plane * h * w;
+            int y0 = oy * p.get(8) - padH;
+            int x0 = ox * p.get(9) - padW;
+            int y1 = TornadoMath.min(y0 + kh, h + padH);
+            int x1 = TornadoMath.min(x0 + kw, w + padW);
+            int padded = (y1 - y0) * (x1 - x0);
+            int ya = TornadoMath.max(y0, 0), xa = TornadoMath.max(x0, 0);
+            int yb = TornadoMath.min(y1, h), xb = TornadoMath.min(x1, w);
+            float sum = 0f;
+            for (int iy = ya; iy < yb; iy++) {
+                for (int ix = xa; ix < xb; ix++) sum += mem.get(xPlane + iy * w + ix);
+            }
+            int count = p.get(16) != 0 ? padded : (yb - ya) * (xb - xa);
+            mem.set(p.get(15) + t, sum / count);
+        }
+    }
+
+    // ---- optimizer ------------------------------------------------------------------------------
+
+    /** The fused Adam step of OptimizerKernels.adam: p[0] n, p[1..4] param, grad, m, v offsets; f: beta1, beta2, stepSize, bc2Sqrt, eps. */
+    public static void adam(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int i = ctx.globalIdx;
+        if (i < p.get(0)) {
+            float beta1 = f.get(0), beta2 = f.get(1), stepSize = f.get(2), bc2Sqrt = f.get(3), eps = f.get(4);
+            int pi = p.get(1) + i, gi = p.get(2) + i, mi = p.get(3) + i, vi = p.get(4) + i;
+            float g = mem.get(gi);
+            float m = mem.get(mi);
+            float mNew = m + (1f - beta1) * (g - m);
+            float vNew = mem.get(vi) * beta2 + (1f - beta2) * (g * g);
+            float denom = TornadoMath.sqrt(vNew) / bc2Sqrt + eps;
+            mem.set(mi, mNew);
+            mem.set(vi, vNew);
+            mem.set(pi, mem.get(pi) - stepSize * (mNew / denom));
+        }
+    }
+}
