@@ -9,7 +9,9 @@ import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -21,7 +23,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * from the device and persists it there, so tensors stay resident between kernels. What changes
  * from launch to launch (sizes, offsets, strides, op codes, scalars) travels in each graph's small
  * parameter arrays, so each kernel is JIT-compiled once, on its first launch, whatever the shapes.
- * The number of threads is set per launch through the graph's {@link WorkerGrid1D}.
+ * The number of threads is set per launch through the graph's {@link WorkerGrid}.
  */
 final class KernelLauncher {
 
@@ -38,7 +40,7 @@ final class KernelLauncher {
     private final FloatArray mem;
     private final Map<Kernel, IntArray> ints = new EnumMap<>(Kernel.class);
     private final Map<Kernel, FloatArray> floats = new EnumMap<>(Kernel.class);
-    private final Map<Kernel, WorkerGrid1D> grids = new EnumMap<>(Kernel.class);
+    private final Map<Kernel, WorkerGrid> grids = new EnumMap<>(Kernel.class);
     private final IntArray index = new IntArray(INDEX_CHUNK);
     private final TornadoExecutionPlan plan;
     private final int local;
@@ -91,7 +93,7 @@ final class KernelLauncher {
             }
             g.persistOnDevice(mem);
             graphs[k.ordinal()] = g.snapshot();
-            WorkerGrid1D grid = new WorkerGrid1D(local);
+            WorkerGrid grid = k == Kernel.MATMUL ? new WorkerGrid2D(TornadoKernels.TILE, TornadoKernels.TILE) : new WorkerGrid1D(local);
             grids.put(k, grid);
             scheduler.addWorkerGrid(name + ".t", grid);
         }
@@ -122,9 +124,19 @@ final class KernelLauncher {
     void launch(Kernel k, int threads) {
         if (threads <= 0) return;
         long global = ((long) threads + local - 1) / local * local;
-        WorkerGrid1D grid = grids.get(k);
+        WorkerGrid grid = grids.get(k);
         grid.setGlobalWork(global, 1, 1);
         grid.setLocalWork(local, 1, 1);
+        last = plan.withGraph(k.ordinal()).execute();
+        launches++;
+    }
+
+    /** Runs a 2-d kernel on an x×y grid of tile×tile work-groups (sizes rounded up to whole tiles). */
+    void launch2d(Kernel k, int x, int y, int tile) {
+        if (x <= 0 || y <= 0) return;
+        WorkerGrid grid = grids.get(k);
+        grid.setGlobalWork(((long) x + tile - 1) / tile * tile, ((long) y + tile - 1) / tile * tile, 1);
+        grid.setLocalWork(tile, tile, 1);
         last = plan.withGraph(k.ordinal()).execute();
         launches++;
     }

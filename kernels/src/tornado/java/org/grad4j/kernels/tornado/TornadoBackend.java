@@ -379,10 +379,11 @@ public final class TornadoBackend implements Backend {
                                     Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
                                     Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
                                     Buffer out, float alpha, float beta) {
-        int total = batch * m * n;
-        if (total == 0) return;
+        if (batch == 0 || m == 0 || n == 0) return;
+        int tile = TornadoKernels.TILE;
+        int mPad = (m + tile - 1) / tile * tile;
         IntArray p = launcher.ints(Kernel.MATMUL);
-        p.set(0, total);
+        p.set(0, batch);
         p.set(1, m);
         p.set(2, n);
         p.set(3, k);
@@ -395,10 +396,11 @@ public final class TornadoBackend implements Backend {
         p.set(10, bRowStride);
         p.set(11, bColStride);
         p.set(12, own(out).offset);
+        p.set(13, mPad);
         FloatArray f = launcher.floats(Kernel.MATMUL);
         f.set(0, alpha);
         f.set(1, beta);
-        launcher.launch(Kernel.MATMUL, total);
+        launcher.launch2d(Kernel.MATMUL, n, batch * mPad, tile);
     }
 
     // ---- rows and indexing ----------------------------------------------------------------------

@@ -213,34 +213,63 @@ public final class TornadoKernels {
 
     // ---- linear algebra -------------------------------------------------------------------------
 
+    /** Edge of the square tiles of {@link #matmul} (its work-groups are TILE×TILE threads). */
+    public static final int TILE = 16;
+
     /**
-     * Batched strided matmul, one thread per output element: p[0] batch·m·n, p[1] m, p[2] n, p[3] k,
-     * p[4..7] a offset and batch/row/col strides, p[8..11] the same for b, p[12] out offset; f[0]
-     * alpha, f[1] beta (0: the old output is ignored, NaN included).
+     * Batched strided matmul, tiled: each TILE×TILE work-group computes one tile of the output,
+     * staging a TILE-wide slab of A and of B in local memory per step along k, so each element read
+     * from global memory serves TILE multiply-adds. x runs over columns, y over rows of all batches,
+     * each batch's rows padded to a whole tile (p[13]) so a work-group never straddles two batches.
+     * p[0] batch, p[1] m, p[2] n, p[3] k, p[4..7] A offset and batch/row/col strides, p[8..11] the
+     * same for B, p[12] out offset; f[0] alpha, f[1] beta (0: the old output is ignored, NaN included).
      */
     public static void matmul(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
-        int t = ctx.globalIdx;
-        if (t < p.get(0)) {
-            int m = p.get(1);
-            int n = p.get(2);
-            int k = p.get(3);
-            int bi = t / (m * n);
-            int rem = t - bi * m * n;
-            int i = rem / n;
-            int j = rem - i * n;
-            int a = p.get(4) + bi * p.get(5) + i * p.get(6);
-            int aStep = p.get(7);
-            int b = p.get(8) + bi * p.get(9) + j * p.get(11);
-            int bStep = p.get(10);
-            float acc = 0f;
-            for (int q = 0; q < k; q++) {
-                acc += mem.get(a + q * aStep) * mem.get(b + q * bStep);
+        float[] as = ctx.allocateFloatLocalArray(TILE * TILE);
+        float[] bs = ctx.allocateFloatLocalArray(TILE * TILE);
+        int lx = ctx.localIdx;
+        int ly = ctx.localIdy;
+        int j = ctx.globalIdx;
+        int gy = ctx.globalIdy;
+        int batch = p.get(0);
+        int m = p.get(1);
+        int n = p.get(2);
+        int k = p.get(3);
+        int mPad = p.get(13);
+        int bi = gy / mPad;
+        int i = gy - bi * mPad;
+        int aRow = p.get(4) + bi * p.get(5) + i * p.get(6);
+        int aCol = p.get(7);
+        int bBase = p.get(8) + bi * p.get(9);
+        int bRow = p.get(10);
+        int bCol = j * p.get(11);
+        float acc = 0f;
+        for (int t0 = 0; t0 < k; t0 += TILE) {
+            int ka = t0 + lx;
+            int kb = t0 + ly;
+            float av = 0f;
+            if (bi < batch && i < m && ka < k) av = mem.get(aRow + ka * aCol);
+            float bv = 0f;
+            if (bi < batch && kb < k && j < n) bv = mem.get(bBase + kb * bRow + bCol);
+            as[ly * TILE + lx] = av;
+            bs[ly * TILE + lx] = bv;
+            ctx.localBarrier();
+            for (int q = 0; q < TILE; q++) {
+                acc += as[ly * TILE + q] * bs[q * TILE + lx];
             }
-            int o = p.get(12) + t;
-            float beta = f.get(1);
-            float r = f.get(0) * acc;
-            if (beta != 0f) r += beta * mem.get(o);
-            mem.set(o, r);
+            ctx.localBarrier();
+        }
+        // nested tests, no boolean local: TornadoVM 5.2 negated a reused boolean here
+        if (bi < batch) {
+            if (i < m) {
+                if (j < n) {
+                                    int o = p.get(12) + (bi * m + i) * n + j;
+                    float beta = f.get(1);
+                    float r = f.get(0) * acc;
+                    if (beta != 0f) r += beta * mem.get(o);
+                    mem.set(o, r);
+                }
+            }
         }
     }
 
