@@ -20,6 +20,7 @@ final class AccumulateGrad extends Node {
 
     @Override
     Tensor[] apply(Tensor grad) {
+        Devices.checkSame(variable, grad); // a hook may have moved it
         if (variable.sparseGrad != null) variable.grad(); // a dense gradient arrives: the sparse one becomes dense
         Tensor old = variable.grad;
         if (old == null) {
@@ -61,6 +62,7 @@ final class AccumulateGrad extends Node {
 
     /** The first gradient, kept without a copy: the engine owns it and nothing else refers to it. */
     void takeOwned(Tensor grad) {
+        Devices.checkSame(variable, grad);
         variable.grad = grad.detach();
         if (postAccumulateHooks != null) {
             for (TensorHook h : List.copyOf(postAccumulateHooks)) h.apply(variable);

@@ -54,7 +54,7 @@ public final class AutogradFunctional {
         if (out.requiresGrad()) {
             Tensor u;
             try (var s = GradMode.enableGrad()) {
-                u = Tensor.zeros(out.shape).requiresGrad_(); // a dummy cotangent: J^T u is linear in u
+                u = Tensor.zerosLike(out).requiresGrad_(); // a dummy cotangent: J^T u is linear in u
             }
             Tensor[] g = Autograd.grad(new Tensor[] {out}, xs, new Tensor[] {u}, true, true, true);
             int n = 0;
@@ -68,7 +68,7 @@ public final class AutogradFunctional {
             }
             if (n > 0) jv = Autograd.grad(outs, new Tensor[] {u}, vs, createGraph, createGraph, true)[0];
         }
-        if (jv == null) jv = Tensor.zeros(out.shape);
+        if (jv == null) jv = Tensor.zerosLike(out);
         return new Result(finish(out, createGraph), new Tensor[] {createGraph ? jv : jv.detach()});
     }
 
@@ -92,14 +92,14 @@ public final class AutogradFunctional {
         Tensor[][] rows = new Tensor[xs.length][m];
         for (int k = 0; k < m; k++) {
             Tensor[] g = out.requiresGrad()
-                    ? Autograd.grad(new Tensor[] {out}, xs, new Tensor[] {oneHot(out.shape, k)}, true, createGraph, true)
+                    ? Autograd.grad(new Tensor[] {out}, xs, new Tensor[] {oneHot(out, k)}, true, createGraph, true)
                     : new Tensor[xs.length];
-            for (int i = 0; i < xs.length; i++) rows[i][k] = g[i] != null ? g[i] : Tensor.zeros(xs[i].shape);
+            for (int i = 0; i < xs.length; i++) rows[i][k] = g[i] != null ? g[i] : Tensor.zerosLike(xs[i]);
         }
         Tensor[] jac = new Tensor[xs.length];
         for (int i = 0; i < xs.length; i++) {
             int[] shape = concat(out.shape, xs[i].shape);
-            Tensor j = m == 0 ? Tensor.zeros(shape) : Torch.stack(Arrays.asList(rows[i]), 0).reshape(shape);
+            Tensor j = m == 0 ? xs[i].newEmpty(shape, DType.FLOAT32) : Torch.stack(Arrays.asList(rows[i]), 0).reshape(shape);
             jac[i] = createGraph ? j : j.detach();
         }
         return jac;
@@ -121,7 +121,7 @@ public final class AutogradFunctional {
                 ? Autograd.grad(new Tensor[] {out}, xs, null, true, true, true) : new Tensor[xs.length];
         Tensor[][] h = new Tensor[xs.length][];
         for (int i = 0; i < xs.length; i++) {
-            Tensor gi = g[i] != null ? g[i] : Tensor.zeros(xs[i].shape);
+            Tensor gi = g[i] != null ? g[i] : Tensor.zerosLike(xs[i]);
             h[i] = jacobianOf(gi, xs, createGraph);
         }
         return h;
@@ -199,7 +199,7 @@ public final class AutogradFunctional {
     private static Tensor[] fill(Tensor[] g, Tensor[] xs, boolean createGraph) {
         Tensor[] r = new Tensor[xs.length];
         for (int i = 0; i < xs.length; i++) {
-            Tensor gi = g[i] != null ? g[i] : Tensor.zeros(xs[i].shape);
+            Tensor gi = g[i] != null ? g[i] : Tensor.zerosLike(xs[i]);
             r[i] = createGraph ? gi : gi.detach();
         }
         return r;
@@ -240,10 +240,10 @@ public final class AutogradFunctional {
         }
     }
 
-    private static Tensor oneHot(int[] shape, int k) {
-        float[] d = new float[org.grad4j.kernels.Layout.numel(shape)];
+    private static Tensor oneHot(Tensor like, int k) {
+        float[] d = new float[like.numel()];
         d[k] = 1f;
-        return Tensor.of(d, shape);
+        return like.newOf(d, like.shape);
     }
 
     private static int[] concat(int[] a, int[] b) {

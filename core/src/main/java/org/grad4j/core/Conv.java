@@ -167,6 +167,8 @@ final class Conv {
     private static Tensor forward(Tensor x, Tensor weight, Tensor bias, Window k, int groups, int oh, int ow) {
         int n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], o = weight.shape[0];
         int l = oh * ow, og = o / groups, cg = c / groups, ckk = cg * k.taps();
+        Devices.checkSame(x, weight);
+        if (bias != null) Devices.checkSame(x, bias);
         Tensor xc = x.contiguousUntracked(), wc = weight.contiguousUntracked();
         var be = x.backend();
         Tensor cols = x.newEmpty(new int[] {n, c * k.taps(), l}, DType.FLOAT32);

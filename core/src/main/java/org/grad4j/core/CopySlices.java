@@ -43,7 +43,7 @@ final class CopySlices extends Node {
         float[] keep = new float[Layout.numel(baseShape)];
         java.util.Arrays.fill(keep, 1f);
         for (int p : positions) keep[p] = 0f;
-        Tensor result = flat.mul(Tensor.of(keep, keep.length));
+        Tensor result = flat.mul(flat.newOf(keep, keep.length));
         if (res[0] != null) result = Indexing.indexAdd(result, 0, positions, res[0].reshape(-1));
         Tensor[] out = new Tensor[next.length];
         out[0] = next[0] == null ? null : result.view(baseShape);

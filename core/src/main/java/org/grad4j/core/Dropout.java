@@ -19,6 +19,6 @@ final class Dropout {
             float keep = 1f - p, scale = 1f / keep;
             for (int i = 0; i < noise.length; i++) noise[i] = gen.nextUniform() < keep ? scale : 0f;
         }
-        return x.mul(Tensor.of(noise, x.shape));
+        return x.mul(x.newOf(noise, x.shape));
     }
 }

@@ -17,6 +17,7 @@ final class Embedding {
             throw new IllegalArgumentException("embedding: expected a 2-d weight [numEmbeddings, embeddingDim], got shape "
                     + Arrays.toString(weight.shape));
         }
+        Devices.checkSame(indices, weight); // F.embedding(indices, weight): named in argument order
         int v = weight.shape[0], d = weight.shape[1];
         if (indices.dtype == DType.BOOL) {
             throw new IllegalArgumentException("embedding: expected an index tensor (INT64, e.g. Tensor.indices(...)), got BOOL");
@@ -64,7 +65,7 @@ final class Embedding {
             @Override
             Tensor[] apply(Tensor grad) {
                 // the padding row gets no gradient; repeated indices add up
-                return new Tensor[] {Indexing.indexAdd(Tensor.zeros(v, d), 0, rows, picked(grad))};
+                return new Tensor[] {Indexing.indexAdd(weight.newEmpty(new int[] {v, d}, DType.FLOAT32), 0, rows, picked(grad))};
             }
 
             @Override

@@ -201,6 +201,7 @@ final class Engine {
             }
             return Tensor.onesLike(root);
         }
+        Devices.checkSame(root, given);
         if (!Arrays.equals(given.shape(), root.shape())) {
             throw new IllegalArgumentException(op + ": Mismatch in shape: grad_output[" + i + "] has a shape of "
                     + Arrays.toString(given.shape()) + " and output[" + i + "] has a shape of "

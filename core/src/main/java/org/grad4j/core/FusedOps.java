@@ -27,6 +27,8 @@ public final class FusedOps {
      */
     public static void adam_(Tensor p, Tensor g, Tensor m, Tensor v, float beta1, float beta2, float stepSize,
                              float bc2Sqrt, float eps) {
+        Devices.checkSame(p, g);
+        Devices.checkSame(p, m, v);
         if (!canFuse(p, g, m, v)) {
             throw new IllegalArgumentException("adam_: parameter, gradient and state must be dense tensors of one shape, got "
                     + Arrays.toString(p.shape) + ", " + Arrays.toString(g.shape) + ", " + Arrays.toString(m.shape) + ", "

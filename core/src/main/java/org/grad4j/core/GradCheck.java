@@ -31,7 +31,7 @@ public final class GradCheck {
         }
         Generator gen = new Generator(1234);
         Tensor out = fn.apply(inputs);
-        Tensor v = Tensor.randn(gen, out.shape());
+        Tensor v = Tensor.randn(gen, out.shape()).to(out.device());
         Tensor[] analytic = Autograd.grad(new Tensor[] {out}, inputs, new Tensor[] {v}, false, false, true);
         float[] vv = v.toFloatArray();
         for (int i = 0; i < inputs.length; i++) {
@@ -48,9 +48,9 @@ public final class GradCheck {
     public static void gradgradcheck(Function<Tensor[], Tensor> fn, Tensor... inputs) {
         Generator gen = new Generator(4321);
         Tensor out0 = fn.apply(inputs);
-        Tensor v = Tensor.randn(gen, out0.shape());
+        Tensor v = Tensor.randn(gen, out0.shape()).to(out0.device());
         Tensor[] us = new Tensor[inputs.length];
-        for (int i = 0; i < inputs.length; i++) us[i] = Tensor.randn(gen, inputs[i].shape());
+        for (int i = 0; i < inputs.length; i++) us[i] = Tensor.randn(gen, inputs[i].shape()).to(inputs[i].device());
         Function<Tensor[], Tensor> firstOrder = xs -> {
             // the first-order gradient needs a graph even where the numeric pass evaluates this in no-grad mode
             try (var mode = GradMode.enableGrad()) {
@@ -77,14 +77,14 @@ public final class GradCheck {
             for (int j = 0; j < base.length; j++) {
                 float[] p = base.clone();
                 p[j] = base[j] + eps;
-                raw.copy_(Tensor.of(p, x.shape()));
+                raw.copy_(x.newOf(p, x.shape));
                 double plus = dot(fn.apply(inputs).toFloatArray(), v);
                 p[j] = base[j] - eps;
-                raw.copy_(Tensor.of(p, x.shape()));
+                raw.copy_(x.newOf(p, x.shape));
                 double minus = dot(fn.apply(inputs).toFloatArray(), v);
                 grad[j] = (float) ((plus - minus) / (2.0 * eps));
             }
-            raw.copy_(Tensor.of(base, x.shape()));
+            raw.copy_(x.newOf(base, x.shape));
         }
         return grad;
     }

@@ -28,6 +28,7 @@ final class InPlace {
      */
     static Tensor apply(Tensor self, String op, Tensor other, UnaryOperator<Tensor> outOfPlace, Direct direct) {
         checkWritable(self, op);
+        if (other != null) Devices.checkSame(self, other);
         boolean record = GradMode.isEnabled() && (self.requiresGrad || (other != null && other.requiresGrad));
         if (!record && direct != null && noHazard(self, other) && direct.write(self)) {
             self.version.value++;

@@ -57,6 +57,7 @@ final class Indexing {
     // ---- index_select / index_add -------------------------------------------------------------
 
     static Tensor indexSelect(Tensor x, int dim, Tensor index) {
+        Devices.checkSame(x, index);
         if (index.dim() > 1) {
             throw new IllegalArgumentException("indexSelect: index should have 1 dimension, got shape " + Arrays.toString(index.shape));
         }
@@ -92,14 +93,16 @@ final class Indexing {
         x.backend().indexSelect(xc.buffer, outer(x.shape, dim), size, inner(x.shape, dim), idx, out.buffer);
         int[] in = x.shape;
         return record(out, "IndexSelectBackward0", x,
-                (g, ctx) -> new Tensor[] {indexAdd(Tensor.zeros(in), dim, idx, g)});
+                (g, ctx) -> new Tensor[] {indexAdd(g.newEmpty(in, DType.FLOAT32), dim, idx, g)});
     }
 
     static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source) {
+        Devices.checkSame(self, index, source);
         return indexAdd(self, dim, index.toIntArray(), source);
     }
 
     static Tensor indexAdd(Tensor self, int dimIn, int[] idx, Tensor source) {
+        Devices.checkSame(self, source);
         int dim = Shapes.wrapDim("indexAdd", dimIn, self.dim());
         int[] want = self.shape.clone();
         want[dim] = idx.length;
@@ -145,6 +148,7 @@ final class Indexing {
         int total = 0;
         for (int t = 0; t < tensors.size(); t++) {
             Tensor x = tensors.get(t);
+            Devices.checkSame(first, x);
             if (x.dim() != first.dim()) {
                 throw new IllegalArgumentException("cat(): Tensors must have same number of dimensions: got " + first.dim()
                         + " and " + x.dim() + " (shapes " + Arrays.toString(first.shape) + " and " + Arrays.toString(x.shape)

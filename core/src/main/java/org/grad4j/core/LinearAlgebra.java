@@ -14,6 +14,7 @@ final class LinearAlgebra {
 
     /** out (batch×m×n, fresh) = alpha*a@b + beta*out; a is batch×m×k, b batch×k×n, given as 3-d views. */
     private static void gemm(Tensor a3, Tensor b3, Tensor out, float alpha, float beta) {
+        Devices.checkSame(a3, b3, out);
         int batch = a3.shape[0], m = a3.shape[1], k = a3.shape[2], n = b3.shape[2];
         out.backend().matmul(batch, m, n, k,
                 a3.buffer, a3.offset, a3.strides[0], a3.strides[1], a3.strides[2],
@@ -97,6 +98,7 @@ final class LinearAlgebra {
 
     /** {@code beta*input + alpha*(a @ b)}, input broadcast to the product's shape (the Linear layer's op). */
     static Tensor addmm(Tensor input, Tensor a, Tensor b, float beta, float alpha) {
+        Devices.checkSame(input, a, b);
         check(a.dim() == 2 && b.dim() == 2, "addmm: mat1 and mat2 must be matrices, got shapes " + Arrays.toString(a.shape)
                 + " and " + Arrays.toString(b.shape));
         check(a.shape[1] == b.shape[0], "addmm: mat1 and mat2 shapes cannot be multiplied (" + a.shape[0] + "x" + a.shape[1]

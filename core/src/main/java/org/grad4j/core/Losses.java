@@ -70,6 +70,8 @@ final class Losses {
                     + "classes but got weight tensor of shape: " + Arrays.toString(weight.shape));
         }
         noGradFor(op, "weight", weight);
+        Devices.checkSame(input, target);
+        if (weight != null) Devices.checkSame(input, weight);
         float[] tf = target.toFloatArray();
         float[] wf = weight == null ? null : weight.toFloatArray();
         int m = tf.length, inner = 1;
@@ -110,11 +112,11 @@ final class Losses {
         if (reduction == Reduction.NONE) {
             float[] o = new float[m];
             for (int k = 0; k < kept; k++) o[keptAt[k]] = -wk[k] * v[k];
-            out = Tensor.of(o, target.shape);
+            out = input.newOf(o, target.shape);
         } else {
             double s = 0;
             for (int k = 0; k < kept; k++) s -= (double) wk[k] * v[k];
-            out = Tensor.scalar(reduction == Reduction.MEAN ? (float) (s / wsum) : (float) s); // all ignored: 0/0 = NaN, as PyTorch
+            out = input.newOf(new float[] {reduction == Reduction.MEAN ? (float) (s / wsum) : (float) s}); // all ignored: 0/0 = NaN, as PyTorch
         }
         if (!Recorder.needsGrad(input)) return out;
         float[] coef = wk.clone();
@@ -122,7 +124,7 @@ final class Losses {
         int[] at = keptAt, positions = pos, inShape = input.shape;
         return Recorder.record(out, "NllLossBackward0", input, (g, ctx) -> {
             // d loss / d input is -w[t] (divided by the weight sum for mean) at each kept target, 0 elsewhere
-            Tensor cf = Tensor.of(coef, coef.length);
+            Tensor cf = g.newOf(coef, coef.length);
             Tensor vals = reduction == Reduction.NONE ? Indexing.indexSelect(g.reshape(-1), 0, at).mul(cf) : cf.mul(g);
             return new Tensor[] {Views.scatter(vals, inShape, positions)};
         });
@@ -131,6 +133,7 @@ final class Losses {
     // ---- mse_loss --------------------------------------------------------------------------------
 
     static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
+        Devices.checkSame(input, target);
         int[] shape = Shapes.broadcast("mseLoss", input.shape, target.shape);
         int n = Math.max(1, org.grad4j.kernels.Layout.numel(shape));
         Tensor out;
@@ -155,6 +158,7 @@ final class Losses {
     static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
                                                Reduction reduction) {
         String op = "binaryCrossEntropyWithLogits";
+        Devices.checkSame(input, target, weight, posWeight);
         if (!Arrays.equals(input.shape, target.shape)) {
             throw new IllegalArgumentException(op + ": target size " + Arrays.toString(target.shape)
                     + " must be the same as input size " + Arrays.toString(input.shape));

@@ -23,6 +23,7 @@ final class Pointwise {
     }
 
     static Tensor binary(String name, BinaryOp op, Tensor a, Tensor b, DType dtype) {
+        Devices.checkSame(a, b);
         int[] shape = Shapes.broadcast(name, a.shape, b.shape);
         Tensor out = a.newUninitialized(shape, dtype);
         a.backend().binary(op, a.buffer, Shapes.broadcastLayout(a, shape), b.buffer, Shapes.broadcastLayout(b, shape), out.buffer);
@@ -256,6 +257,7 @@ final class Pointwise {
 
     /** {@code cond ? a : b} elementwise, all three broadcast together. */
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        Devices.checkSame(cond, a, b);
         int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape, a.shape), b.shape);
         Tensor out = a.newEmpty(shape, DType.FLOAT32);
         a.backend().where(cond.buffer, Shapes.broadcastLayout(cond, shape), a.buffer, Shapes.broadcastLayout(a, shape),
@@ -290,6 +292,7 @@ final class Pointwise {
     }
 
     static boolean binaryInto(Tensor self, BinaryOp op, Tensor other) {
+        Devices.checkSame(self, other);
         if (!denseFromZero(self) || !java.util.Arrays.equals(Shapes.broadcast(op.name().toLowerCase() + "_", self.shape, other.shape), self.shape)) {
             return false;
         }
@@ -308,6 +311,7 @@ final class Pointwise {
     }
 
     static boolean copyInto(Tensor self, Tensor src) {
+        Devices.checkSame(self, src);
         if (!java.util.Arrays.equals(Shapes.broadcast("copy_", src.shape, self.shape), self.shape)) return false;
         self.backend().copy(src.buffer, Shapes.broadcastLayout(src, self.shape), self.buffer, self.layout());
         return true;
@@ -322,6 +326,7 @@ final class Pointwise {
     }
 
     static Tensor copy(Tensor self, Tensor src) {
+        Devices.checkSame(self, src);
         Tensor out = self.newEmpty(self.shape, self.dtype);
         int[] shape = Shapes.broadcast("copy_", src.shape, self.shape);
         if (!java.util.Arrays.equals(shape, self.shape)) {

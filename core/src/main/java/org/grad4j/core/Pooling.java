@@ -69,7 +69,7 @@ final class Pooling {
         x.backend().avgPool2d(xc.buffer, planes, h, w, k.kh(), k.kw(), k.ph(), k.pw(), k.sh(), k.sw(), oh, ow,
                 countIncludePad, out.buffer);
         if (!Recorder.needsGrad(x)) return out;
-        Tensor divisor = countIncludePad ? null : validCounts(k, h, w, oh, ow);
+        Tensor divisor = countIncludePad ? null : validCounts(x, k, h, w, oh, ow);
         int[] in = x.shape;
         return record(out, "AvgPool2DBackward0", x, (g, ctx) -> {
             // each output's gradient, divided by its window's divisor, goes to every tap of the window
@@ -80,7 +80,7 @@ final class Pooling {
     }
 
     /** The number of in-range elements of each window, [oh, ow] (the divisor when padding is not counted). */
-    private static Tensor validCounts(Conv.Window k, int h, int w, int oh, int ow) {
+    private static Tensor validCounts(Tensor x, Conv.Window k, int h, int w, int oh, int ow) {
         float[] c = new float[oh * ow];
         for (int oy = 0; oy < oh; oy++) {
             int y0 = oy * k.sh() - k.ph(), ny = Math.min(y0 + k.kh(), h) - Math.max(y0, 0);
@@ -89,6 +89,6 @@ final class Pooling {
                 c[oy * ow + ox] = ny * nx;
             }
         }
-        return Tensor.of(c, oh, ow);
+        return x.newOf(c, oh, ow);
     }
 }

@@ -138,7 +138,9 @@ final class Reductions {
             int[] posShape = new int[in.length];
             Arrays.fill(posShape, 1);
             posShape[dim] = in[dim];
-            Tensor positions = Tensor.arange(in[dim]).view(posShape);
+            float[] pos = new float[in[dim]];
+            for (int i = 0; i < pos.length; i++) pos[i] = i;
+            Tensor positions = gk.newOf(pos, posShape);
             return new Tensor[] {gk.mul(positions.eq(idx))}; // one-hot along dim, broadcast to the input shape
         }, indices);
         return new Tensor.ValuesIndices(values, indices);

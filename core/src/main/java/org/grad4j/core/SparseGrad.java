@@ -85,7 +85,7 @@ public final class SparseGrad {
         vs[0] = unique.length;
         Tensor summed;
         try (var s = GradMode.noGrad()) {
-            summed = Indexing.indexAdd(Tensor.zeros(vs), 0, target, values);
+            summed = Indexing.indexAdd(values.newEmpty(vs, DType.FLOAT32), 0, target, values);
         }
         return new SparseGrad(shape, unique, summed);
     }
@@ -108,7 +108,7 @@ public final class SparseGrad {
     /** The dense gradient: zeros with the value slices added at their rows. */
     public Tensor toDense() {
         try (var s = GradMode.noGrad()) {
-            return Indexing.indexAdd(Tensor.zeros(shape), 0, rows, values);
+            return Indexing.indexAdd(values.newEmpty(shape.clone(), DType.FLOAT32), 0, rows, values);
         }
     }
 
@@ -126,6 +126,7 @@ public final class SparseGrad {
             throw new IllegalStateException("SparseGrad.addTo: the target requires grad; update it inside a no-grad scope "
                     + "(try (var s = Torch.noGrad()) {...})");
         }
+        Devices.checkSame(target, values);
         Tensor v;
         try (var s = GradMode.noGrad()) {
             v = (alpha == 1f ? values : values.mul(alpha)).contiguousUntracked();
@@ -133,7 +134,7 @@ public final class SparseGrad {
         if (target.offset == 0 && target.isContiguous()) {
             target.backend().indexAdd(v.buffer, 1, shape[0], rowSize(), rows, target.buffer);
         } else { // a strided target: scatter into a dense buffer, then one strided add
-            Tensor tmp = Tensor.zeros(shape);
+            Tensor tmp = target.newEmpty(shape.clone(), DType.FLOAT32);
             tmp.backend().indexAdd(v.buffer, 1, shape[0], rowSize(), rows, tmp.buffer);
             try (var s = GradMode.noGrad()) {
                 target.data().add_(tmp);

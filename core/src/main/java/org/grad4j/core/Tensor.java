@@ -8,7 +8,6 @@ import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.UnaryOp;
 import org.grad4j.kernels.Buffer;
 import org.grad4j.kernels.Layout;
-import org.grad4j.kernels.jvm.JvmBackend;
 
 /**
  * An n-dimensional float32 tensor: a view (shape, strides, offset) over a storage buffer, with
@@ -19,10 +18,12 @@ import org.grad4j.kernels.jvm.JvmBackend;
  * {@code logSoftmax(dim)}. Methods ending in {@code _} modify the tensor in place.
  */
 public final class Tensor {
-    final Buffer buffer;
-    final int[] shape;
-    final int[] strides;
-    final int offset;
+    // Not final: setData ({@code x.data = y}) replaces the storage and layout of a tensor in place,
+    // which is how Module.to moves parameters to another device keeping their identity.
+    Buffer buffer;
+    int[] shape;
+    int[] strides;
+    int offset;
     final DType dtype;
     final VersionCounter version;
     /** For a view: the tensor that owns the storage (never itself a view); else null. */
@@ -54,8 +55,16 @@ public final class Tensor {
         return new Tensor(buffer, shape, Layout.contiguousStrides(shape), 0, dtype, new VersionCounter(), null);
     }
 
+    /** The backend of the default device ({@link Device#getDefault()}), where the factories allocate. */
     static Backend defaultBackend() {
-        return JvmBackend.INSTANCE;
+        return Device.defaultBackend();
+    }
+
+    /** A tensor of {@code shape} holding a copy of {@code data}, on this tensor's device (for ops' internals). */
+    Tensor newOf(float[] data, int... shape) {
+        Tensor t = newEmpty(shape.clone(), DType.FLOAT32);
+        if (data.length > 0) backend().write(data, 0, t.buffer, 0, data.length);
+        return t;
     }
 
     /** Uninitialised-looking (actually zero) output of {@code shape}, on this tensor's backend. */
@@ -95,16 +104,21 @@ public final class Tensor {
         return t;
     }
 
+    /** Zeros of {@code t}'s shape on {@code t}'s device. */
     public static Tensor zerosLike(Tensor t) {
-        return zeros(t.shape);
+        return t.newEmpty(t.shape.clone(), DType.FLOAT32);
     }
 
+    /** Ones of {@code t}'s shape on {@code t}'s device. */
     public static Tensor onesLike(Tensor t) {
-        return ones(t.shape);
+        return fullLike(t, 1f);
     }
 
+    /** {@code value} in {@code t}'s shape on {@code t}'s device. */
     public static Tensor fullLike(Tensor t, float value) {
-        return full(value, t.shape);
+        Tensor out = zerosLike(t);
+        if (value != 0f) out.backend().fill(out.buffer, out.layout(), value);
+        return out;
     }
 
     /** A 0-dimensional tensor holding {@code value} ({@code torch.tensor(3.0)}). */
@@ -235,6 +249,63 @@ public final class Tensor {
     // =========================================================================================
     // Metadata and data
     // =========================================================================================
+
+    /** The device this tensor's storage lives on ({@code x.device}). */
+    public Device device() {
+        return Device.of(backend());
+    }
+
+    /**
+     * This tensor on {@code device} ({@code x.to(device)}): this tensor itself when it is already there,
+     * else a contiguous copy (same shape and dtype) whose gradient flows back to this tensor's device
+     * ({@code ToCopyBackward0}).
+     */
+    public Tensor to(Device device) {
+        java.util.Objects.requireNonNull(device, "to: device is null");
+        Backend target = device.backend();
+        Backend source = backend();
+        if (target == source) return this;
+        Device from = device();
+        if (from.equals(device)) return this;
+        float[] host = toFloatArray(); // read through the source backend, in row-major order
+        Tensor out = fresh(target.allocateUninitialized(host.length), shape.clone(), dtype);
+        if (host.length > 0) target.write(host, 0, out.buffer, 0, host.length);
+        return Recorder.record(out, "ToCopyBackward0", this, (g, ctx) -> new Tensor[] {g.to(from)});
+    }
+
+    /** {@code x.to("tornado")}: {@link #to(Device)} with {@link Device#of(String)}. */
+    public Tensor to(String device) {
+        return to(Device.of(device));
+    }
+
+    /** {@code x.cpu()}: this tensor on the JVM device. */
+    public Tensor cpu() {
+        return to(Device.cpu());
+    }
+
+    /**
+     * Replaces this tensor's data with {@code other}'s ({@code x.data = other} in PyTorch): from now on
+     * this tensor shares {@code other}'s storage and takes its shape, strides, offset and device.
+     * Autograd sees nothing: this tensor's history, requires-grad flag, gradient and version counter
+     * stay as they are (a view of the old storage keeps the old storage). {@code Module.to} moves
+     * parameters this way, so optimizers and other holders of the same tensor object see the moved data.
+     * The dtypes must match; a view cannot have its data replaced.
+     */
+    public void setData(Tensor other) {
+        java.util.Objects.requireNonNull(other, "setData: the new data is null");
+        if (base != null) {
+            throw new IllegalStateException("setData: cannot replace the data of a view (shape " + Arrays.toString(shape)
+                    + "); replace its base's data, or assign to a tensor that owns its storage");
+        }
+        if (other.dtype != dtype) {
+            throw new IllegalArgumentException("setData: the new data has dtype " + other.dtype + " but the tensor has dtype "
+                    + dtype + "; convert it first");
+        }
+        buffer = other.buffer;
+        shape = other.shape.clone();
+        strides = other.strides.clone();
+        offset = other.offset;
+    }
 
     /** The shape (a copy). */
     public int[] shape() {
@@ -393,6 +464,10 @@ public final class Tensor {
         if (g != null && !Arrays.equals(g.shape, shape)) {
             throw new IllegalArgumentException("setGrad: assigned grad has shape " + Arrays.toString(g.shape)
                     + " but the tensor has shape " + Arrays.toString(shape));
+        }
+        if (g != null && g.backend() != backend() && !g.device().equals(device())) {
+            throw new IllegalArgumentException("setGrad: assigned grad is on device " + g.device() + " but the tensor is on "
+                    + device() + "; move it first, e.g. setGrad(g.to(t.device()))");
         }
         grad = g;
         sparseGrad = null;

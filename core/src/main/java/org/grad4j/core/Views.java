@@ -311,7 +311,7 @@ final class Views {
 
     /** zeros(shape) with g's elements added at the given row-major positions (the backward of a view). */
     static Tensor scatter(Tensor g, int[] shape, int[] positions) {
-        Tensor flat = Tensor.zeros(Layout.numel(shape));
+        Tensor flat = g.newEmpty(new int[] {Layout.numel(shape)}, DType.FLOAT32);
         return Indexing.indexAdd(flat, 0, positions, g.reshape(-1)).view(shape);
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.grad4j.core.Device;
 import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
 
@@ -184,6 +185,36 @@ public abstract class Module {
         zeroGrad(true);
     }
 
+    // ---- devices ------------------------------------------------------------------------------
+
+    /**
+     * Moves every parameter and buffer of this module and its submodules to {@code device}, in place
+     * ({@code model.to(device)}): each keeps its identity (PyTorch's {@code param.data = param.to(device)}),
+     * so an optimizer built before or after sees the moved tensors; gradients are moved too. Returns this.
+     */
+    public Module to(Device device) {
+        java.util.Objects.requireNonNull(device, "Module.to: device is null");
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        try (var s = GradMode.noGrad()) {
+            for (Module m : namedModules().values()) {
+                for (Tensor p : m.parameters.values()) if (p != null && seen.add(p)) moveTo(p, device);
+                for (Tensor b : m.buffers.values()) if (b != null && seen.add(b)) moveTo(b, device);
+            }
+        }
+        return this;
+    }
+
+    /** {@code model.to("tornado")}: {@link #to(Device)} with {@link Device#of(String)}. */
+    public Module to(String device) {
+        return to(Device.of(device));
+    }
+
+    private static void moveTo(Tensor t, Device device) {
+        Tensor grad = t.grad();
+        if (!t.device().equals(device)) t.setData(t.to(device));
+        if (grad != null && !grad.device().equals(device)) t.setGrad(grad.to(device));
+    }
+
     // ---- state dict ---------------------------------------------------------------------------
 
     /** Parameters and buffers by dotted name, detached (sharing storage, as PyTorch's state_dict). */
@@ -223,7 +254,7 @@ public abstract class Module {
         try (var s = GradMode.noGrad()) {
             for (var e : state.entrySet()) {
                 Tensor mine = own.get(e.getKey());
-                if (mine != null) mine.copy_(e.getValue());
+                if (mine != null) mine.copy_(e.getValue().to(mine.device())); // a checkpoint loads onto the model's device
             }
         }
     }

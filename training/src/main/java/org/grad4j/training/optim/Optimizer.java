@@ -206,8 +206,11 @@ public abstract class Optimizer {
         state.clear();
         for (var e : sd.state().entrySet()) {
             Map<String, Tensor> copy = new LinkedHashMap<>();
-            e.getValue().forEach((k, v) -> copy.put(k, v.detach().clone()));
-            state.put(all.get(e.getKey()), copy);
+            Tensor p = all.get(e.getKey());
+            // like PyTorch, state other than the step count follows its parameter's device
+            e.getValue().forEach((k, v) -> copy.put(k, k.equals("step") || v.device().equals(p.device())
+                    ? v.detach().clone() : v.detach().to(p.device())));
+            state.put(p, copy);
         }
     }
 

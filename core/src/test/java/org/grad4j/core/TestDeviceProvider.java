@@ -1,0 +1,182 @@
+package org.grad4j.core;
+
+import org.grad4j.kernels.Backend;
+import org.grad4j.kernels.BackendProvider;
+import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.Buffer;
+import org.grad4j.kernels.Layout;
+import org.grad4j.kernels.ReduceOp;
+import org.grad4j.kernels.UnaryOp;
+import org.grad4j.kernels.jvm.JvmBackend;
+
+/**
+ * Device type {@code "test"} for the default build (registered in the test resources only): a backend
+ * that runs every kernel on the JVM backend but owns buffers of its own class, so its tensors are on a
+ * genuinely different device and a buffer of another device handed to it fails loudly.
+ */
+public final class TestDeviceProvider implements BackendProvider {
+    public static final String TYPE = "test";
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public Backend create() {
+        return new TestBackend();
+    }
+
+    /** A buffer of the test device: a JVM buffer inside. */
+    static final class TestBuffer implements Buffer {
+        final Buffer inner;
+        final TestBackend owner;
+
+        TestBuffer(Buffer inner, TestBackend owner) {
+            this.inner = inner;
+            this.owner = owner;
+        }
+
+        @Override
+        public int size() {
+            return inner.size();
+        }
+
+        @Override
+        public Backend backend() {
+            return owner;
+        }
+    }
+
+    /** Delegates every method to {@link JvmBackend#INSTANCE}, unwrapping its own buffers on the way in. */
+    static final class TestBackend implements Backend {
+        private static final Backend JVM = JvmBackend.INSTANCE;
+
+        private Buffer in(Buffer b) {
+            if (b == null) return null;
+            if (b instanceof TestBuffer t && t.owner == this) return t.inner;
+            throw new IllegalArgumentException("the test backend was given a buffer of backend '" + b.backend().name() + "'");
+        }
+
+        private Buffer wrap(Buffer b) {
+            return new TestBuffer(b, this);
+        }
+
+        @Override
+        public String name() {
+            return TYPE;
+        }
+
+        @Override
+        public Buffer allocate(int size) {
+            return wrap(JVM.allocate(size));
+        }
+
+        @Override
+        public Buffer allocateUninitialized(int size) {
+            return wrap(JVM.allocateUninitialized(size));
+        }
+
+        @Override
+        public void release(Buffer buffer) {
+            JVM.release(in(buffer));
+        }
+
+        @Override
+        public void write(float[] src, int srcOffset, Buffer dst, int dstOffset, int length) {
+            JVM.write(src, srcOffset, in(dst), dstOffset, length);
+        }
+
+        @Override
+        public void read(Buffer src, int srcOffset, float[] dst, int dstOffset, int length) {
+            JVM.read(in(src), srcOffset, dst, dstOffset, length);
+        }
+
+        @Override
+        public void copy(Buffer src, Layout srcLayout, Buffer dst, Layout dstLayout) {
+            JVM.copy(in(src), srcLayout, in(dst), dstLayout);
+        }
+
+        @Override
+        public void fill(Buffer dst, Layout layout, float value) {
+            JVM.fill(in(dst), layout, value);
+        }
+
+        @Override
+        public void unary(UnaryOp op, float p0, float p1, Buffer x, Layout xLayout, Buffer out) {
+            JVM.unary(op, p0, p1, in(x), xLayout, in(out));
+        }
+
+        @Override
+        public void binary(BinaryOp op, Buffer a, Layout aLayout, Buffer b, Layout bLayout, Buffer out) {
+            JVM.binary(op, in(a), aLayout, in(b), bLayout, in(out));
+        }
+
+        @Override
+        public void where(Buffer cond, Layout condLayout, Buffer a, Layout aLayout, Buffer b, Layout bLayout, Buffer out) {
+            JVM.where(in(cond), condLayout, in(a), aLayout, in(b), bLayout, in(out));
+        }
+
+        @Override
+        public void reduce(ReduceOp op, Buffer x, Layout layout, int keptRank, Buffer out, Buffer indices) {
+            JVM.reduce(op, in(x), layout, keptRank, in(out), in(indices));
+        }
+
+        @Override
+        public void matmul(int batch, int m, int n, int k, Buffer a, int aOffset, int aBatchStride, int aRowStride,
+                int aColStride, Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride, Buffer out,
+                float alpha, float beta) {
+            JVM.matmul(batch, m, n, k, in(a), aOffset, aBatchStride, aRowStride, aColStride, in(b), bOffset, bBatchStride,
+                    bRowStride, bColStride, in(out), alpha, beta);
+        }
+
+        @Override
+        public void softmax(Buffer x, int outer, int size, int inner, boolean log, Buffer out) {
+            JVM.softmax(in(x), outer, size, inner, log, in(out));
+        }
+
+        @Override
+        public void indexSelect(Buffer x, int outer, int dimSize, int inner, int[] index, Buffer out) {
+            JVM.indexSelect(in(x), outer, dimSize, inner, index, in(out));
+        }
+
+        @Override
+        public void indexAdd(Buffer src, int outer, int dimSize, int inner, int[] index, Buffer out) {
+            JVM.indexAdd(in(src), outer, dimSize, inner, index, in(out));
+        }
+
+        @Override
+        public void im2col(Buffer x, int batch, int channels, int height, int width, int kernelH, int kernelW, int padH,
+                int padW, int strideH, int strideW, int dilationH, int dilationW, int outH, int outW, Buffer cols) {
+            JVM.im2col(in(x), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
+                    dilationW, outH, outW, in(cols));
+        }
+
+        @Override
+        public void col2im(Buffer cols, int batch, int channels, int height, int width, int kernelH, int kernelW, int padH,
+                int padW, int strideH, int strideW, int dilationH, int dilationW, int outH, int outW, Buffer x) {
+            JVM.col2im(in(cols), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
+                    dilationW, outH, outW, in(x));
+        }
+
+        @Override
+        public void maxPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
+                int strideH, int strideW, int dilationH, int dilationW, int outH, int outW, Buffer out, Buffer indices) {
+            JVM.maxPool2d(in(x), planes, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW,
+                    outH, outW, in(out), in(indices));
+        }
+
+        @Override
+        public void avgPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
+                int strideH, int strideW, int outH, int outW, boolean countIncludePad, Buffer out) {
+            JVM.avgPool2d(in(x), planes, height, width, kernelH, kernelW, padH, padW, strideH, strideW, outH, outW,
+                    countIncludePad, in(out));
+        }
+
+        @Override
+        public void adamStep(Buffer p, Buffer g, Buffer m, Buffer v, int n, float beta1, float beta2, float stepSize,
+                float bc2Sqrt, float eps) {
+            JVM.adamStep(in(p), in(g), in(m), in(v), n, beta1, beta2, stepSize, bc2Sqrt, eps);
+        }
+    }
+}
