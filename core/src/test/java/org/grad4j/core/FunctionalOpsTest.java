@@ -36,7 +36,7 @@ class FunctionalOpsTest {
         return new Case(name, fn, inputs);
     }
 
-    private static final Generator GEN = new Generator(2024);
+    static final Generator GEN = new Generator(2024);
 
     private static Tensor leaf(int... shape) {
         return Tensor.randn(GEN, shape).requiresGrad_();
