@@ -107,16 +107,28 @@ final class Losses {
         Tensor xc = input.contiguousUntracked();
         Tensor picked = input.newEmpty(new int[] {kept}, DType.FLOAT32);
         input.backend().indexSelect(xc.buffer, 1, input.numel(), 1, pos, picked.buffer);
-        float[] v = picked.toFloatArray();
         Tensor out;
-        if (reduction == Reduction.NONE) {
-            float[] o = new float[m];
-            for (int k = 0; k < kept; k++) o[keptAt[k]] = -wk[k] * v[k];
-            out = input.newOf(o, target.shape);
+        if (input.device().equals(Device.cpu())) {
+            float[] v = picked.toFloatArray();
+            if (reduction == Reduction.NONE) {
+                float[] o = new float[m];
+                for (int k = 0; k < kept; k++) o[keptAt[k]] = -wk[k] * v[k];
+                out = input.newOf(o, target.shape);
+            } else {
+                double s = 0;
+                for (int k = 0; k < kept; k++) s -= (double) wk[k] * v[k];
+                out = input.newOf(new float[] {reduction == Reduction.MEAN ? (float) (s / wsum) : (float) s}); // all ignored: 0/0 = NaN, as PyTorch
+            }
         } else {
-            double s = 0;
-            for (int k = 0; k < kept; k++) s -= (double) wk[k] * v[k];
-            out = input.newOf(new float[] {reduction == Reduction.MEAN ? (float) (s / wsum) : (float) s}); // all ignored: 0/0 = NaN, as PyTorch
+            // on an accelerator the loss is reduced where the log-probabilities are: no read-back
+            // (and, without class weights, no upload) in the training step
+            Tensor terms = weight == null ? picked : picked.mul(input.newOf(wk, kept));
+            if (reduction == Reduction.NONE) {
+                out = Views.scatter(terms.neg(), target.shape, keptAt);
+            } else {
+                float scale = reduction == Reduction.MEAN ? (float) (-1.0 / wsum) : -1f;
+                out = terms.sum().mul(scale); // all ignored under MEAN: 0 * -inf = NaN, as PyTorch
+            }
         }
         if (!Recorder.needsGrad(input)) return out;
         float[] coef = wk.clone();
@@ -124,8 +136,15 @@ final class Losses {
         int[] at = keptAt, positions = pos, inShape = input.shape;
         return Recorder.record(out, "NllLossBackward0", input, (g, ctx) -> {
             // d loss / d input is -w[t] (divided by the weight sum for mean) at each kept target, 0 elsewhere
-            Tensor cf = g.newOf(coef, coef.length);
-            Tensor vals = reduction == Reduction.NONE ? Indexing.indexSelect(g.reshape(-1), 0, at).mul(cf) : cf.mul(g);
+            // without class weights every coefficient is the same: no host-made tensor (an upload on a device)
+            Tensor vals;
+            if (weight == null) {
+                vals = reduction == Reduction.NONE ? Indexing.indexSelect(g.reshape(-1), 0, at).mul(coef.length == 0 ? 0f : coef[0])
+                        : g.mul(coef.length == 0 ? 0f : coef[0]).expand(coef.length).contiguous();
+            } else {
+                Tensor cf = g.newOf(coef, coef.length);
+                vals = reduction == Reduction.NONE ? Indexing.indexSelect(g.reshape(-1), 0, at).mul(cf) : cf.mul(g);
+            }
             return new Tensor[] {Views.scatter(vals, inShape, positions)};
         });
     }

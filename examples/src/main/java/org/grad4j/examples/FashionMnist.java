@@ -12,6 +12,7 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.grad4j.core.Device;
 import org.grad4j.core.Generator;
 import org.grad4j.core.Tensor;
 import org.grad4j.training.checkpoint.Checkpoint;
@@ -58,17 +59,18 @@ public final class FashionMnist {
               --out DIR         where the checkpoint and the chart go (default target/fashion-mnist)
               --model mlp|cnn   the MLP 784-256-128-10 (default) or a small CNN (two 3x3 conv + pool blocks)
               --no-normalize    feed pixels in [0, 1] instead of standardised ones
+              --device D        cpu (default) or tornado (the TornadoVM backend; see README)
               --no-progress     no progress bar""";
 
     /** The command-line options. */
     public record Options(int epochs, int batchSize, double lr, long seed, int workers, int trainLimit, int testLimit, Path data,
-                          Path out, String model, boolean normalize, boolean progress) {
+                          Path out, String model, boolean normalize, boolean progress, String device) {
         public static Options parse(String... args) {
             int epochs = 1, batch = 64, workers = 2, trainLimit = Integer.MAX_VALUE, testLimit = Integer.MAX_VALUE;
             double lr = 1e-3;
             long seed = 0;
             Path data = Mnist.FASHION_MNIST_DIR, out = Path.of("target", "fashion-mnist");
-            String model = "mlp";
+            String model = "mlp", device = "cpu";
             boolean progress = true, normalize = true;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -95,6 +97,7 @@ public final class FashionMnist {
                         case "--data" -> data = Path.of(v);
                         case "--out" -> out = Path.of(v);
                         case "--model" -> model = v;
+                        case "--device" -> device = v;
                         default -> throw new IllegalArgumentException("unknown option " + a);
                     }
                 } catch (NumberFormatException e) {
@@ -104,7 +107,7 @@ public final class FashionMnist {
             if (!model.equals("mlp") && !model.equals("cnn")) {
                 throw new IllegalArgumentException("--model " + model + ": expected mlp or cnn");
             }
-            return new Options(epochs, batch, lr, seed, workers, trainLimit, testLimit, data, out, model, normalize, progress);
+            return new Options(epochs, batch, lr, seed, workers, trainLimit, testLimit, data, out, model, normalize, progress, device);
         }
     }
 
@@ -162,19 +165,22 @@ public final class FashionMnist {
             out.printf("Pixels standardised with the training set's mean %.4f and std %.4f%n", mean, std);
         }
 
+        Device device = Device.of(o.device());
         Sequential model = o.model().equals("cnn") ? cnn(o.seed()) : mlp(o.seed());
+        model.to(device); // before the optimizer, as in PyTorch (its state is made on the parameters' device)
         Adam optimizer = new Adam(model.parameters(), o.lr());
         DataLoader trainLoader = DataLoader.builder(train).batchSize(o.batchSize()).shuffle(true).seed(o.seed())
                 .numWorkers(o.workers()).build();
         DataLoader testLoader = DataLoader.builder(test).batchSize(1000).numWorkers(o.workers()).build();
         Path checkpoint = o.out().resolve("fashion-mnist-" + o.model() + ".safetensors");
+        out.printf("Device: %s%n", device);
         out.printf("Model: %s%nOptimizer: Adam lr %s, batch size %d, %d epoch(s)%n", model, o.lr(), o.batchSize(), o.epochs());
 
         List<double[]> stepLosses = new ArrayList<>(); // {epoch + fraction, loss}
         List<EvalMetrics> evals = new ArrayList<>();
         double[] trainSeconds = new double[o.epochs()];
         int batches = trainLoader.numBatches();
-        try (Trainer trainer = Trainer.builder(model, optimizer).loss(new CrossEntropyLoss()).build()) {
+        try (Trainer trainer = Trainer.builder(model, optimizer).loss(new CrossEntropyLoss()).device(device).build()) {
             Flux.range(0, o.epochs()).concatMap(epoch -> {
                 ProgressBar bar = o.progress() ? progressBar(out, epoch, o.epochs(), batches) : null;
                 long start = System.nanoTime();

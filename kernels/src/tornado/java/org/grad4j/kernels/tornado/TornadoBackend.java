@@ -200,6 +200,9 @@ public final class TornadoBackend implements Backend {
             p.set(1, d.offset + dstOffset + done);
             launcher.launch(k, n);
         }
+        // the same values into the host copy: a later read of this buffer needs no transfer
+        MemorySegment.copy(src, srcOffset, host, ValueLayout.JAVA_FLOAT, (long) (d.offset + dstOffset) * Float.BYTES, length);
+        d.hostValid |= dstOffset == 0 && length == d.size;
     }
 
     @Override
@@ -207,9 +210,12 @@ public final class TornadoBackend implements Backend {
         TornadoBuffer s = own(src);
         checkRange(s, srcOffset, length);
         if (length == 0) return;
-        reads++;
-        floatsToHost += length;
-        launcher.toHost(s.offset + srcOffset, length);
+        if (!s.hostValid) {
+            reads++;
+            floatsToHost += length;
+            launcher.toHost(s.offset + srcOffset, length);
+            s.hostValid = srcOffset == 0 && length == s.size;
+        }
         MemorySegment.copy(host, ValueLayout.JAVA_FLOAT, (long) (s.offset + srcOffset) * Float.BYTES, dst, dstOffset, length);
     }
 
@@ -221,7 +227,7 @@ public final class TornadoBackend implements Backend {
         strided(p, srcLayout.shape(), srcLayout.strides(), dstLayout.strides(), null);
         p.set(0, n);
         p.set(4, own(src).offset + srcLayout.offset());
-        p.set(5, own(dst).offset + dstLayout.offset());
+        p.set(5, out(dst).offset + dstLayout.offset());
         launcher.launch(Kernel.COPY, n);
     }
 
@@ -232,7 +238,7 @@ public final class TornadoBackend implements Backend {
         IntArray p = launcher.ints(Kernel.FILL);
         strided(p, layout.shape(), layout.strides(), null, null);
         p.set(0, n);
-        p.set(4, own(dst).offset + layout.offset());
+        p.set(4, out(dst).offset + layout.offset());
         launcher.floats(Kernel.FILL).set(0, value);
         launcher.launch(Kernel.FILL, n);
     }
@@ -259,7 +265,7 @@ public final class TornadoBackend implements Backend {
         strided(p, xLayout.shape(), xLayout.strides(), null, null);
         p.set(0, n);
         p.set(1, op.ordinal());
-        p.set(3, own(out).offset);
+        p.set(3, out(out).offset);
         p.set(4, own(x).offset + xLayout.offset());
         FloatArray f = launcher.floats(Kernel.UNARY);
         f.set(0, p0);
@@ -275,7 +281,7 @@ public final class TornadoBackend implements Backend {
         strided(p, aLayout.shape(), aLayout.strides(), bLayout.strides(), null);
         p.set(0, n);
         p.set(1, op.ordinal());
-        p.set(3, own(out).offset);
+        p.set(3, out(out).offset);
         p.set(4, own(a).offset + aLayout.offset());
         p.set(5, own(b).offset + bLayout.offset());
         launcher.launch(Kernel.BINARY, n);
@@ -288,7 +294,7 @@ public final class TornadoBackend implements Backend {
         IntArray p = launcher.ints(Kernel.WHERE);
         strided(p, condLayout.shape(), condLayout.strides(), aLayout.strides(), bLayout.strides());
         p.set(0, n);
-        p.set(3, own(out).offset);
+        p.set(3, out(out).offset);
         p.set(4, own(cond).offset + condLayout.offset());
         p.set(5, own(a).offset + aLayout.offset());
         p.set(6, own(b).offset + bLayout.offset());
@@ -307,7 +313,7 @@ public final class TornadoBackend implements Backend {
         int outN = Layout.numel(keptShape);
         if (outN == 0) return;
         int redN = Layout.numel(redShape);
-        TornadoBuffer o = own(out);
+        TornadoBuffer o = out(out);
         if (redN == 0) {
             if (op != ReduceOp.SUM) throw new IllegalArgumentException("max/min of an empty dimension has no identity");
             fillRange(o.offset, outN, 0f);
@@ -337,7 +343,7 @@ public final class TornadoBackend implements Backend {
             case MIN -> 2;
         };
         launchReduce(code, keptShape, keptStrides, redShape, redStrides, xOff, o.offset,
-                indices == null ? -1 : own(indices).offset, 1);
+                indices == null ? -1 : out(indices).offset, 1);
     }
 
     private void launchReduce(int code, int[] keptShape, int[] keptStrides, int[] redShape, int[] redStrides,
@@ -395,7 +401,7 @@ public final class TornadoBackend implements Backend {
         p.set(9, bBatchStride);
         p.set(10, bRowStride);
         p.set(11, bColStride);
-        p.set(12, own(out).offset);
+        p.set(12, out(out).offset);
         p.set(13, mPad);
         FloatArray f = launcher.floats(Kernel.MATMUL);
         f.set(0, alpha);
@@ -413,7 +419,7 @@ public final class TornadoBackend implements Backend {
         p.set(0, rows);
         p.set(1, size);
         p.set(2, inner);
-        p.set(3, own(out).offset);
+        p.set(3, out(out).offset);
         p.set(4, own(x).offset);
         p.set(5, log ? 1 : 0);
         launcher.launch(Kernel.SOFTMAX, rows);
@@ -431,7 +437,7 @@ public final class TornadoBackend implements Backend {
             p.set(0, outer * len * inner);
             p.set(1, dimSize);
             p.set(2, inner);
-            p.set(3, own(out).offset);
+            p.set(3, out(out).offset);
             p.set(4, own(x).offset);
             p.set(5, n);
             p.set(6, i0);
@@ -452,7 +458,7 @@ public final class TornadoBackend implements Backend {
             p.set(0, outer * inner);
             p.set(1, dimSize);
             p.set(2, inner);
-            p.set(3, own(out).offset);
+            p.set(3, out(out).offset);
             p.set(4, own(src).offset);
             p.set(5, n);
             p.set(6, i0);
@@ -499,7 +505,7 @@ public final class TornadoBackend implements Backend {
                                     int outH, int outW, Buffer cols) {
         int threads = batch * channels * kernelH * kernelW * outH * outW;
         image(Kernel.IM2COL, threads, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
-                dilationH, dilationW, outH, outW, own(x).offset, own(cols).offset);
+                dilationH, dilationW, outH, outW, own(x).offset, out(cols).offset);
         launcher.launch(Kernel.IM2COL, threads);
     }
 
@@ -509,7 +515,7 @@ public final class TornadoBackend implements Backend {
                                     int outH, int outW, Buffer x) {
         int threads = batch * channels * height * width;
         image(Kernel.COL2IM, threads, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
-                dilationH, dilationW, outH, outW, own(cols).offset, own(x).offset);
+                dilationH, dilationW, outH, outW, own(cols).offset, out(x).offset);
         launcher.launch(Kernel.COL2IM, threads);
     }
 
@@ -519,8 +525,8 @@ public final class TornadoBackend implements Backend {
                                        Buffer out, Buffer indices) {
         int threads = planes * outH * outW;
         IntArray p = image(Kernel.MAX_POOL, threads, 1, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
-                dilationH, dilationW, outH, outW, own(x).offset, own(out).offset);
-        p.set(16, own(indices).offset);
+                dilationH, dilationW, outH, outW, own(x).offset, out(out).offset);
+        p.set(16, out(indices).offset);
         launcher.launch(Kernel.MAX_POOL, threads);
     }
 
@@ -529,7 +535,7 @@ public final class TornadoBackend implements Backend {
                                        int strideH, int strideW, int outH, int outW, boolean countIncludePad, Buffer out) {
         int threads = planes * outH * outW;
         IntArray p = image(Kernel.AVG_POOL, threads, 1, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
-                1, 1, outH, outW, own(x).offset, own(out).offset);
+                1, 1, outH, outW, own(x).offset, out(out).offset);
         p.set(16, countIncludePad ? 1 : 0);
         launcher.launch(Kernel.AVG_POOL, threads);
     }
@@ -542,10 +548,10 @@ public final class TornadoBackend implements Backend {
         if (n == 0) return;
         IntArray p = launcher.ints(Kernel.ADAM);
         p.set(0, n);
-        p.set(1, own(param).offset);
+        p.set(1, out(param).offset);
         p.set(2, own(grad).offset);
-        p.set(3, own(m).offset);
-        p.set(4, own(v).offset);
+        p.set(3, out(m).offset);
+        p.set(4, out(v).offset);
         FloatArray f = launcher.floats(Kernel.ADAM);
         f.set(0, beta1);
         f.set(1, beta2);
@@ -556,6 +562,13 @@ public final class TornadoBackend implements Backend {
     }
 
     // ---- helpers --------------------------------------------------------------------------------
+
+    /** A buffer a kernel is about to write: its host copy goes stale. */
+    private TornadoBuffer out(Buffer b) {
+        TornadoBuffer t = own(b);
+        t.hostValid = false;
+        return t;
+    }
 
     private TornadoBuffer own(Buffer b) {
         if (b instanceof TornadoBuffer t && t.backend == this) return t;

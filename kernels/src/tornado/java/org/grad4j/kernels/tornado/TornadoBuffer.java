@@ -8,6 +8,12 @@ public final class TornadoBuffer implements Buffer {
     final TornadoBackend backend;
     final int offset;
     final int size;
+    /**
+     * True while the host copy of the region (in the backend's host-side array) equals the device's:
+     * after the host wrote the whole buffer or read it back, until a kernel writes to it. A read of
+     * such a buffer (a target uploaded with the batch, say) needs no transfer.
+     */
+    boolean hostValid;
     /** Tracks the region for the cleaner; cleared when the buffer is released explicitly. */
     TornadoBackend.Region region;
 

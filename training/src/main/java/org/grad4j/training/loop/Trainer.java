@@ -3,6 +3,7 @@ package org.grad4j.training.loop;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.IntFunction;
+import org.grad4j.core.Device;
 import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
 import org.grad4j.training.data.Batch;
@@ -38,6 +39,7 @@ public final class Trainer implements AutoCloseable {
     private final double clipGradNorm;
     private final LRScheduler epochScheduler, stepScheduler;
     private final int prefetch;
+    private final Device device;
     private final Scheduler thread;
     private final List<Tensor> params;
     private volatile long globalStep;
@@ -51,6 +53,7 @@ public final class Trainer implements AutoCloseable {
         this.epochScheduler = b.epochScheduler;
         this.stepScheduler = b.stepScheduler;
         this.prefetch = b.prefetch;
+        this.device = b.device;
         this.thread = Schedulers.newSingle("grad4j-train", true);
         this.params = model.parameters();
     }
@@ -114,9 +117,9 @@ public final class Trainer implements AutoCloseable {
         double lr = optimizer.paramGroups().get(0).lr();
         float value;
         try {
-            Tensor out = model.call(batch.inputs());
-            Tensor l = loss.apply(out, batch.targets());
-            value = l.item();
+            Tensor out = model.call(onDevice(batch.inputs()));
+            Tensor l = loss.apply(out, onDevice(batch.targets()));
+            value = l.item(); // the step's one read-back from the device
             l.backward();
             exchange.exchange(params);
             if (clipGradNorm > 0) ClipGrad.clipGradNorm(params, clipGradNorm);
@@ -146,8 +149,8 @@ public final class Trainer implements AutoCloseable {
                 boolean wasTraining = model.isTraining();
                 model.eval();
                 try (var s = GradMode.noGrad()) {
-                    Tensor out = model.call(batch.inputs());
-                    Tensor t = batch.targets();
+                    Tensor out = model.call(onDevice(batch.inputs()));
+                    Tensor t = onDevice(batch.targets());
                     int n = batch.size();
                     acc[0] += loss.apply(out, t).item() * n;
                     acc[2] += n;
@@ -162,6 +165,11 @@ public final class Trainer implements AutoCloseable {
             }).then(Mono.fromCallable(() -> new EvalMetrics(epoch, acc[0] / acc[2], classes[0] ? acc[1] / acc[2] : Double.NaN,
                     (long) acc[2], (System.nanoTime() - start) / 1e9)));
         }).single();
+    }
+
+    /** The batch tensor on the trainer's device (a host-to-device copy when it is elsewhere). */
+    private Tensor onDevice(Tensor t) {
+        return device == null ? t : t.to(device);
     }
 
     /** Blocks until the step in progress, if any, has finished (the training thread runs tasks in order). */
@@ -183,6 +191,7 @@ public final class Trainer implements AutoCloseable {
         private double clipGradNorm;
         private LRScheduler epochScheduler, stepScheduler;
         private int prefetch = 2;
+        private Device device;
 
         private Builder(Module model, Optimizer optimizer) {
             this.model = model;
@@ -220,6 +229,15 @@ public final class Trainer implements AutoCloseable {
         /** An LR scheduler stepped after every optimizer step (warmup by steps, say). */
         public Builder stepScheduler(LRScheduler s) {
             this.stepScheduler = s;
+            return this;
+        }
+
+        /**
+         * The device the model lives on (move it first with {@code model.to(device)}): each batch is
+         * copied there before the forward pass. Unset, batches are used where they are.
+         */
+        public Builder device(Device device) {
+            this.device = device;
             return this;
         }
 
