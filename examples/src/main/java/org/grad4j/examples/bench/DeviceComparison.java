@@ -35,7 +35,7 @@ public final class DeviceComparison {
 
     private static void run(String dev) {
         Tensor small = Tensor.ones(16);
-        emit(dev + ".op_overhead_us", min(3, 200, () -> small.tanh()) * 1e6, "us");
+        emit(dev + ".op_overhead_us", min(5, 2000, () -> small.tanh()) * 1e6, "us");
         for (int n : new int[] {256, 1024}) {
             Tensor a = Tensor.rand(new Generator(1), n, n), b = Tensor.rand(new Generator(2), n, n);
             int reps = n <= 256 ? 10 : 2;
@@ -47,7 +47,7 @@ public final class DeviceComparison {
                 bias = Tensor.randn(g, 1 << 20).requiresGrad_();
         emit(dev + ".elementwise.n1M.fwd_bwd_ms", min(3, 5, () -> {
             x.mul(w).add(bias).tanh().sum().backward();
-            x.grad().item();
+            x.grad().sum().item();
         }) * 1e3, "ms");
         for (int bs : new int[] {64, 256}) {
             Generator gen = new Generator(0);
@@ -67,10 +67,10 @@ public final class DeviceComparison {
         }
     }
 
-    /** Seconds per call: the minimum over {@code rounds} rounds of {@code reps} calls, after one warm-up round. */
+    /** Seconds per call: the minimum over {@code rounds} rounds of {@code reps} calls, after three warm-up rounds. */
     private static double min(int rounds, int reps, Runnable body) {
         double[] t = new double[rounds];
-        for (int r = -1; r < rounds; r++) {
+        for (int r = -3; r < rounds; r++) { // three warm-up rounds: JIT (and, on TornadoVM, kernel compiles)
             long t0 = System.nanoTime();
             for (int i = 0; i < reps; i++) body.run();
             if (r >= 0) t[r] = (System.nanoTime() - t0) / 1e9 / reps;
