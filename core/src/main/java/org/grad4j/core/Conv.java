@@ -71,7 +71,7 @@ final class Conv {
         k.check("unfold", x.shape, h, w);
         int oh = k.outH(h), ow = k.outW(w);
         Tensor xc = x.contiguousUntracked();
-        Tensor out = x.newEmpty(new int[] {n, c * k.taps(), oh * ow}, DType.FLOAT32);
+        Tensor out = x.newUninitialized(new int[] {n, c * k.taps(), oh * ow}, DType.FLOAT32);
         x.backend().im2col(xc.buffer, n, c, h, w, k.kh, k.kw, k.ph, k.pw, k.sh, k.sw, k.dh, k.dw, oh, ow, out.buffer);
         return record(out, "Im2ColBackward0", x, (g, ctx) -> new Tensor[] {fold(g, h, w, k)});
     }
@@ -171,10 +171,10 @@ final class Conv {
         if (bias != null) Devices.checkSame(x, bias);
         Tensor xc = x.contiguousUntracked(), wc = weight.contiguousUntracked();
         var be = x.backend();
-        Tensor cols = x.newEmpty(new int[] {n, c * k.taps(), l}, DType.FLOAT32);
+        Tensor cols = x.newUninitialized(new int[] {n, c * k.taps(), l}, DType.FLOAT32);
         be.im2col(xc.buffer, n, c, h, w, k.kh, k.kw, k.ph, k.pw, k.sh, k.sw, k.dh, k.dw, oh, ow, cols.buffer);
-        Tensor out = x.newEmpty(new int[] {n, o, oh, ow}, DType.FLOAT32);
-        Tensor dst = groups == 1 ? out : x.newEmpty(new int[] {n, og, l}, DType.FLOAT32);
+        Tensor out = x.newUninitialized(new int[] {n, o, oh, ow}, DType.FLOAT32);
+        Tensor dst = groups == 1 ? out : x.newUninitialized(new int[] {n, og, l}, DType.FLOAT32);
         for (int gi = 0; gi < groups; gi++) {
             if (bias != null) { // preload bias[o] over every (n, l) of the group
                 be.copy(bias.buffer, new Layout(new int[] {n, og, l}, new int[] {0, bias.strides[0], 0},

@@ -46,7 +46,7 @@ final class Embedding {
         int[] outShape = Arrays.copyOf(indices.shape, indices.dim() + 1);
         outShape[indices.dim()] = d;
         Tensor wc = weight.contiguousUntracked();
-        Tensor out = weight.newEmpty(outShape, DType.FLOAT32);
+        Tensor out = weight.newUninitialized(outShape, DType.FLOAT32);
         weight.backend().indexSelect(wc.buffer, 1, v, d, idx, out.buffer);
         if (!Recorder.needsGrad(weight)) return out;
         int[] kept = keptPositions(idx, pad), rows = new int[kept.length];

@@ -89,7 +89,7 @@ final class Indexing {
         Tensor xc = x.contiguousUntracked();
         int[] outShape = x.shape.clone();
         outShape[dim] = idx.length;
-        Tensor out = x.newEmpty(outShape, x.dtype);
+        Tensor out = x.newUninitialized(outShape, x.dtype);
         x.backend().indexSelect(xc.buffer, outer(x.shape, dim), size, inner(x.shape, dim), idx, out.buffer);
         int[] in = x.shape;
         return record(out, "IndexSelectBackward0", x,
@@ -118,7 +118,7 @@ final class Indexing {
                         + " with size " + size);
             }
         }
-        Tensor out = self.newEmpty(self.shape, DType.FLOAT32);
+        Tensor out = self.newUninitialized(self.shape, DType.FLOAT32);
         self.backend().copy(self.buffer, self.layout(), out.buffer, out.layout());
         Tensor src = source.contiguousUntracked();
         self.backend().indexAdd(src.buffer, outer(self.shape, dim), size, inner(self.shape, dim), idx, out.buffer);
@@ -166,7 +166,7 @@ final class Indexing {
         }
         int[] outShape = first.shape.clone();
         outShape[dim] = total;
-        Tensor out = first.newEmpty(outShape, DType.FLOAT32);
+        Tensor out = first.newUninitialized(outShape, DType.FLOAT32);
         int[] sizes = new int[tensors.size()];
         int at = 0;
         for (int t = 0; t < tensors.size(); t++) {

@@ -34,7 +34,7 @@ final class LinearAlgebra {
         check(a.shape[1] == b.shape[0], "mm: mat1 and mat2 shapes cannot be multiplied (" + a.shape[0] + "x" + a.shape[1]
                 + " and " + b.shape[0] + "x" + b.shape[1] + "): the columns of mat1 must equal the rows of mat2; transpose "
                 + "or reshape an operand");
-        Tensor out = a.newEmpty(new int[] {a.shape[0], b.shape[1]}, DType.FLOAT32);
+        Tensor out = a.newUninitialized(new int[] {a.shape[0], b.shape[1]}, DType.FLOAT32);
         gemm(as3d(a), as3d(b), out, 1f, 0f);
         if (!Recorder.needsGrad(a, b)) return out;
         return record(out, "MmBackward0", a, b, (g, ctx) -> new Tensor[] {
@@ -59,7 +59,7 @@ final class LinearAlgebra {
                 + b.shape[0]);
         check(a.shape[2] == b.shape[1], "bmm: Expected size for first two dimensions of batch2 tensor to be: ["
                 + a.shape[0] + ", " + a.shape[2] + "] but got: [" + b.shape[0] + ", " + b.shape[1] + "].");
-        Tensor out = a.newEmpty(new int[] {a.shape[0], a.shape[1], b.shape[2]}, DType.FLOAT32);
+        Tensor out = a.newUninitialized(new int[] {a.shape[0], a.shape[1], b.shape[2]}, DType.FLOAT32);
         gemm(a, b, out, 1f, 0f);
         if (!Recorder.needsGrad(a, b)) return out;
         return record(out, "BmmBackward0", a, b, (g, ctx) -> new Tensor[] {
@@ -72,7 +72,7 @@ final class LinearAlgebra {
                 + " and " + Arrays.toString(v.shape));
         check(a.shape[1] == v.shape[0], "mv: size mismatch, got input (" + a.shape[0] + "x" + a.shape[1] + "), vec ("
                 + v.shape[0] + ")");
-        Tensor out = a.newEmpty(new int[] {a.shape[0]}, DType.FLOAT32);
+        Tensor out = a.newUninitialized(new int[] {a.shape[0]}, DType.FLOAT32);
         Tensor v3 = new Tensor(v.buffer, new int[] {1, v.shape[0], 1}, new int[] {0, v.strides[0], 1}, v.offset, v.dtype, v.version, null);
         gemm(as3d(a), v3, out, 1f, 0f);
         if (!Recorder.needsGrad(a, v)) return out;
@@ -86,7 +86,7 @@ final class LinearAlgebra {
         check(a.shape[0] == b.shape[0], "dot: inconsistent tensor size, expected tensor [" + a.shape[0]
                 + "] and src [" + b.shape[0] + "] to have the same number of elements, but got " + a.shape[0] + " and "
                 + b.shape[0] + " elements respectively");
-        Tensor out = a.newEmpty(new int[0], DType.FLOAT32);
+        Tensor out = a.newUninitialized(new int[0], DType.FLOAT32);
         Tensor a3 = new Tensor(a.buffer, new int[] {1, 1, a.shape[0]}, new int[] {0, 0, a.strides[0]}, a.offset, a.dtype, a.version, null);
         Tensor b3 = new Tensor(b.buffer, new int[] {1, b.shape[0], 1}, new int[] {0, b.strides[0], 1}, b.offset, b.dtype, b.version, null);
         gemm(a3, b3, out, 1f, 0f);
@@ -107,7 +107,7 @@ final class LinearAlgebra {
         int[] bshape = Shapes.broadcast("addmm", input.shape, shape);
         check(Arrays.equals(bshape, shape), "addmm: input of shape " + Arrays.toString(input.shape)
                 + " cannot be broadcast to the product's shape " + Arrays.toString(shape));
-        Tensor out = a.newEmpty(shape, DType.FLOAT32);
+        Tensor out = a.newUninitialized(shape, DType.FLOAT32);
         out.backend().copy(input.buffer, Shapes.broadcastLayout(input, shape), out.buffer, out.layout());
         gemm(as3d(a), as3d(b), out, alpha, beta);
         Tensor[] inputs = {input, a, b};

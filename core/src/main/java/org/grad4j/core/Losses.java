@@ -105,7 +105,7 @@ final class Losses {
         wk = Arrays.copyOf(wk, kept);
         // gather the kept log-probabilities with the backend, then reduce them in double
         Tensor xc = input.contiguousUntracked();
-        Tensor picked = input.newEmpty(new int[] {kept}, DType.FLOAT32);
+        Tensor picked = input.newUninitialized(new int[] {kept}, DType.FLOAT32);
         input.backend().indexSelect(xc.buffer, 1, input.numel(), 1, pos, picked.buffer);
         Tensor out;
         if (input.device().equals(Device.cpu())) {

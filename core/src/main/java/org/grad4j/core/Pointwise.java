@@ -259,7 +259,7 @@ final class Pointwise {
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
         Devices.checkSame(cond, a, b);
         int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape, a.shape), b.shape);
-        Tensor out = a.newEmpty(shape, DType.FLOAT32);
+        Tensor out = a.newUninitialized(shape, DType.FLOAT32);
         a.backend().where(cond.buffer, Shapes.broadcastLayout(cond, shape), a.buffer, Shapes.broadcastLayout(a, shape),
                 b.buffer, Shapes.broadcastLayout(b, shape), out.buffer);
         if (!needsGrad(a, b)) return out;
@@ -320,14 +320,14 @@ final class Pointwise {
     // ---- out-of-place forms of fill_ and copy_ (used by the in-place machinery) ----------------
 
     static Tensor fill(Tensor x, float v) {
-        Tensor out = x.newEmpty(x.shape, DType.FLOAT32);
+        Tensor out = v == 0f ? x.newEmpty(x.shape, DType.FLOAT32) : x.newUninitialized(x.shape, DType.FLOAT32);
         if (v != 0f) out.backend().fill(out.buffer, out.layout(), v);
         return record(out, v == 0f ? "ZeroBackward0" : "FillBackward0", x, (g, ctx) -> grads(Tensor.zerosLike(g)));
     }
 
     static Tensor copy(Tensor self, Tensor src) {
         Devices.checkSame(self, src);
-        Tensor out = self.newEmpty(self.shape, self.dtype);
+        Tensor out = self.newUninitialized(self.shape, self.dtype);
         int[] shape = Shapes.broadcast("copy_", src.shape, self.shape);
         if (!java.util.Arrays.equals(shape, self.shape)) {
             throw new IllegalArgumentException("copy_: source of shape " + java.util.Arrays.toString(src.shape)

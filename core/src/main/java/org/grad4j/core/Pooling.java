@@ -46,7 +46,7 @@ final class Pooling {
         int planes = x.numel() / Math.max(1, h * w);
         Tensor xc = x.contiguousUntracked();
         int[] os = outShape(x, oh, ow);
-        Tensor out = x.newEmpty(os, DType.FLOAT32), idx = x.newEmpty(os, DType.INT64);
+        Tensor out = x.newUninitialized(os, DType.FLOAT32), idx = x.newUninitialized(os, DType.INT64);
         x.backend().maxPool2d(xc.buffer, planes, h, w, k.kh(), k.kw(), k.ph(), k.pw(), k.sh(), k.sw(), k.dh(), k.dw(), oh, ow,
                 out.buffer, idx.buffer);
         if (Recorder.needsGrad(x)) {
@@ -65,7 +65,7 @@ final class Pooling {
         int r = x.dim(), h = x.shape[r - 2], w = x.shape[r - 1], oh = k.outH(h), ow = k.outW(w);
         int planes = x.numel() / Math.max(1, h * w), l = oh * ow, taps = k.taps();
         Tensor xc = x.contiguousUntracked();
-        Tensor out = x.newEmpty(outShape(x, oh, ow), DType.FLOAT32);
+        Tensor out = x.newUninitialized(outShape(x, oh, ow), DType.FLOAT32);
         x.backend().avgPool2d(xc.buffer, planes, h, w, k.kh(), k.kw(), k.ph(), k.pw(), k.sh(), k.sw(), oh, ow,
                 countIncludePad, out.buffer);
         if (!Recorder.needsGrad(x)) return out;

@@ -36,8 +36,8 @@ final class Reductions {
         int kept = k;
         for (int i = 0; i < rank; i++) if (red[i]) { pShape[k] = x.shape[i]; pStrides[k++] = x.strides[i]; }
         int[] outShape = outShape(x.shape, red, keepdim);
-        Tensor out = x.newEmpty(outShape, DType.FLOAT32);
-        Tensor idx = wantIndices ? x.newEmpty(outShape, DType.INT64) : null;
+        Tensor out = x.newUninitialized(outShape, DType.FLOAT32);
+        Tensor idx = wantIndices ? x.newUninitialized(outShape, DType.INT64) : null;
         x.backend().reduce(op, x.buffer, new Layout(pShape, pStrides, x.offset), kept, out.buffer, idx == null ? null : idx.buffer);
         return new Tensor[] {out, idx};
     }

@@ -10,7 +10,7 @@ final class Softmax {
         String op = log ? "logSoftmax" : "softmax";
         int dim = Shapes.wrapDim(op, dimIn, x.dim());
         Tensor xc = x.contiguousUntracked();
-        Tensor out = x.newEmpty(x.shape, DType.FLOAT32);
+        Tensor out = x.newUninitialized(x.shape, DType.FLOAT32);
         int size = x.dim() == 0 ? 1 : x.shape[dim];
         int outer = x.dim() == 0 ? 1 : Indexing.outer(x.shape, dim), inner = x.dim() == 0 ? 1 : Indexing.inner(x.shape, dim);
         x.backend().softmax(xc.buffer, outer, size, inner, log, out.buffer);

@@ -62,7 +62,8 @@ public final class Tensor {
 
     /** A tensor of {@code shape} holding a copy of {@code data}, on this tensor's device (for ops' internals). */
     Tensor newOf(float[] data, int... shape) {
-        Tensor t = newEmpty(shape.clone(), DType.FLOAT32);
+        int n = Layout.numel(shape);
+        Tensor t = data.length == n ? newUninitialized(shape.clone(), DType.FLOAT32) : newEmpty(shape.clone(), DType.FLOAT32);
         if (data.length > 0) backend().write(data, 0, t.buffer, 0, data.length);
         return t;
     }
@@ -370,7 +371,7 @@ public final class Tensor {
         if (isContiguous()) {
             backend().read(buffer, offset, out, 0, n);
         } else {
-            Tensor c = newEmpty(shape, dtype);
+            Tensor c = newUninitialized(shape, dtype);
             backend().copy(buffer, layout(), c.buffer, c.layout());
             backend().read(c.buffer, 0, out, 0, n);
         }
@@ -380,7 +381,7 @@ public final class Tensor {
     /** This tensor if contiguous, else a contiguous copy; never recorded (for kernels that need flat input). */
     Tensor contiguousUntracked() {
         if (offset == 0 && isContiguous()) return this;
-        Tensor c = newEmpty(shape, dtype);
+        Tensor c = newUninitialized(shape, dtype);
         backend().copy(buffer, layout(), c.buffer, c.layout());
         return c;
     }
@@ -608,7 +609,7 @@ public final class Tensor {
     public Tensor logicalAnd(Tensor o) { return Pointwise.logicalAnd(this, o); }
 
     Tensor scalarLike(float s) {
-        Tensor t = newEmpty(new int[0], DType.FLOAT32);
+        Tensor t = newUninitialized(new int[0], DType.FLOAT32);
         backend().fill(t.buffer, t.layout(), s);
         return t;
     }

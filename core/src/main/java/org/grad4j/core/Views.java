@@ -318,7 +318,7 @@ final class Views {
     // ---- copies --------------------------------------------------------------------------------
 
     static Tensor cloneOp(Tensor x) {
-        Tensor out = x.newEmpty(x.shape, x.dtype);
+        Tensor out = x.newUninitialized(x.shape, x.dtype);
         x.backend().copy(x.buffer, x.layout(), out.buffer, out.layout());
         return record(out, "CloneBackward0", x, (g, ctx) -> one(g));
     }

@@ -46,6 +46,7 @@ final class KernelLauncher {
     private final int local;
     private TornadoExecutionResult last;
     private long launches;
+    private final long[] launchesByKernel = new long[Kernel.values().length];
 
     KernelLauncher(FloatArray mem, TornadoDevice device, int localSize) {
         this.mem = mem;
@@ -129,6 +130,7 @@ final class KernelLauncher {
         grid.setLocalWork(local, 1, 1);
         last = plan.withGraph(k.ordinal()).execute();
         launches++;
+        launchesByKernel[k.ordinal()]++;
     }
 
     /** Runs a 2-d kernel on an x×y grid of tile×tile work-groups (sizes rounded up to whole tiles). */
@@ -139,6 +141,7 @@ final class KernelLauncher {
         grid.setLocalWork(tile, tile, 1);
         last = plan.withGraph(k.ordinal()).execute();
         launches++;
+        launchesByKernel[k.ordinal()]++;
     }
 
     /** Brings {@code length} floats at {@code offset} of the device memory into the host copy of {@code mem}. */
@@ -149,6 +152,13 @@ final class KernelLauncher {
 
     long launches() {
         return launches;
+    }
+
+    /** Launches so far of each kernel, by name (e.g. {@code MATMUL}). */
+    Map<String, Long> launchesByKernel() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (Kernel k : Kernel.values()) m.put(k.name(), launchesByKernel[k.ordinal()]);
+        return m;
     }
 
     void close() {

@@ -117,7 +117,8 @@ public final class TornadoBackend implements Backend {
 
     /** Counters of host↔device traffic and kernel launches since start. */
     public synchronized Stats stats() {
-        return new Stats(writes, floatsToDevice, reads, floatsToHost, launcher.launches(), allocator.used(), allocator.peak());
+        return new Stats(writes, floatsToDevice, reads, floatsToHost, launcher.launches(), launcher.launchesByKernel(),
+                allocator.used(), allocator.peak());
     }
 
     /**
@@ -125,7 +126,7 @@ public final class TornadoBackend implements Backend {
      * launch also sends its few hundred bytes of parameters, not counted here); sizes in floats.
      */
     public record Stats(long writes, long floatsToDevice, long reads, long floatsToHost, long launches,
-                        long floatsInUse, long peakFloatsInUse) {}
+                        java.util.Map<String, Long> launchesByKernel, long floatsInUse, long peakFloatsInUse) {}
 
     // ---- memory ---------------------------------------------------------------------------------
 
