@@ -177,6 +177,12 @@ class TornadoBackendTest {
         JVM.matmul(batch, m, n, k, a.jvm, 0, m * k, k, 1, b.jvm, 0, 0, n, 1, out.jvm, 1f, 0f);
         TVM.matmul(batch, m, n, k, a.tvm, 0, m * k, k, 1, b.tvm, 0, 0, n, 1, out.tvm, 1f, 0f);
         assertClose(out, "matmul beta=0");
+        // several 64x64 blocks per batch, ragged edges, A read transposed
+        int bb = 2, mm = 70, nn = 130, kk = 45;
+        Pair a2 = pair(data(bb * mm * kk, -1, 1)), b2 = pair(data(bb * kk * nn, -1, 1)), o2 = zeros(bb * mm * nn);
+        JVM.matmul(bb, mm, nn, kk, a2.jvm, 0, mm * kk, 1, mm, b2.jvm, 0, kk * nn, nn, 1, o2.jvm, 1f, 0f);
+        TVM.matmul(bb, mm, nn, kk, a2.tvm, 0, mm * kk, 1, mm, b2.tvm, 0, kk * nn, nn, 1, o2.tvm, 1f, 0f);
+        assertClose(o2, "matmul over several blocks");
     }
 
     @Test

@@ -387,8 +387,8 @@ public final class TornadoBackend implements Backend {
                                     Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
                                     Buffer out, float alpha, float beta) {
         if (batch == 0 || m == 0 || n == 0) return;
-        int tile = TornadoKernels.TILE;
-        int mPad = (m + tile - 1) / tile * tile;
+        int block = TornadoKernels.BLOCK, tile = TornadoKernels.TILE;
+        int mPad = (m + block - 1) / block * block;
         IntArray p = launcher.ints(Kernel.MATMUL);
         p.set(0, batch);
         p.set(1, m);
@@ -407,7 +407,9 @@ public final class TornadoBackend implements Backend {
         FloatArray f = launcher.floats(Kernel.MATMUL);
         f.set(0, alpha);
         f.set(1, beta);
-        launcher.launch2d(Kernel.MATMUL, n, batch * mPad, tile);
+        // one TILE×TILE work-group per BLOCK×BLOCK block of the output
+        int nPad = (n + block - 1) / block * block;
+        launcher.launch2d(Kernel.MATMUL, nPad / 4, batch * mPad / 4, tile);
     }
 
     // ---- rows and indexing ----------------------------------------------------------------------
