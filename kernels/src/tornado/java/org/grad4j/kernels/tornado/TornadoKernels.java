@@ -29,13 +29,13 @@ public final class TornadoKernels {
     static int at(IntArray p, int rank, int i, int stridesAt, int offset) {
         int pos = offset;
         int rest = i;
-        for (int d = rank - 1; d >= 0; d--) {
+        for (int d = rank - 1; d >= 1; d--) {
             int size = p.get(SHAPE + d);
             int q = rest / size;
             pos += (rest - q * size) * p.get(stridesAt + d);
             rest = q;
         }
-        return pos;
+        return pos + rest * p.get(stridesAt); // the outermost index needs no division (rank 1: none at all)
     }
 
     // ---- memory ---------------------------------------------------------------------------------
@@ -202,13 +202,13 @@ public final class TornadoKernels {
         int stridesAt = shapeAt + MAX_RANK;
         int pos = base;
         int rest = r;
-        for (int d = redRank - 1; d >= 0; d--) {
+        for (int d = redRank - 1; d >= 1; d--) {
             int size = p.get(shapeAt + d);
             int q = rest / size;
             pos += (rest - q * size) * p.get(stridesAt + d);
             rest = q;
         }
-        return pos;
+        return pos + rest * p.get(stridesAt);
     }
 
     // ---- linear algebra -------------------------------------------------------------------------
