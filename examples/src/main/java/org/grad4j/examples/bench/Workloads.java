@@ -76,8 +76,12 @@ public final class Workloads {
     }
 
     /** Warm-up, then {@code samples} windows of k iterations (k chosen so a window lasts ~targetSec). */
+    /** Every setting runs at least this long before it is measured: the JIT's C2 tier (which on 2 busy cores takes seconds). */
+    static final long WARMUP_NANOS = Long.getLong("bench.warmupMillis", 2000) * 1_000_000L;
+
     static double[] bench(int warmup, int samples, double targetSec, Runnable body) {
-        for (int i = 0; i < warmup; i++) body.run();
+        long start = System.nanoTime();
+        for (int i = 0; i < warmup || System.nanoTime() - start < WARMUP_NANOS; i++) body.run();
         long t0 = System.nanoTime();
         body.run();
         double one = Math.max((System.nanoTime() - t0) / 1e9, 1e-7);
