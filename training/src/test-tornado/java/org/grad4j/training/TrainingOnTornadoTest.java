@@ -63,6 +63,20 @@ class TrainingOnTornadoTest {
         return losses;
     }
 
+    /** A model trained on the device saves a checkpoint that a model on the JVM backend loads, and back. */
+    @Test
+    void checkpointsMoveBetweenDevices(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Sequential onDevice = new Sequential(new Linear(5, 3, true, new Generator(1)), new ReLU(), new Linear(3, 2, true, new Generator(2)));
+        onDevice.to(Device.tornado());
+        java.nio.file.Path file = dir.resolve("m.safetensors");
+        org.grad4j.training.checkpoint.Checkpoint.saveModel(file, onDevice);
+        Sequential onCpu = new Sequential(new Linear(5, 3, true, new Generator(3)), new ReLU(), new Linear(3, 2, true, new Generator(4)));
+        org.grad4j.training.checkpoint.Checkpoint.loadModel(file, onCpu);
+        Tensor x = Tensor.randn(new Generator(5), 4, 5);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(onDevice.call(x.to(Device.tornado())).toFloatArray(), onCpu.call(x).toFloatArray(), 1e-5f);
+        assertEquals(Device.cpu(), onCpu.parameters().get(0).device());
+    }
+
     private record Run(List<StepMetrics> steps, EvalMetrics eval) {}
 
     private static Run fashionMnistEpoch(Device device, TensorDataset train, TensorDataset test) {

@@ -249,6 +249,22 @@ class TornadoBackendTest {
     }
 
     @Test
+    void regionsOfCollectedBuffersComeBackWhenTheDeviceFillsUp() {
+        // 40 × 64 MB never released: five times the device memory, so allocation must recover
+        // the regions of the buffers that were garbage collected
+        int n = 16 << 20;
+        for (int i = 0; i < 40; i++) {
+            Buffer b = TVM.allocateUninitialized(n);
+            assertEquals(n, b.size());
+        }
+        assertTrue(TVM.stats().peakFloatsInUse() <= (512L << 20) / 4);
+        assertThrows(IllegalStateException.class, () -> {
+            java.util.List<Buffer> kept = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) kept.add(TVM.allocateUninitialized(n)); // all reachable: memory is full
+        });
+    }
+
+    @Test
     void releasedAndCollectedRegionsAreReused() {
         TornadoBackend.Stats before = TVM.stats();
         for (int i = 0; i < 200; i++) TVM.release(TVM.allocateUninitialized(1 << 16));
