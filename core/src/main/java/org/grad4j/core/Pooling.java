@@ -3,6 +3,7 @@ package org.grad4j.core;
 import static org.grad4j.core.Recorder.record;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * 2-d max and average pooling over the last two dimensions of a [N, C, H, W] or [C, H, W] input.
@@ -49,7 +50,18 @@ final class Pooling {
         Tensor out = x.newUninitialized(os, DType.FLOAT32), idx = x.newUninitialized(os, DType.INT64);
         x.backend().maxPool2d(xc.buffer, planes, h, w, k.kh(), k.kw(), k.ph(), k.pw(), k.sh(), k.sw(), k.dh(), k.dw(), oh, ow,
                 out.buffer, idx.buffer);
-        if (Recorder.needsGrad(x)) {
+        if (Recorder.needsGrad(x) && !x.device().equals(Device.cpu())) {
+            // on an accelerator the indices stay there: each window's tap whose position is the
+            // window's argmax gets the gradient (a mask over the unfolded positions), and fold adds
+            // the taps back into the image (no read-back of the indices in a training step)
+            int l = oh * ow;
+            Tensor posCols = positionColumns(x, h, w, k);
+            int[] in = x.shape;
+            record(out, "MaxPool2DWithIndicesBackward0", x, (g, ctx) -> {
+                Tensor winner = posCols.eq(idx.reshape(planes, 1, l).add(1f)); // positions count from 1: 0 is padding
+                return new Tensor[] {Conv.fold(winner.mul(g.reshape(planes, 1, l)), h, w, k).reshape(in)};
+            });
+        } else if (Recorder.needsGrad(x)) {
             // positions of the maxima in the flattened input: the backward is a scatter-add there
             int[] pos = idx.toIntArray();
             int per = oh * ow;
@@ -58,6 +70,30 @@ final class Pooling {
             record(out, "MaxPool2DWithIndicesBackward0", x, (g, ctx) -> new Tensor[] {Views.scatter(g, in, pos)});
         }
         return new Tensor.ValuesIndices(out, idx);
+    }
+
+    private static final java.util.Map<List<Object>, Tensor> POSITION_COLUMNS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * {@code y·w + x + 1} of the pixel under every tap of every window (0 in the padding), as
+     * [1, taps, oh·ow] on x's device: made once per device, image size and window, then reused.
+     */
+    private static Tensor positionColumns(Tensor x, int h, int w, Conv.Window k) {
+        List<Object> key = List.of(x.device(), h, w, k);
+        Tensor cached = POSITION_COLUMNS.get(key);
+        if (cached != null) return cached;
+        try (var s = GradMode.noGrad()) {
+            Tensor pos = x.newOf(positions(h * w), 1, 1, h, w);
+            Tensor cols = Conv.unfold(pos, k);
+            if (POSITION_COLUMNS.size() < 64) POSITION_COLUMNS.put(key, cols);
+            return cols;
+        }
+    }
+
+    private static float[] positions(int n) {
+        float[] p = new float[n];
+        for (int i = 0; i < n; i++) p[i] = i + 1;
+        return p;
     }
 
     static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad) {

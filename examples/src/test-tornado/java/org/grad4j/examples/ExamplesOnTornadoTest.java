@@ -50,8 +50,14 @@ class ExamplesOnTornadoTest {
         assumeTrue(Files.isDirectory(Mnist.FASHION_MNIST_DIR), "Fashion-MNIST not installed: " + Mnist.FASHION_MNIST_INSTALL);
         String[] common = {"--model", "cnn", "--train-limit", "1024", "--test-limit", "500", "--no-progress", "--workers", "1"};
         FashionMnist.Result cpu = FashionMnist.run(FashionMnist.Options.parse(concat(common, "--out", out.resolve("cpu").toString())), QUIET);
+        org.grad4j.kernels.tornado.TornadoBackend backend = org.grad4j.kernels.tornado.TornadoBackend.instance();
+        long readsBefore = backend.stats().reads();
         FashionMnist.Result tvm = FashionMnist.run(FashionMnist.Options.parse(concat(common, "--out", out.resolve("tvm").toString(),
                 "--device", "tornado")), QUIET);
+        // 16 steps read their loss; the one test batch its loss and its count of correct answers;
+        // the checkpoint reads the 8 parameters (2 conv and 2 linear layers: weight and bias) and
+        // Adam's two moments of each
+        assertEquals(16 + 2 + 8 + 16, backend.stats().reads() - readsBefore, "device-to-host transfers");
         assertEquals(cpu.epochs().getLast().loss(), tvm.epochs().getLast().loss(), 0.02 * cpu.epochs().getLast().loss());
         assertEquals(cpu.testAccuracy(), tvm.testAccuracy(), 0.02);
         assertTrue(tvm.testAccuracy() > 0.5, "accuracy " + tvm.testAccuracy());
