@@ -24,6 +24,9 @@ final class TensorFormatter {
         int indent = PREFIX.length();
         StringBuilder sb = new StringBuilder(PREFIX);
         List<String> suffixes = new ArrayList<>();
+        // as PyTorch: the device is named when it is not the default one
+        Device device = t.device();
+        if (!device.equals(Device.getDefault())) suffixes.add("device='" + device + "'");
         if (v.length == 0) {
             sb.append("[]");
             // the shape is shown unless it is (0,); the dtype, as no element can tell it

@@ -104,6 +104,22 @@ class DeviceTest {
     // ---- to / cpu -------------------------------------------------------------------------------
 
     @Test
+    void printingNamesTheDeviceWhenItIsNotTheDefault() {
+        Tensor x = Tensor.tensor(1f, 2f).to(TEST);
+        assertEquals("tensor([1., 2.], device='test:0')", x.toString());
+        assertEquals("tensor([1., 2.], device='test:0', requires_grad=True)", x.requiresGrad_().toString());
+        assertEquals("tensor([], device='test:0', size=(0, 2))", Tensor.zeros(0, 2).to(TEST).toString());
+        Device saved = Device.getDefault();
+        Device.setDefault(TEST);
+        try {
+            assertEquals("tensor([1., 2.])", Tensor.tensor(1f, 2f).toString());
+            assertEquals("tensor([1., 2.], device='cpu')", Tensor.tensor(1f, 2f).cpu().toString());
+        } finally {
+            Device.setDefault(saved);
+        }
+    }
+
+    @Test
     void toMovesValuesAndKeepsShapeAndDType() {
         Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
         assertEquals(Device.cpu(), x.device());
