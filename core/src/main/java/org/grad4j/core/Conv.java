@@ -176,14 +176,18 @@ final class Conv {
         Tensor out = x.newUninitialized(new int[] {n, o, oh, ow}, DType.FLOAT32);
         Tensor dst = groups == 1 ? out : x.newUninitialized(new int[] {n, og, l}, DType.FLOAT32);
         for (int gi = 0; gi < groups; gi++) {
-            if (bias != null) { // preload bias[o] over every (n, l) of the group
-                be.copy(bias.buffer, new Layout(new int[] {n, og, l}, new int[] {0, bias.strides[0], 0},
-                        bias.offset + gi * og * bias.strides[0]), dst.buffer, Layout.contiguous(new int[] {n, og, l}));
+            if (bias != null) { // bias[o] broadcast over every (n, l) of the group, added by the product
+                be.addmm(bias.buffer, new Layout(new int[] {n, og, l}, new int[] {0, bias.strides[0], 0},
+                                bias.offset + gi * og * bias.strides[0]), n, og, l, ckk,
+                        wc.buffer, wc.offset + gi * og * ckk, 0, ckk, 1,
+                        cols.buffer, gi * ckk * l, c * k.taps() * l, l, 1,
+                        dst.buffer, 1f, 1f);
+            } else {
+                be.matmul(n, og, l, ckk,
+                        wc.buffer, wc.offset + gi * og * ckk, 0, ckk, 1,
+                        cols.buffer, gi * ckk * l, c * k.taps() * l, l, 1,
+                        dst.buffer, 1f, 0f);
             }
-            be.matmul(n, og, l, ckk,
-                    wc.buffer, wc.offset + gi * og * ckk, 0, ckk, 1,
-                    cols.buffer, gi * ckk * l, c * k.taps() * l, l, 1,
-                    dst.buffer, 1f, bias != null ? 1f : 0f);
             if (groups > 1) { // the group's channels are a strided slice of out
                 be.copy(dst.buffer, Layout.contiguous(new int[] {n, og, l}), out.buffer,
                         new Layout(new int[] {n, og, l}, new int[] {o * l, l, 1}, gi * og * l));

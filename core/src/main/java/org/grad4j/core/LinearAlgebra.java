@@ -3,6 +3,7 @@ package org.grad4j.core;
 import static org.grad4j.core.Recorder.record;
 
 import java.util.Arrays;
+import org.grad4j.kernels.Layout;
 
 /** mm, bmm, mv, dot, addmm and matmul (which dispatches to them, as PyTorch's does). */
 final class LinearAlgebra {
@@ -108,8 +109,12 @@ final class LinearAlgebra {
         check(Arrays.equals(bshape, shape), "addmm: input of shape " + Arrays.toString(input.shape)
                 + " cannot be broadcast to the product's shape " + Arrays.toString(shape));
         Tensor out = a.newUninitialized(shape, DType.FLOAT32);
-        out.backend().copy(input.buffer, Shapes.broadcastLayout(input, shape), out.buffer, out.layout());
-        gemm(as3d(a), as3d(b), out, alpha, beta);
+        Layout c = Shapes.broadcastLayout(input, shape);
+        Tensor a3 = as3d(a), b3 = as3d(b);
+        out.backend().addmm(input.buffer, new Layout(new int[] {1, shape[0], shape[1]}, new int[] {0, c.strides()[0], c.strides()[1]},
+                        c.offset()), 1, shape[0], shape[1], a.shape[1],
+                a3.buffer, a3.offset, a3.strides[0], a3.strides[1], a3.strides[2],
+                b3.buffer, b3.offset, b3.strides[0], b3.strides[1], b3.strides[2], out.buffer, alpha, beta);
         Tensor[] inputs = {input, a, b};
         if (!Recorder.needsGrad(inputs)) return out;
         return Recorder.record(out, "AddmmBackward0", inputs, new Tensor[] {b.requiresGrad ? a : null, a.requiresGrad ? b : null},

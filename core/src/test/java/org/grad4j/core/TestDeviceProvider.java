@@ -131,6 +131,14 @@ public final class TestDeviceProvider implements BackendProvider {
         }
 
         @Override
+        public void addmm(Buffer c, Layout cLayout, int batch, int m, int n, int k, Buffer a, int aOffset, int aBatchStride,
+                int aRowStride, int aColStride, Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+                Buffer out, float alpha, float beta) {
+            JVM.addmm(in(c), cLayout, batch, m, n, k, in(a), aOffset, aBatchStride, aRowStride, aColStride, in(b), bOffset,
+                    bBatchStride, bRowStride, bColStride, in(out), alpha, beta);
+        }
+
+        @Override
         public void softmax(Buffer x, int outer, int size, int inner, boolean log, Buffer out) {
             JVM.softmax(in(x), outer, size, inner, log, in(out));
         }

@@ -72,6 +72,20 @@ public interface Backend {
                 Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
                 Buffer out, float alpha, float beta);
 
+    /**
+     * {@code out[b] = beta*C[b] + alpha * A[b] @ B[b]} where C is a batch×m×n view (a bias broadcast
+     * with stride 0, say): PyTorch's addmm/baddbmm. The default copies C into {@code out} and calls
+     * {@link #matmul} with that beta; a device where each kernel launch costs does both in one.
+     */
+    default void addmm(Buffer c, Layout cLayout, int batch, int m, int n, int k,
+                       Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
+                       Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+                       Buffer out, float alpha, float beta) {
+        copy(c, cLayout, out, Layout.contiguous(new int[] {batch, m, n}));
+        matmul(batch, m, n, k, a, aOffset, aBatchStride, aRowStride, aColStride,
+                b, bOffset, bBatchStride, bRowStride, bColStride, out, alpha, beta);
+    }
+
     // ---- fused row functions ------------------------------------------------------------------
 
     /**

@@ -186,6 +186,23 @@ class TornadoBackendTest {
     }
 
     @Test
+    void addmmReadsABroadcastBiasInTheProduct() {
+        int batch = 2, m = 70, n = 33, k = 19;
+        Pair a = pair(data(batch * m * k, -1, 1)), b = pair(data(batch * k * n, -1, 1));
+        Pair rowBias = pair(data(n, -1, 1)), colBias = pair(data(m, -1, 1));
+        Layout perColumn = new Layout(new int[] {batch, m, n}, new int[] {0, 0, 1}, 0); // a Linear layer's bias
+        Layout perRow = new Layout(new int[] {batch, m, n}, new int[] {0, 1, 0}, 0); // a convolution's bias
+        for (Object[] c : new Object[][] {{rowBias, perColumn}, {colBias, perRow}}) {
+            Pair bias = (Pair) c[0];
+            Layout l = (Layout) c[1];
+            Pair out = zeros(batch * m * n);
+            JVM.addmm(bias.jvm, l, batch, m, n, k, a.jvm, 0, m * k, k, 1, b.jvm, 0, k * n, n, 1, out.jvm, 0.5f, 2f);
+            TVM.addmm(bias.tvm, l, batch, m, n, k, a.tvm, 0, m * k, k, 1, b.tvm, 0, k * n, n, 1, out.tvm, 0.5f, 2f);
+            assertClose(out, "addmm " + l);
+        }
+    }
+
+    @Test
     void softmaxAndIndexing() {
         int outer = 3, size = 17, inner = 2;
         Pair x = pair(data(outer * size * inner, -5, 5));

@@ -386,6 +386,31 @@ public final class TornadoBackend implements Backend {
                                     Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
                                     Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
                                     Buffer out, float alpha, float beta) {
+        int o = own(out).offset;
+        product(o, m * n, n, 1, batch, m, n, k, a, aOffset, aBatchStride, aRowStride, aColStride,
+                b, bOffset, bBatchStride, bRowStride, bColStride, out, alpha, beta);
+    }
+
+    /** The bias (C) is read by the product kernel itself: one launch instead of a copy and a product. */
+    @Override
+    public synchronized void addmm(Buffer c, Layout cLayout, int batch, int m, int n, int k,
+                                   Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
+                                   Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+                                   Buffer out, float alpha, float beta) {
+        if (cLayout.rank() != 3) {
+            Backend.super.addmm(c, cLayout, batch, m, n, k, a, aOffset, aBatchStride, aRowStride, aColStride,
+                    b, bOffset, bBatchStride, bRowStride, bColStride, out, alpha, beta);
+            return;
+        }
+        int[] cs = cLayout.strides();
+        product(own(c).offset + cLayout.offset(), cs[0], cs[1], cs[2], batch, m, n, k, a, aOffset, aBatchStride, aRowStride,
+                aColStride, b, bOffset, bBatchStride, bRowStride, bColStride, out, alpha, beta);
+    }
+
+    private void product(int cOffset, int cBatchStride, int cRowStride, int cColStride, int batch, int m, int n, int k,
+                         Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
+                         Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+                         Buffer out, float alpha, float beta) {
         if (batch == 0 || m == 0 || n == 0) return;
         int block = TornadoKernels.BLOCK, tile = TornadoKernels.TILE;
         int mPad = (m + block - 1) / block * block;
@@ -404,6 +429,10 @@ public final class TornadoBackend implements Backend {
         p.set(11, bColStride);
         p.set(12, out(out).offset);
         p.set(13, mPad);
+        p.set(14, cOffset);
+        p.set(15, cBatchStride);
+        p.set(16, cRowStride);
+        p.set(17, cColStride);
         FloatArray f = launcher.floats(Kernel.MATMUL);
         f.set(0, alpha);
         f.set(1, beta);

@@ -227,7 +227,9 @@ public final class TornadoKernels {
      * Work-group (x, y) covers columns from BLOCK·x and rows BLOCK·y of all batches stacked, each
      * batch's rows padded to a whole block (p[13]) so a block never straddles two batches.
      * p[0] batch, p[1] m, p[2] n, p[3] k, p[4..7] A offset and batch/row/col strides, p[8..11] the
-     * same for B, p[12] out offset; f[0] alpha, f[1] beta (0: the old output is ignored, NaN included).
+     * same for B, p[12] out offset, p[14..17] C's offset and batch/row/col strides (C is the output
+     * itself for a plain product, a broadcast bias for addmm); f[0] alpha, f[1] beta (0: C is
+     * ignored, NaN included).
      */
     public static void matmul(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int lx = ctx.localIdx;
@@ -288,18 +290,20 @@ public final class TornadoKernels {
                       float v0, float v1, float v2, float v3) {
         if (i < m) {
             int row = p.get(12) + (bi * m + i) * n;
-            storeOne(mem, f, row, j, n, v0);
-            storeOne(mem, f, row, j + TILE, n, v1);
-            storeOne(mem, f, row, j + 2 * TILE, n, v2);
-            storeOne(mem, f, row, j + 3 * TILE, n, v3);
+            int cRow = p.get(14) + bi * p.get(15) + i * p.get(16);
+            int cCol = p.get(17);
+            storeOne(mem, f, row, cRow, cCol, j, n, v0);
+            storeOne(mem, f, row, cRow, cCol, j + TILE, n, v1);
+            storeOne(mem, f, row, cRow, cCol, j + 2 * TILE, n, v2);
+            storeOne(mem, f, row, cRow, cCol, j + 3 * TILE, n, v3);
         }
     }
 
-    static void storeOne(FloatArray mem, FloatArray f, int row, int j, int n, float acc) {
+    static void storeOne(FloatArray mem, FloatArray f, int row, int cRow, int cCol, int j, int n, float acc) {
         if (j < n) {
             float beta = f.get(1);
             float r = f.get(0) * acc;
-            if (beta != 0f) r += beta * mem.get(row + j);
+            if (beta != 0f) r += beta * mem.get(cRow + j * cCol);
             mem.set(row + j, r);
         }
     }
