@@ -39,4 +39,37 @@ public final class FusedOps {
         m.version.value++;
         v.version.value++;
     }
+
+    /**
+     * {@link #adam_} for several parameters of one device in one call (PyTorch's foreach Adam):
+     * {@code ps[i]} is {p, g, m, v} of parameter i, with its own {@code stepSize[i]} and {@code bc2Sqrt[i]}.
+     */
+    public static void adamForeach_(java.util.List<Tensor[]> ps, float beta1, float beta2, float[] stepSize, float[] bc2Sqrt,
+                                    float eps) {
+        int count = ps.size();
+        if (count == 0) return;
+        org.grad4j.kernels.Buffer[] p = new org.grad4j.kernels.Buffer[count], g = p.clone(), m = p.clone(), v = p.clone();
+        int[] n = new int[count];
+        Tensor first = ps.get(0)[0];
+        for (int i = 0; i < count; i++) {
+            Tensor[] t = ps.get(i);
+            Devices.checkSame(first, t[0], t[1], t[2], t[3]);
+            if (!canFuse(t)) {
+                throw new IllegalArgumentException("adamForeach_: parameter " + i + ", its gradient and state must be dense "
+                        + "tensors of one shape, got " + Arrays.toString(t[0].shape) + ", " + Arrays.toString(t[1].shape) + ", "
+                        + Arrays.toString(t[2].shape) + ", " + Arrays.toString(t[3].shape));
+            }
+            p[i] = t[0].buffer;
+            g[i] = t[1].buffer;
+            m[i] = t[2].buffer;
+            v[i] = t[3].buffer;
+            n[i] = t[0].numel();
+        }
+        first.backend().adamSteps(p, g, m, v, n, beta1, beta2, stepSize, bc2Sqrt, eps);
+        for (Tensor[] t : ps) {
+            t[0].version.value++;
+            t[2].version.value++;
+            t[3].version.value++;
+        }
+    }
 }

@@ -186,5 +186,17 @@ public final class TestDeviceProvider implements BackendProvider {
                 float bc2Sqrt, float eps) {
             JVM.adamStep(in(p), in(g), in(m), in(v), n, beta1, beta2, stepSize, bc2Sqrt, eps);
         }
+
+        @Override
+        public void adamSteps(Buffer[] p, Buffer[] g, Buffer[] m, Buffer[] v, int[] n, float beta1, float beta2,
+                float[] stepSize, float[] bc2Sqrt, float eps) {
+            JVM.adamSteps(unwrap(p), unwrap(g), unwrap(m), unwrap(v), n, beta1, beta2, stepSize, bc2Sqrt, eps);
+        }
+
+        private Buffer[] unwrap(Buffer[] bs) {
+            Buffer[] out = new Buffer[bs.length];
+            for (int i = 0; i < bs.length; i++) out[i] = in(bs[i]);
+            return out;
+        }
     }
 }

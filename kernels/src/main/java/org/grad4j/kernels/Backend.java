@@ -150,4 +150,14 @@ public interface Backend {
                           float bc2Sqrt, float eps) {
         throw new UnsupportedOperationException("backend " + name() + " does not implement adamStep");
     }
+
+    /**
+     * {@link #adamStep} over several parameters at once (PyTorch's multi-tensor "foreach" Adam): the
+     * step size and bias correction are per parameter (each keeps its own step count). The default
+     * steps them one by one; a device where each kernel launch costs does them in one.
+     */
+    default void adamSteps(Buffer[] p, Buffer[] g, Buffer[] m, Buffer[] v, int[] n, float beta1, float beta2,
+                           float[] stepSize, float[] bc2Sqrt, float eps) {
+        for (int i = 0; i < p.length; i++) adamStep(p[i], g[i], m[i], v[i], n[i], beta1, beta2, stepSize[i], bc2Sqrt[i], eps);
+    }
 }

@@ -54,10 +54,11 @@ final class KernelLauncher {
         GridScheduler scheduler = new GridScheduler();
         ImmutableTaskGraph[] graphs = new ImmutableTaskGraph[Kernel.values().length];
         for (Kernel k : Kernel.values()) {
-            IntArray p = new IntArray(TornadoKernels.PARAMS);
+            IntArray p = new IntArray(k == Kernel.ADAM ? 2 + 6 * TornadoKernels.ADAM_MAX : TornadoKernels.PARAMS);
             FloatArray f = new FloatArray(switch (k) {
                 case WRITE_SMALL -> SMALL_WRITE;
                 case WRITE_LARGE -> LARGE_WRITE;
+                case ADAM -> 3 + 2 * TornadoKernels.ADAM_MAX;
                 default -> 8;
             });
             ints.put(k, p);

@@ -577,20 +577,38 @@ public final class TornadoBackend implements Backend {
     @Override
     public synchronized void adamStep(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float beta1, float beta2,
                                       float stepSize, float bc2Sqrt, float eps) {
-        if (n == 0) return;
+        adamSteps(new Buffer[] {param}, new Buffer[] {grad}, new Buffer[] {m}, new Buffer[] {v}, new int[] {n}, beta1, beta2,
+                new float[] {stepSize}, new float[] {bc2Sqrt}, eps);
+    }
+
+    /** All the parameters in one launch (per {@link TornadoKernels#ADAM_MAX} of them). */
+    @Override
+    public synchronized void adamSteps(Buffer[] param, Buffer[] grad, Buffer[] m, Buffer[] v, int[] n, float beta1, float beta2,
+                                       float[] stepSize, float[] bc2Sqrt, float eps) {
         IntArray p = launcher.ints(Kernel.ADAM);
-        p.set(0, n);
-        p.set(1, out(param).offset);
-        p.set(2, own(grad).offset);
-        p.set(3, out(m).offset);
-        p.set(4, out(v).offset);
         FloatArray f = launcher.floats(Kernel.ADAM);
         f.set(0, beta1);
         f.set(1, beta2);
-        f.set(2, stepSize);
-        f.set(3, bc2Sqrt);
-        f.set(4, eps);
-        launcher.launch(Kernel.ADAM, n);
+        f.set(2, eps);
+        for (int from = 0; from < param.length; from += TornadoKernels.ADAM_MAX) {
+            int count = Math.min(TornadoKernels.ADAM_MAX, param.length - from);
+            int total = 0;
+            for (int c = 0; c < count; c++) {
+                int i = from + c, at = 2 + 6 * c;
+                p.set(at, total);
+                p.set(at + 1, n[i]);
+                p.set(at + 2, out(param[i]).offset);
+                p.set(at + 3, own(grad[i]).offset);
+                p.set(at + 4, out(m[i]).offset);
+                p.set(at + 5, out(v[i]).offset);
+                f.set(3 + 2 * c, stepSize[i]);
+                f.set(4 + 2 * c, bc2Sqrt[i]);
+                total += n[i];
+            }
+            p.set(0, total);
+            p.set(1, count);
+            launcher.launch(Kernel.ADAM, total);
+        }
     }
 
     // ---- helpers --------------------------------------------------------------------------------

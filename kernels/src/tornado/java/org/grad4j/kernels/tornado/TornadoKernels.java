@@ -505,12 +505,28 @@ public final class TornadoKernels {
 
     // ---- optimizer ------------------------------------------------------------------------------
 
-    /** The fused Adam step of OptimizerKernels.adam: p[0] n, p[1..4] param, grad, m, v offsets; f: beta1, beta2, stepSize, bc2Sqrt, eps. */
+    /** Parameters one {@link #adam} launch can update. */
+    public static final int ADAM_MAX = 64;
+
+    /**
+     * The fused Adam step of OptimizerKernels.adam over up to {@link #ADAM_MAX} parameters at once
+     * (foreach Adam), one thread per element of all of them: p[0] elements in all, p[1] parameters;
+     * parameter k at p[2 + 6k ..]: first thread, length, then the param, grad, m and v offsets.
+     * f: beta1, beta2, eps, then each parameter's stepSize and bc2Sqrt at f[3 + 2k].
+     */
     public static void adam(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
-        int i = ctx.globalIdx;
-        if (i < p.get(0)) {
-            float beta1 = f.get(0), beta2 = f.get(1), stepSize = f.get(2), bc2Sqrt = f.get(3), eps = f.get(4);
-            int pi = p.get(1) + i, gi = p.get(2) + i, mi = p.get(3) + i, vi = p.get(4) + i;
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int count = p.get(1);
+            int k = 0;
+            for (int c = 1; c < count; c++) {
+                if (t >= p.get(2 + 6 * c)) k = c;
+            }
+            int at = 2 + 6 * k;
+            int i = t - p.get(at);
+            float beta1 = f.get(0), beta2 = f.get(1), eps = f.get(2);
+            float stepSize = f.get(3 + 2 * k), bc2Sqrt = f.get(4 + 2 * k);
+            int pi = p.get(at + 2) + i, gi = p.get(at + 3) + i, mi = p.get(at + 4) + i, vi = p.get(at + 5) + i;
             float g = mem.get(gi);
             float m = mem.get(mi);
             float mNew = m + (1f - beta1) * (g - m);

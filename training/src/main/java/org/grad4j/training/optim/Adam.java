@@ -1,5 +1,6 @@
 package org.grad4j.training.optim;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.grad4j.core.FusedOps;
@@ -52,6 +53,9 @@ public class Adam extends Optimizer {
         double lr = group.lr(), beta1 = group.getDouble("beta1"), beta2 = group.getDouble("beta2");
         double eps = group.getDouble("eps"), weightDecay = group.getDouble("weight_decay");
         boolean amsgrad = group.getBoolean("amsgrad");
+        // the parameters the fused kernel can update, stepped together at the end (one launch on a device)
+        List<Tensor[]> fused = new ArrayList<>();
+        float[] stepSizes = new float[group.params().size()], bc2Sqrts = new float[stepSizes.length];
         for (Tensor p : group.params()) {
             Tensor g = p.grad();
             if (g == null) continue;
@@ -67,9 +71,11 @@ public class Adam extends Optimizer {
                 else g = g.add(p, (float) weightDecay);
             }
             Tensor m = st.get("exp_avg"), v = st.get("exp_avg_sq");
-            if (!amsgrad && FusedOps.canFuse(p, g, m, v)) { // one pass instead of a dozen tensor ops
-                FusedOps.adam_(p, g, m, v, (float) beta1, (float) beta2, (float) (lr / (1 - Math.pow(beta1, t))),
-                        (float) Math.sqrt(1 - Math.pow(beta2, t)), (float) eps);
+            if (!amsgrad && FusedOps.canFuse(p, g, m, v)
+                    && (fused.isEmpty() || fused.get(0)[0].device().equals(p.device()))) { // one pass instead of a dozen tensor ops
+                stepSizes[fused.size()] = (float) (lr / (1 - Math.pow(beta1, t)));
+                bc2Sqrts[fused.size()] = (float) Math.sqrt(1 - Math.pow(beta2, t));
+                fused.add(new Tensor[] {p, g, m, v});
                 continue;
             }
             m.add_(g.sub(m), (float) (1 - beta1));        // lerp_(g, 1 - beta1)
@@ -86,5 +92,6 @@ public class Adam extends Optimizer {
             Tensor denom = second.sqrt().div(bc2Sqrt).add((float) eps);
             p.sub_(m.div(denom), (float) stepSize);
         }
+        FusedOps.adamForeach_(fused, (float) beta1, (float) beta2, stepSizes, bc2Sqrts, (float) eps);
     }
 }
