@@ -124,10 +124,11 @@ final class Losses {
             // (and, without class weights, no upload) in the training step
             Tensor terms = weight == null ? picked : picked.mul(input.newOf(wk, kept));
             if (reduction == Reduction.NONE) {
-                out = Views.scatter(terms.neg(), target.shape, keptAt);
+                out = Views.scatter(terms.neg(), target.shape, keptAt).clone(); // a tensor of its own, as on the cpu
             } else {
-                float scale = reduction == Reduction.MEAN ? (float) (-1.0 / wsum) : -1f;
-                out = terms.sum().mul(scale); // all ignored under MEAN: 0 * -inf = NaN, as PyTorch
+                // the negated terms summed: with every target ignored, +0 (SUM) and 0 * inf = NaN (MEAN), as PyTorch
+                Tensor s = terms.neg().sum();
+                out = reduction == Reduction.MEAN ? s.mul((float) (1.0 / wsum)) : s;
             }
         }
         if (!Recorder.needsGrad(input)) return out;

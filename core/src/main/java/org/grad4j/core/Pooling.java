@@ -50,7 +50,7 @@ final class Pooling {
         Tensor out = x.newUninitialized(os, DType.FLOAT32), idx = x.newUninitialized(os, DType.INT64);
         x.backend().maxPool2d(xc.buffer, planes, h, w, k.kh(), k.kw(), k.ph(), k.pw(), k.sh(), k.sw(), k.dh(), k.dw(), oh, ow,
                 out.buffer, idx.buffer);
-        if (Recorder.needsGrad(x) && !x.device().equals(Device.cpu())) {
+        if (Recorder.needsGrad(x) && !x.device().equals(Device.cpu()) && (long) h * w < (1 << 24)) { // positions exact in float32
             // on an accelerator the indices stay there: each window's tap whose position is the
             // window's argmax gets the gradient (a mask over the unfolded positions), and fold adds
             // the taps back into the image (no read-back of the indices in a training step)

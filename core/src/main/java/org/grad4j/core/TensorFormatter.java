@@ -18,6 +18,15 @@ final class TensorFormatter {
     private static final int THRESHOLD = 1000, EDGE = 3, LINE_WIDTH = 80, PRECISION = 4;
     private static final String PREFIX = "tensor(";
 
+    /** The default device's type; "cpu" when the default cannot be made (printing must not fail). */
+    private static String defaultType() {
+        try {
+            return Device.getDefault().type();
+        } catch (IllegalStateException e) {
+            return "cpu";
+        }
+    }
+
     static String format(Tensor t) {
         float[] v = t.toFloatArray();
         int[] shape = t.shape;
@@ -26,7 +35,7 @@ final class TensorFormatter {
         List<String> suffixes = new ArrayList<>();
         // as PyTorch: the device is named when it is not the default one
         Device device = t.device();
-        if (!device.equals(Device.getDefault())) suffixes.add("device='" + device + "'");
+        if (!device.type().equals(defaultType())) suffixes.add("device='" + device + "'");
         if (v.length == 0) {
             sb.append("[]");
             // the shape is shown unless it is (0,); the dtype, as no element can tell it

@@ -101,6 +101,31 @@ class TornadoBackendTest {
     }
 
     @Test
+    void powersOfNegativeBasesWithIntegralExponents() {
+        Pair x = pair(new float[] {-2f, -0.5f, -3f, 1.5f, 0f, -1f, 2f});
+        Layout l = Layout.contiguous(new int[] {7});
+        for (float e : new float[] {3f, 2f, -1f, 0.5f}) {
+            Pair out = zeros(7);
+            JVM.unary(UnaryOp.POW, e, 0f, x.jvm, l, out.jvm);
+            TVM.unary(UnaryOp.POW, e, 0f, x.tvm, l, out.tvm);
+            assertClose(out, "x^" + e);
+        }
+        Pair exps = pair(new float[] {3f, 2f, -1f, 4f, 2f, 5f, 0.5f});
+        Pair out = zeros(7);
+        JVM.binary(BinaryOp.POW, x.jvm, l, exps.jvm, l, out.jvm);
+        TVM.binary(BinaryOp.POW, x.tvm, l, exps.tvm, l, out.tvm);
+        assertClose(out, "a^b");
+    }
+
+    @Test
+    void aReleasedBufferCannotBeUsed() {
+        Buffer b = TVM.allocate(10);
+        TVM.release(b);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> TVM.fill(b, Layout.contiguous(new int[] {10}), 1f));
+        assertTrue(e.getMessage().contains("after it was released"), e.getMessage());
+    }
+
+    @Test
     void binaryOpsMatchOnBroadcastAndTransposedViews() {
         int r = 17, c = 7;
         Pair a = pair(data(r * c, 0.2f, 2f));

@@ -166,6 +166,7 @@ public final class TornadoBackend implements Backend {
             allocator.free(r.offset, r.size);
         }
         b.region = null;
+        b.released = true;
         drain(0);
     }
 
@@ -335,6 +336,9 @@ public final class TornadoBackend implements Backend {
                         partial.offset, o.offset, -1, 1);
             } finally {
                 release(partial);
+                // x, out: allocating the partials may have collected unreachable buffers; these must not be
+                Reference.reachabilityFence(x);
+                Reference.reachabilityFence(out);
             }
             return;
         }
@@ -436,9 +440,18 @@ public final class TornadoBackend implements Backend {
         FloatArray f = launcher.floats(Kernel.MATMUL);
         f.set(0, alpha);
         f.set(1, beta);
-        // one TILE×TILE work-group per BLOCK×BLOCK block of the output
+        // one TILE×TILE work-group per BLOCK×BLOCK block of the output; batches in slices whose grid fits an int
         int nPad = (n + block - 1) / block * block;
-        launcher.launch2d(Kernel.MATMUL, nPad / 4, batch * mPad / 4, tile);
+        int perLaunch = (int) Math.max(1, Math.min(batch, (1L << 30) / mPad));
+        for (int b0 = 0; b0 < batch; b0 += perLaunch) {
+            int nb = Math.min(perLaunch, batch - b0);
+            p.set(0, nb);
+            p.set(4, own(a).offset + aOffset + b0 * aBatchStride);
+            p.set(8, own(b).offset + bOffset + b0 * bBatchStride);
+            p.set(12, own(out).offset + b0 * m * n);
+            p.set(14, cOffset + b0 * cBatchStride);
+            launcher.launch2d(Kernel.MATMUL, nPad / 4, nb * mPad / 4, tile);
+        }
     }
 
     // ---- rows and indexing ----------------------------------------------------------------------
@@ -621,7 +634,10 @@ public final class TornadoBackend implements Backend {
     }
 
     private TornadoBuffer own(Buffer b) {
-        if (b instanceof TornadoBuffer t && t.backend == this) return t;
+        if (b instanceof TornadoBuffer t && t.backend == this) {
+            if (t.released) throw new IllegalStateException(t + " was used after it was released");
+            return t;
+        }
         throw new IllegalArgumentException("buffer " + b + " does not belong to the TornadoVM backend (device " + deviceName + ")");
     }
 

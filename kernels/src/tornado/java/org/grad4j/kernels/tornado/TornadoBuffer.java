@@ -14,6 +14,8 @@ public final class TornadoBuffer implements Buffer {
      * such a buffer (a target uploaded with the batch, say) needs no transfer.
      */
     boolean hostValid;
+    /** Set by release: the region may belong to another buffer now, so any further use is an error. */
+    boolean released;
     /** Tracks the region for the cleaner; cleared when the buffer is released explicitly. */
     TornadoBackend.Region region;
 
