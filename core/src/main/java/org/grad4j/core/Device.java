@@ -59,6 +59,15 @@ public final class Device {
     }
 
     /**
+     * The accelerator: today the TornadoVM device, which runs on TornadoVM's default device (a GPU
+     * where one is installed; see {@code tornado --devices} and {@code -Dgrad4j.tornado.device}).
+     * The same as {@link #tornado()}.
+     */
+    public static Device gpu() {
+        return tornado();
+    }
+
+    /**
      * Parses {@code "cpu"}, {@code "tornado"}, {@code "tornado:0"} or {@code "type"} / {@code "type:N"} for
      * any provider's type. Throws {@link IllegalArgumentException} for a malformed string and
      * {@link IllegalStateException} when no backend serves the type (or its provider cannot create it).

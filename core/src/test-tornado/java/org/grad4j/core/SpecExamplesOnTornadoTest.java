@@ -17,6 +17,7 @@ class SpecExamplesOnTornadoTest extends SpecExamplesTest {
         saved = Device.getDefault();
         Device.setDefault(Device.tornado());
         assertEquals(Device.tornado(), Tensor.zeros(1).device());
+        assertEquals(Device.tornado(), Device.gpu());
     }
 
     @AfterEach

@@ -73,7 +73,8 @@ class DeviceTest {
         org.junit.jupiter.api.Assumptions.assumeFalse(Device.isAvailable("tornado"), "the TornadoVM backend is built in");
         assertTrue(Device.isAvailable("test"));
         assertTrue(Device.isAvailable("cpu"));
-        for (Supplier<Device> named : List.<Supplier<Device>>of(() -> Device.of("tornado"), Device::tornado, () -> Device.of("tornado:0"))) {
+        for (Supplier<Device> named : List.<Supplier<Device>>of(() -> Device.of("tornado"), Device::tornado, Device::gpu,
+                () -> Device.of("tornado:0"))) {
             IllegalStateException e = assertThrows(IllegalStateException.class, named::get);
             String msg = e.getMessage();
             for (String f : new String[] {"TornadoVM is not available", "profile 'tornado'", "TORNADOVM_HOME",
