@@ -92,6 +92,28 @@ class TrainerTest {
         }
     }
 
+    /**
+     * With {@code device(d)} the trainer copies each batch to the model's device: on the core tests'
+     * "test" device (a second backend) it gives the cpu reference bit for bit, and parameters stay there.
+     */
+    @Test
+    void deviceCopiesEachBatchToTheModelsDevice() {
+        org.grad4j.core.Device dev = org.grad4j.core.Device.of("test");
+        Sequential m = model(1);
+        m.to(dev);
+        Adam opt = new Adam(m.parameters(), 1e-2);
+        Trainer t = Trainer.builder(m, opt).loss(new CrossEntropyLoss()).device(dev).build();
+        trainers.add(t);
+        List<StepMetrics> steps = t.train(0, loader(data(), 0).flux(0)).collectList().block();
+        assertEquals(8, steps.size());
+        for (Tensor p : m.parameters()) assertEquals(dev, p.device());
+        EvalMetrics ev = t.evaluate(0, loader(data(), 0).flux(0)).block();
+        assertEquals(64, ev.samples());
+        Sequential reference = referenceRun(8);
+        m.to(org.grad4j.core.Device.cpu());
+        assertSameParameters(reference, m);
+    }
+
     /** An SGD-like optimizer that logs its calls. */
     static final class LoggingSGD extends Optimizer {
         final List<String> log;
