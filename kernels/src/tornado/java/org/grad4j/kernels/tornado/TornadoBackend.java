@@ -235,24 +235,21 @@ public final class TornadoBackend implements Backend {
 
     @Override
     public synchronized void fill(Buffer dst, Layout layout, float value) {
-        int n = layout.numel();
-        if (n == 0) return;
-        IntArray p = launcher.ints(Kernel.FILL);
-        strided(p, layout.shape(), layout.strides(), null, null);
-        p.set(0, n);
-        p.set(4, out(dst).offset + layout.offset());
-        launcher.floats(Kernel.FILL).set(0, value);
-        launcher.launch(Kernel.FILL, n);
+        launchFill(out(dst).offset + layout.offset(), layout.shape(), layout.strides(), value);
     }
 
+    /** Zeros (or any value) into {@code n} contiguous floats at {@code offset} of the device memory. */
     private void fillRange(int offset, int n, float value) {
+        launchFill(offset, new int[] {n}, new int[] {1}, value);
+    }
+
+    private void launchFill(int offset, int[] shape, int[] strides, float value) {
+        int n = Layout.numel(shape);
         if (n == 0) return;
         IntArray p = launcher.ints(Kernel.FILL);
+        strided(p, shape, strides, null, null);
         p.set(0, n);
-        p.set(2, 1);
         p.set(4, offset);
-        p.set(SHAPE, n);
-        p.set(STRIDES, 1);
         launcher.floats(Kernel.FILL).set(0, value);
         launcher.launch(Kernel.FILL, n);
     }
@@ -472,43 +469,37 @@ public final class TornadoBackend implements Backend {
 
     @Override
     public synchronized void indexSelect(Buffer x, int outer, int dimSize, int inner, int[] index, Buffer out) {
-        checkIndex(index, dimSize);
-        int n = index.length;
-        IntArray idx = launcher.index();
-        IntArray p = launcher.ints(Kernel.INDEX_SELECT);
-        for (int i0 = 0; i0 < n; i0 += KernelLauncher.INDEX_CHUNK) {
-            int len = Math.min(KernelLauncher.INDEX_CHUNK, n - i0);
-            for (int i = 0; i < len; i++) idx.set(i, index[i0 + i]);
-            p.set(0, outer * len * inner);
-            p.set(1, dimSize);
-            p.set(2, inner);
-            p.set(3, out(out).offset);
-            p.set(4, own(x).offset);
-            p.set(5, n);
-            p.set(6, i0);
-            p.set(7, len);
-            launcher.launch(Kernel.INDEX_SELECT, outer * len * inner);
-        }
+        indexChunks(Kernel.INDEX_SELECT, x, outer, dimSize, inner, index, out);
     }
 
     @Override
     public synchronized void indexAdd(Buffer src, int outer, int dimSize, int inner, int[] index, Buffer out) {
+        indexChunks(Kernel.INDEX_ADD, src, outer, dimSize, inner, index, out);
+    }
+
+    /**
+     * Launches an index kernel once per chunk of at most INDEX_CHUNK indices (the capacity of its
+     * index array): INDEX_SELECT runs a thread per output element, INDEX_ADD one per (outer, inner)
+     * position, looping over the chunk's indices.
+     */
+    private void indexChunks(Kernel k, Buffer in, int outer, int dimSize, int inner, int[] index, Buffer out) {
         checkIndex(index, dimSize);
         int n = index.length;
         IntArray idx = launcher.index();
-        IntArray p = launcher.ints(Kernel.INDEX_ADD);
+        IntArray p = launcher.ints(k);
         for (int i0 = 0; i0 < n; i0 += KernelLauncher.INDEX_CHUNK) {
             int len = Math.min(KernelLauncher.INDEX_CHUNK, n - i0);
-            for (int i = 0; i < len; i++) idx.set(i, index[i0 + i]);
-            p.set(0, outer * inner);
+            MemorySegment.copy(index, i0, idx.getSegment(), ValueLayout.JAVA_INT, 0, len);
+            int threads = k == Kernel.INDEX_SELECT ? outer * len * inner : outer * inner;
+            p.set(0, threads);
             p.set(1, dimSize);
             p.set(2, inner);
             p.set(3, out(out).offset);
-            p.set(4, own(src).offset);
+            p.set(4, own(in).offset);
             p.set(5, n);
             p.set(6, i0);
             p.set(7, len);
-            launcher.launch(Kernel.INDEX_ADD, outer * inner);
+            launcher.launch(k, threads);
         }
     }
 
