@@ -255,9 +255,9 @@ public final class JvmBackend implements Backend {
                 Parallel.forRange(batch, flops * batch, (from, to) -> {
                     for (int e = from; e < to; e++) {
                         int co = e * m * n;
-                        scale(c, co, m * n, beta);
+                        if (k == 0 || beta != 0f) scale(c, co, m * n, beta);
                         if (k > 0) VectorGemm.gemm(m, n, k, alpha, aa, aOffset + e * aBatchStride, aRowStride, aColStride,
-                                ba, bOffset + e * bBatchStride, bRowStride, bColStride, c, co, n);
+                                ba, bOffset + e * bBatchStride, bRowStride, bColStride, c, co, n, beta == 0f);
                     }
                 });
                 return;
@@ -273,7 +273,7 @@ public final class JvmBackend implements Backend {
             int vr = VectorGemm.NR, mr = VectorGemm.MR;
             for (int e = 0; e < batch; e++) {
                 int ao = aOffset + e * aBatchStride, bo = bOffset + e * bBatchStride, co = e * m * n;
-                scale(c, co, m * n, beta);
+                if (k == 0 || beta != 0f) scale(c, co, m * n, beta); // beta == 0: the product stores C
                 if (k == 0) continue;
                 if (n >= 2 * vr * parts || m < 2 * mr) {
                     int panels = (n + vr - 1) / vr; // split the columns of C, in whole panels
@@ -281,7 +281,7 @@ public final class JvmBackend implements Backend {
                         for (int part = from; part < to; part++) {
                             int j0 = panels * part / parts * vr, j1 = Math.min(n, panels * (part + 1) / parts * vr);
                             if (j1 > j0) VectorGemm.gemm(m, j1 - j0, k, alpha, aa, ao, aRowStride, aColStride,
-                                    ba, bo + j0 * bColStride, bRowStride, bColStride, c, co + j0, n);
+                                    ba, bo + j0 * bColStride, bRowStride, bColStride, c, co + j0, n, beta == 0f);
                         }
                     });
                 } else {
@@ -290,7 +290,7 @@ public final class JvmBackend implements Backend {
                         for (int part = from; part < to; part++) {
                             int i0 = blocks * part / parts * mr, i1 = Math.min(m, blocks * (part + 1) / parts * mr);
                             if (i1 > i0) VectorGemm.gemm(i1 - i0, n, k, alpha, aa, ao + i0 * aRowStride, aRowStride, aColStride,
-                                    ba, bo, bRowStride, bColStride, c, co + i0 * n, n);
+                                    ba, bo, bRowStride, bColStride, c, co + i0 * n, n, beta == 0f);
                         }
                     });
                 }
@@ -324,12 +324,12 @@ public final class JvmBackend implements Backend {
             for (int part = from; part < to; part++) {
                 int i0 = blocks * part / parts * mr, i1 = Math.min(n, blocks * (part + 1) / parts * mr);
                 // rows i0..i1 of C^T = B^T[i0..i1) (row-major, row stride bcs) @ A^T (column-major)
-                if (i1 > i0) VectorGemm.gemm(i1 - i0, m, k, 1f, ba, bo + i0 * bcs, bcs, 1, aa, ao, 1, ars, ct, i0 * m, m);
+                if (i1 > i0) VectorGemm.gemm(i1 - i0, m, k, 1f, ba, bo + i0 * bcs, bcs, 1, aa, ao, 1, ars, ct, i0 * m, m, true);
             }
         });
-        scale(c, 0, m * n, beta);
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) c[i * n + j] += alpha * ct[j * m + i];
+        for (int i = 0; i < m; i++) { // C = beta*C + alpha*(C^T)^T in one pass (beta == 0 never reads C)
+            if (beta == 0f) for (int j = 0; j < n; j++) c[i * n + j] = alpha * ct[j * m + i];
+            else for (int j = 0; j < n; j++) c[i * n + j] = beta * c[i * n + j] + alpha * ct[j * m + i];
         }
     }
 

@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Single-precision matrix product with the Vector API, BLIS style: B is packed into kc×NR panels, A
  * into MR×kc panels (scaled by alpha), and a register-blocked MR×NR micro-kernel (8 rows × 2 vectors:
  * 16 accumulators) runs over them. kc/mc/nc blocking keeps the panels in L1/L2/L3.
- * Computes {@code C += alpha * A @ B}; the caller has applied beta to C.
+ * Computes {@code C += alpha * A @ B} (the caller has applied beta to C), or {@code C = alpha * A @ B}
+ * when {@code store}: then C's old contents are never read, so a fresh output needs no zero-fill.
  */
 final class VectorGemm {
     private VectorGemm() {}
@@ -15,18 +16,19 @@ final class VectorGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     static final int MR = 8, NR = 2 * L;
-    static final int KC = 512, MC = 128, NC = 4096;
+    /** kc×NR B panels of 128 KB (from L2: two vector loads per 16 FMAs) and 64×kc A blocks; measured best on Zen 4. */
+    static final int KC = 1024, MC = 64, NC = 4096;
     /** Widest row-major B (in floats) read without packing; wider rows alias in L1 and are packed. */
     static final int DIRECT_B_MAX_STRIDE = 1000; // measured best on Zen 4 (AVX-512) for n = 256..2048
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {
             new float[MC * KC], new float[KC * NC], new float[MR * NR]});
 
-    /** {@code C[i*ldc + j] += alpha * sum_p A[i,p] B[p,j]} for a sub-problem (sequential). */
+    /** {@code C[i*ldc + j] (+)= alpha * sum_p A[i,p] B[p,j]} for a sub-problem (sequential); k > 0. */
     static void gemm(int m, int n, int k, float alpha,
                      float[] a, int ao, int ars, int acs,
                      float[] b, int bo, int brs, int bcs,
-                     float[] c, int co, int ldc) {
+                     float[] c, int co, int ldc, boolean store) {
         float[][] buf = BUFFERS.get();
         float[] ap = buf[0], tile = buf[2];
         for (int jc = 0; jc < n; jc += NC) {
@@ -34,6 +36,7 @@ final class VectorGemm {
             int ncPad = (nc + NR - 1) / NR * NR;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
+                boolean first = store && pc == 0; // the first k block writes C, the others add to it
                 float[] bp = buf[1];
                 if (bp.length < kc * ncPad) bp = buf[1] = new float[kc * ncPad];
                 // A row-major B of modest width is read in place (its full panels need no copy);
@@ -63,20 +66,27 @@ final class VectorGemm {
                             int mr = Math.min(MR, mc - ir);
                             int ai = ir * kc;
                             int ci = co + (ic + ir) * ldc + jc + jr;
+                            // a whole tile of a first k block goes straight to C; others through the small tile
+                            boolean straight = first && mr == MR && nr == NR;
+                            float[] out = straight ? c : tile;
+                            int oi = straight ? ci : 0, ldo = straight ? ldc : NR;
                             if (directA && mr == MR) {
-                                kernelDirectA(kc, a, ao + (ic + ir) * ars + pc, ars, bsrc, bi, bstride, tile);
+                                kernelDirectA(kc, a, ao + (ic + ir) * ars + pc, ars, bsrc, bi, bstride, out, oi, ldo);
                             } else {
                                 if (directA) { // a partial panel of rows: pack just it
                                     packA(a, ao + (ic + ir) * ars + pc, ars, 1, mr, kc, 1f, ap);
                                     ai = 0;
                                 }
-                                kernel(kc, ap, ai, bsrc, bi, bstride, tile);
+                                kernel(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
                             }
+                            if (straight) continue;
                             if (mr == MR && nr == NR) {
                                 addTile(tile, c, ci, ldc);
                             } else {
                                 for (int i = 0; i < mr; i++) {
-                                    for (int j = 0; j < nr; j++) c[ci + i * ldc + j] += tile[i * NR + j];
+                                    int at = ci + i * ldc;
+                                    if (first) for (int j = 0; j < nr; j++) c[at + j] = tile[i * NR + j];
+                                    else for (int j = 0; j < nr; j++) c[at + j] += tile[i * NR + j];
                                 }
                             }
                         }
@@ -91,6 +101,17 @@ final class VectorGemm {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int base = jr * kc;
+            if (brs == 1 && bcs != 1 && Transpose16.AVAILABLE && nr == NR) { // column-major B: 16×16 register transposes
+                int p = 0;
+                for (; p + 16 <= kc; p += 16) {
+                    for (int h = 0; h < NR; h += 16) Transpose16.block(b, bo + (jr + h) * bcs + p, bcs, bp, base + p * NR + h, NR);
+                }
+                for (int j = 0; j < NR; j++) { // the last kc % 16 rows
+                    int src = bo + (jr + j) * bcs;
+                    for (int q = p; q < kc; q++) bp[base + q * NR + j] = b[src + q];
+                }
+                continue;
+            }
             if (brs == 1 && bcs != 1) { // column-major B (a Linear layer's w.t()): a blocked transpose
                 for (int p0 = 0; p0 < kc; p0 += 16) { // 16 rows of the panel (2 KB) stay in L1 while all columns fill them
                     int p1 = Math.min(kc, p0 + 16);
@@ -140,7 +161,7 @@ final class VectorGemm {
     }
 
     /** The 8×2L micro-kernel: tile = Ap panel × Bp panel (8 rows of 2L floats). */
-    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] tile) {
+    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -179,33 +200,32 @@ final class VectorGemm {
             ai += MR;
             bi += bstride;
         }
-        // The accumulators go to a small tile first: reading C inside this method makes C2 compile the
-        // loop above about three times slower (measured), so C is updated by addTile instead.
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, 2 * L);
-        c11.intoArray(tile, 3 * L);
-        c20.intoArray(tile, 4 * L);
-        c21.intoArray(tile, 5 * L);
-        c30.intoArray(tile, 6 * L);
-        c31.intoArray(tile, 7 * L);
-        c40.intoArray(tile, 8 * L);
-        c41.intoArray(tile, 9 * L);
-        c50.intoArray(tile, 10 * L);
-        c51.intoArray(tile, 11 * L);
-        c60.intoArray(tile, 12 * L);
-        c61.intoArray(tile, 13 * L);
-        c70.intoArray(tile, 14 * L);
-        c71.intoArray(tile, 15 * L);
+        // The accumulators are stored (to C itself, or to a small tile that addTile adds to C): reading
+        // C inside this method makes C2 compile the loop above about three times slower (measured).
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + L);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + L);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + L);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + L);
+        c40.intoArray(out, oi + 4 * ldo);
+        c41.intoArray(out, oi + 4 * ldo + L);
+        c50.intoArray(out, oi + 5 * ldo);
+        c51.intoArray(out, oi + 5 * ldo + L);
+        c60.intoArray(out, oi + 6 * ldo);
+        c61.intoArray(out, oi + 6 * ldo + L);
+        c70.intoArray(out, oi + 7 * ldo);
+        c71.intoArray(out, oi + 7 * ldo + L);
     }
 
-    /** C[0..MR, 0..NR) += tile. */
     /**
      * The micro-kernel reading MR rows of a row-major A in place: A[r][p] = a[a0 + r*ars + p]. A copy of
      * {@link #kernel} on purpose: one kernel parameterised by A's two strides would walk eight row
      * pointers in the packed case too, and these loops are the whole cost of a matmul.
      */
-    private static void kernelDirectA(int kc, float[] a, int a0, int ars, float[] bp, int bi, int bstride, float[] tile) {
+    private static void kernelDirectA(int kc, float[] a, int a0, int ars, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -244,24 +264,25 @@ final class VectorGemm {
             c71 = x.fma(b1, c71);
             bi += bstride;
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, 2 * L);
-        c11.intoArray(tile, 3 * L);
-        c20.intoArray(tile, 4 * L);
-        c21.intoArray(tile, 5 * L);
-        c30.intoArray(tile, 6 * L);
-        c31.intoArray(tile, 7 * L);
-        c40.intoArray(tile, 8 * L);
-        c41.intoArray(tile, 9 * L);
-        c50.intoArray(tile, 10 * L);
-        c51.intoArray(tile, 11 * L);
-        c60.intoArray(tile, 12 * L);
-        c61.intoArray(tile, 13 * L);
-        c70.intoArray(tile, 14 * L);
-        c71.intoArray(tile, 15 * L);
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + L);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + L);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + L);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + L);
+        c40.intoArray(out, oi + 4 * ldo);
+        c41.intoArray(out, oi + 4 * ldo + L);
+        c50.intoArray(out, oi + 5 * ldo);
+        c51.intoArray(out, oi + 5 * ldo + L);
+        c60.intoArray(out, oi + 6 * ldo);
+        c61.intoArray(out, oi + 6 * ldo + L);
+        c70.intoArray(out, oi + 7 * ldo);
+        c71.intoArray(out, oi + 7 * ldo + L);
     }
 
+    /** C[0..MR, 0..NR) += tile. */
     private static void addTile(float[] tile, float[] c, int ci, int ldc) {
         for (int i = 0; i < MR; i++) {
             int at = ci + i * ldc;

@@ -212,6 +212,32 @@ class JvmBackendTest {
         }
     }
 
+    /**
+     * beta == 0 never reads C (an uninitialised output, here NaN, is overwritten by the first k block
+     * and added to by the next), over several k blocks, with row- and column-major B (the latter packed
+     * by 16×16 register transposes plus a tail of k % 16 rows).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"70,45,2100", "9,33,1100", "130,96,17", "64,256,784"})
+    void betaZeroOverwritesGarbageOverSeveralKBlocks(String mnk) {
+        String[] p = mnk.split(",");
+        int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]);
+        Buffer a = random(m * k), b = random(k * n);
+        for (boolean bTransposed : new boolean[] {false, true}) {
+            Buffer out = be.allocate(m * n);
+            java.util.Arrays.fill(arr(out), Float.NaN);
+            be.matmul(1, m, n, k, a, 0, 0, k, 1, b, 0, 0, bTransposed ? 1 : n, bTransposed ? k : 1, out, 1f, 0f);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    for (int q = 0; q < k; q++) s += arr(a)[i * k + q] * arr(b)[bTransposed ? j * k + q : q * n + j];
+                    assertEquals((float) s, arr(out)[i * n + j], 2e-4f * Math.max(1, Math.abs(s)),
+                            "C[" + i + "," + j + "], B " + (bTransposed ? "column" : "row") + "-major");
+                }
+            }
+        }
+    }
+
     /** Sizes that leave partial micro-tiles on every edge, in parallel and on one thread, batched. */
     @ParameterizedTest
     @ValueSource(strings = {"67,129,130", "1023,40,7", "5,1023,33", "96,64,1024"})

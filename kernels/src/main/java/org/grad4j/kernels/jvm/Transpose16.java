@@ -1,0 +1,113 @@
+package org.grad4j.kernels.jvm;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Packs 16 columns of a column-major matrix into the row-major panel layout of {@link VectorGemm}
+ * by transposing 16×16 blocks in registers (AVX-512 only: 16 float lanes). A Linear layer's
+ * {@code w.t()} is such a matrix, and packing it element by element (one store per cache line
+ * touched) cost three times as much as this.
+ *
+ * <p>The transpose swaps off-diagonal blocks of 8, then 4, 2 and 1 lanes between row pairs, each
+ * swap a two-vector {@code selectFrom} (one permute instruction). Written out in full on purpose: an
+ * array of sixteen vectors is not kept in registers by C2 and runs twenty times slower.
+ */
+final class Transpose16 {
+    private Transpose16() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Whether the vectors have 16 lanes (otherwise callers pack element by element). */
+    static final boolean AVAILABLE = S.length() == 16;
+    /** For the swap of distance d (index s = log2 d): lanes of the first and of the second row after it. */
+    private static final float[][] FIRST = new float[4][16], SECOND = new float[4][16];
+
+    static {
+        for (int s = 0; s < 4; s++) {
+            int d = 1 << s;
+            for (int l = 0; l < 16; l++) { // indexes into the concatenation (x, y) of the two rows
+                FIRST[s][l] = (l & d) == 0 ? l : 16 + l - d;
+                SECOND[s][l] = (l & d) == 0 ? l + d : 16 + l;
+            }
+        }
+    }
+
+    /**
+     * {@code dst[dstOffset + p*dstStride + j] = src[srcOffset + j*srcStride + p]} for j, p in 0..15:
+     * sixteen source columns (each contiguous) become sixteen destination rows.
+     */
+    static void block(float[] src, int srcOffset, int srcStride, float[] dst, int dstOffset, int dstStride) {
+        FloatVector f0 = FloatVector.fromArray(S, FIRST[0], 0), f1 = FloatVector.fromArray(S, FIRST[1], 0),
+                f2 = FloatVector.fromArray(S, FIRST[2], 0), f3 = FloatVector.fromArray(S, FIRST[3], 0);
+        FloatVector s0 = FloatVector.fromArray(S, SECOND[0], 0), s1 = FloatVector.fromArray(S, SECOND[1], 0),
+                s2 = FloatVector.fromArray(S, SECOND[2], 0), s3 = FloatVector.fromArray(S, SECOND[3], 0);
+        FloatVector r0 = FloatVector.fromArray(S, src, srcOffset);
+        FloatVector r1 = FloatVector.fromArray(S, src, srcOffset + srcStride);
+        FloatVector r2 = FloatVector.fromArray(S, src, srcOffset + 2 * srcStride);
+        FloatVector r3 = FloatVector.fromArray(S, src, srcOffset + 3 * srcStride);
+        FloatVector r4 = FloatVector.fromArray(S, src, srcOffset + 4 * srcStride);
+        FloatVector r5 = FloatVector.fromArray(S, src, srcOffset + 5 * srcStride);
+        FloatVector r6 = FloatVector.fromArray(S, src, srcOffset + 6 * srcStride);
+        FloatVector r7 = FloatVector.fromArray(S, src, srcOffset + 7 * srcStride);
+        FloatVector r8 = FloatVector.fromArray(S, src, srcOffset + 8 * srcStride);
+        FloatVector r9 = FloatVector.fromArray(S, src, srcOffset + 9 * srcStride);
+        FloatVector r10 = FloatVector.fromArray(S, src, srcOffset + 10 * srcStride);
+        FloatVector r11 = FloatVector.fromArray(S, src, srcOffset + 11 * srcStride);
+        FloatVector r12 = FloatVector.fromArray(S, src, srcOffset + 12 * srcStride);
+        FloatVector r13 = FloatVector.fromArray(S, src, srcOffset + 13 * srcStride);
+        FloatVector r14 = FloatVector.fromArray(S, src, srcOffset + 14 * srcStride);
+        FloatVector r15 = FloatVector.fromArray(S, src, srcOffset + 15 * srcStride);
+        // swap blocks of 8
+        { FloatVector x = r0, y = r8; r0 = f3.selectFrom(x, y); r8 = s3.selectFrom(x, y); }
+        { FloatVector x = r1, y = r9; r1 = f3.selectFrom(x, y); r9 = s3.selectFrom(x, y); }
+        { FloatVector x = r2, y = r10; r2 = f3.selectFrom(x, y); r10 = s3.selectFrom(x, y); }
+        { FloatVector x = r3, y = r11; r3 = f3.selectFrom(x, y); r11 = s3.selectFrom(x, y); }
+        { FloatVector x = r4, y = r12; r4 = f3.selectFrom(x, y); r12 = s3.selectFrom(x, y); }
+        { FloatVector x = r5, y = r13; r5 = f3.selectFrom(x, y); r13 = s3.selectFrom(x, y); }
+        { FloatVector x = r6, y = r14; r6 = f3.selectFrom(x, y); r14 = s3.selectFrom(x, y); }
+        { FloatVector x = r7, y = r15; r7 = f3.selectFrom(x, y); r15 = s3.selectFrom(x, y); }
+        // swap blocks of 4
+        { FloatVector x = r0, y = r4; r0 = f2.selectFrom(x, y); r4 = s2.selectFrom(x, y); }
+        { FloatVector x = r1, y = r5; r1 = f2.selectFrom(x, y); r5 = s2.selectFrom(x, y); }
+        { FloatVector x = r2, y = r6; r2 = f2.selectFrom(x, y); r6 = s2.selectFrom(x, y); }
+        { FloatVector x = r3, y = r7; r3 = f2.selectFrom(x, y); r7 = s2.selectFrom(x, y); }
+        { FloatVector x = r8, y = r12; r8 = f2.selectFrom(x, y); r12 = s2.selectFrom(x, y); }
+        { FloatVector x = r9, y = r13; r9 = f2.selectFrom(x, y); r13 = s2.selectFrom(x, y); }
+        { FloatVector x = r10, y = r14; r10 = f2.selectFrom(x, y); r14 = s2.selectFrom(x, y); }
+        { FloatVector x = r11, y = r15; r11 = f2.selectFrom(x, y); r15 = s2.selectFrom(x, y); }
+        // swap blocks of 2
+        { FloatVector x = r0, y = r2; r0 = f1.selectFrom(x, y); r2 = s1.selectFrom(x, y); }
+        { FloatVector x = r1, y = r3; r1 = f1.selectFrom(x, y); r3 = s1.selectFrom(x, y); }
+        { FloatVector x = r4, y = r6; r4 = f1.selectFrom(x, y); r6 = s1.selectFrom(x, y); }
+        { FloatVector x = r5, y = r7; r5 = f1.selectFrom(x, y); r7 = s1.selectFrom(x, y); }
+        { FloatVector x = r8, y = r10; r8 = f1.selectFrom(x, y); r10 = s1.selectFrom(x, y); }
+        { FloatVector x = r9, y = r11; r9 = f1.selectFrom(x, y); r11 = s1.selectFrom(x, y); }
+        { FloatVector x = r12, y = r14; r12 = f1.selectFrom(x, y); r14 = s1.selectFrom(x, y); }
+        { FloatVector x = r13, y = r15; r13 = f1.selectFrom(x, y); r15 = s1.selectFrom(x, y); }
+        // swap blocks of 1
+        { FloatVector x = r0, y = r1; r0 = f0.selectFrom(x, y); r1 = s0.selectFrom(x, y); }
+        { FloatVector x = r2, y = r3; r2 = f0.selectFrom(x, y); r3 = s0.selectFrom(x, y); }
+        { FloatVector x = r4, y = r5; r4 = f0.selectFrom(x, y); r5 = s0.selectFrom(x, y); }
+        { FloatVector x = r6, y = r7; r6 = f0.selectFrom(x, y); r7 = s0.selectFrom(x, y); }
+        { FloatVector x = r8, y = r9; r8 = f0.selectFrom(x, y); r9 = s0.selectFrom(x, y); }
+        { FloatVector x = r10, y = r11; r10 = f0.selectFrom(x, y); r11 = s0.selectFrom(x, y); }
+        { FloatVector x = r12, y = r13; r12 = f0.selectFrom(x, y); r13 = s0.selectFrom(x, y); }
+        { FloatVector x = r14, y = r15; r14 = f0.selectFrom(x, y); r15 = s0.selectFrom(x, y); }
+        r0.intoArray(dst, dstOffset);
+        r1.intoArray(dst, dstOffset + dstStride);
+        r2.intoArray(dst, dstOffset + 2 * dstStride);
+        r3.intoArray(dst, dstOffset + 3 * dstStride);
+        r4.intoArray(dst, dstOffset + 4 * dstStride);
+        r5.intoArray(dst, dstOffset + 5 * dstStride);
+        r6.intoArray(dst, dstOffset + 6 * dstStride);
+        r7.intoArray(dst, dstOffset + 7 * dstStride);
+        r8.intoArray(dst, dstOffset + 8 * dstStride);
+        r9.intoArray(dst, dstOffset + 9 * dstStride);
+        r10.intoArray(dst, dstOffset + 10 * dstStride);
+        r11.intoArray(dst, dstOffset + 11 * dstStride);
+        r12.intoArray(dst, dstOffset + 12 * dstStride);
+        r13.intoArray(dst, dstOffset + 13 * dstStride);
+        r14.intoArray(dst, dstOffset + 14 * dstStride);
+        r15.intoArray(dst, dstOffset + 15 * dstStride);
+    }
+}
