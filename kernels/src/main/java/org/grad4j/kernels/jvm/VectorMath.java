@@ -76,30 +76,31 @@ final class VectorMath {
         }
     }
 
-    /** tanh: an odd polynomial below |x| = 0.625 (no cancellation near 0), else 1 - 2/(exp(2|x|) + 1) signed. */
+    /**
+     * tanh: an odd polynomial below |x| = 0.625 (no cancellation near 0), else 1 - 2/(exp(2|x|) + 1) signed.
+     * 2|x| is capped at 40, where the result already rounds to 1 (from |x| = 9.02 on): so exp needs no
+     * overflow or underflow handling and 2^n is one exponent, giving the same bits as the general exp.
+     */
     static void tanh(float[] x, int xo, float[] out, int oo, int bound) {
         for (int j = 0; j < bound; j += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + j);
             FloatVector ax = v.abs();
             FloatVector z = v.mul(v);
             FloatVector small = z.fma(T0, T1).fma(z, bc(T2)).fma(z, bc(T3)).fma(z, bc(T4)).mul(z).fma(v, v);
-            FloatVector a = ax.add(ax);
-            // ---- exp(a) ----
-            FloatVector c = a.max(EXP_LO).min(EXP_HI);
+            FloatVector c = ax.add(ax).min(TANH_CAP);
+            // ---- exp(c), c in [0, 40] ----
             FloatVector t = c.fma(LOG2E, 0.5f);
-            FloatVector tr = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
-            FloatVector n = tr.blend(tr.sub(1f), tr.compare(VectorOperators.GT, t));
+            FloatVector n = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0); // t >= 0.5: truncation is floor
             FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
             FloatVector y = r.fma(P0, P1).fma(r, bc(P2)).fma(r, bc(P3)).fma(r, bc(P4)).fma(r, bc(P5)).fma(r.mul(r), r).add(1f);
             IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
-            IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
-            FloatVector e = y.mul((FloatVector) h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul((FloatVector) ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI)).blend(0f, a.compare(VectorOperators.LT, EXP_LO));
+            FloatVector e = y.mul((FloatVector) ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             // ----------------
             FloatVector big = FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(e.add(1f)));
             big = big.blend(big.neg(), v.compare(VectorOperators.LT, 0f));
             big.blend(small, ax.compare(VectorOperators.LT, 0.625f)).blend(v, v.compare(VectorOperators.NE, v)).intoArray(out, oo + j);
         }
     }
+
+    private static final float TANH_CAP = 40f;
 }
