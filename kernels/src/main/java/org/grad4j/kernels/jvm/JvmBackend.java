@@ -40,35 +40,17 @@ public final class JvmBackend implements Backend {
         return new HeapBuffer(new float[size]);
     }
 
-    // ---- a pool of released arrays, by exact size: a training step allocates the same shapes every
-    // time, and a recently used array is already in cache and needs no zeroing.
-    private static final int POOL_MIN = 1024, POOL_PER_SIZE = 8;
-    private static final long POOL_MAX_FLOATS = 32L << 20; // 128 MB
-    private static final java.util.concurrent.ConcurrentHashMap<Integer, java.util.concurrent.ConcurrentLinkedDeque<float[]>> POOL =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private static final java.util.concurrent.atomic.AtomicLong POOLED = new java.util.concurrent.atomic.AtomicLong();
+    private static final ArrayPool POOL = new ArrayPool();
 
     @Override
     public Buffer allocateUninitialized(int size) {
-        if (size >= POOL_MIN) {
-            var q = POOL.get(size);
-            float[] a = q == null ? null : q.pollFirst();
-            if (a != null) {
-                POOLED.addAndGet(-size);
-                return new HeapBuffer(a);
-            }
-        }
-        return new HeapBuffer(new float[size]);
+        float[] a = POOL.take(size);
+        return new HeapBuffer(a != null ? a : new float[size]);
     }
 
     @Override
     public void release(Buffer buffer) {
-        float[] a = arr(buffer);
-        if (a.length < POOL_MIN || POOLED.get() + a.length > POOL_MAX_FLOATS) return;
-        var q = POOL.computeIfAbsent(a.length, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
-        if (q.size() >= POOL_PER_SIZE) return;
-        q.addFirst(a); // LIFO: the most recently used (cache-warm) array goes out first
-        POOLED.addAndGet(a.length);
+        POOL.give(arr(buffer));
     }
 
     @Override
