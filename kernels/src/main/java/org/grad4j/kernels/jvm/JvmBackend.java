@@ -73,7 +73,13 @@ public final class JvmBackend implements Backend {
         int[] srows = Geometry.rowStarts(shape, g[1], sl.offset());
         int[] drows = Geometry.rowStarts(shape, g[2], dl.offset());
         float[] s = arr(src), d = arr(dst);
-        if (ss == 1 && ds == 1) {
+        if (ss == 1 && ds == 1 && srows.length == 1) { // one contiguous run: chunks over the threads
+            int so = srows[0], dOff = drows[0];
+            Parallel.forRange((n + CHUNK - 1) / CHUNK, n, (from, to) -> {
+                int b = from * CHUNK, e = Math.min(n, to * CHUNK);
+                System.arraycopy(s, so + b, d, dOff + b, e - b);
+            });
+        } else if (ss == 1 && ds == 1) {
             for (int r = 0; r < srows.length; r++) System.arraycopy(s, srows[r], d, drows[r], n);
         } else {
             for (int r = 0; r < srows.length; r++) ElementwiseKernels.copy(s, srows[r], ss, d, drows[r], ds, n);
@@ -87,7 +93,17 @@ public final class JvmBackend implements Backend {
         int[] shape = g[0];
         int n = shape[shape.length - 1], st = g[1][shape.length - 1];
         float[] d = arr(dst);
-        for (int start : Geometry.rowStarts(shape, g[1], l.offset())) ElementwiseKernels.fill(d, start, st, n, value);
+        int[] rows = Geometry.rowStarts(shape, g[1], l.offset());
+        if (st == 1 && rows.length == 1) { // one contiguous run (zero_ of a gradient): chunks over the threads
+            int off = rows[0];
+            Parallel.forRange((n + CHUNK - 1) / CHUNK, n, (from, to) ->
+                    java.util.Arrays.fill(d, off + from * CHUNK, off + Math.min(n, to * CHUNK), value));
+            return;
+        }
+        for (int start : rows) {
+            if (st == 1) java.util.Arrays.fill(d, start, start + n, value); // vectorised by the JIT
+            else ElementwiseKernels.fill(d, start, st, n, value);
+        }
     }
 
     /** Elements per parallel chunk of a long contiguous run. */

@@ -212,6 +212,36 @@ class JvmBackendTest {
         }
     }
 
+    /** Long contiguous runs are filled and copied in chunks over the threads: offsets, odd lengths, both ends. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 17, 1023, 16_385, 1_000_003})
+    void longContiguousFillAndCopyOnOneAndTwoThreads(int n) {
+        for (int threads : new int[] {1, 2}) {
+            int saved = org.grad4j.kernels.Parallel.numThreads();
+            org.grad4j.kernels.Parallel.setNumThreads(threads);
+            try {
+                Buffer t = be.allocate(n + 5);
+                java.util.Arrays.fill(arr(t), -1f);
+                be.fill(t, new Layout(new int[] {n}, new int[] {1}, 3), 2.5f);
+                assertEquals(-1f, arr(t)[2]);
+                assertEquals(2.5f, arr(t)[3]);
+                assertEquals(2.5f, arr(t)[n + 2]);
+                assertEquals(-1f, arr(t)[n + 3]);
+                for (int i = 3; i < n + 3; i++) if (arr(t)[i] != 2.5f) throw new AssertionError("fill missed element " + i);
+                Buffer src = random(n + 4), dst = be.allocate(n + 2);
+                java.util.Arrays.fill(arr(dst), -1f);
+                be.copy(src, new Layout(new int[] {n}, new int[] {1}, 4), dst, new Layout(new int[] {n}, new int[] {1}, 1));
+                assertEquals(-1f, arr(dst)[0]);
+                assertEquals(-1f, arr(dst)[n + 1]);
+                for (int i = 0; i < n; i++) {
+                    if (arr(dst)[1 + i] != arr(src)[4 + i]) throw new AssertionError("copy differs at " + i + " with " + threads + " threads");
+                }
+            } finally {
+                org.grad4j.kernels.Parallel.setNumThreads(saved);
+            }
+        }
+    }
+
     /**
      * beta == 0 never reads C (an uninitialised output, here NaN, is overwritten by the first k block
      * and added to by the next), over several k blocks, with row- and column-major B (the latter packed
