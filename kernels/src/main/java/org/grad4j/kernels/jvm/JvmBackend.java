@@ -222,7 +222,9 @@ public final class JvmBackend implements Backend {
             int[][] g = Geometry.coalesce(redShape, redStrides);
             if (g[0].length == 1) {
                 int n = g[0][0], st = g[1][0];
-                if (st == 1 && Simd.AVAILABLE) {
+                if (st == 1 && Simd.AVAILABLE && starts.length == 1 && n >= 1 << 16) {
+                    o[0] = (float) VectorElementwise.sumParallel(xa, starts[0], n); // a whole long tensor: over the threads
+                } else if (st == 1 && Simd.AVAILABLE) {
                     for (int i = 0; i < starts.length; i++) o[i] = (float) VectorElementwise.sum(xa, starts[i], n);
                 } else if (Simd.AVAILABLE && outN >= VectorElementwise.L && consecutive(starts) && st >= outN) {
                     // column sums (a bias gradient: sum over the batch): add whole rows, vectorised

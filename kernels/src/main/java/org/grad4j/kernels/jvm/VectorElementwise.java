@@ -103,6 +103,26 @@ final class VectorElementwise {
     }
 
     /** Sum of a unit-stride run: float lanes per block of 1024, blocks added in double. */
+    /**
+     * {@link #sum}, its 1024-float blocks spread over the threads: each block's lanes are kept and
+     * then added in the serial order, so the result has the same bits on any number of threads.
+     */
+    static double sumParallel(float[] x, int xo, int n) {
+        int vecEnd = n - n % L, blocks = (vecEnd + 1023) / 1024, perTask = 16;
+        float[] lanes = new float[blocks * L];
+        org.grad4j.kernels.Parallel.forRange((blocks + perTask - 1) / perTask, n, (from, to) -> {
+            for (int b = from * perTask, last = Math.min(blocks, to * perTask); b < last; b++) {
+                FloatVector acc = FloatVector.zero(S);
+                for (int j = b * 1024, end = Math.min(vecEnd, j + 1024); j < end; j += L) acc = acc.add(FloatVector.fromArray(S, x, xo + j));
+                acc.intoArray(lanes, b * L);
+            }
+        });
+        double total = 0;
+        for (float f : lanes) total += f;
+        for (int j = vecEnd; j < n; j++) total += x[xo + j];
+        return total;
+    }
+
     static double sum(float[] x, int xo, int n) {
         double total = 0;
         float[] lanes = new float[L];

@@ -212,6 +212,28 @@ class JvmBackendTest {
         }
     }
 
+    /** The sum of a long tensor is split over the threads and still has the serial sum's bits. */
+    @ParameterizedTest
+    @ValueSource(ints = {65_536, 65_551, 1_000_003})
+    void longSumHasTheSameBitsOnAnyNumberOfThreads(int n) {
+        Buffer x = random(n + 3);
+        float serial = (float) VectorElementwise.sum(arr(x), 3, n);
+        for (int threads : new int[] {1, 2}) {
+            int saved = org.grad4j.kernels.Parallel.numThreads();
+            org.grad4j.kernels.Parallel.setNumThreads(threads);
+            try {
+                Buffer out = be.allocate(1);
+                be.reduce(org.grad4j.kernels.ReduceOp.SUM, x, new Layout(new int[] {n}, new int[] {1}, 3), 0, out, null);
+                assertEquals(Float.floatToRawIntBits(serial), Float.floatToRawIntBits(arr(out)[0]), threads + " threads");
+                double exact = 0;
+                for (int i = 0; i < n; i++) exact += arr(x)[3 + i];
+                assertEquals(exact, arr(out)[0], 1e-3 * Math.max(1, Math.abs(exact)));
+            } finally {
+                org.grad4j.kernels.Parallel.setNumThreads(saved);
+            }
+        }
+    }
+
     /** Long contiguous runs are filled and copied in chunks over the threads: offsets, odd lengths, both ends. */
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 17, 1023, 16_385, 1_000_003})
