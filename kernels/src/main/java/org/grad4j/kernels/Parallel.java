@@ -14,7 +14,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Workers spin briefly after each range before parking: a training step issues many short
  * kernels back to back, and waking a parked thread costs tens of microseconds, as much as a whole
  * small kernel (measured: 2-thread matmuls of 256×256 ran slower than 1-thread ones with a plain
- * ForkJoinPool). The spin lasts 50 µs ({@code -Dgrad4j.spin=nanos} changes it; 0 parks at once).
+ * ForkJoinPool). The spin lasts 200 µs ({@code -Dgrad4j.spin=nanos} changes it; 0 parks at once):
+ * the serial stretch between an MLP's forward and backward products is 50–80 µs, and with a 50 µs
+ * spin the worker parked there twice a step and missed the next product (measured).
  */
 public final class Parallel {
     private Parallel() {}
@@ -22,7 +24,7 @@ public final class Parallel {
     private static volatile int threads = defaultThreads();
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
     private static final AtomicBoolean BUSY = new AtomicBoolean();
-    private static final long SPIN_NANOS = Long.getLong("grad4j.spin", 50_000);
+    private static final long SPIN_NANOS = Long.getLong("grad4j.spin", 200_000);
 
     private static volatile Runnable job;
     private static volatile long generation;
