@@ -218,50 +218,38 @@ class JvmBackendTest {
     void longSumHasTheSameBitsOnAnyNumberOfThreads(int n) {
         Buffer x = random(n + 3);
         float serial = (float) VectorElementwise.sum(arr(x), 3, n);
-        for (int threads : new int[] {1, 2}) {
-            int saved = org.grad4j.kernels.Parallel.numThreads();
-            org.grad4j.kernels.Parallel.setNumThreads(threads);
-            try {
-                Buffer out = be.allocate(1);
-                be.reduce(org.grad4j.kernels.ReduceOp.SUM, x, new Layout(new int[] {n}, new int[] {1}, 3), 0, out, null);
-                assertEquals(Float.floatToRawIntBits(serial), Float.floatToRawIntBits(arr(out)[0]), threads + " threads");
-                double exact = 0;
-                for (int i = 0; i < n; i++) exact += arr(x)[3 + i];
-                assertEquals(exact, arr(out)[0], 1e-3 * Math.max(1, Math.abs(exact)));
-            } finally {
-                org.grad4j.kernels.Parallel.setNumThreads(saved);
-            }
-        }
+        onOneAndTwoThreads(threads -> {
+            Buffer out = be.allocate(1);
+            be.reduce(org.grad4j.kernels.ReduceOp.SUM, x, new Layout(new int[] {n}, new int[] {1}, 3), 0, out, null);
+            assertEquals(Float.floatToRawIntBits(serial), Float.floatToRawIntBits(arr(out)[0]), threads + " threads");
+            double exact = 0;
+            for (int i = 0; i < n; i++) exact += arr(x)[3 + i];
+            assertEquals(exact, arr(out)[0], 1e-3 * Math.max(1, Math.abs(exact)));
+        });
     }
 
     /** Long contiguous runs are filled and copied in chunks over the threads: offsets, odd lengths, both ends. */
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 17, 1023, 16_385, 1_000_003})
     void longContiguousFillAndCopyOnOneAndTwoThreads(int n) {
-        for (int threads : new int[] {1, 2}) {
-            int saved = org.grad4j.kernels.Parallel.numThreads();
-            org.grad4j.kernels.Parallel.setNumThreads(threads);
-            try {
-                Buffer t = be.allocate(n + 5);
-                java.util.Arrays.fill(arr(t), -1f);
-                be.fill(t, new Layout(new int[] {n}, new int[] {1}, 3), 2.5f);
-                assertEquals(-1f, arr(t)[2]);
-                assertEquals(2.5f, arr(t)[3]);
-                assertEquals(2.5f, arr(t)[n + 2]);
-                assertEquals(-1f, arr(t)[n + 3]);
-                for (int i = 3; i < n + 3; i++) if (arr(t)[i] != 2.5f) throw new AssertionError("fill missed element " + i);
-                Buffer src = random(n + 4), dst = be.allocate(n + 2);
-                java.util.Arrays.fill(arr(dst), -1f);
-                be.copy(src, new Layout(new int[] {n}, new int[] {1}, 4), dst, new Layout(new int[] {n}, new int[] {1}, 1));
-                assertEquals(-1f, arr(dst)[0]);
-                assertEquals(-1f, arr(dst)[n + 1]);
-                for (int i = 0; i < n; i++) {
-                    if (arr(dst)[1 + i] != arr(src)[4 + i]) throw new AssertionError("copy differs at " + i + " with " + threads + " threads");
-                }
-            } finally {
-                org.grad4j.kernels.Parallel.setNumThreads(saved);
+        onOneAndTwoThreads(threads -> {
+            Buffer t = be.allocate(n + 5);
+            java.util.Arrays.fill(arr(t), -1f);
+            be.fill(t, new Layout(new int[] {n}, new int[] {1}, 3), 2.5f);
+            assertEquals(-1f, arr(t)[2]);
+            assertEquals(2.5f, arr(t)[3]);
+            assertEquals(2.5f, arr(t)[n + 2]);
+            assertEquals(-1f, arr(t)[n + 3]);
+            for (int i = 3; i < n + 3; i++) if (arr(t)[i] != 2.5f) throw new AssertionError("fill missed element " + i);
+            Buffer src = random(n + 4), dst = be.allocate(n + 2);
+            java.util.Arrays.fill(arr(dst), -1f);
+            be.copy(src, new Layout(new int[] {n}, new int[] {1}, 4), dst, new Layout(new int[] {n}, new int[] {1}, 1));
+            assertEquals(-1f, arr(dst)[0]);
+            assertEquals(-1f, arr(dst)[n + 1]);
+            for (int i = 0; i < n; i++) {
+                if (arr(dst)[1 + i] != arr(src)[4 + i]) throw new AssertionError("copy differs at " + i + " with " + threads + " threads");
             }
-        }
+        });
     }
 
     /**
@@ -298,41 +286,35 @@ class JvmBackendTest {
         int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]), batch = 2;
         Buffer a = random(batch * m * k), b = random(batch * k * n), c = random(batch * m * n);
         float[] c0 = arr(c).clone();
-        for (int threads : new int[] {1, 2}) {
-            int saved = org.grad4j.kernels.Parallel.numThreads();
-            org.grad4j.kernels.Parallel.setNumThreads(threads);
-            try {
-                System.arraycopy(c0, 0, arr(c), 0, c0.length);
-                // A stored transposed (k×m per batch), B row-major
-                be.matmul(batch, m, n, k, a, 0, m * k, 1, m, b, 0, k * n, n, 1, c, 1.5f, 0.25f);
-                for (int t = 0; t < batch; t++) {
-                    for (int i = 0; i < m; i += 7) {
-                        for (int j = 0; j < n; j++) {
-                            double s = 0;
-                            for (int q = 0; q < k; q++) s += arr(a)[t * m * k + q * m + i] * arr(b)[t * k * n + q * n + j];
-                            int at = t * m * n + i * n + j;
-                            assertEquals((float) (0.25 * c0[at] + 1.5 * s), arr(c)[at], 2e-4f * Math.max(1, Math.abs(s)),
-                                    "C[" + t + "," + i + "," + j + "] with " + threads + " threads");
-                        }
+        onOneAndTwoThreads(threads -> {
+            System.arraycopy(c0, 0, arr(c), 0, c0.length);
+            // A stored transposed (k×m per batch), B row-major
+            be.matmul(batch, m, n, k, a, 0, m * k, 1, m, b, 0, k * n, n, 1, c, 1.5f, 0.25f);
+            for (int t = 0; t < batch; t++) {
+                for (int i = 0; i < m; i += 7) {
+                    for (int j = 0; j < n; j++) {
+                        double s = 0;
+                        for (int q = 0; q < k; q++) s += arr(a)[t * m * k + q * m + i] * arr(b)[t * k * n + q * n + j];
+                        int at = t * m * n + i * n + j;
+                        assertEquals((float) (0.25 * c0[at] + 1.5 * s), arr(c)[at], 2e-4f * Math.max(1, Math.abs(s)),
+                                "C[" + t + "," + i + "," + j + "] with " + threads + " threads");
                     }
                 }
-                // A row-major, B stored transposed (n×k per batch): a Linear layer's x @ w.t()
-                Buffer out = be.allocate(batch * m * n);
-                be.matmul(batch, m, n, k, a, 0, m * k, k, 1, b, 0, k * n, 1, k, out, 1f, 0f);
-                for (int t = 0; t < batch; t++) {
-                    for (int i = 0; i < m; i += 5) {
-                        for (int j = 0; j < n; j++) {
-                            double s = 0;
-                            for (int q = 0; q < k; q++) s += arr(a)[t * m * k + i * k + q] * arr(b)[t * k * n + j * k + q];
-                            assertEquals((float) s, arr(out)[t * m * n + i * n + j], 2e-4f * Math.max(1, Math.abs(s)),
-                                    "x @ w.t() at [" + t + "," + i + "," + j + "] with " + threads + " threads");
-                        }
-                    }
-                }
-            } finally {
-                org.grad4j.kernels.Parallel.setNumThreads(saved);
             }
-        }
+            // A row-major, B stored transposed (n×k per batch): a Linear layer's x @ w.t()
+            Buffer out = be.allocate(batch * m * n);
+            be.matmul(batch, m, n, k, a, 0, m * k, k, 1, b, 0, k * n, 1, k, out, 1f, 0f);
+            for (int t = 0; t < batch; t++) {
+                for (int i = 0; i < m; i += 5) {
+                    for (int j = 0; j < n; j++) {
+                        double s = 0;
+                        for (int q = 0; q < k; q++) s += arr(a)[t * m * k + i * k + q] * arr(b)[t * k * n + j * k + q];
+                        assertEquals((float) s, arr(out)[t * m * n + i * n + j], 2e-4f * Math.max(1, Math.abs(s)),
+                                "x @ w.t() at [" + t + "," + i + "," + j + "] with " + threads + " threads");
+                    }
+                }
+            }
+        });
     }
 
     /** A short row-major A times a column-major B (a Linear layer on a small batch) takes the C^T route. */
@@ -343,24 +325,18 @@ class JvmBackendTest {
         int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]);
         Buffer a = random(m * k), b = random(n * k), c = random(m * n);
         float[] c0 = arr(c).clone();
-        for (int threads : new int[] {1, 2}) {
-            int saved = org.grad4j.kernels.Parallel.numThreads();
-            org.grad4j.kernels.Parallel.setNumThreads(threads);
-            try {
-                System.arraycopy(c0, 0, arr(c), 0, c0.length);
-                be.matmul(1, m, n, k, a, 0, 0, k, 1, b, 0, 0, 1, k, c, 1.5f, 0.5f);
-                for (int i = 0; i < m; i++) {
-                    for (int j = 0; j < n; j++) {
-                        double s = 0;
-                        for (int q = 0; q < k; q++) s += arr(a)[i * k + q] * arr(b)[j * k + q];
-                        assertEquals((float) (0.5 * c0[i * n + j] + 1.5 * s), arr(c)[i * n + j], 2e-4f * Math.max(1, Math.abs(s)),
-                                "C[" + i + "," + j + "] with " + threads + " threads");
-                    }
+        onOneAndTwoThreads(threads -> {
+            System.arraycopy(c0, 0, arr(c), 0, c0.length);
+            be.matmul(1, m, n, k, a, 0, 0, k, 1, b, 0, 0, 1, k, c, 1.5f, 0.5f);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    for (int q = 0; q < k; q++) s += arr(a)[i * k + q] * arr(b)[j * k + q];
+                    assertEquals((float) (0.5 * c0[i * n + j] + 1.5 * s), arr(c)[i * n + j], 2e-4f * Math.max(1, Math.abs(s)),
+                            "C[" + i + "," + j + "] with " + threads + " threads");
                 }
-            } finally {
-                org.grad4j.kernels.Parallel.setNumThreads(saved);
             }
-        }
+        });
     }
 
     @Test
@@ -429,5 +405,18 @@ class JvmBackendTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> be.fill(foreign, Layout.contiguous(new int[] {1}), 0));
         assertEquals("the JVM backend was given a buffer of backend 'other'; move the tensor to the JVM device first", e.getMessage());
+    }
+
+    /** Runs {@code body} on one thread and on two, restoring the thread count afterwards. */
+    private static void onOneAndTwoThreads(java.util.function.IntConsumer body) {
+        int saved = org.grad4j.kernels.Parallel.numThreads();
+        try {
+            for (int threads : new int[] {1, 2}) {
+                org.grad4j.kernels.Parallel.setNumThreads(threads);
+                body.accept(threads);
+            }
+        } finally {
+            org.grad4j.kernels.Parallel.setNumThreads(saved);
+        }
     }
 }
