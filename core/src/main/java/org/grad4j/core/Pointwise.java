@@ -291,18 +291,30 @@ final class Pointwise {
         return true;
     }
 
+    /** In-place op names for messages ("sub_"), made once: lower-casing per call showed in profiles. */
+    private static final String[] NAMES_ = java.util.Arrays.stream(BinaryOp.values()).map(o -> o.name().toLowerCase() + "_")
+            .toArray(String[]::new);
+
     static boolean binaryInto(Tensor self, BinaryOp op, Tensor other) {
         Devices.checkSame(self, other);
-        if (!denseFromZero(self) || !java.util.Arrays.equals(Shapes.broadcast(op.name().toLowerCase() + "_", self.shape, other.shape), self.shape)) {
+        if (!denseFromZero(self) || !java.util.Arrays.equals(Shapes.broadcast(NAMES_[op.ordinal()], self.shape, other.shape), self.shape)) {
             return false;
         }
         self.backend().binary(op, self.buffer, self.layout(), other.buffer, Shapes.broadcastLayout(other, self.shape), self.buffer);
         return true;
     }
 
-    /** {@code self op= alpha * other}. */
+    /** {@code self op= alpha * other}: one fused pass for ADD and SUB (an optimizer's update). */
     static boolean binaryInto(Tensor self, BinaryOp op, Tensor other, float alpha) {
-        return binaryInto(self, op, alpha == 1f ? other : unary(other, UnaryOp.AFFINE, alpha, 0f));
+        if (alpha == 1f) return binaryInto(self, op, other);
+        if (op != BinaryOp.ADD && op != BinaryOp.SUB) return binaryInto(self, op, unary(other, UnaryOp.AFFINE, alpha, 0f));
+        Devices.checkSame(self, other);
+        if (!denseFromZero(self) || !java.util.Arrays.equals(Shapes.broadcast(NAMES_[op.ordinal()], self.shape, other.shape), self.shape)) {
+            return false;
+        }
+        self.backend().binaryScaled(op, self.buffer, self.layout(), other.buffer, Shapes.broadcastLayout(other, self.shape), alpha,
+                self.buffer);
+        return true;
     }
 
     static boolean fillInto(Tensor self, float v) {

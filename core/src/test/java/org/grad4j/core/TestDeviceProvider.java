@@ -113,6 +113,11 @@ public final class TestDeviceProvider implements BackendProvider {
         }
 
         @Override
+        public void binaryScaled(BinaryOp op, Buffer a, Layout aLayout, Buffer b, Layout bLayout, float alpha, Buffer out) {
+            JVM.binaryScaled(op, in(a), aLayout, in(b), bLayout, alpha, in(out));
+        }
+
+        @Override
         public void where(Buffer cond, Layout condLayout, Buffer a, Layout aLayout, Buffer b, Layout bLayout, Buffer out) {
             JVM.where(in(cond), condLayout, in(a), aLayout, in(b), bLayout, in(out));
         }

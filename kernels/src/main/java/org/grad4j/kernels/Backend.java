@@ -142,6 +142,19 @@ public interface Backend {
     // ---- fused optimizer updates ---------------------------------------------------------------
 
     /**
+     * {@code out = a op (alpha*b + 0)} for ADD and SUB, b given in a's shape (broadcast by its layout):
+     * {@code p.sub_(g, lr)} of SGD and every {@code add_(x, alpha)}, rounded exactly as AFFINE then
+     * the binary op would be. The default scales b into a temporary first; a backend may fuse the two.
+     */
+    default void binaryScaled(BinaryOp op, Buffer a, Layout al, Buffer b, Layout bl, float alpha, Buffer out) {
+        if (op != BinaryOp.ADD && op != BinaryOp.SUB) throw new IllegalArgumentException("binaryScaled: ADD or SUB, got " + op);
+        Buffer scaled = allocateUninitialized(bl.numel());
+        unary(UnaryOp.AFFINE, alpha, 0f, b, bl, scaled);
+        binary(op, a, al, scaled, Layout.contiguous(bl.shape()), out);
+        release(scaled);
+    }
+
+    /**
      * One Adam step over {@code n} contiguous elements, in place: {@code m += (1-beta1)(g-m)},
      * {@code v = beta2 v + (1-beta2) g²}, {@code p -= stepSize * m / (sqrt(v)/bc2Sqrt + eps)}: the
      * update of {@code torch.optim.Adam} in one pass instead of a dozen tensor ops.

@@ -72,6 +72,14 @@ public final class ElementwiseKernels {
         for (int j = 0; j < n; j++) dst[dOff + j * ds] = src[so + j * ss];
     }
 
+    /** {@code out = a ± (alpha*b + 0)}: ADD or SUB after AFFINE (two roundings, as the two ops), in one pass. */
+    static void addScaled(boolean sub, float[] a, int ao, float[] b, int bo, float alpha, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) {
+            float t = alpha * b[bo + j] + 0f;
+            out[oo + j] = sub ? a[ao + j] - t : a[ao + j] + t;
+        }
+    }
+
     public static void fill(float[] dst, int dOff, int ds, int n, float v) {
         for (int j = 0; j < n; j++) dst[dOff + j * ds] = v;
     }

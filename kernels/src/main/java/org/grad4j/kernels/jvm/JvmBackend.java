@@ -149,6 +149,22 @@ public final class JvmBackend implements Backend {
     }
 
     @Override
+    public void binaryScaled(BinaryOp op, Buffer a, Layout al, Buffer b, Layout bl, float alpha, Buffer out) {
+        if ((op != BinaryOp.ADD && op != BinaryOp.SUB) || !al.isContiguous() || !bl.isContiguous()) {
+            Backend.super.binaryScaled(op, a, al, b, bl, alpha, out);
+            return;
+        }
+        int numel = al.numel(), ao = al.offset(), bo = bl.offset();
+        float[] aa = arr(a), ba = arr(b), o = arr(out);
+        boolean sub = op == BinaryOp.SUB;
+        Parallel.forRange((numel + CHUNK - 1) / CHUNK, numel, (from, to) -> {
+            int s = from * CHUNK, e = Math.min(numel, to * CHUNK);
+            if (Simd.AVAILABLE) VectorElementwise.addScaled(sub, aa, ao + s, ba, bo + s, alpha, o, s, e - s);
+            else ElementwiseKernels.addScaled(sub, aa, ao + s, ba, bo + s, alpha, o, s, e - s);
+        });
+    }
+
+    @Override
     public void binary(BinaryOp op, Buffer a, Layout al, Buffer b, Layout bl, Buffer out) {
         int numel = al.numel();
         if (numel == 0) return;

@@ -102,7 +102,23 @@ final class VectorElementwise {
         for (int j = 0; j < cols; j++) out[j] = (float) acc[j];
     }
 
-    /** Sum of a unit-stride run: float lanes per block of 1024, blocks added in double. */
+    /** {@link ElementwiseKernels#addScaled} with vectors (the same roundings). */
+    static void addScaled(boolean sub, float[] a, int ao, float[] b, int bo, float alpha, float[] out, int oo, int n) {
+        int j = 0, bound = n - n % L;
+        if (sub) {
+            for (; j < bound; j += L) {
+                FloatVector t = FloatVector.fromArray(S, b, bo + j).mul(alpha).add(0f);
+                FloatVector.fromArray(S, a, ao + j).sub(t).intoArray(out, oo + j);
+            }
+        } else {
+            for (; j < bound; j += L) {
+                FloatVector t = FloatVector.fromArray(S, b, bo + j).mul(alpha).add(0f);
+                FloatVector.fromArray(S, a, ao + j).add(t).intoArray(out, oo + j);
+            }
+        }
+        ElementwiseKernels.addScaled(sub, a, ao + j, b, bo + j, alpha, out, oo + j, n - j);
+    }
+
     /**
      * {@link #sum}, its 1024-float blocks spread over the threads: each block's lanes are kept and
      * then added in the serial order, so the result has the same bits on any number of threads.
@@ -123,6 +139,7 @@ final class VectorElementwise {
         return total;
     }
 
+    /** Sum of a unit-stride run: float lanes per block of 1024, blocks added in double. */
     static double sum(float[] x, int xo, int n) {
         double total = 0;
         float[] lanes = new float[L];

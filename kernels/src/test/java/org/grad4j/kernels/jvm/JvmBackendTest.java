@@ -212,6 +212,36 @@ class JvmBackendTest {
         }
     }
 
+    /** a ± alpha*b in one pass has the bits of AFFINE then the binary op (signed zeros too), fused or not. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 17, 1023, 70_001})
+    void binaryScaledMatchesAffineThenBinaryBitForBit(int n) {
+        Buffer a = random(n + 2), b = random(n + 1);
+        arr(a)[2] = -0f; // -0 - (+0) = -0, but -0 - (-0) = +0: the "+ 0" of AFFINE matters
+        arr(b)[1] = -0f;
+        for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB}) {
+            onOneAndTwoThreads(threads -> {
+                Layout al = new Layout(new int[] {n}, new int[] {1}, 2), bl = new Layout(new int[] {n}, new int[] {1}, 1);
+                Buffer fused = be.allocate(n), scaled = be.allocate(n), twoPass = be.allocate(n);
+                be.binaryScaled(op, a, al, b, bl, 0.37f, fused);
+                be.unary(UnaryOp.AFFINE, 0.37f, 0f, b, bl, scaled);
+                be.binary(op, a, al, scaled, Layout.contiguous(new int[] {n}), twoPass);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToRawIntBits(arr(twoPass)[i]), Float.floatToRawIntBits(arr(fused)[i]),
+                            op + " at " + i + " with " + threads + " threads");
+                }
+                // b broadcast (stride 0) takes the default route: the same values
+                Buffer viaDefault = be.allocate(n);
+                be.binaryScaled(op, a, al, b, new Layout(new int[] {n}, new int[] {0}, 1), 0.37f, viaDefault);
+                float t = 0.37f * arr(b)[1] + 0f;
+                assertEquals(op == BinaryOp.ADD ? arr(a)[2] + t : arr(a)[2] - t, arr(viaDefault)[0]);
+                assertEquals(op == BinaryOp.ADD ? arr(a)[n + 1] + t : arr(a)[n + 1] - t, arr(viaDefault)[n - 1]);
+            });
+        }
+        assertThrows(IllegalArgumentException.class, () -> be.binaryScaled(BinaryOp.MUL, a, Layout.contiguous(new int[] {n}),
+                b, Layout.contiguous(new int[] {n}), 2f, be.allocate(n)));
+    }
+
     /** The sum of a long tensor is split over the threads and still has the serial sum's bits. */
     @ParameterizedTest
     @ValueSource(ints = {65_536, 65_551, 1_000_003})
