@@ -212,6 +212,32 @@ class JvmBackendTest {
         }
     }
 
+    /** addmm: the product stored, then C (a broadcast bias) added; beta = 0 never reads C (NaN stays out). */
+    @ParameterizedTest
+    @ValueSource(floats = {0f, 1f, 0.5f})
+    void addmmAddsABroadcastBiasAfterTheProduct(float beta) {
+        int batch = 2, m = 67, n = 45, k = 130;
+        Buffer a = random(batch * m * k), b = random(batch * k * n), bias = random(n);
+        if (beta == 0f) arr(bias)[3] = Float.NaN;
+        Layout c = new Layout(new int[] {batch, m, n}, new int[] {0, 0, 1}, 0); // bias[n] over batch and rows
+        onOneAndTwoThreads(threads -> {
+            Buffer out = be.allocate(batch * m * n);
+            java.util.Arrays.fill(arr(out), Float.NaN);
+            be.addmm(bias, c, batch, m, n, k, a, 0, m * k, k, 1, b, 0, k * n, n, 1, out, 2f, beta);
+            for (int t = 0; t < batch; t++) {
+                for (int i = 0; i < m; i += 3) {
+                    for (int j = 0; j < n; j++) {
+                        double s = 0;
+                        for (int q = 0; q < k; q++) s += arr(a)[t * m * k + i * k + q] * arr(b)[t * k * n + q * n + j];
+                        double expected = 2 * s + (beta == 0f ? 0 : beta * arr(bias)[j]);
+                        assertEquals(expected, arr(out)[t * m * n + i * n + j], 2e-4 * Math.max(1, Math.abs(expected)),
+                                "[" + t + "," + i + "," + j + "] beta " + beta + ", " + threads + " threads");
+                    }
+                }
+            }
+        });
+    }
+
     /** a ± alpha*b in one pass has the bits of AFFINE then the binary op (signed zeros too), fused or not. */
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 17, 1023, 70_001})
