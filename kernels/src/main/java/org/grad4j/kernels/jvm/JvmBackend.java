@@ -80,9 +80,13 @@ public final class JvmBackend implements Backend {
                 System.arraycopy(s, so + b, d, dOff + b, e - b);
             });
         } else if (ss == 1 && ds == 1) {
-            for (int r = 0; r < srows.length; r++) System.arraycopy(s, srows[r], d, drows[r], n);
-        } else {
-            for (int r = 0; r < srows.length; r++) ElementwiseKernels.copy(s, srows[r], ss, d, drows[r], ds, n);
+            Parallel.forRange(srows.length, (long) srows.length * n, (from, to) -> {
+                for (int r = from; r < to; r++) System.arraycopy(s, srows[r], d, drows[r], n);
+            });
+        } else { // a permuted view made contiguous (conv's backward reshapes): rows over the threads
+            Parallel.forRange(srows.length, (long) srows.length * n, (from, to) -> {
+                for (int r = from; r < to; r++) ElementwiseKernels.copy(s, srows[r], ss, d, drows[r], ds, n);
+            });
         }
     }
 
@@ -100,10 +104,12 @@ public final class JvmBackend implements Backend {
                     java.util.Arrays.fill(d, off + from * CHUNK, off + Math.min(n, to * CHUNK), value));
             return;
         }
-        for (int start : rows) {
-            if (st == 1) java.util.Arrays.fill(d, start, start + n, value); // vectorised by the JIT
-            else ElementwiseKernels.fill(d, start, st, n, value);
-        }
+        Parallel.forRange(rows.length, (long) rows.length * n, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                if (st == 1) java.util.Arrays.fill(d, rows[r], rows[r] + n, value); // vectorised by the JIT
+                else ElementwiseKernels.fill(d, rows[r], st, n, value);
+            }
+        });
     }
 
     /** Elements per parallel chunk of a long contiguous run. */
