@@ -265,22 +265,27 @@ public final class JvmBackend implements Backend {
                 if (st == 1 && Simd.AVAILABLE && starts.length == 1 && n >= 1 << 16) {
                     o[0] = (float) VectorElementwise.sumParallel(xa, starts[0], n); // a whole long tensor: over the threads
                 } else if (st == 1 && Simd.AVAILABLE) {
-                    for (int i = 0; i < starts.length; i++) o[i] = (float) VectorElementwise.sum(xa, starts[i], n);
+                    Parallel.forRange(outN, (long) outN * n, (from, to) -> {
+                        for (int i = from; i < to; i++) o[i] = (float) VectorElementwise.sum(xa, starts[i], n);
+                    });
                 } else if (Simd.AVAILABLE && outN >= VectorElementwise.L && consecutive(starts) && st >= outN) {
                     // column sums (a bias gradient: sum over the batch): add whole rows, vectorised
                     VectorElementwise.columnSums(xa, starts[0], n, st, outN, o);
                 } else {
-                    ReduceKernels.sumRows(xa, starts, n, st, o);
+                    Parallel.forRange(outN, (long) outN * n, (from, to) -> ReduceKernels.sumRows(xa, starts, n, st, o, from, to));
                 }
                 return;
             }
         }
         int[] offs = Geometry.elementOffsets(redShape, redStrides);
-        switch (op) {
-            case SUM -> ReduceKernels.sum(xa, starts, offs, o);
-            case MAX -> ReduceKernels.extreme(xa, starts, offs, 1f, o, indices == null ? null : arr(indices));
-            case MIN -> ReduceKernels.extreme(xa, starts, offs, -1f, o, indices == null ? null : arr(indices));
-        }
+        float[] ia = indices == null ? null : arr(indices);
+        Parallel.forRange(outN, (long) outN * redN, (from, to) -> { // outputs over the threads
+            switch (op) {
+                case SUM -> ReduceKernels.sum(xa, starts, offs, o, from, to);
+                case MAX -> ReduceKernels.extreme(xa, starts, offs, 1f, o, ia, from, to);
+                case MIN -> ReduceKernels.extreme(xa, starts, offs, -1f, o, ia, from, to);
+            }
+        });
     }
 
     @Override

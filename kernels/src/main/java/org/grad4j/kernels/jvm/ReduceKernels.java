@@ -2,13 +2,15 @@ package org.grad4j.kernels.jvm;
 
 /**
  * Reductions: for each output element {@code o}, combine {@code x[starts[o] + offs[r]]} over the
- * reduced positions {@code r}. Sums accumulate in double, so long reductions stay accurate.
+ * reduced positions {@code r}, for the outputs {@code from <= o < to} (callers split outputs over
+ * threads; each output is computed the same way whichever thread does it). Sums accumulate in
+ * double, so long reductions stay accurate.
  */
 public final class ReduceKernels {
     private ReduceKernels() {}
 
-    public static void sum(float[] x, int[] starts, int[] offs, float[] out) {
-        for (int o = 0; o < starts.length; o++) {
+    public static void sum(float[] x, int[] starts, int[] offs, float[] out, int from, int to) {
+        for (int o = from; o < to; o++) {
             int s = starts[o];
             double acc = 0;
             for (int r = 0; r < offs.length; r++) acc += x[s + offs[r]];
@@ -17,8 +19,8 @@ public final class ReduceKernels {
     }
 
     /** Sum of a strided row run: the common case of a reduced innermost dimension. */
-    public static void sumRows(float[] x, int[] starts, int n, int stride, float[] out) {
-        for (int o = 0; o < starts.length; o++) {
+    public static void sumRows(float[] x, int[] starts, int n, int stride, float[] out, int from, int to) {
+        for (int o = from; o < to; o++) {
             int s = starts[o];
             double acc = 0;
             for (int j = 0; j < n; j++) acc += x[s + j * stride];
@@ -27,8 +29,8 @@ public final class ReduceKernels {
     }
 
     /** Max (sign = 1) or min (sign = -1) with the first extreme position; a NaN wins and stops the scan. */
-    public static void extreme(float[] x, int[] starts, int[] offs, float sign, float[] out, float[] idx) {
-        for (int o = 0; o < starts.length; o++) {
+    public static void extreme(float[] x, int[] starts, int[] offs, float sign, float[] out, float[] idx, int from, int to) {
+        for (int o = from; o < to; o++) {
             int s = starts[o];
             float best = x[s + offs[0]];
             int at = 0;

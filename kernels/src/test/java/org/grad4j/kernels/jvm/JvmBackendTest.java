@@ -268,6 +268,41 @@ class JvmBackendTest {
                 b, Layout.contiguous(new int[] {n}), 2f, be.allocate(n)));
     }
 
+    /** Many outputs are reduced over the threads: the same bits on 1 and 2 threads, for every path. */
+    @Test
+    void reductionsOverManyOutputsAgreeOnOneAndTwoThreads() {
+        int n = 64, c = 40, hw = 150; // x [n, c, hw]; reduce over (n, hw) -> general path, over hw -> rows
+        Buffer x = random(n * c * hw);
+        Layout general = new Layout(new int[] {c, n, hw}, new int[] {hw, c * hw, 1}, 0); // kept c first, then n and hw
+        Layout rowsStrided = new Layout(new int[] {n * hw, c}, new int[] {1, hw}, 0); // kept n*hw... reduce c (stride hw)
+        Layout rowsUnit = Layout.contiguous(new int[] {n * c, hw});
+        float[][] results = new float[2][];
+        onOneAndTwoThreads(threads -> {
+            java.util.List<Float> all = new java.util.ArrayList<>();
+            for (ReduceOp op : ReduceOp.values()) {
+                for (Layout l : new Layout[] {general, rowsStrided, rowsUnit}) {
+                    int outN = l.shape()[0];
+                    Buffer out = be.allocate(outN), idx = be.allocate(outN);
+                    be.reduce(op, x, l, 1, out, op == ReduceOp.SUM ? null : idx);
+                    for (float f : arr(out)) all.add(f);
+                    if (op != ReduceOp.SUM) for (float f : arr(idx)) all.add(f);
+                }
+            }
+            float[] r = new float[all.size()];
+            for (int i = 0; i < r.length; i++) r[i] = all.get(i);
+            results[threads - 1] = r;
+        });
+        assertArrayEquals(results[0], results[1]);
+        // spot check the general path's sums against a direct loop
+        Buffer out = be.allocate(c);
+        be.reduce(ReduceOp.SUM, x, general, 1, out, null);
+        for (int ch = 0; ch < c; ch += 7) {
+            double s = 0;
+            for (int i = 0; i < n; i++) for (int j = 0; j < hw; j++) s += arr(x)[i * c * hw + ch * hw + j];
+            assertEquals(s, arr(out)[ch], 1e-3 * Math.max(1, Math.abs(s)));
+        }
+    }
+
     /** The sum of a long tensor is split over the threads and still has the serial sum's bits. */
     @ParameterizedTest
     @ValueSource(ints = {65_536, 65_551, 1_000_003})
