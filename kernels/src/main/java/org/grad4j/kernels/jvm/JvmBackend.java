@@ -73,6 +73,12 @@ public final class JvmBackend implements Backend {
         int[] srows = Geometry.rowStarts(shape, g[1], sl.offset());
         int[] drows = Geometry.rowStarts(shape, g[2], dl.offset());
         float[] s = arr(src), d = arr(dst);
+        int rank = shape.length;
+        if (Simd.AVAILABLE && Transpose16.AVAILABLE && rank >= 2 && ds == 1 && ss != 1 && g[1][rank - 2] == 1
+                && g[2][rank - 2] == n && shape[rank - 2] >= 16 && n >= 16) {
+            transposeCopy(s, sl.offset(), g, d, dl.offset());
+            return;
+        }
         if (ss == 1 && ds == 1 && srows.length == 1) { // one contiguous run: chunks over the threads
             int so = srows[0], dOff = drows[0];
             Parallel.forRange((n + CHUNK - 1) / CHUNK, n, (from, to) -> {
@@ -88,6 +94,32 @@ public final class JvmBackend implements Backend {
                 for (int r = from; r < to; r++) ElementwiseKernels.copy(s, srows[r], ss, d, drows[r], ds, n);
             });
         }
+    }
+
+    /**
+     * A copy whose last two dimensions are transposed (the destination's rows are the source's
+     * columns: {@code x.t().contiguous()}, conv's backward reshapes), by 16×16 register transposes
+     * instead of one strided load per element; tiles of 16 destination rows go over the threads.
+     */
+    private static void transposeCopy(float[] s, int sOffset, int[][] g, float[] d, int dOffset) {
+        int[] shape = g[0];
+        int rank = shape.length, rows = shape[rank - 2], n = shape[rank - 1], ss = g[1][rank - 1];
+        int[] outer = java.util.Arrays.copyOf(shape, rank - 2);
+        int[] so = Geometry.elementOffsets(outer, java.util.Arrays.copyOf(g[1], rank - 2));
+        int[] dOffs = Geometry.elementOffsets(outer, java.util.Arrays.copyOf(g[2], rank - 2));
+        int tiles = (rows + 15) / 16;
+        Parallel.forRange(so.length * tiles, (long) so.length * rows * n, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int sBase = sOffset + so[t / tiles], dBase = dOffset + dOffs[t / tiles];
+                int a0 = t % tiles * 16, ra = Math.min(16, rows - a0), b = 0;
+                if (ra == 16) { // dst[a][b] = src[a + b*ss] for 16 rows a and 16 columns b at a time
+                    for (; b + 16 <= n; b += 16) Transpose16.block(s, sBase + a0 + b * ss, ss, d, dBase + a0 * n + b, n);
+                }
+                for (int a = a0; a < a0 + ra; a++) {
+                    for (int j = b; j < n; j++) d[dBase + a * n + j] = s[sBase + a + j * ss];
+                }
+            }
+        });
     }
 
     @Override

@@ -20,16 +20,22 @@ final class Transpose16 {
     /** Whether the vectors have 16 lanes (otherwise callers pack element by element). */
     static final boolean AVAILABLE = S.length() == 16;
     /** For the swap of distance d (index s = log2 d): lanes of the first and of the second row after it. */
-    private static final float[][] FIRST = new float[4][16], SECOND = new float[4][16];
+    private static final FloatVector F0 = first(0), F1 = first(1), F2 = first(2), F3 = first(3);
+    private static final FloatVector S0 = second(0), S1 = second(1), S2 = second(2), S3 = second(3);
 
-    static {
-        for (int s = 0; s < 4; s++) {
-            int d = 1 << s;
-            for (int l = 0; l < 16; l++) { // indexes into the concatenation (x, y) of the two rows
-                FIRST[s][l] = (l & d) == 0 ? l : 16 + l - d;
-                SECOND[s][l] = (l & d) == 0 ? l + d : 16 + l;
-            }
-        }
+    /** Indexes into the concatenation (x, y) of the two rows: x's lanes where bit d is clear, y's shifted in. */
+    private static FloatVector first(int s) {
+        int d = 1 << s;
+        float[] lanes = new float[16];
+        for (int l = 0; l < 16; l++) lanes[l] = (l & d) == 0 ? l : 16 + l - d;
+        return FloatVector.fromArray(S, lanes, 0);
+    }
+
+    private static FloatVector second(int s) {
+        int d = 1 << s;
+        float[] lanes = new float[16];
+        for (int l = 0; l < 16; l++) lanes[l] = (l & d) == 0 ? l + d : 16 + l;
+        return FloatVector.fromArray(S, lanes, 0);
     }
 
     /**
@@ -37,10 +43,7 @@ final class Transpose16 {
      * sixteen source columns (each contiguous) become sixteen destination rows.
      */
     static void block(float[] src, int srcOffset, int srcStride, float[] dst, int dstOffset, int dstStride) {
-        FloatVector f0 = FloatVector.fromArray(S, FIRST[0], 0), f1 = FloatVector.fromArray(S, FIRST[1], 0),
-                f2 = FloatVector.fromArray(S, FIRST[2], 0), f3 = FloatVector.fromArray(S, FIRST[3], 0);
-        FloatVector s0 = FloatVector.fromArray(S, SECOND[0], 0), s1 = FloatVector.fromArray(S, SECOND[1], 0),
-                s2 = FloatVector.fromArray(S, SECOND[2], 0), s3 = FloatVector.fromArray(S, SECOND[3], 0);
+        FloatVector f0 = F0, f1 = F1, f2 = F2, f3 = F3, s0 = S0, s1 = S1, s2 = S2, s3 = S3;
         FloatVector r0 = FloatVector.fromArray(S, src, srcOffset);
         FloatVector r1 = FloatVector.fromArray(S, src, srcOffset + srcStride);
         FloatVector r2 = FloatVector.fromArray(S, src, srcOffset + 2 * srcStride);

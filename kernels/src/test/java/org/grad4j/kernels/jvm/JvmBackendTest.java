@@ -319,6 +319,43 @@ class JvmBackendTest {
         });
     }
 
+    /** Copies of views with the last two dimensions transposed (register-transposed 16×16 tiles plus edges). */
+    @ParameterizedTest
+    @ValueSource(strings = {"1,16,16", "1,17,33", "3,40,100", "2,16,15", "2,15,16", "1,1023,17", "5,7,300"})
+    void transposedViewsAreCopiedElementForElement(String bRC) {
+        String[] p = bRC.split(",");
+        int batch = Integer.parseInt(p[0]), rows = Integer.parseInt(p[1]), cols = Integer.parseInt(p[2]);
+        Buffer src = random(3 + batch * rows * cols);
+        // source stored as [batch, cols, rows] at offset 3, read as [batch, rows, cols] (the last two transposed)
+        Layout view = new Layout(new int[] {batch, rows, cols}, new int[] {rows * cols, 1, rows}, 3);
+        onOneAndTwoThreads(threads -> {
+            Buffer out = be.allocate(batch * rows * cols + 2);
+            java.util.Arrays.fill(arr(out), Float.NaN);
+            be.copy(src, view, out, new Layout(new int[] {batch, rows, cols}, new int[] {rows * cols, cols, 1}, 1));
+            assertEquals(Float.NaN, arr(out)[0]);
+            assertEquals(Float.NaN, arr(out)[batch * rows * cols + 1]);
+            for (int t = 0; t < batch; t++) {
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) {
+                        float expected = arr(src)[3 + t * rows * cols + c * rows + r];
+                        if (arr(out)[1 + t * rows * cols + r * cols + c] != expected) {
+                            throw new AssertionError("[" + t + "," + r + "," + c + "] with " + threads + " threads");
+                        }
+                    }
+                }
+            }
+        });
+        // conv's backward reshape: a [n, ckk, l] buffer permuted (1, 0, 3, 2) of [g=1, n, ckk, l] -> [1, n, l, ckk]
+        int n = 3, ckk = 37, l = 49;
+        Buffer cols4 = random(n * ckk * l), out4 = be.allocate(n * ckk * l);
+        be.copy(cols4, new Layout(new int[] {n, l, ckk}, new int[] {ckk * l, 1, l}, 0), out4, Layout.contiguous(new int[] {n, l, ckk}));
+        for (int i = 0; i < n; i++) {
+            for (int q = 0; q < l; q++) {
+                for (int k = 0; k < ckk; k++) assertEquals(arr(cols4)[i * ckk * l + k * l + q], arr(out4)[i * l * ckk + q * ckk + k]);
+            }
+        }
+    }
+
     /** Long contiguous runs are filled and copied in chunks over the threads: offsets, odd lengths, both ends. */
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 17, 1023, 16_385, 1_000_003})
