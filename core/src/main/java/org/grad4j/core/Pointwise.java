@@ -295,11 +295,15 @@ final class Pointwise {
     private static final String[] NAMES_ = java.util.Arrays.stream(BinaryOp.values()).map(o -> o.name().toLowerCase() + "_")
             .toArray(String[]::new);
 
-    static boolean binaryInto(Tensor self, BinaryOp op, Tensor other) {
+    /** Whether {@code self op= other} can write straight into self's storage (other broadcasts to self). */
+    private static boolean writableInPlace(Tensor self, BinaryOp op, Tensor other) {
         Devices.checkSame(self, other);
-        if (!denseFromZero(self) || !java.util.Arrays.equals(Shapes.broadcast(NAMES_[op.ordinal()], self.shape, other.shape), self.shape)) {
-            return false;
-        }
+        return denseFromZero(self)
+                && java.util.Arrays.equals(Shapes.broadcast(NAMES_[op.ordinal()], self.shape, other.shape), self.shape);
+    }
+
+    static boolean binaryInto(Tensor self, BinaryOp op, Tensor other) {
+        if (!writableInPlace(self, op, other)) return false;
         self.backend().binary(op, self.buffer, self.layout(), other.buffer, Shapes.broadcastLayout(other, self.shape), self.buffer);
         return true;
     }
@@ -308,10 +312,7 @@ final class Pointwise {
     static boolean binaryInto(Tensor self, BinaryOp op, Tensor other, float alpha) {
         if (alpha == 1f) return binaryInto(self, op, other);
         if (op != BinaryOp.ADD && op != BinaryOp.SUB) return binaryInto(self, op, unary(other, UnaryOp.AFFINE, alpha, 0f));
-        Devices.checkSame(self, other);
-        if (!denseFromZero(self) || !java.util.Arrays.equals(Shapes.broadcast(NAMES_[op.ordinal()], self.shape, other.shape), self.shape)) {
-            return false;
-        }
+        if (!writableInPlace(self, op, other)) return false;
         self.backend().binaryScaled(op, self.buffer, self.layout(), other.buffer, Shapes.broadcastLayout(other, self.shape), alpha,
                 self.buffer);
         return true;

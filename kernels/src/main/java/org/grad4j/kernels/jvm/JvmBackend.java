@@ -394,7 +394,7 @@ public final class JvmBackend implements Backend {
     /** C = beta*C + alpha * A @ B for row-major A (m×k) and column-major B (k×n), via C^T = B^T @ A^T. */
     private static void transposedProduct(int m, int n, int k, float[] aa, int ao, int ars, float[] ba, int bo, int bcs,
                                           float[] c, float alpha, float beta, long flops) {
-        float[] ct = new float[n * m];
+        float[] pooled = POOL.take(n * m), ct = pooled != null ? pooled : new float[n * m]; // fully written below
         int parts = Math.max(1, Math.min(Parallel.numThreads(), (int) (flops >> 20)));
         int mr = VectorGemm.MR, blocks = (n + mr - 1) / mr;
         Parallel.forRange(parts, flops, (from, to) -> {
@@ -408,6 +408,7 @@ public final class JvmBackend implements Backend {
             if (beta == 0f) for (int j = 0; j < n; j++) c[i * n + j] = alpha * ct[j * m + i];
             else for (int j = 0; j < n; j++) c[i * n + j] = beta * c[i * n + j] + alpha * ct[j * m + i];
         }
+        POOL.give(ct); // the same shape comes back every training step
     }
 
     /** c[off..off+n) *= beta, where beta == 0 clears (NaN included), as BLAS does. */
