@@ -2,9 +2,10 @@ package org.grad4j.kernels.jvm;
 
 /**
  * Kernels for image ops over contiguous NCHW planes: im2col / col2im (convolution as a matrix
- * product) and 2-d max / average pooling. Static counted loops over flat arrays, no allocation: the
- * shape of loop a TornadoVM task can compile. Out-of-range (padding) positions read as 0 in im2col
- * and are dropped in col2im.
+ * product) and 2-d max / average pooling, for the JVM backend: counted loops over flat arrays, no
+ * allocation. Out-of-range (padding) positions read as 0 in im2col and are dropped in col2im: each
+ * output row handles its in-range run of columns apart from the padding, so no element is tested and
+ * the stride-1 runs are array copies and vectorised adds.
  *
  * <p>The column layout is {@code [batch, channels*kh*kw, oh*ow]}: row {@code (c*kh + i)*kw + j} holds
  * the input pixel under kernel tap (i, j) of channel c for every output position, so a convolution is
@@ -38,11 +39,14 @@ public final class ConvKernels {
                         continue;
                     }
                     int xRow = xPlane + iy * w;
-                    int ix0 = -padW + kj * dilW;
-                    for (int ox = 0; ox < ow; ox++) {
-                        int ix = ix0 + ox * strideW;
-                        cols[d + ox] = ix >= 0 && ix < w ? x[xRow + ix] : 0f;
+                    int ix0 = -padW + kj * dilW, ox0 = firstInside(ix0, strideW), ox1 = endInside(ix0, strideW, w, ow);
+                    for (int ox = 0; ox < ox0; ox++) cols[d + ox] = 0f;
+                    if (strideW == 1) {
+                        if (ox1 > ox0) System.arraycopy(x, xRow + ix0 + ox0, cols, d + ox0, ox1 - ox0);
+                    } else {
+                        for (int ox = ox0; ox < ox1; ox++) cols[d + ox] = x[xRow + ix0 + ox * strideW];
                     }
+                    for (int ox = Math.max(ox0, ox1); ox < ow; ox++) cols[d + ox] = 0f;
                 }
             }
         }
@@ -71,14 +75,27 @@ public final class ConvKernels {
                     if (iy < 0 || iy >= h) continue;
                     int s = src + oy * ow;
                     int xRow = xPlane + iy * w;
-                    int ix0 = -padW + kj * dilW;
-                    for (int ox = 0; ox < ow; ox++) {
-                        int ix = ix0 + ox * strideW;
-                        if (ix >= 0 && ix < w) x[xRow + ix] += cols[s + ox];
+                    int ix0 = -padW + kj * dilW, ox1 = endInside(ix0, strideW, w, ow);
+                    if (strideW == 1) {
+                        int at = xRow + ix0;
+                        for (int ox = firstInside(ix0, 1); ox < ox1; ox++) x[at + ox] += cols[s + ox];
+                    } else {
+                        for (int ox = firstInside(ix0, strideW); ox < ox1; ox++) x[xRow + ix0 + ox * strideW] += cols[s + ox];
                     }
                 }
             }
         }
+    }
+
+    /** The first output column whose input column {@code ix0 + ox*stride} is not left of the image (ix0 may be negative). */
+    static int firstInside(int ix0, int stride) {
+        return ix0 >= 0 ? 0 : (-ix0 + stride - 1) / stride;
+    }
+
+    /** One past the last output column (at most ow) whose input column {@code ix0 + ox*stride} is inside a width-w image. */
+    static int endInside(int ix0, int stride, int w, int ow) {
+        if (ix0 >= w) return 0;
+        return Math.min(ow, (w - 1 - ix0) / stride + 1);
     }
 
     /**
