@@ -150,6 +150,7 @@ final class Conv {
                         Tensor wm = ctx.saved(1).reshape(groups, og, ckk);
                         Tensor gcols = wm.transpose(1, 2).matmul(gm).reshape(n, c * kh * kw, l);
                         gx = fold(gcols, xShape[2], xShape[3], k);
+                        freeScratch(gcols, g);
                     }
                     if (ctx.needs(1)) {
                         // sum over the batch of g_n @ cols_n^T, as one product with N·L as the inner dimension
@@ -157,6 +158,9 @@ final class Conv {
                         Tensor a = gm.permute(1, 2, 0, 3).reshape(groups, og, n * l);
                         Tensor b = cols.permute(1, 0, 3, 2).reshape(groups, n * l, ckk);
                         gw = a.bmm(b).view(o, cg, kh, kw);
+                        freeScratch(cols, g);
+                        freeScratch(a, g);
+                        freeScratch(b, g, cols);
                     }
                     if (ctx.needs(2)) gb = g.sum(new int[] {0, 2, 3}, false);
                     return new Tensor[] {gx, gw, gb};
@@ -193,6 +197,19 @@ final class Conv {
                         new Layout(new int[] {n, og, l}, new int[] {o * l, l, 1}, gi * og * l));
             }
         }
+        be.release(cols.buffer); // scratch (14 MB for a batch-64 32->64 layer): back to the pool, not the GC
+        if (groups > 1) be.release(dst.buffer);
         return out;
+    }
+
+    /**
+     * Hands a backward's scratch tensor back to its backend, unless it shares storage with one of
+     * {@code keep} (a view of the incoming gradient, or of a scratch already freed), or gradients are
+     * being recorded (createGraph: the graph may refer to it).
+     */
+    private static void freeScratch(Tensor scratch, Tensor... keep) {
+        if (GradMode.isEnabled()) return;
+        for (Tensor t : keep) if (t.buffer == scratch.buffer) return;
+        scratch.backend().release(scratch.buffer);
     }
 }

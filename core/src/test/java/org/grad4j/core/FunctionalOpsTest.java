@@ -587,6 +587,35 @@ class FunctionalOpsTest {
                 .contains("mseLoss: the size of tensor a (4) must match the size of tensor b (3)"));
     }
 
+    /**
+     * conv2d hands its im2col scratch (forward) and its backward's scratch back to the array pool; with
+     * sizes the pool keeps (over 1024 floats), plain backwards that reuse those arrays, one after the
+     * other, give the same bits as a createGraph backward, which frees nothing.
+     */
+    @Test
+    void conv2dScratchReuseLeavesGradientsUnchanged() {
+        Generator gen = new Generator(7);
+        Tensor x = Tensor.randn(gen, 4, 3, 12, 12).requiresGrad_();
+        Tensor w1 = Tensor.randn(gen, 8, 3, 3, 3).mul(0.3f).requiresGrad_(), b1 = Tensor.randn(gen, 8).requiresGrad_();
+        Tensor w2 = Tensor.randn(gen, 6, 4, 3, 3).mul(0.3f).requiresGrad_(); // groups 2
+        Tensor[] leaves = {x, w1, b1, w2};
+        java.util.function.Supplier<Tensor> loss = () -> F.conv2d(F.relu(F.conv2d(x, w1, b1, 1, 1)), w2, null, a(1), a(1), a(1), 2)
+                .pow(2f).sum();
+        loss.get().backward(Tensor.scalar(1f), true, true); // createGraph: nothing is freed
+        float[][] reference = new float[leaves.length][];
+        for (int i = 0; i < leaves.length; i++) {
+            reference[i] = leaves[i].grad().toFloatArray();
+            leaves[i].setGrad(null);
+        }
+        for (int round = 0; round < 3; round++) {
+            loss.get().backward();
+            for (int i = 0; i < leaves.length; i++) {
+                assertArrayEquals(reference[i], leaves[i].grad().toFloatArray(), "gradient " + i + ", round " + round);
+                leaves[i].setGrad(null);
+            }
+        }
+    }
+
     @Test
     void embeddingErrors() {
         assertEquals("embedding: index 6 (at position 1) is out of range for a weight of 6 rows (shape [6, 2]); indices must "

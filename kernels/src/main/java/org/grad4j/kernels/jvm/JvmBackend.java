@@ -333,8 +333,10 @@ public final class JvmBackend implements Backend {
                     for (int e = from; e < to; e++) {
                         int co = e * m * n;
                         if (k == 0 || beta != 0f) scale(c, co, m * n, beta);
+                        // entries sharing one A (a convolution's weight) pack it once per task
                         if (k > 0) VectorGemm.gemm(m, n, k, alpha, aa, aOffset + e * aBatchStride, aRowStride, aColStride,
-                                ba, bOffset + e * bBatchStride, bRowStride, bColStride, c, co, n, beta == 0f);
+                                ba, bOffset + e * bBatchStride, bRowStride, bColStride, c, co, n, beta == 0f,
+                                aBatchStride == 0, e > from);
                     }
                 });
                 return;

@@ -29,8 +29,24 @@ final class VectorGemm {
                      float[] a, int ao, int ars, int acs,
                      float[] b, int bo, int brs, int bcs,
                      float[] c, int co, int ldc, boolean store) {
+        gemm(m, n, k, alpha, a, ao, ars, acs, b, bo, brs, bcs, c, co, ldc, store, false, false);
+    }
+
+    /**
+     * As above, for one of the batch entries of a product whose entries share one A (a convolution's
+     * weight) and that this thread computes one after another: when A has one k block and fits the
+     * thread's A buffer, the first entry packs all of it and the later ones ({@code sameAAsLastCall})
+     * use that packing again.
+     */
+    static void gemm(int m, int n, int k, float alpha,
+                     float[] a, int ao, int ars, int acs,
+                     float[] b, int bo, int brs, int bcs,
+                     float[] c, int co, int ldc, boolean store, boolean sharedA, boolean sameAAsLastCall) {
         float[][] buf = BUFFERS.get();
         float[] ap = buf[0], tile = buf[2];
+        // a shared A of one k block is kept packed whole: its row block ic at ap[ic * k]
+        boolean wholeA = sharedA && k <= KC && (m + MR - 1) / MR * MR * k <= ap.length;
+        boolean packedAlready = wholeA && sameAAsLastCall;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int ncPad = (nc + NR - 1) / NR * NR;
@@ -48,7 +64,8 @@ final class VectorGemm {
                 boolean directA = acs == 1 && alpha == 1f && nc <= 2 * NR;
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
-                    if (!directA) packA(a, ao + ic * ars + pc * acs, ars, acs, mc, kc, alpha, ap);
+                    int aBase = wholeA ? ic * kc : 0;
+                    if (!directA && !packedAlready) packA(a, ao + ic * ars + pc * acs, ars, acs, mc, kc, alpha, ap, aBase);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         float[] bsrc = bp;
@@ -64,7 +81,7 @@ final class VectorGemm {
                         }
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            int ai = ir * kc;
+                            int ai = aBase + ir * kc;
                             int ci = co + (ic + ir) * ldc + jc + jr;
                             // a whole tile of a first k block goes straight to C; others through the small tile
                             boolean straight = first && mr == MR && nr == NR;
@@ -74,7 +91,7 @@ final class VectorGemm {
                                 kernelDirectA(kc, a, ao + (ic + ir) * ars + pc, ars, bsrc, bi, bstride, out, oi, ldo);
                             } else {
                                 if (directA) { // a partial panel of rows: pack just it
-                                    packA(a, ao + (ic + ir) * ars + pc, ars, 1, mr, kc, 1f, ap);
+                                    packA(a, ao + (ic + ir) * ars + pc, ars, 1, mr, kc, 1f, ap, 0);
                                     ai = 0;
                                 }
                                 kernel(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
@@ -137,11 +154,11 @@ final class VectorGemm {
         }
     }
 
-    /** A block mc×kc (times alpha) into panels of MR rows: panel r holds columns p=0..kc-1 of MR floats. */
-    private static void packA(float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap) {
+    /** A block mc×kc (times alpha) into panels of MR rows from ap[apOffset]: panel r holds columns p=0..kc-1 of MR floats. */
+    private static void packA(float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap, int apOffset) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
-            int base = ir * kc;
+            int base = apOffset + ir * kc;
             if (acs == 1) { // row-major A: stream each row, scatter into the panel
                 for (int i = 0; i < mr; i++) {
                     int src = ao + (ir + i) * ars;

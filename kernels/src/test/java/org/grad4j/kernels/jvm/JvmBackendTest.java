@@ -445,6 +445,42 @@ class JvmBackendTest {
         });
     }
 
+    /**
+     * Batch entries sharing one A (batch stride 0: a convolution's weight times each image's columns):
+     * A is packed once per thread and reused, over several row blocks of A, row-major and transposed,
+     * scaled by alpha, and in the in-place A kernel's case (narrow C); the same bits as each entry alone.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"64,196,288", "150,37,64", "288,196,64", "9,50,1024", "70,20,33"})
+    void batchEntriesSharingOneAPackItOnce(String mnk) {
+        String[] p = mnk.split(",");
+        int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]), batch = 7;
+        Buffer a = random(m * k), b = random(batch * k * n);
+        for (boolean aTransposed : new boolean[] {false, true}) {
+            int ars = aTransposed ? 1 : k, acs = aTransposed ? m : 1;
+            for (float alpha : new float[] {1f, 0.5f}) {
+                Buffer single = be.allocate(m * n);
+                float[][] expected = new float[batch][];
+                for (int t = 0; t < batch; t++) { // each entry as a product of its own
+                    be.matmul(1, m, n, k, a, 0, 0, ars, acs, b, t * k * n, 0, n, 1, single, alpha, 0f);
+                    expected[t] = arr(single).clone();
+                }
+                onOneAndTwoThreads(threads -> {
+                    Buffer c = be.allocate(batch * m * n);
+                    be.matmul(batch, m, n, k, a, 0, 0, ars, acs, b, 0, k * n, n, 1, c, alpha, 0f);
+                    for (int t = 0; t < batch; t++) {
+                        assertArrayEquals(expected[t], java.util.Arrays.copyOfRange(arr(c), t * m * n, (t + 1) * m * n),
+                                "entry " + t + " (A " + (aTransposed ? "transposed" : "row-major") + ", alpha " + alpha + ", "
+                                        + threads + " threads)");
+                    }
+                    double s = 0; // and one element against the definition
+                    for (int q = 0; q < k; q++) s += arr(a)[(m - 1) * ars + q * acs] * arr(b)[(batch - 1) * k * n + q * n + n - 1];
+                    assertEquals((float) (alpha * s), arr(c)[batch * m * n - 1], 2e-4f * Math.max(1, Math.abs(s)));
+                });
+            }
+        }
+    }
+
     /** A short row-major A times a column-major B (a Linear layer on a small batch) takes the C^T route. */
     @ParameterizedTest
     @ValueSource(strings = {"37,300,129", "64,256,784", "1,70,9", "8,1000,64"})
