@@ -105,19 +105,51 @@ public final class ConvKernels {
     public static void maxPool2d(float[] x, int planes, int h, int w, int kh, int kw, int padH, int padW,
                                  int strideH, int strideW, int dilH, int dilW, int oh, int ow,
                                  float[] out, float[] idx) {
-        for (int p = 0; p < planes; p++) {
+        maxPool2d(x, 0, planes, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, out, idx);
+    }
+
+    /**
+     * Planes {@code [p0, p1)} only (planes are independent: the backend splits them over threads).
+     * Without padding every tap is inside the image, so the windows are scanned without bounds tests,
+     * and the usual 2×2 window of stride 2 reads its four taps directly; the taps are compared in the
+     * same order on every path, so the maxima and their positions are the same.
+     */
+    public static void maxPool2d(float[] x, int p0, int p1, int h, int w, int kh, int kw, int padH, int padW,
+                                 int strideH, int strideW, int dilH, int dilW, int oh, int ow,
+                                 float[] out, float[] idx) {
+        boolean inside = padH == 0 && padW == 0;
+        boolean twoByTwo = inside && kh == 2 && kw == 2 && strideH == 2 && strideW == 2 && dilH == 1 && dilW == 1;
+        for (int p = p0; p < p1; p++) {
             int xPlane = p * h * w;
             for (int oy = 0; oy < oh; oy++) {
+                int o = (p * oh + oy) * ow;
+                if (twoByTwo) {
+                    int row = 2 * oy * w;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int at = row + 2 * ox;
+                        float best = x[xPlane + at];
+                        int bestAt = at;
+                        float v = x[xPlane + at + 1];
+                        if (v > best || (v != v && best == best)) { best = v; bestAt = at + 1; }
+                        v = x[xPlane + at + w];
+                        if (v > best || (v != v && best == best)) { best = v; bestAt = at + w; }
+                        v = x[xPlane + at + w + 1];
+                        if (v > best || (v != v && best == best)) { best = v; bestAt = at + w + 1; }
+                        out[o + ox] = best;
+                        idx[o + ox] = bestAt;
+                    }
+                    continue;
+                }
                 for (int ox = 0; ox < ow; ox++) {
                     int y0 = oy * strideH - padH, x0 = ox * strideW - padW;
                     float best = Float.NEGATIVE_INFINITY;
                     int at = -1;
                     for (int i = 0; i < kh; i++) {
                         int iy = y0 + i * dilH;
-                        if (iy < 0 || iy >= h) continue;
+                        if (!inside && (iy < 0 || iy >= h)) continue;
                         for (int j = 0; j < kw; j++) {
                             int ix = x0 + j * dilW;
-                            if (ix < 0 || ix >= w) continue;
+                            if (!inside && (ix < 0 || ix >= w)) continue;
                             float v = x[xPlane + iy * w + ix];
                             if (at < 0 || v > best || (v != v && best == best)) {
                                 best = v;
@@ -125,9 +157,8 @@ public final class ConvKernels {
                             }
                         }
                     }
-                    int o = (p * oh + oy) * ow + ox;
-                    out[o] = best;
-                    idx[o] = at;
+                    out[o + ox] = best;
+                    idx[o + ox] = at;
                 }
             }
         }

@@ -308,6 +308,18 @@ public final class JvmBackend implements Backend {
                 }
                 return;
             }
+            if (g[0].length == 2 && g[1][1] == 1 && Simd.AVAILABLE) {
+                // strided unit-stride runs (a conv bias gradient: over the batch and the pixels): each run vectorised
+                int runs = g[0][0], n = g[0][1], st = g[1][0];
+                Parallel.forRange(outN, (long) outN * redN, (from, to) -> {
+                    for (int i = from; i < to; i++) {
+                        double acc = 0;
+                        for (int r = 0; r < runs; r++) acc += VectorElementwise.sum(xa, starts[i] + r * st, n);
+                        o[i] = (float) acc;
+                    }
+                });
+                return;
+            }
         }
         int[] offs = Geometry.elementOffsets(redShape, redStrides);
         float[] ia = indices == null ? null : arr(indices);
@@ -458,8 +470,9 @@ public final class JvmBackend implements Backend {
     public void maxPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
                           int strideH, int strideW, int dilationH, int dilationW, int outH, int outW,
                           Buffer out, Buffer indices) {
-        ConvKernels.maxPool2d(arr(x), planes, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
-                dilationH, dilationW, outH, outW, arr(out), arr(indices));
+        float[] xa = arr(x), oa = arr(out), ia = arr(indices);
+        Parallel.forRange(planes, (long) planes * outH * outW * kernelH * kernelW, (p0, p1) -> ConvKernels.maxPool2d(xa, p0, p1,
+                height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW, outH, outW, oa, ia));
     }
 
     @Override

@@ -79,10 +79,16 @@ class ConvKernelsTest {
             "4, 4, 1, 2, 2, 0, 2, 1",
             "7, 5, 3, 3, 3, 1, 2, 1",
             "6, 9, 2, 3, 2, 1, 1, 1",
-            "8, 8, 2, 2, 2, 1, 3, 2"})
+            "8, 8, 2, 2, 2, 1, 3, 2",
+            "7, 9, 3, 2, 2, 0, 2, 1",
+            "14, 14, 256, 2, 2, 0, 2, 1",
+            "9, 8, 2, 3, 3, 0, 1, 2",
+            "6, 7, 2, 2, 3, 0, 2, 1"})
     void poolingMatchesNaiveWindows(int h, int w, int planes, int kh, int kw, int pad, int stride, int dil) {
         float[] x = random(planes * h * w);
         x[3] = Float.NaN; // a NaN wins its windows
+        x[x.length - 1] = Float.NaN;
+        for (int i = 7; i < x.length; i += 11) x[i] = x[i - 1]; // ties: the first position wins
         int oh = outSize(h, kh, pad, stride, dil), ow = outSize(w, kw, pad, stride, dil);
         Buffer out = be.allocate(planes * oh * ow), idx = be.allocate(planes * oh * ow);
         be.maxPool2d(JvmBackend.wrap(x), planes, h, w, kh, kw, pad, pad, stride, stride, dil, dil, oh, ow, out, idx);

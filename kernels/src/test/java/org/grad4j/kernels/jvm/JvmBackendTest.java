@@ -185,6 +185,34 @@ class JvmBackendTest {
         }
     }
 
+    /** A sum over an outer and an inner dim ([N, C, L] over N and L: a conv bias gradient), on odd sizes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"64,64,196", "3,5,7", "2,33,17", "5,1,1023", "1,9,16"})
+    void sumOverOuterAndInnerDims(String ncl) {
+        String[] p = ncl.split(",");
+        int bn = Integer.parseInt(p[0]), c = Integer.parseInt(p[1]), l = Integer.parseInt(p[2]);
+        Buffer x = random(bn * c * l + 3);
+        // kept dim C first, then the reduced N and L (offset 3: not at the start of the array)
+        Layout lay = new Layout(new int[] {c, bn, l}, new int[] {l, c * l, 1}, 3);
+        float[][] results = new float[2][];
+        onOneAndTwoThreads(threads -> {
+            Buffer out = be.allocate(c);
+            be.reduce(ReduceOp.SUM, x, lay, 1, out, null);
+            results[threads - 1] = arr(out).clone();
+            for (int o = 0; o < c; o++) {
+                double s = 0, abs = 0; // float lanes: rounding grows with the sum of magnitudes, not with the sum
+                for (int i = 0; i < bn; i++) {
+                    for (int j = 0; j < l; j++) {
+                        s += arr(x)[3 + i * c * l + o * l + j];
+                        abs += Math.abs(arr(x)[3 + i * c * l + o * l + j]);
+                    }
+                }
+                assertEquals((float) s, arr(out)[o], 1e-6 * abs + 1e-6, "channel " + o + " on " + threads + " threads");
+            }
+        });
+        assertArrayEquals(results[0], results[1], "the same bits on one and two threads");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 17})
     void matmulWithTransposedOperandsAndBeta(int n) {
