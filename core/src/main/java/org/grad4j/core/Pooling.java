@@ -65,7 +65,9 @@ final class Pooling {
             // positions of the maxima in the flattened input: the backward is a scatter-add there
             int[] pos = idx.toIntArray();
             int per = oh * ow;
-            for (int i = 0; i < pos.length; i++) pos[i] += (i / per) * h * w;
+            for (int p = 0, i = 0; p < planes; p++) { // plane-relative positions made absolute
+                for (int end = i + per, base = p * h * w; i < end; i++) pos[i] += base;
+            }
             int[] in = x.shape;
             record(out, "MaxPool2DWithIndicesBackward0", x, (g, ctx) -> new Tensor[] {Views.scatter(g, in, pos)});
         }

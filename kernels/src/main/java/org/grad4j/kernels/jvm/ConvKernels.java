@@ -111,8 +111,7 @@ public final class ConvKernels {
     /**
      * Planes {@code [p0, p1)} only (planes are independent: the backend splits them over threads).
      * Without padding every tap is inside the image, so the windows are scanned without bounds tests,
-     * and the usual 2×2 window of stride 2 reads its four taps directly; the taps are compared in the
-     * same order on every path, so the maxima and their positions are the same.
+     * and the usual 2×2 window of stride 2 reads its four taps directly; every path picks the same tap.
      */
     public static void maxPool2d(float[] x, int p0, int p1, int h, int w, int kh, int kw, int padH, int padW,
                                  int strideH, int strideW, int dilH, int dilW, int oh, int ow,
@@ -126,17 +125,19 @@ public final class ConvKernels {
                 if (twoByTwo) {
                     int row = 2 * oy * w;
                     for (int ox = 0; ox < ow; ox++) {
-                        int at = row + 2 * ox;
-                        float best = x[xPlane + at];
-                        int bestAt = at;
-                        float v = x[xPlane + at + 1];
-                        if (v > best || (v != v && best == best)) { best = v; bestAt = at + 1; }
-                        v = x[xPlane + at + w];
-                        if (v > best || (v != v && best == best)) { best = v; bestAt = at + w; }
-                        v = x[xPlane + at + w + 1];
-                        if (v > best || (v != v && best == best)) { best = v; bestAt = at + w + 1; }
-                        out[o + ox] = best;
-                        idx[o + ox] = bestAt;
+                        // The max first (Math.max: branch-free, a NaN wins), then the first tap equal to it, or the
+                        // first NaN: the same tap as the scan's strict ">" keeps. Branching on each comparison
+                        // was three times slower: which tap wins is data, and unpredictable.
+                        int at = row + 2 * ox, i0 = xPlane + at;
+                        float a = x[i0], b = x[i0 + 1], c = x[i0 + w], d = x[i0 + w + 1];
+                        float m = Math.max(Math.max(a, b), Math.max(c, d));
+                        boolean nan = m != m;
+                        int k = at + w + 1;
+                        k = c == m | (nan & c != c) ? at + w : k;
+                        k = b == m | (nan & b != b) ? at + 1 : k;
+                        k = a == m | (nan & a != a) ? at : k;
+                        out[o + ox] = x[xPlane + k]; // the tap's own value: a -0.0 before a 0.0 stays -0.0
+                        idx[o + ox] = k;
                     }
                     continue;
                 }
