@@ -26,11 +26,16 @@ public final class ConvKernels {
                               int oh, int ow, float[] cols) {
         int l = oh * ow;
         int rows = channels * kh * kw;
+        boolean sameWidth = strideH == 1 && strideW == 1 && ow == w;
         for (int n = n0; n < n1; n++) {
             for (int r = 0; r < rows; r++) {
                 int c = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw;
                 int xPlane = (n * channels + c) * h * w;
                 int dst = (n * rows + r) * l;
+                if (sameWidth) {
+                    shiftedPlane(x, xPlane, h, w, ki * dilH - padH, kj * dilW - padW, oh, cols, dst);
+                    continue;
+                }
                 for (int oy = 0; oy < oh; oy++) {
                     int iy = oy * strideH - padH + ki * dilH;
                     int d = dst + oy * ow;
@@ -49,6 +54,31 @@ public final class ConvKernels {
                     for (int ox = Math.max(ox0, ox1); ox < ow; ox++) cols[d + ox] = 0f;
                 }
             }
+        }
+    }
+
+    /**
+     * One column row of a stride-1 convolution whose output is as wide as its input ("same" padding):
+     * the plane shifted by (dy, dx), zeros where that falls outside. Consecutive output rows then read
+     * consecutive input rows, so the in-range rows are one copy; the columns that wrapped round from
+     * the neighbouring row are zeroed after it (many short copies per row cost three times as much).
+     */
+    private static void shiftedPlane(float[] x, int xPlane, int h, int w, int dy, int dx, int oh, float[] cols, int dst) {
+        int oyA = Math.min(oh, Math.max(0, -dy)), oyB = Math.max(oyA, Math.min(oh, h - dy)); // rows with 0 <= oy+dy < h
+        int ox0 = firstInside(dx, 1), ox1 = Math.max(ox0, endInside(dx, 1, w, w));
+        java.util.Arrays.fill(cols, dst, dst + oyA * w, 0f);
+        java.util.Arrays.fill(cols, dst + oyB * w, dst + oh * w, 0f);
+        if (oyB == oyA) return;
+        if (ox1 == ox0) { // no column of the plane is under this tap
+            java.util.Arrays.fill(cols, dst + oyA * w, dst + oyB * w, 0f);
+            return;
+        }
+        int from = dst + oyA * w + ox0, to = dst + (oyB - 1) * w + ox1;
+        System.arraycopy(x, xPlane + (oyA + dy) * w + dx + ox0, cols, from, to - from);
+        for (int oy = oyA; oy < oyB; oy++) {
+            int d = dst + oy * w;
+            for (int ox = 0; ox < ox0; ox++) cols[d + ox] = 0f;
+            for (int ox = ox1; ox < w; ox++) cols[d + ox] = 0f;
         }
     }
 
