@@ -153,14 +153,15 @@ final class Conv {
                         freeScratch(gcols, g);
                     }
                     if (ctx.needs(1)) {
-                        // sum over the batch of g_n @ cols_n^T, as one product with N·L as the inner dimension
-                        Tensor cols = unfold(ctx.saved(0), k).view(n, groups, ckk, l);
-                        Tensor a = gm.permute(1, 2, 0, 3).reshape(groups, og, n * l);
-                        Tensor b = cols.permute(1, 0, 3, 2).reshape(groups, n * l, ckk);
-                        gw = a.bmm(b).view(o, cg, kh, kw);
+                        // g_n @ cols_n^T for every image (and group), summed over the images: the columns are
+                        // read in place as the product's transposed operand, which packs them block by block
+                        // (one product over N·L needed a permuted copy of all the columns first: 14 MB for a
+                        // batch-64 32->64 layer, a tenth of the layer's forward and backward)
+                        Tensor cols = unfold(ctx.saved(0), k);
+                        Tensor perImage = gm.reshape(n * groups, og, l).bmm(cols.view(n * groups, ckk, l).transpose(1, 2));
+                        gw = perImage.view(n, o, ckk).sum(0).view(o, cg, kh, kw);
                         freeScratch(cols, g);
-                        freeScratch(a, g);
-                        freeScratch(b, g, cols);
+                        freeScratch(perImage, g);
                     }
                     if (ctx.needs(2)) gb = g.sum(new int[] {0, 2, 3}, false);
                     return new Tensor[] {gx, gw, gb};
