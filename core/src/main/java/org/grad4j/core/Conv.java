@@ -153,13 +153,13 @@ final class Conv {
                         freeScratch(gcols, g);
                     }
                     if (ctx.needs(1)) {
-                        // g_n @ cols_n^T for every image (and group), summed over the images: the columns are
-                        // read in place as the product's transposed operand, which packs them block by block
-                        // (one product over N·L needed a permuted copy of all the columns first: 14 MB for a
-                        // batch-64 32->64 layer, a tenth of the layer's forward and backward)
+                        // (g_n @ cols_n^T)^T = cols_n @ g_n^T for every image (and group), summed over the
+                        // images: the columns are the product's row-major left operand, read in place, and only
+                        // the smaller g is transposed (one product over N·L needed a permuted copy of all the
+                        // columns first: 14 MB for a batch-64 32->64 layer, a tenth of its forward and backward)
                         Tensor cols = unfold(ctx.saved(0), k);
-                        Tensor perImage = gm.reshape(n * groups, og, l).bmm(cols.view(n * groups, ckk, l).transpose(1, 2));
-                        gw = perImage.view(n, o, ckk).sum(0).view(o, cg, kh, kw);
+                        Tensor perImage = cols.view(n * groups, ckk, l).bmm(gm.reshape(n * groups, og, l).transpose(1, 2));
+                        gw = perImage.view(n, groups, ckk, og).sum(0).transpose(1, 2).reshape(o, cg, kh, kw);
                         freeScratch(cols, g);
                         freeScratch(perImage, g);
                     }
