@@ -153,15 +153,25 @@ final class Conv {
                         freeScratch(gcols, g);
                     }
                     if (ctx.needs(1)) {
-                        // (g_n @ cols_n^T)^T = cols_n @ g_n^T for every image (and group), summed over the
-                        // images: the columns are the product's row-major left operand, read in place, and only
-                        // the smaller g is transposed (one product over N·L needed a permuted copy of all the
-                        // columns first: 14 MB for a batch-64 32->64 layer, a tenth of its forward and backward)
                         Tensor cols = unfold(ctx.saved(0), k);
-                        Tensor perImage = cols.view(n * groups, ckk, l).bmm(gm.reshape(n * groups, og, l).transpose(1, 2));
-                        gw = perImage.view(n, groups, ckk, og).sum(0).transpose(1, 2).reshape(o, cg, kh, kw);
+                        if (og <= l) {
+                            // (g_n @ cols_n^T)^T = cols_n @ g_n^T for every image (and group), summed over the
+                            // images: the columns are the row-major left operand, read in place, and only the
+                            // smaller g is transposed. The N per-image products ([N, ckk, og]) are no larger than
+                            // the columns while og <= L (a permuted copy of all the columns for one product over
+                            // N·L was a tenth of a batch-64 32->64 layer's forward and backward)
+                            Tensor perImage = cols.view(n * groups, ckk, l).bmm(gm.reshape(n * groups, og, l).transpose(1, 2));
+                            gw = perImage.view(n, groups, ckk, og).sum(0).transpose(1, 2).contiguous().view(o, cg, kh, kw);
+                            freeScratch(perImage, g);
+                        } else {
+                            // many channels on small images (og > L): one product with N·L as the inner dimension
+                            Tensor a = gm.permute(1, 2, 0, 3).reshape(groups, og, n * l);
+                            Tensor b = cols.view(n, groups, ckk, l).permute(1, 0, 3, 2).reshape(groups, n * l, ckk);
+                            gw = a.bmm(b).view(o, cg, kh, kw);
+                            freeScratch(a, g);
+                            freeScratch(b, g, cols);
+                        }
                         freeScratch(cols, g);
-                        freeScratch(perImage, g);
                     }
                     if (ctx.needs(2)) gb = g.sum(new int[] {0, 2, 3}, false);
                     return new Tensor[] {gx, gw, gb};

@@ -92,6 +92,8 @@ class FunctionalOpsTest {
                         leaf(2, 4, 4, 5), leaf(4, 2, 3, 3), leaf(4)),
                 op("conv2d depthwise (groups = channels)", xs -> F.conv2d(xs[0], xs[1], null, 1, 0, 1, 3),
                         leaf(1, 3, 4, 4), leaf(6, 1, 2, 2)),
+                op("conv2d with more channels than pixels", xs -> F.conv2d(xs[0], xs[1], xs[2], 1, 1), leaf(2, 3, 2, 2),
+                        leaf(8, 3, 3, 3), leaf(8)),
                 op("conv2d unbatched [C, H, W]", xs -> F.conv2d(xs[0], xs[1], xs[2]), leaf(2, 4, 4), leaf(2, 2, 3, 3), leaf(2)),
                 op("conv2d non-contiguous input", xs -> F.conv2d(xs[0].transpose(2, 3), xs[1], xs[2]),
                         leaf(1, 2, 5, 4), leaf(2, 2, 2, 2), leaf(2)),

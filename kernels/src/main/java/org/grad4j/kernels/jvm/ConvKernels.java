@@ -45,7 +45,7 @@ public final class ConvKernels {
                     }
                     int xRow = xPlane + iy * w;
                     int ix0 = -padW + kj * dilW, ox0 = firstInside(ix0, strideW), ox1 = endInside(ix0, strideW, w, ow);
-                    for (int ox = 0; ox < ox0; ox++) cols[d + ox] = 0f;
+                    for (int ox = 0, e = Math.min(ox0, ow); ox < e; ox++) cols[d + ox] = 0f; // ox0 may pass ow
                     if (strideW == 1) {
                         if (ox1 > ox0) System.arraycopy(x, xRow + ix0 + ox0, cols, d + ox0, ox1 - ox0);
                     } else {

@@ -34,9 +34,9 @@ final class VectorGemm {
 
     /**
      * As above, for one of the batch entries of a product whose entries share one A (a convolution's
-     * weight) and that this thread computes one after another: when A has one k block and fits the
-     * thread's A buffer, the first entry packs all of it and the later ones ({@code sameAAsLastCall})
-     * use that packing again.
+     * weight) and that this thread computes one after another: when A has one k block, C one column
+     * block, and A fits the thread's A buffer, the first entry packs all of A and the later ones
+     * ({@code sameAAsLastCall}) use that packing again.
      */
     static void gemm(int m, int n, int k, float alpha,
                      float[] a, int ao, int ars, int acs,
@@ -44,8 +44,9 @@ final class VectorGemm {
                      float[] c, int co, int ldc, boolean store, boolean sharedA, boolean sameAAsLastCall) {
         float[][] buf = BUFFERS.get();
         float[] ap = buf[0], tile = buf[2];
-        // a shared A of one k block is kept packed whole: its row block ic at ap[ic * k]
-        boolean wholeA = sharedA && k <= KC && (m + MR - 1) / MR * MR * k <= ap.length;
+        // a shared A of one k block is kept packed whole, its row block ic at ap[ic * k]; only with one
+        // column block: another could take the in-place A path, which packs a partial panel at ap[0]
+        boolean wholeA = sharedA && n <= NC && k <= KC && (long) ((m + MR - 1) / MR * MR) * k <= ap.length;
         boolean packedAlready = wholeA && sameAAsLastCall;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);

@@ -39,7 +39,9 @@ class ConvKernelsTest {
             "2, 2, 7, 5, 3, 3, 2, 2, 1, 1, 2, 2",
             "1, 1, 6, 4, 5, 5, 2, 2, 1, 1, 1, 1",
             "1, 2, 4, 9, 1, 3, 0, 1, 1, 1, 1, 1",
-            "1, 1, 3, 2, 7, 5, 3, 2, 1, 1, 1, 1"})
+            "1, 1, 3, 2, 7, 5, 3, 2, 1, 1, 1, 1",
+            "2, 1, 1, 1, 1, 2, 0, 5, 2, 2, 1, 10",
+            "1, 2, 5, 3, 3, 4, 0, 10, 1, 1, 2, 7"})
     void im2colIsADirectConvolutionAndCol2imItsAdjoint(int n, int c, int h, int w, int kh, int kw, int ph, int pw,
                                                         int sh, int sw, int dh, int dw) {
         int oh = outSize(h, kh, ph, sh, dh), ow = outSize(w, kw, pw, sw, dw), l = oh * ow, rows = c * kh * kw;

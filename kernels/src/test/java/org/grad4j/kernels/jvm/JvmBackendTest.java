@@ -479,10 +479,12 @@ class JvmBackendTest {
      * scaled by alpha, and in the in-place A kernel's case (narrow C); the same bits as each entry alone.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"64,196,288", "150,37,64", "288,196,64", "9,50,1024", "70,20,33"})
+    @ValueSource(strings = {"64,196,288", "150,37,64", "288,196,64", "9,50,1024", "70,20,33", "12,4128,9"})
     void batchEntriesSharingOneAPackItOnce(String mnk) {
         String[] p = mnk.split(",");
-        int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]), batch = 7;
+        // 20 entries: several per task on two threads too; 12x4128: a second column block of C, narrow
+        // enough for the in-place A path, whose partial panel must not overwrite a kept packing
+        int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]), batch = 20;
         Buffer a = random(m * k), b = random(batch * k * n);
         for (boolean aTransposed : new boolean[] {false, true}) {
             int ars = aTransposed ? 1 : k, acs = aTransposed ? m : 1;
