@@ -189,13 +189,28 @@ public final class JvmBackend implements Backend {
     /**
      * The product is stored first (so it never zero-fills or reads its output), then C (a bias,
      * broadcast) is added in one parallel pass; copying a broadcast C into the output first was a
-     * serial strided copy (3.2 MB for a batch-64 conv layer's bias).
+     * serial strided copy (3.2 MB for a batch-64 conv layer's bias). Independent batch entries (a
+     * convolution's images) get C added each right after its product, while it is still in cache:
+     * the same two roundings, without reading the whole output back from memory.
      */
     @Override
     public void addmm(Buffer c, Layout cLayout, int batch, int m, int n, int k,
                       Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
                       Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
                       Buffer out, float alpha, float beta) {
+        if (beta == 1f && k > 0 && batchedProducts(batch, m, n, k)) {
+            float[] ca = arr(c), o = arr(out);
+            int[] cs = cLayout.strides();
+            int code = BinaryOp.ADD.ordinal();
+            products(batch, m, n, k, arr(a), aOffset, aBatchStride, aRowStride, aColStride,
+                    arr(b), bOffset, bBatchStride, bRowStride, bColStride, o, alpha, 0f, e -> {
+                        for (int i = 0; i < m; i++) {
+                            int row = (e * m + i) * n;
+                            binaryRow(code, o, row, 1, ca, cLayout.offset() + e * cs[0] + i * cs[1], cs[2], o, row, n);
+                        }
+                    });
+            return;
+        }
         matmul(batch, m, n, k, a, aOffset, aBatchStride, aRowStride, aColStride,
                 b, bOffset, bBatchStride, bRowStride, bColStride, out, alpha, 0f);
         if (beta == 0f) return; // as BLAS and PyTorch: C is not read at all
@@ -339,20 +354,12 @@ public final class JvmBackend implements Backend {
                        Buffer out, float alpha, float beta) {
         float[] aa = arr(a), ba = arr(b), c = arr(out);
         long flops = 2L * m * n * k;
+        if (batchedProducts(batch, m, n, k)) {
+            products(batch, m, n, k, aa, aOffset, aBatchStride, aRowStride, aColStride,
+                    ba, bOffset, bBatchStride, bRowStride, bColStride, c, alpha, beta, null);
+            return;
+        }
         if (Simd.AVAILABLE && (long) m * n * k >= 4096 && n >= 8) {
-            if (batch > 1 && batch >= Parallel.numThreads()) { // independent products: one batch entry per task
-                Parallel.forRange(batch, flops * batch, (from, to) -> {
-                    for (int e = from; e < to; e++) {
-                        int co = e * m * n;
-                        if (k == 0 || beta != 0f) scale(c, co, m * n, beta);
-                        // entries sharing one A (a convolution's weight) pack it once per task
-                        if (k > 0) VectorGemm.gemm(m, n, k, alpha, aa, aOffset + e * aBatchStride, aRowStride, aColStride,
-                                ba, bOffset + e * bBatchStride, bRowStride, bColStride, c, co, n, beta == 0f,
-                                aBatchStride == 0, e > from);
-                    }
-                });
-                return;
-            }
             if (bColStride != 1 && bRowStride == 1 && aColStride == 1 && batch == 1 && m <= 2 * VectorGemm.NR && n > m) {
                 // x @ w.t() with a short x (a Linear layer on a small batch): packing the big column-major
                 // w would cost as much as the product, so compute C^T = w @ x^T instead, reading w in place.
@@ -403,6 +410,31 @@ public final class JvmBackend implements Backend {
             MatmulKernels.gemm(m, n, k, aa, aOffset + t * aBatchStride, aRowStride, aColStride,
                     bb, bo, brs, c, t * m * n, alpha, beta);
         }
+    }
+
+    /** Whether a batched product runs as independent products, one batch entry per task. */
+    private static boolean batchedProducts(int batch, int m, int n, int k) {
+        return Simd.AVAILABLE && (long) m * n * k >= 4096 && n >= 8 && batch > 1 && batch >= Parallel.numThreads();
+    }
+
+    /**
+     * The batch entries' products over the threads, each followed by {@code after} (if not null) on
+     * the same thread while the entry's C is in cache. Entries sharing one A (a convolution's weight)
+     * pack it once per task.
+     */
+    private static void products(int batch, int m, int n, int k, float[] aa, int aOffset, int aBatchStride, int aRowStride,
+                                 int aColStride, float[] ba, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+                                 float[] c, float alpha, float beta, java.util.function.IntConsumer after) {
+        Parallel.forRange(batch, 2L * m * n * k * batch, (from, to) -> {
+            for (int e = from; e < to; e++) {
+                int co = e * m * n;
+                if (k == 0 || beta != 0f) scale(c, co, m * n, beta);
+                if (k > 0) VectorGemm.gemm(m, n, k, alpha, aa, aOffset + e * aBatchStride, aRowStride, aColStride,
+                        ba, bOffset + e * bBatchStride, bRowStride, bColStride, c, co, n, beta == 0f,
+                        aBatchStride == 0, e > from);
+                if (after != null) after.accept(e);
+            }
+        });
     }
 
     /** C = beta*C + alpha * A @ B for row-major A (m×k) and column-major B (k×n), via C^T = B^T @ A^T. */

@@ -511,6 +511,37 @@ class JvmBackendTest {
         }
     }
 
+    /**
+     * A batched addmm (a convolution: per-channel bias, shared weight) adds C to each entry right after
+     * its product: the same bits as the product followed by a separate broadcast add, for C broadcast
+     * per row, per column or given whole, on one and two threads.
+     */
+    @Test
+    void batchedAddmmAddsCPerEntryWithTheSameBits() {
+        int batch = 5, m = 20, n = 40, k = 16;
+        Buffer a = random(m * k), b = random(batch * k * n), c = random(batch * m * n);
+        Layout[] cLayouts = {
+                new Layout(new int[] {batch, m, n}, new int[] {0, 1, 0}, 3), // a conv bias: one value per row
+                new Layout(new int[] {batch, m, n}, new int[] {0, 0, 1}, 0), // a Linear bias: one per column
+                Layout.contiguous(new int[] {batch, m, n})};
+        for (Layout cl : cLayouts) {
+            Buffer expected = be.allocate(batch * m * n);
+            be.matmul(batch, m, n, k, a, 0, 0, k, 1, b, 0, k * n, n, 1, expected, 1f, 0f);
+            be.binary(BinaryOp.ADD, expected, Layout.contiguous(new int[] {batch, m, n}), c, cl, expected);
+            onOneAndTwoThreads(threads -> {
+                Buffer out = be.allocate(batch * m * n);
+                be.addmm(c, cl, batch, m, n, k, a, 0, 0, k, 1, b, 0, k * n, n, 1, out, 1f, 1f);
+                assertArrayEquals(arr(expected), arr(out), "C strides " + java.util.Arrays.toString(cl.strides()) + ", "
+                        + threads + " threads");
+            });
+        }
+        float s = 0; // and one element by the definition: C's row value plus the product
+        for (int q = 0; q < k; q++) s += arr(a)[3 * k + q] * arr(b)[2 * k * n + q * n + 7];
+        Buffer out = be.allocate(batch * m * n);
+        be.addmm(c, cLayouts[0], batch, m, n, k, a, 0, 0, k, 1, b, 0, k * n, n, 1, out, 1f, 1f);
+        assertEquals(s + arr(c)[3 + 3], arr(out)[(2 * m + 3) * n + 7], 1e-4f);
+    }
+
     /** A short row-major A times a column-major B (a Linear layer on a small batch) takes the C^T route. */
     @ParameterizedTest
     @ValueSource(strings = {"37,300,129", "64,256,784", "1,70,9", "8,1000,64"})
