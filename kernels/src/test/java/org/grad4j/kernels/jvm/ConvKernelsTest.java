@@ -80,6 +80,63 @@ class ConvKernelsTest {
         assertEquals(lhs, rhs, 1e-3 * Math.max(1, Math.abs(lhs)));
     }
 
+    /**
+     * im2col and col2im element for element against their definitions (col2im adding in the same order,
+     * so exactly), over random geometries: sizes from 1, padding up to 5, strides and dilations up to 3,
+     * "same" padding, and padding wider than the image with wide dilations; the runs handled apart from
+     * the padding must neither drop nor spill an element.
+     */
+    @org.junit.jupiter.api.Test
+    void im2colAndCol2imMatchTheirDefinitionsOnRandomGeometries() {
+        Random g = new Random(42);
+        int checked = 0;
+        while (checked < 400) {
+            int n = 1 + g.nextInt(2), c = 1 + g.nextInt(3), h = 1 + g.nextInt(9), w = 1 + g.nextInt(9);
+            int kh = 1 + g.nextInt(4), kw = 1 + g.nextInt(4), ph = g.nextInt(6), pw = g.nextInt(6);
+            int sh = 1 + g.nextInt(3), sw = 1 + g.nextInt(3), dh = 1 + g.nextInt(3), dw = 1 + g.nextInt(3);
+            if (g.nextInt(4) == 0) { // padding wider than the image and a wide dilation: taps entirely outside
+                w = 1 + g.nextInt(3);
+                pw = w + g.nextInt(8);
+                kw = 2 + g.nextInt(2);
+                dw = 3 + g.nextInt(8);
+                sw = 1 + g.nextInt(3);
+            } else if (g.nextInt(3) == 0) { // often "same": stride 1, padding (k-1)/2 per side with dilation 1
+                sh = sw = dh = dw = 1;
+                kh = 2 * g.nextInt(3) + 1;
+                kw = 2 * g.nextInt(3) + 1;
+                ph = kh / 2;
+                pw = kw / 2;
+            }
+            int oh = outSize(h, kh, ph, sh, dh), ow = outSize(w, kw, pw, sw, dw);
+            if (oh <= 0 || ow <= 0) continue;
+            checked++;
+            int l = oh * ow, rows = c * kh * kw;
+            String where = "n=" + n + " c=" + c + " " + h + "x" + w + " k=" + kh + "x" + kw + " pad=" + ph + "," + pw
+                    + " stride=" + sh + "," + sw + " dil=" + dh + "," + dw;
+            float[] x = random(n * c * h * w), y = random(n * rows * l);
+            float[] expectedCols = new float[n * rows * l], expectedX = new float[x.length];
+            for (int b = 0; b < n; b++) {
+                for (int r = 0; r < rows; r++) {
+                    int ci = r / (kh * kw), i = (r / kw) % kh, j = r % kw;
+                    for (int oy = 0; oy < oh; oy++) {
+                        for (int ox = 0; ox < ow; ox++) {
+                            int iy = oy * sh - ph + i * dh, ix = ox * sw - pw + j * dw, at = (b * rows + r) * l + oy * ow + ox;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                            expectedCols[at] = x[((b * c + ci) * h + iy) * w + ix];
+                            expectedX[((b * c + ci) * h + iy) * w + ix] += y[at];
+                        }
+                    }
+                }
+            }
+            Buffer cols = JvmBackend.wrap(random(n * rows * l)); // garbage in: every element must be written
+            be.im2col(JvmBackend.wrap(x), n, c, h, w, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow, cols);
+            assertArrayEquals(expectedCols, ((HeapBuffer) cols).array(), "im2col, " + where);
+            Buffer back = be.allocate(x.length);
+            be.col2im(JvmBackend.wrap(y), n, c, h, w, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow, back);
+            assertArrayEquals(expectedX, ((HeapBuffer) back).array(), "col2im, " + where);
+        }
+    }
+
     @ParameterizedTest(name = "{0}x{1} planes={2} k={3}x{4} pad={5} stride={6} dil={7}")
     @CsvSource({
             "4, 4, 1, 2, 2, 0, 2, 1",
