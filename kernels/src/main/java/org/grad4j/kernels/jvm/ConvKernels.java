@@ -66,13 +66,12 @@ public final class ConvKernels {
     private static void shiftedPlane(float[] x, int xPlane, int h, int w, int dy, int dx, int oh, float[] cols, int dst) {
         int oyA = Math.min(oh, Math.max(0, -dy)), oyB = Math.max(oyA, Math.min(oh, h - dy)); // rows with 0 <= oy+dy < h
         int ox0 = firstInside(dx, 1), ox1 = Math.max(ox0, endInside(dx, 1, w, w));
-        java.util.Arrays.fill(cols, dst, dst + oyA * w, 0f);
-        java.util.Arrays.fill(cols, dst + oyB * w, dst + oh * w, 0f);
-        if (oyB == oyA) return;
-        if (ox1 == ox0) { // no column of the plane is under this tap
-            java.util.Arrays.fill(cols, dst + oyA * w, dst + oyB * w, 0f);
+        if (oyB == oyA || ox1 == ox0) { // no pixel of the plane is under this tap
+            java.util.Arrays.fill(cols, dst, dst + oh * w, 0f);
             return;
         }
+        java.util.Arrays.fill(cols, dst, dst + oyA * w, 0f);
+        java.util.Arrays.fill(cols, dst + oyB * w, dst + oh * w, 0f);
         int from = dst + oyA * w + ox0, to = dst + (oyB - 1) * w + ox1;
         System.arraycopy(x, xPlane + (oyA + dy) * w + dx + ox0, cols, from, to - from);
         for (int oy = oyA; oy < oyB; oy++) {

@@ -198,7 +198,7 @@ public final class JvmBackend implements Backend {
                       Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
                       Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
                       Buffer out, float alpha, float beta) {
-        if (beta == 1f && k > 0 && batchedProducts(batch, m, n, k)) {
+        if (beta == 1f && batchedProducts(batch, m, n, k)) {
             float[] ca = arr(c), o = arr(out);
             int[] cs = cLayout.strides();
             int code = BinaryOp.ADD.ordinal();
@@ -412,7 +412,7 @@ public final class JvmBackend implements Backend {
         }
     }
 
-    /** Whether a batched product runs as independent products, one batch entry per task. */
+    /** Whether a batched product runs as independent products, one batch entry per task (then k > 0). */
     private static boolean batchedProducts(int batch, int m, int n, int k) {
         return Simd.AVAILABLE && (long) m * n * k >= 4096 && n >= 8 && batch > 1 && batch >= Parallel.numThreads();
     }
@@ -428,8 +428,8 @@ public final class JvmBackend implements Backend {
         Parallel.forRange(batch, 2L * m * n * k * batch, (from, to) -> {
             for (int e = from; e < to; e++) {
                 int co = e * m * n;
-                if (k == 0 || beta != 0f) scale(c, co, m * n, beta);
-                if (k > 0) VectorGemm.gemm(m, n, k, alpha, aa, aOffset + e * aBatchStride, aRowStride, aColStride,
+                if (beta != 0f) scale(c, co, m * n, beta); // beta == 0: the product stores C
+                VectorGemm.gemm(m, n, k, alpha, aa, aOffset + e * aBatchStride, aRowStride, aColStride,
                         ba, bOffset + e * bBatchStride, bRowStride, bColStride, c, co, n, beta == 0f,
                         aBatchStride == 0, e > from);
                 if (after != null) after.accept(e);
