@@ -43,7 +43,9 @@ import reactor.core.publisher.Mono;
  * after each epoch, a checkpoint (safetensors) after each epoch, and a loss/accuracy chart as PNG.
  *
  * <p>The data comes from Debian's {@code dataset-fashion-mnist} package
- * ({@code sudo apt-get install dataset-fashion-mnist}, into /usr/share/datasets/fashion-mnist).
+ * ({@code sudo apt-get install dataset-fashion-mnist}, into /usr/share/datasets/fashion-mnist), installed
+ * by the example itself where it may; without it, from a sample that ships in the examples
+ * ({@link FashionMnistData}).
  */
 public final class FashionMnist {
     static final String USAGE = """
@@ -55,7 +57,10 @@ public final class FashionMnist {
               --workers N       data-loading threads (default 2)
               --train-limit N   train on the first N images only (default: all 60000)
               --test-limit N    test on the first N images only (default: all 10000)
-              --data DIR        the dataset's directory (default /usr/share/datasets/fashion-mnist)
+              --data DIR        the dataset's directory (default /usr/share/datasets/fashion-mnist; when it is
+                                missing there, Debian's dataset-fashion-mnist is installed if this process
+                                may, else the 5,000-image sample in the examples jar is used)
+              --no-install      never install the data set; fall back to the embedded sample at once
               --out DIR         where the checkpoint and the chart go (default target/fashion-mnist)
               --model mlp|cnn   the MLP 784-256-128-10 (default) or a small CNN (two 3x3 conv + pool blocks)
               --no-normalize    feed pixels in [0, 1] instead of standardised ones
@@ -64,18 +69,22 @@ public final class FashionMnist {
 
     /** The command-line options. */
     public record Options(int epochs, int batchSize, double lr, long seed, int workers, int trainLimit, int testLimit, Path data,
-                          Path out, String model, boolean normalize, boolean progress, String device) {
+                          Path out, String model, boolean normalize, boolean progress, String device, boolean install) {
         public static Options parse(String... args) {
             int epochs = 1, batch = 64, workers = 2, trainLimit = Integer.MAX_VALUE, testLimit = Integer.MAX_VALUE;
             double lr = 1e-3;
             long seed = 0;
             Path data = Mnist.FASHION_MNIST_DIR, out = Path.of("target", "fashion-mnist");
             String model = "mlp", device = "cpu";
-            boolean progress = true, normalize = true;
+            boolean progress = true, normalize = true, install = true;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 if (a.equals("--no-progress")) {
                     progress = false;
+                    continue;
+                }
+                if (a.equals("--no-install")) {
+                    install = false;
                     continue;
                 }
                 if (a.equals("--no-normalize")) {
@@ -107,7 +116,7 @@ public final class FashionMnist {
             if (!model.equals("mlp") && !model.equals("cnn")) {
                 throw new IllegalArgumentException("--model " + model + ": expected mlp or cnn");
             }
-            return new Options(epochs, batch, lr, seed, workers, trainLimit, testLimit, data, out, model, normalize, progress, device);
+            return new Options(epochs, batch, lr, seed, workers, trainLimit, testLimit, data, out, model, normalize, progress, device, install);
         }
     }
 
@@ -153,9 +162,10 @@ public final class FashionMnist {
     }
 
     public static Result run(Options o, PrintStream out) {
-        TensorDataset train = Mnist.fashionMnist(o.data(), true).head(o.trainLimit());
-        TensorDataset test = Mnist.fashionMnist(o.data(), false).head(o.testLimit());
-        out.printf("Fashion-MNIST from %s: %d training and %d test images%n", o.data(), train.size(), test.size());
+        FashionMnistData.Splits data = FashionMnistData.load(o.data(), o.install(), out);
+        TensorDataset train = data.train().head(o.trainLimit());
+        TensorDataset test = data.test().head(o.testLimit());
+        out.printf("%s: %d training and %d test images%n", data.source(), train.size(), test.size());
         if (o.normalize()) {
             // torchvision's Normalize(mean, std), with the statistics of the training images
             Tensor images = train.tensors().get(0);

@@ -1,0 +1,141 @@
+package org.grad4j.examples;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.grad4j.training.data.Mnist;
+import org.grad4j.training.data.TensorDataset;
+
+/**
+ * Where the example's images come from, so that its first run needs no step before it: the
+ * directory given (by default Debian's location); failing that, Debian's
+ * {@code dataset-fashion-mnist} installed on the spot where this process may do it (root, or
+ * {@code sudo} without a password, and {@code apt-get}); failing that, a sample of the data set
+ * that ships in this jar (the first 4,000 training and 1,000 test images).
+ */
+final class FashionMnistData {
+    private FashionMnistData() {}
+
+    /** The data set's four files, each also accepted without the {@code .gz}. */
+    static final List<String> FILES = List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+            "t10k-labels-idx1-ubyte");
+
+    static final String SAMPLE = "fashion-mnist-sample/";
+
+    /** A training and a test split, and where they came from (one line for the user). */
+    record Splits(TensorDataset train, TensorDataset test, String source, boolean embedded) {}
+
+    /**
+     * The splits from {@code dir} when it holds any of the data set's files (an incomplete set is
+     * an error naming the missing file, not a reason to fall back). Otherwise, if {@code install}
+     * and {@code dir} is Debian's location, Debian's package is installed first; and if the
+     * files are still not there, the embedded sample, with a line on {@code out} that says so.
+     */
+    static Splits load(Path dir, boolean install, PrintStream out) {
+        String notInstalled = "";
+        if (!holdsAnyFile(dir) && install && dir.equals(Mnist.FASHION_MNIST_DIR)) {
+            String why = installDebianPackage(out);
+            if (why != null) notInstalled = " (could not install it: " + why + ")";
+        }
+        if (holdsAnyFile(dir)) {
+            return new Splits(Mnist.fashionMnist(dir, true), Mnist.fashionMnist(dir, false), "Fashion-MNIST from " + dir, false);
+        }
+        out.println("Fashion-MNIST is not in " + dir + notInstalled + ": training on the sample embedded in the examples (4,000 training and 1,000"
+                + " test images); for the full set: " + Mnist.FASHION_MNIST_INSTALL + ", or --data DIR");
+        return new Splits(sample(true), sample(false), "the embedded Fashion-MNIST sample", true);
+    }
+
+    static boolean holdsAnyFile(Path dir) {
+        for (String f : FILES) {
+            if (Files.exists(dir.resolve(f + ".gz")) || Files.exists(dir.resolve(f))) return true;
+        }
+        return false;
+    }
+
+    /** The embedded split, read by the same loader as the installed files (from a temporary copy). */
+    static TensorDataset sample(boolean train) {
+        try {
+            Path tmp = Files.createTempDirectory("grad4j-fashion-mnist-sample");
+            try {
+                String prefix = train ? "train" : "t10k";
+                for (String kind : new String[] {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"}) {
+                    try (InputStream in = FashionMnistData.class.getResourceAsStream(SAMPLE + prefix + kind)) {
+                        if (in == null) throw new IllegalStateException("the examples jar lacks its resource " + SAMPLE + prefix + kind);
+                        Files.copy(in, tmp.resolve(prefix + kind), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+                return Mnist.load(tmp, train);
+            } finally {
+                try (var files = Files.list(tmp)) {
+                    for (Path p : files.toList()) Files.deleteIfExists(p);
+                }
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("unpacking the embedded Fashion-MNIST sample failed", e);
+        }
+    }
+
+    /**
+     * Installs Debian's package with {@code apt-get} (as root, or through {@code sudo -n}); null when
+     * it went through, else why not. Nothing is tried where there is no {@code apt-get}.
+     */
+    static String installDebianPackage(PrintStream out) {
+        if (!Files.isExecutable(Path.of("/usr/bin/apt-get"))) return "no apt-get on this machine";
+        List<String> prefix = new ArrayList<>();
+        if (!isRoot()) {
+            if (!Files.isExecutable(Path.of("/usr/bin/sudo")) || !run(List.of("sudo", "-n", "true"), 10)) {
+                return "not root, and sudo needs a password";
+            }
+            prefix.add("sudo");
+            prefix.add("-n");
+        }
+        out.println("Fashion-MNIST is not installed: installing Debian's dataset-fashion-mnist (about 30 MB, once)...");
+        List<String> install = new ArrayList<>(prefix);
+        install.addAll(List.of("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=60",
+                "dataset-fashion-mnist"));
+        if (run(install, 300)) return null;
+        // the package lists may be missing or stale on a fresh machine
+        List<String> update = new ArrayList<>(prefix);
+        update.addAll(List.of("apt-get", "update", "-qq"));
+        if (!run(update, 300)) return "apt-get update failed (is a package registry reachable?)";
+        return run(install, 300) ? null : "apt-get install dataset-fashion-mnist failed";
+    }
+
+    /** Whether the command exits with 0 within the time (its output is not needed). */
+    private static boolean run(List<String> command, int seconds) {
+        try {
+            Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            if (p.waitFor(seconds, TimeUnit.SECONDS)) return p.exitValue() == 0;
+            p.destroyForcibly();
+            return false;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static boolean isRoot() {
+        try {
+            Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
+            String uid = new String(p.getInputStream().readAllBytes()).trim();
+            return p.waitFor() == 0 && uid.equals("0");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
