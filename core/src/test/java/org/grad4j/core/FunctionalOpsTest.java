@@ -101,6 +101,10 @@ class FunctionalOpsTest {
                         leaf(2)),
                 op("unfold / fold", xs -> F.fold(F.unfold(xs[0], a(2, 3), a(1), a(1), a(2, 1)).mul(xs[1]), a(5, 4), a(2, 3),
                         a(1), a(1), a(2, 1)), leaf(2, 2, 5, 4), leaf(12, 12)),
+                op("unfold unbatched [C, H, W]", xs -> F.unfold(xs[0], a(2), a(1), a(1), a(1, 2)), leaf(2, 3, 4)),
+                op("fold unbatched [C*kh*kw, L]", xs -> F.fold(xs[0], a(3, 4), a(2), a(1), a(1), a(1, 2)), leaf(8, 12)),
+                op("unfold / fold unbatched, dilation 2", xs -> F.fold(F.unfold(xs[0], a(2, 3), a(2), a(1), a(1)).mul(xs[1]),
+                        a(5, 4), a(2, 3), a(2), a(1), a(1)), leaf(2, 5, 4), leaf(12, 12)),
                 // pooling
                 op("maxPool2d 2", xs -> F.maxPool2d(xs[0], 2), distinct(2, 2, 4, 4)),
                 op("maxPool2d 3 stride 2 padding 1", xs -> F.maxPool2d(xs[0], 3, 2, 1), distinct(1, 2, 5, 6)),
@@ -171,6 +175,8 @@ class FunctionalOpsTest {
                 arguments("SqueezeBackward1", F.conv2d(x.select(0, 0), w)), // unbatched, as PyTorch
                 arguments("Im2ColBackward0", F.unfold(x, 2)),
                 arguments("Col2ImBackward0", F.fold(F.unfold(x, 2), a(4, 4), a(2), a(1), a(0), a(1))),
+                arguments("Im2ColBackward0", F.unfold(x.select(0, 0), 2)), // unbatched: no squeeze, as PyTorch
+                arguments("Col2ImBackward0", F.fold(table.view(1, 10).expand(4, 10), a(3, 6), a(2), a(1), a(0), a(1))),
                 arguments("MaxPool2DWithIndicesBackward0", F.maxPool2d(x, 2)),
                 arguments("AvgPool2DBackward0", F.avgPool2d(x, 2)),
                 arguments("MulBackward0", F.dropout(x, 0.5f, true)),
@@ -538,9 +544,8 @@ class FunctionalOpsTest {
 
     @Test
     void poolingErrors() {
-        assertTrue(message(IllegalArgumentException.class, () -> F.maxPool2d(constant(1, 1, 4, 4), 2, 2, 2))
-                .contains("maxPool2d: pad should be at most half of effective kernel size, but got pad=(2, 2), "
-                        + "kernel_size=(2, 2)"));
+        assertEquals("maxPool2d: pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and "
+                + "dilation=1", message(IllegalArgumentException.class, () -> F.maxPool2d(constant(1, 1, 4, 4), 2, 2, 2)));
         assertTrue(message(IllegalArgumentException.class, () -> F.avgPool2d(constant(4, 4), 2))
                 .contains("avgPool2d: expected 3-d (unbatched) or 4-d (batched) input"));
         assertTrue(message(IllegalArgumentException.class, () -> F.maxPool2d(constant(1, 1, 2, 2), 3))
@@ -573,8 +578,9 @@ class FunctionalOpsTest {
         assertEquals("nllLoss: target 4 is out of bounds: the input has 4 classes, so class indices must be in [0, 4) "
                         + "(or equal ignoreIndex=-100)",
                 message(IndexOutOfBoundsException.class, () -> F.nllLoss(logits, Tensor.indices(0, 4, 1))));
-        assertTrue(message(IllegalArgumentException.class, () -> F.crossEntropy(logits, Tensor.tensor(0.5f, 1, 2)))
-                .contains("non-integral value 0.5"));
+        assertEquals("crossEntropy: expected target dtype to be int64 (class indices, e.g. Tensor.indices(...)), but got "
+                        + "torch.float32; for class probabilities compute -(target * input.logSoftmax(1)).sum(1)",
+                message(IllegalArgumentException.class, () -> F.crossEntropy(logits, Tensor.tensor(0.5f, 1, 2))));
         assertTrue(message(IllegalArgumentException.class,
                 () -> F.crossEntropy(logits, Tensor.indices(0, 1, 2), Tensor.ones(3), -100, Reduction.MEAN))
                 .contains("weight tensor should be defined either for all 4 classes or no classes but got weight tensor of "
