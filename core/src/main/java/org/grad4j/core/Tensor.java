@@ -293,6 +293,16 @@ public final class Tensor {
         return Recorder.record(out, "ToCopyBackward0", this, (g, ctx) -> new Tensor[] {g.to(from)});
     }
 
+    /**
+     * This tensor converted to {@code dtype} ({@code x.to(torch.int64)}, {@code x.float()}, {@code x.bool()}):
+     * itself when it has that dtype already, else a fresh tensor outside the graph. To INT64 truncates
+     * toward zero (NaN and infinities are errors); to BOOL is "not zero". E.g. float class labels read
+     * from a file become targets for crossEntropy with {@code labels.to(DType.INT64)}.
+     */
+    public Tensor to(DType dtype) {
+        return Casts.to(this, dtype);
+    }
+
     /** {@code x.to("tornado")}: {@link #to(Device)} with {@link Device#of(String)}. */
     public Tensor to(String device) {
         return to(Device.of(device));

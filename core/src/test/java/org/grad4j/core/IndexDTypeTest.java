@@ -3,7 +3,9 @@ package org.grad4j.core;
 import static org.grad4j.core.Asserts.assertValues;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
@@ -97,6 +99,24 @@ class IndexDTypeTest {
                 t -> t.indexSelect(0, index));
         fails("embedding(): indices holds the non-integral value 0.5 at position 0; indices must be whole numbers", x,
                 t -> F.embedding(index, t));
+    }
+
+    @Test
+    void floatLabelsConvertToInt64AsInPyTorch() {
+        // x.to(torch.int64) truncates toward zero; the result is an index tensor outside the graph
+        Tensor f = Tensor.tensor(2.9f, -0.5f, -1.7f, 0f, 3e7f).requiresGrad_();
+        Tensor i = f.to(DType.INT64);
+        assertEquals(DType.INT64, i.dtype());
+        assertArrayEquals(new float[] {2, 0, -1, 0, 3e7f}, i.toFloatArray());
+        assertFalse(i.requiresGrad());
+        assertSame(i, i.to(DType.INT64));
+        assertValues(Tensor.arange(6).reshape(3, 2).indexSelect(0, Tensor.tensor(2, 0).to(DType.INT64)), 4, 5, 0, 1);
+        assertValues(Tensor.tensor(0.5f, 0f, Float.NaN).to(DType.BOOL), 1, 0, 1);
+        assertEquals(DType.FLOAT32, Tensor.indices(3).to(DType.FLOAT32).dtype());
+        Tensor bad = Tensor.tensor(1f, Float.NaN);
+        assertEquals("to(torch.int64): cannot convert NaN (at position 1 of a tensor of shape [2]) to an integer",
+                assertThrows(IllegalArgumentException.class, () -> bad.to(DType.INT64)).getMessage());
+        assertEquals(DType.FLOAT32, bad.dtype());
     }
 
     @Test
