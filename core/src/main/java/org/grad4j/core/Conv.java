@@ -16,12 +16,13 @@ final class Conv {
 
     /** Kernel geometry of a 2-d sliding-window op: (h, w) pairs. */
     record Window(int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw) {
+        // in long: a large padding or dilation must not wrap (check has made sure the result fits an int)
         int outH(int h) {
-            return (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1;
+            return (int) ((h + 2L * ph - (long) dh * (kh - 1) - 1) / sh + 1);
         }
 
         int outW(int w) {
-            return (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+            return (int) ((w + 2L * pw - (long) dw * (kw - 1) - 1) / sw + 1);
         }
 
         int taps() {
@@ -38,11 +39,19 @@ final class Conv {
                     + pair(ph, pw));
             if (dh <= 0 || dw <= 0) throw new IllegalArgumentException(op + ": dilation should be greater than zero, but got "
                     + "dilation=" + pair(dh, dw));
-            int eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1;
-            if (h + 2 * ph < eh || w + 2 * pw < ew) {
-                throw new IllegalArgumentException(op + ": calculated padded input size per channel: (" + (h + 2 * ph) + " x "
-                        + (w + 2 * pw) + "). Kernel size: (" + eh + " x " + ew + "). Kernel size can't be greater than actual "
+            long eh = (long) dh * (kh - 1) + 1, ew = (long) dw * (kw - 1) + 1;
+            long hp = h + 2L * ph, wp = w + 2L * pw;
+            if (hp < eh || wp < ew) {
+                throw new IllegalArgumentException(op + ": calculated padded input size per channel: (" + hp + " x "
+                        + wp + "). Kernel size: (" + eh + " x " + ew + "). Kernel size can't be greater than actual "
                         + "input size (input shape " + Arrays.toString(inShape) + "); use a smaller kernel or more padding");
+            }
+            long oh = (hp - eh) / sh + 1, ow = (wp - ew) / sw + 1;
+            if (oh > Integer.MAX_VALUE || ow > Integer.MAX_VALUE || oh * ow > Integer.MAX_VALUE
+                    || (long) kh * kw > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(op + ": " + oh + " x " + ow + " windows of " + kh + " x " + kw + " taps "
+                        + "(input shape " + Arrays.toString(inShape) + ", padding=" + pair(ph, pw) + ", dilation="
+                        + pair(dh, dw) + ") are more than 2^31-1 elements, which one buffer cannot hold");
             }
         }
     }
@@ -62,41 +71,55 @@ final class Conv {
 
     // ---- unfold / fold ----------------------------------------------------------------------------
 
-    /** {@code x} [N, C, H, W] → columns [N, C·kh·kw, L] (PyTorch's {@code F.unfold}). */
+    /**
+     * {@code x} [N, C, H, W] → columns [N, C·kh·kw, L], or unbatched [C, H, W] → [C·kh·kw, L]
+     * (PyTorch's {@code F.unfold}; an unbatched input is one image, with the same grad_fn).
+     */
     static Tensor unfold(Tensor x, Window k) {
-        if (x.dim() != 4) {
-            throw new IllegalArgumentException("unfold: expected a 4-d input [N, C, H, W], got shape " + Arrays.toString(x.shape));
+        int r = x.dim();
+        if (r != 3 && r != 4) {
+            throw new IllegalArgumentException("unfold: expected a 3-d (unbatched) [C, H, W] or 4-d (batched) [N, C, H, W] "
+                    + "input, got shape " + Arrays.toString(x.shape));
         }
-        int n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        int n = r == 4 ? x.shape[0] : 1, c = x.shape[r - 3], h = x.shape[r - 2], w = x.shape[r - 1];
         k.check("unfold", x.shape, h, w);
         int oh = k.outH(h), ow = k.outW(w);
+        Layout.numel("unfold", new int[] {n, c, k.kh, k.kw, oh, ow}); // the columns' size, before c·kh·kw is formed
+        int[] outShape = r == 4 ? new int[] {n, c * k.taps(), oh * ow} : new int[] {c * k.taps(), oh * ow};
         Tensor xc = x.contiguousUntracked();
-        Tensor out = x.newUninitialized(new int[] {n, c * k.taps(), oh * ow}, DType.FLOAT32);
+        Tensor out = x.newUninitialized(outShape, DType.FLOAT32);
         x.backend().im2col(xc.buffer, n, c, h, w, k.kh, k.kw, k.ph, k.pw, k.sh, k.sw, k.dh, k.dw, oh, ow, out.buffer);
         return record(out, "Im2ColBackward0", x, (g, ctx) -> new Tensor[] {fold(g, h, w, k)});
     }
 
-    /** Columns [N, C·kh·kw, L] → [N, C, H, W], summing overlaps (PyTorch's {@code F.fold}). */
+    /**
+     * Columns [N, C·kh·kw, L] → [N, C, H, W], summing overlaps, or unbatched [C·kh·kw, L] → [C, H, W]
+     * (PyTorch's {@code F.fold}).
+     */
     static Tensor fold(Tensor cols, int h, int w, Window k) {
-        if (cols.dim() != 3) {
-            throw new IllegalArgumentException("fold: expected a 3-d input [N, C*kh*kw, L], got shape "
-                    + Arrays.toString(cols.shape));
+        int r = cols.dim();
+        if (r != 2 && r != 3) {
+            throw new IllegalArgumentException("fold: expected a 2-d (unbatched) [C*kh*kw, L] or 3-d (batched) "
+                    + "[N, C*kh*kw, L] input, got shape " + Arrays.toString(cols.shape));
         }
         k.check("fold", cols.shape, h, w);
-        int n = cols.shape[0], rows = cols.shape[1], oh = k.outH(h), ow = k.outW(w);
+        int n = r == 3 ? cols.shape[0] : 1, rows = cols.shape[r - 2], oh = k.outH(h), ow = k.outW(w);
         if (rows % k.taps() != 0) {
-            throw new IllegalArgumentException("fold: expected size of input's dimension 1 to be divisible by the product of "
-                    + "kernel_size, but got input.size(1)=" + rows + " and kernel_size=" + pair(k.kh, k.kw));
+            throw new IllegalArgumentException("fold: expected size of input's dimension " + (r - 2) + " to be divisible by "
+                    + "the product of kernel_size, but got input.size(" + (r - 2) + ")=" + rows + " and kernel_size="
+                    + pair(k.kh, k.kw));
         }
-        if (cols.shape[2] != oh * ow) {
+        if (cols.shape[r - 1] != (long) oh * ow) {
             throw new IllegalArgumentException("fold: given output_size=" + pair(h, w) + ", kernel_size=" + pair(k.kh, k.kw)
                     + ", dilation=" + pair(k.dh, k.dw) + ", padding=" + pair(k.ph, k.pw) + ", stride=" + pair(k.sh, k.sw)
-                    + ", expected size of input's dimension 2 to match the calculated number of sliding blocks " + oh + " * "
-                    + ow + " = " + (oh * ow) + ", but got input.size(2)=" + cols.shape[2]);
+                    + ", expected size of input's dimension " + (r - 1) + " to match the calculated number of sliding blocks "
+                    + oh + " * " + ow + " = " + ((long) oh * ow) + ", but got input.size(" + (r - 1) + ")=" + cols.shape[r - 1]);
         }
         int c = rows / k.taps();
+        int[] outShape = r == 3 ? new int[] {n, c, h, w} : new int[] {c, h, w};
+        Layout.numel("fold", outShape);
         Tensor cc = cols.contiguousUntracked();
-        Tensor out = cols.newEmpty(new int[] {n, c, h, w}, DType.FLOAT32); // zeros: col2im adds into it
+        Tensor out = cols.newEmpty(outShape, DType.FLOAT32); // zeros: col2im adds into it
         cols.backend().col2im(cc.buffer, n, c, h, w, k.kh, k.kw, k.ph, k.pw, k.sh, k.sw, k.dh, k.dw, oh, ow, out.buffer);
         return record(out, "Col2ImBackward0", cols, (g, ctx) -> new Tensor[] {unfold(g, k)});
     }
@@ -137,6 +160,8 @@ final class Conv {
         Window k = new Window(kh, kw, st[0], st[1], pd[0], pd[1], dl[0], dl[1]);
         k.check("conv2d", x.shape, h, w);
         int oh = k.outH(h), ow = k.outW(w), l = oh * ow, og = o / groups, ckk = cg * kh * kw;
+        Layout.numel("conv2d", new int[] {n, c, kh, kw, oh, ow}); // its im2col columns
+        Layout.numel("conv2d", new int[] {n, o, oh, ow});
 
         Tensor out = forward(x, weight, bias, k, groups, oh, ow);
 

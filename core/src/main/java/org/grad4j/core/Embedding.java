@@ -1,6 +1,7 @@
 package org.grad4j.core;
 
 import java.util.Arrays;
+import org.grad4j.kernels.Layout;
 
 /**
  * embedding: rows of a weight [V, D] picked by an index tensor of any shape, giving [*, D]. Its node
@@ -19,9 +20,7 @@ final class Embedding {
         }
         Devices.checkSame(indices, weight); // F.embedding(indices, weight): named in argument order
         int v = weight.shape[0], d = weight.shape[1];
-        if (indices.dtype == DType.BOOL) {
-            throw new IllegalArgumentException("embedding: expected an index tensor (INT64, e.g. Tensor.indices(...)), got BOOL");
-        }
+        Indexing.checkIndexDType("embedding", "indices", indices);
         int pad = paddingIdx;
         if (pad != NO_PADDING) {
             if (pad < -v || pad >= v) {
@@ -30,13 +29,8 @@ final class Embedding {
             }
             if (pad < 0) pad += v;
         }
-        float[] f = indices.toFloatArray();
-        int[] idx = new int[f.length];
-        for (int i = 0; i < f.length; i++) {
-            if (f[i] != Math.rint(f[i])) {
-                throw new IllegalArgumentException("embedding: indices must be integers, got " + f[i] + " at position " + i);
-            }
-            idx[i] = (int) f[i];
+        int[] idx = Indexing.indexValues("embedding", "indices", indices);
+        for (int i = 0; i < idx.length; i++) {
             if (idx[i] < 0 || idx[i] >= v) {
                 throw new IndexOutOfBoundsException("embedding: index " + idx[i] + " (at position " + i + ") is out of range "
                         + "for a weight of " + v + " rows (shape " + Arrays.toString(weight.shape) + "); indices must be in [0, "
@@ -45,6 +39,7 @@ final class Embedding {
         }
         int[] outShape = Arrays.copyOf(indices.shape, indices.dim() + 1);
         outShape[indices.dim()] = d;
+        Layout.numel("embedding", outShape);
         Tensor wc = weight.contiguousUntracked();
         Tensor out = weight.newUninitialized(outShape, DType.FLOAT32);
         weight.backend().indexSelect(wc.buffer, 1, v, d, idx, out.buffer);

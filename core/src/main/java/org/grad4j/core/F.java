@@ -83,13 +83,13 @@ public final class F {
 
     /** {@code stride} null or empty means the kernel size, as in PyTorch. */
     public static Tensor maxPool2d(Tensor input, int[] kernelSize, int[] stride, int[] padding, int[] dilation) {
-        return Pooling.maxPool2d(input, kernelSize, stride, padding, dilation).values();
+        return Pooling.maxPool2d(input, kernelSize, stride, padding, dilation, false).values();
     }
 
     /** Max pooling that also returns the INT64 index of each maximum within its H×W plane ({@code return_indices=True}). */
     public static Tensor.ValuesIndices maxPool2dWithIndices(Tensor input, int[] kernelSize, int[] stride, int[] padding,
                                                            int[] dilation) {
-        return Pooling.maxPool2d(input, kernelSize, stride, padding, dilation);
+        return Pooling.maxPool2d(input, kernelSize, stride, padding, dilation, true);
     }
 
     /** Mean over kernelSize×kernelSize windows with stride kernelSize. grad_fn: {@code AvgPool2DBackward0}. */

@@ -20,20 +20,37 @@ final class Indexing {
             throw new IndexOutOfBoundsException("too many indices for tensor of dimension " + x.dim() + " (got "
                     + indices.length + ": " + Arrays.toString(indices) + ")");
         }
+        int orig = 0; // the dimension of x that the index applies to (select removes dims from r)
         for (Object ix : indices) {
             if (ix instanceof Integer i) {
+                int size = r.shape[dim];
+                if (i < -size || i >= size) {
+                    throw new IndexOutOfBoundsException("get: index " + i + " is out of bounds for dimension " + orig
+                            + " with size " + size + " (tensor of shape " + Arrays.toString(x.shape) + ")");
+                }
                 r = r.select(dim, i);
+                orig++;
             } else if (ix instanceof Slice s) {
                 int size = r.shape[dim];
                 r = r.slice(dim, s.start() == null ? 0 : s.start(), s.end() == null ? size : s.end(), s.step());
                 dim++;
+                orig++;
             } else if (ix instanceof Tensor t) {
+                if (t.dtype == DType.BOOL) {
+                    throw new IllegalArgumentException("get: boolean mask indexing (x[mask]) is not supported, got a "
+                            + "torch.bool index of shape " + Arrays.toString(t.shape) + "; index with Tensor.indices(...)");
+                }
+                if (t.dtype != DType.INT64) {
+                    throw new IllegalArgumentException("get: tensors used as indices must be int64 (Tensor.indices(...)), "
+                            + "got " + t.dtype + " of shape " + Arrays.toString(t.shape));
+                }
                 if (t.dim() != 1) {
                     throw new IllegalArgumentException("get: only 1-d index tensors are supported, got shape "
                             + Arrays.toString(t.shape) + " (use indexSelect per dimension)");
                 }
                 r = r.indexSelect(dim, t);
                 dim++;
+                orig++;
             } else {
                 throw new IllegalArgumentException("get: an index must be an Integer, a Slice or a 1-d index Tensor, got "
                         + (ix == null ? "null" : ix.getClass().getSimpleName()));
@@ -58,19 +75,36 @@ final class Indexing {
 
     static Tensor indexSelect(Tensor x, int dim, Tensor index) {
         Devices.checkSame(x, index);
+        checkIndexDType("indexSelect", "index", index);
         if (index.dim() > 1) {
             throw new IllegalArgumentException("indexSelect: index should have 1 dimension, got shape " + Arrays.toString(index.shape));
         }
-        if (index.dtype == DType.FLOAT32 && !isIntegral(index)) {
-            throw new IllegalArgumentException("indexSelect: expected an integer index tensor (Tensor.indices(...)), got "
-                    + "non-integral float values");
-        }
-        return indexSelect(x, dim, index.toIntArray());
+        return indexSelect(x, dim, indexValues("indexSelect", "index", index));
     }
 
-    private static boolean isIntegral(Tensor t) {
-        for (float f : t.toFloatArray()) if (f != Math.rint(f)) return false;
-        return true;
+    /** Index tensors are INT64, as in PyTorch: a float or bool tensor is an error, not read as indices. */
+    static void checkIndexDType(String op, String what, Tensor index) {
+        if (index.dtype != DType.INT64) {
+            throw new IllegalArgumentException(op + "(): Expected dtype int64 for " + what + " but got " + index.dtype
+                    + " (shape " + Arrays.toString(index.shape) + "); make index tensors with Tensor.indices(...)");
+        }
+    }
+
+    /**
+     * The elements of an INT64 tensor as ints. Storage is float32, and an in-place write (add_, fill_,
+     * copy_) can leave a fraction there: such an element is an error, never truncated.
+     */
+    static int[] indexValues(String op, String what, Tensor index) {
+        float[] f = index.toFloatArray();
+        int[] out = new int[f.length];
+        for (int i = 0; i < f.length; i++) {
+            if (f[i] != Math.rint(f[i])) {
+                throw new IllegalArgumentException(op + "(): " + what + " holds the non-integral value " + f[i]
+                        + " at position " + i + "; indices must be whole numbers");
+            }
+            out[i] = (int) f[i];
+        }
+        return out;
     }
 
     static Tensor indexSelect(Tensor x, int dimIn, int[] index) {
@@ -98,7 +132,12 @@ final class Indexing {
 
     static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source) {
         Devices.checkSame(self, index, source);
-        return indexAdd(self, dim, index.toIntArray(), source);
+        checkIndexDType("indexAdd", "index", index);
+        if (index.dim() > 1) {
+            throw new IllegalArgumentException("indexAdd(): Index is supposed to be a vector, got shape "
+                    + Arrays.toString(index.shape));
+        }
+        return indexAdd(self, dim, indexValues("indexAdd", "index", index), source);
     }
 
     static Tensor indexAdd(Tensor self, int dimIn, int[] idx, Tensor source) {
@@ -145,7 +184,8 @@ final class Indexing {
         Tensor first = tensors.get(0);
         if (first.dim() == 0) throw new IllegalArgumentException("cat(): zero-dimensional tensor (at position 0) cannot be concatenated");
         int dim = Shapes.wrapDim("cat", dimIn, first.dim());
-        int total = 0;
+        long total = 0;
+        DType dtype = first.dtype;
         for (int t = 0; t < tensors.size(); t++) {
             Tensor x = tensors.get(t);
             Devices.checkSame(first, x);
@@ -163,10 +203,16 @@ final class Indexing {
                 }
             }
             total += x.shape[dim];
+            dtype = promote(dtype, x.dtype);
         }
         int[] outShape = first.shape.clone();
-        outShape[dim] = total;
-        Tensor out = first.newUninitialized(outShape, DType.FLOAT32);
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("cat(): the concatenated size along dimension " + dim + " is " + total
+                    + ", more than 2^31-1");
+        }
+        outShape[dim] = (int) total;
+        org.grad4j.kernels.Layout.numel("cat", outShape);
+        Tensor out = first.newUninitialized(outShape, dtype);
         int[] sizes = new int[tensors.size()];
         int at = 0;
         for (int t = 0; t < tensors.size(); t++) {
@@ -187,6 +233,12 @@ final class Indexing {
             }
             return gs;
         });
+    }
+
+    /** PyTorch's type promotion over our three dtypes: bool < int64 < float32 (cat of labels stays int64). */
+    private static DType promote(DType a, DType b) {
+        if (a == DType.FLOAT32 || b == DType.FLOAT32) return DType.FLOAT32;
+        return a == DType.INT64 || b == DType.INT64 ? DType.INT64 : DType.BOOL;
     }
 
     static Tensor stack(List<Tensor> tensors, int dimIn) {

@@ -61,9 +61,10 @@ final class Losses {
                     + " for an input of shape " + Arrays.toString(input.shape) + " (classes along dimension "
                     + (r == 1 ? 0 : 1) + "), but got target of shape " + Arrays.toString(target.shape));
         }
-        if (target.dtype == DType.BOOL) {
-            throw new IllegalArgumentException(op + ": expected a target of class indices (INT64, e.g. Tensor.indices(...)), "
-                    + "got a BOOL tensor");
+        if (target.dtype != DType.INT64) {
+            throw new IllegalArgumentException(op + ": expected target dtype to be int64 (class indices, e.g. "
+                    + "Tensor.indices(...)), but got " + target.dtype + "; for class probabilities compute "
+                    + "-(target * input.logSoftmax(1)).sum(1)");
         }
         if (weight != null && (weight.dim() != 1 || weight.shape[0] != c)) {
             throw new IllegalArgumentException(op + ": weight tensor should be defined either for all " + c + " classes or no "

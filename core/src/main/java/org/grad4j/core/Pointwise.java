@@ -228,28 +228,38 @@ final class Pointwise {
                 (gg, ctx) -> grads(thresholdBackward(gg, ctx.saved(0)), ctx.needs(1) ? Tensor.zerosLike(gg) : null), y);
     }
 
-    static Tensor clamp(Tensor x, float min, float max) {
+    /** {@code torch.clamp}: either bound may be null (none on that side), not both. */
+    static Tensor clamp(Tensor x, Float min, Float max) {
+        if (min == null && max == null) {
+            throw new IllegalArgumentException("clamp: At least one of 'min' or 'max' must not be None (null)");
+        }
         return clamp(x, min, max, "ClampBackward1");
     }
 
     /** {@code clamp_min} and {@code clamp_max} are ops of their own in PyTorch, with their own grad_fn names. */
     static Tensor clampMin(Tensor x, float min) {
-        return clamp(x, min, Float.NaN, "ClampMinBackward0");
+        return clamp(x, min, null, "ClampMinBackward0");
     }
 
     static Tensor clampMax(Tensor x, float max) {
-        return clamp(x, Float.NaN, max, "ClampMaxBackward0");
+        return clamp(x, null, max, "ClampMaxBackward0");
     }
 
-    private static Tensor clamp(Tensor x, float min, float max, String name) {
-        if (Float.isNaN(min) && Float.isNaN(max)) {
-            throw new IllegalArgumentException("clamp: at least one of 'min' or 'max' must not be None (NaN)");
+    private static Tensor clamp(Tensor x, Float min, Float max, String name) {
+        boolean lo = min != null, hi = max != null;
+        float a = lo ? min : Float.NaN, b = hi ? max : Float.NaN; // the kernel reads NaN as "no bound"
+        Tensor out;
+        if ((lo && Float.isNaN(a)) || (hi && Float.isNaN(b))) {
+            // a NaN bound makes every element NaN, as in PyTorch (not "no bound")
+            out = x.newUninitialized(x.shape, DType.FLOAT32);
+            x.backend().fill(out.buffer, out.layout(), Float.NaN);
+        } else {
+            out = unary(x, UnaryOp.CLAMP, a, b);
         }
-        Tensor out = unary(x, UnaryOp.CLAMP, min, max);
         return record(out, name, x, (g, ctx) -> {
             Tensor xs = ctx.saved(0);
-            Tensor mask = Float.isNaN(min) ? xs.le(max) : Float.isNaN(max) ? xs.ge(min) : xs.ge(min).logicalAnd(xs.le(max));
-            return grads(g.mul(mask));
+            Tensor mask = !lo ? xs.le(b) : !hi ? xs.ge(a) : xs.ge(a).logicalAnd(xs.le(b));
+            return grads(Torch.where(mask, g, 0f)); // where, not a product: an infinite gradient stops at a bound too
         }, x);
     }
 

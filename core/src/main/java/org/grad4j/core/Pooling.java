@@ -25,12 +25,46 @@ final class Pooling {
         Conv.Window win = new Conv.Window(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
         int r = x.dim();
         win.check(op, x.shape, x.shape[r - 2], x.shape[r - 1]);
-        int eh = d[0] * (k[0] - 1) + 1, ew = d[1] * (k[1] - 1) + 1;
-        if (p[0] > eh / 2 || p[1] > ew / 2) {
-            throw new IllegalArgumentException(op + ": pad should be at most half of effective kernel size, but got pad="
-                    + Conv.pair(p[0], p[1]) + ", kernel_size=" + Conv.pair(k[0], k[1]) + " and dilation=" + Conv.pair(d[0], d[1]));
+        for (int i = 0; i < 2; i++) { // height first, as PyTorch reports the first dimension that fails
+            if (p[i] > ((long) d[i] * (k[i] - 1) + 1) / 2) {
+                throw new IllegalArgumentException(op + ": pad should be at most half of effective kernel size, but got pad="
+                        + p[i] + ", kernel_size=" + k[i] + " and dilation=" + d[i]);
+            }
         }
         return win;
+    }
+
+    /**
+     * max_pool2d's own rules on top of {@link #window}: the padding is at most half the kernel (not the
+     * dilated one), as PyTorch checks, and no window lies wholly in the padding. PyTorch misses the
+     * latter (e.g. a 2x2 input, kernel 2, padding 1, dilation 3) and returns -inf with an index outside
+     * the plane there; here it is an error before anything is computed.
+     */
+    private static void checkMaxPoolWindows(Tensor x, Conv.Window k) {
+        if (k.ph() > k.kh() / 2 || k.pw() > k.kw() / 2) {
+            throw new IllegalArgumentException("maxPool2d: pad should be smaller than or equal to half of kernel size, but got "
+                    + "padW = " + k.pw() + ", padH = " + k.ph() + ", kW = " + k.kw() + ", kH = " + k.kh());
+        }
+        int r = x.dim(), h = x.shape[r - 2], w = x.shape[r - 1];
+        int row = windowInPadding(h, k.outH(h), k.kh(), k.sh(), k.ph(), k.dh());
+        int col = windowInPadding(w, k.outW(w), k.kw(), k.sw(), k.pw(), k.dw());
+        if (row >= 0 || col >= 0) {
+            String where = row >= 0 ? "row " + row + " (input height " + h : "column " + col + " (input width " + w;
+            throw new IllegalArgumentException("maxPool2d: the windows of output " + where + ", kernel_size="
+                    + Conv.pair(k.kh(), k.kw()) + ", padding=" + Conv.pair(k.ph(), k.pw()) + ", dilation="
+                    + Conv.pair(k.dh(), k.dw()) + ", stride=" + Conv.pair(k.sh(), k.sw()) + ") lie wholly in the padding, "
+                    + "so they have no element to take the maximum of; use less padding or a smaller dilation");
+        }
+    }
+
+    /** The first output position along one dimension whose window's taps all fall outside [0, size), or -1. */
+    private static int windowInPadding(int size, int out, int kernel, int stride, int pad, int dilation) {
+        for (int o = 0; o < out; o++) {
+            long start = (long) o * stride - pad;
+            long first = start >= 0 ? 0 : (-start + dilation - 1) / dilation; // the first tap at or after 0
+            if (first >= kernel || start + first * dilation >= size) return o;
+        }
+        return -1;
     }
 
     private static int[] outShape(Tensor x, int oh, int ow) {
@@ -41,9 +75,18 @@ final class Pooling {
     }
 
     /** Values and INT64 indices ({@code y*W + x} within each plane, as PyTorch's). */
-    static Tensor.ValuesIndices maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+    static Tensor.ValuesIndices maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                          boolean returnIndices) {
         Conv.Window k = window("maxPool2d", x, kernel, stride, padding, dilation);
+        checkMaxPoolWindows(x, k);
         int r = x.dim(), h = x.shape[r - 2], w = x.shape[r - 1], oh = k.outH(h), ow = k.outW(w);
+        if ((returnIndices || Recorder.needsGrad(x)) && (long) h * w - 1 > Tensor.MAX_EXACT_INDEX) {
+            // the indices (y·W + x within a plane) are float32-backed: beyond 2^24 they would round to a neighbour
+            throw new IllegalArgumentException("maxPool2d: a plane of " + h + " x " + w + " = " + ((long) h * w) + " positions "
+                    + "(input shape " + Arrays.toString(x.shape) + ") has indices beyond 2^24 = " + Tensor.MAX_EXACT_INDEX
+                    + ", which int64 tensors (stored as float32) cannot hold exactly; the indices and the gradient need "
+                    + "them. Pool smaller planes, or pool without gradient or indices");
+        }
         int planes = x.numel() / Math.max(1, h * w);
         Tensor xc = x.contiguousUntracked();
         int[] os = outShape(x, oh, ow);

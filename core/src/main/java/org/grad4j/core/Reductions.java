@@ -124,6 +124,11 @@ final class Reductions {
             throw new IllegalArgumentException(op + "(): Expected reduction dim " + dim + " to have non-zero size, shape "
                     + Arrays.toString(x.shape));
         }
+        if (x.shape.length > 0 && x.shape[dim] - 1 > Tensor.MAX_EXACT_INDEX) {
+            throw new IllegalArgumentException(op + "(): dimension " + dim + " of shape " + Arrays.toString(x.shape) + " has "
+                    + x.shape[dim] + " positions, but the indices it returns (int64, stored as float32) are exact only up "
+                    + "to 2^24 = " + Tensor.MAX_EXACT_INDEX + "; reduce a shorter dimension (e.g. in chunks)");
+        }
         int[] dims = x.shape.length == 0 ? new int[0] : new int[] {dim};
         Tensor[] r = reduceKernel(x, max ? ReduceOp.MAX : ReduceOp.MIN, dims, keepdim, true);
         Tensor values = r[0], indices = r[1];

@@ -21,6 +21,7 @@ final class Shapes {
             }
             out[i] = sa == 1 ? sb : sa;
         }
+        Layout.numel(op, out); // [65536, 1, 65536, 1] with [1, 65536, 1, 65536] has 2^64 elements
         return out;
     }
 
@@ -70,6 +71,10 @@ final class Shapes {
                 throw new IllegalArgumentException(op + ": invalid shape dimension " + shape[i] + " in " + Arrays.toString(shape));
             } else {
                 known *= shape[i];
+                if (known > Integer.MAX_VALUE) { // checked at each step, so a later 0 cannot hide a wrapped product
+                    throw new IllegalArgumentException(op + ": a tensor of shape " + Arrays.toString(shape) + " would have "
+                            + "more than 2^31-1 elements (the product of its sizes overflows), which one buffer cannot hold");
+                }
             }
         }
         int[] out = shape.clone();

@@ -91,16 +91,24 @@ public final class Tensor {
     // =========================================================================================
 
     public static Tensor zeros(int... shape) {
-        checkShape(shape);
-        return fresh(defaultBackend().allocate(Layout.numel(shape)), shape.clone(), DType.FLOAT32);
+        return zeros("zeros", shape);
+    }
+
+    /** Zeros of {@code shape}, checked (no negative size, at most 2^31-1 elements) with {@code op} named in errors. */
+    private static Tensor zeros(String op, int[] shape) {
+        return fresh(defaultBackend().allocate(Layout.numel(op, shape)), shape.clone(), DType.FLOAT32);
     }
 
     public static Tensor ones(int... shape) {
-        return full(1f, shape);
+        return full("ones", 1f, shape);
     }
 
     public static Tensor full(float value, int... shape) {
-        Tensor t = zeros(shape);
+        return full("full", value, shape);
+    }
+
+    private static Tensor full(String op, float value, int[] shape) {
+        Tensor t = zeros(op, shape);
         if (value != 0f) t.backend().fill(t.buffer, t.layout(), value);
         return t;
     }
@@ -124,7 +132,7 @@ public final class Tensor {
 
     /** A 0-dimensional tensor holding {@code value} ({@code torch.tensor(3.0)}). */
     public static Tensor scalar(float value) {
-        return full(value, new int[0]);
+        return full("scalar", value, new int[0]);
     }
 
     /** A 1-d tensor of the given values ({@code torch.tensor([1., 2., 3.])}). */
@@ -135,7 +143,7 @@ public final class Tensor {
     /** A 2-d tensor from rows of equal length ({@code torch.tensor([[1., 2.], [3., 4.]])}). */
     public static Tensor tensor(float[][] rows) {
         int cols = rows.length == 0 ? 0 : rows[0].length;
-        float[] flat = new float[rows.length * cols];
+        float[] flat = new float[Layout.numel("tensor", new int[] {rows.length, cols})];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].length != cols) {
                 throw new IllegalArgumentException("tensor: expected rows of length " + cols + " but row " + i + " has length "
@@ -143,28 +151,46 @@ public final class Tensor {
             }
             System.arraycopy(rows[i], 0, flat, i * cols, cols);
         }
-        return of(flat, rows.length, cols);
+        return of("tensor", flat, new int[] {rows.length, cols});
     }
 
     /** A tensor of {@code shape} holding a copy of {@code data} in row-major order. */
     public static Tensor of(float[] data, int... shape) {
-        checkShape(shape);
-        if (Layout.numel(shape) != data.length) {
-            throw new IllegalArgumentException("of: " + data.length + " values cannot fill shape " + Arrays.toString(shape)
-                    + " (" + Layout.numel(shape) + " elements)");
+        return of("of", data, shape);
+    }
+
+    private static Tensor of(String op, float[] data, int[] shape) {
+        int n = Layout.numel(op, shape);
+        if (n != data.length) {
+            throw new IllegalArgumentException(op + ": " + data.length + " values cannot fill shape " + Arrays.toString(shape)
+                    + " (" + n + " elements)");
         }
-        Tensor t = zeros(shape);
+        Tensor t = zeros(op, shape);
         t.backend().write(data, 0, t.buffer, 0, data.length);
         return t;
     }
 
-    /** An INT64-tagged 1-d tensor of indices, e.g. for {@link #indexSelect(int, Tensor)}. */
+    /**
+     * An INT64-tagged 1-d tensor of indices, e.g. for {@link #indexSelect(int, Tensor)}. Storage is
+     * float32, which holds every integer up to 2^24 in magnitude exactly: a larger value is an error,
+     * not rounded to a neighbour.
+     */
     public static Tensor indices(int... values) {
         float[] f = new float[values.length];
-        for (int i = 0; i < values.length; i++) f[i] = values[i];
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] > MAX_EXACT_INDEX || values[i] < -MAX_EXACT_INDEX) {
+                throw new IllegalArgumentException("indices: index " + values[i] + " (at position " + i + ") cannot be held "
+                        + "exactly: index tensors are stored as float32, which holds integers exactly only up to 2^24 = "
+                        + MAX_EXACT_INDEX + " in magnitude");
+            }
+            f[i] = values[i];
+        }
         Tensor t = of(f, values.length);
         return t.withDType(DType.INT64);
     }
+
+    /** The largest magnitude an INT64 tensor holds exactly (its storage is float32): 2^24. */
+    static final int MAX_EXACT_INDEX = 1 << 24;
 
     /** {@code [0, 1, ..., end-1]}. */
     public static Tensor arange(float end) {
@@ -212,8 +238,7 @@ public final class Tensor {
     }
 
     public static Tensor rand(Generator gen, int... shape) {
-        checkShape(shape);
-        float[] d = new float[Layout.numel(shape)];
+        float[] d = new float[Layout.numel("rand", shape)];
         for (int i = 0; i < d.length; i++) d[i] = gen.nextUniform();
         return of(d, shape);
     }
@@ -224,23 +249,17 @@ public final class Tensor {
     }
 
     public static Tensor randn(Generator gen, int... shape) {
-        checkShape(shape);
-        float[] d = new float[Layout.numel(shape)];
+        float[] d = new float[Layout.numel("randn", shape)];
         for (int i = 0; i < d.length; i++) d[i] = gen.nextNormal();
         return of(d, shape);
     }
 
     /** The identity matrix n×n. */
     public static Tensor eye(int n) {
-        float[] d = new float[n * n];
+        if (n < 0) throw new IllegalArgumentException("eye: n must be greater or equal to 0, got " + n);
+        float[] d = new float[Layout.numel("eye", new int[] {n, n})];
         for (int i = 0; i < n; i++) d[i * n + i] = 1f;
         return of(d, n, n);
-    }
-
-    private static void checkShape(int[] shape) {
-        for (int d : shape) {
-            if (d < 0) throw new IllegalArgumentException("negative dimension " + d + " in shape " + Arrays.toString(shape));
-        }
     }
 
     Tensor withDType(DType d) {
@@ -272,6 +291,16 @@ public final class Tensor {
         Tensor out = fresh(target.allocateUninitialized(host.length), shape.clone(), dtype);
         if (host.length > 0) target.write(host, 0, out.buffer, 0, host.length);
         return Recorder.record(out, "ToCopyBackward0", this, (g, ctx) -> new Tensor[] {g.to(from)});
+    }
+
+    /**
+     * This tensor converted to {@code dtype} ({@code x.to(torch.int64)}, {@code x.float()}, {@code x.bool()}):
+     * itself when it has that dtype already, else a fresh tensor outside the graph. To INT64 truncates
+     * toward zero (NaN and infinities are errors); to BOOL is "not zero". E.g. float class labels read
+     * from a file become targets for crossEntropy with {@code labels.to(DType.INT64)}.
+     */
+    public Tensor to(DType dtype) {
+        return Casts.to(this, dtype);
     }
 
     /** {@code x.to("tornado")}: {@link #to(Device)} with {@link Device#of(String)}. */
@@ -586,8 +615,17 @@ public final class Tensor {
     public Tensor sigmoid() { return Pointwise.sigmoid(this); }
     public Tensor relu() { return Pointwise.relu(this); }
     public Tensor reciprocal() { return Pointwise.reciprocal(this); }
-    /** Clamps into [min, max]; pass {@code Float.NaN} for no bound on that side. */
+    /**
+     * Clamps into [min, max] ({@code torch.clamp}; grad_fn {@code ClampBackward1}). Either bound may be
+     * null for none on that side ({@code x.clamp(0f, null)} is {@code torch.clamp(x, min=0)}), not both;
+     * a NaN bound gives NaN, as in PyTorch. The four overloads let any mix of float literals, Float
+     * variables and null compile without a cast.
+     */
     public Tensor clamp(float min, float max) { return Pointwise.clamp(this, min, max); }
+    public Tensor clamp(Float min, Float max) { return Pointwise.clamp(this, min, max); }
+    public Tensor clamp(Float min, float max) { return Pointwise.clamp(this, min, max); }
+    public Tensor clamp(float min, Float max) { return Pointwise.clamp(this, min, max); }
+    /** {@code torch.clamp_min}: its own op in PyTorch (grad_fn {@code ClampMinBackward0}). */
     public Tensor clampMin(float min) { return Pointwise.clampMin(this, min); }
     public Tensor clampMax(float max) { return Pointwise.clampMax(this, max); }
     public Tensor maximum(Tensor other) { return Pointwise.maximum(this, other); }
@@ -658,7 +696,8 @@ public final class Tensor {
     /** Elements {@code start, start+step, ...} below {@code end} of dimension {@code dim} ({@code x[:, a:b:s]}). */
     public Tensor slice(int dim, int start, int end, int step) { return Views.slice(this, dim, start, end, step); }
     public Tensor slice(int dim, int start, int end) { return Views.slice(this, dim, start, end, 1); }
-    public Tensor narrow(int dim, int start, int length) { return Views.slice(this, dim, start, start + length, 1); }
+    /** {@code length} elements from {@code start} (negative counts from the end); out of range is an error, as in PyTorch. */
+    public Tensor narrow(int dim, int start, int length) { return Views.narrow(this, dim, start, length); }
     public Tensor asStrided(int[] size, int[] stride, int storageOffset) {
         return Views.asStrided(this, new Layout(size.clone(), stride.clone(), storageOffset));
     }
@@ -708,7 +747,14 @@ public final class Tensor {
     public Tensor tanh_() { return InPlace.apply(this, "tanh_", null, Tensor::tanh); }
     public Tensor sigmoid_() { return InPlace.apply(this, "sigmoid_", null, Tensor::sigmoid); }
     public Tensor relu_() { return InPlace.apply(this, "relu_", null, Tensor::relu); }
-    public Tensor clamp_(float min, float max) { return InPlace.apply(this, "clamp_", null, s -> s.clamp(min, max)); }
+    public Tensor clamp_(float min, float max) { return clamp_((Float) min, (Float) max); }
+    /** In-place {@link #clamp(Float, Float)}: either bound may be null, not both. */
+    public Tensor clamp_(Float min, Float max) {
+        if (min == null && max == null) return clamp(min, max); // the error, before anything is written
+        return InPlace.apply(this, "clamp_", null, s -> Pointwise.clamp(s, min, max));
+    }
+    public Tensor clamp_(Float min, float max) { return clamp_(min, (Float) max); }
+    public Tensor clamp_(float min, Float max) { return clamp_((Float) min, max); }
     public Tensor zero_() { return fill_(0f); }
     public Tensor fill_(float v) { return InPlace.apply(this, "fill_", null, s -> Pointwise.fill(s, v), d -> Pointwise.fillInto(d, v)); }
     /** Copies {@code src} (broadcast to this shape) into this tensor. */

@@ -60,7 +60,11 @@ public final class Torch {
     }
     public static Tensor softmax(Tensor x, int dim) { return x.softmax(dim); }
     public static Tensor logSoftmax(Tensor x, int dim) { return x.logSoftmax(dim); }
+    /** {@code torch.clamp}; a null bound means none on that side (see {@link Tensor#clamp(Float, Float)}). */
     public static Tensor clamp(Tensor x, float min, float max) { return x.clamp(min, max); }
+    public static Tensor clamp(Tensor x, Float min, Float max) { return x.clamp(min, max); }
+    public static Tensor clamp(Tensor x, Float min, float max) { return x.clamp(min, max); }
+    public static Tensor clamp(Tensor x, float min, Float max) { return x.clamp(min, max); }
 
     /** {@code cond ? a : b} elementwise with broadcasting. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) { return Pointwise.where(cond, a, b); }

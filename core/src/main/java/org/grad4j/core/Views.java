@@ -153,6 +153,7 @@ final class Views {
                         + "(unsqueeze or reshape first)");
             }
         }
+        Layout.numel("expand", s);
         if (Arrays.equals(s, x.shape) && !x.requiresGrad) return x;
         int[] in = x.shape;
         return record(makeView(x, new Layout(s, st, x.offset)), "ExpandBackward0", x,
@@ -232,9 +233,30 @@ final class Views {
         return new Layout(r.shape(), r.strides(), l.offset() + index * l.strides()[dim]);
     }
 
+    /**
+     * {@code length} elements from {@code start} (negative counts from the end) of dimension {@code dim}:
+     * unlike slice, bounds beyond the dimension are errors, not clamped (PyTorch's narrow).
+     */
+    static Tensor narrow(Tensor x, int dimIn, int startIn, int length) {
+        if (x.shape.length == 0) throw new IllegalArgumentException("narrow() cannot be applied to a 0-dim tensor.");
+        if (length < 0) throw new IllegalArgumentException("narrow(): length must be non-negative.");
+        int dim = Shapes.wrapDim("narrow", dimIn, x.shape.length);
+        int size = x.shape[dim];
+        if (startIn < -size || startIn > size) {
+            throw new IndexOutOfBoundsException("narrow(): start out of range (expected to be in range of [" + (-size) + ", "
+                    + size + "], but got " + startIn + ")");
+        }
+        int start = startIn < 0 ? startIn + size : startIn;
+        if ((long) start + length > size) {
+            throw new IllegalArgumentException("narrow(): start (" + start + ") + length (" + length
+                    + ") exceeds dimension size (" + size + ").");
+        }
+        return slice(x, dim, start, start + length, 1);
+    }
+
     static Tensor slice(Tensor x, int dimIn, int startIn, int endIn, int step) {
         if (x.shape.length == 0) throw new IllegalArgumentException("slice() cannot be applied to a 0-dim tensor.");
-        if (step <= 0) throw new IllegalArgumentException("slice step must be positive, got " + step);
+        if (step <= 0) throw new IllegalArgumentException("slice(): step must be greater than zero, got " + step);
         int dim = Shapes.wrapDim("slice", dimIn, x.shape.length);
         int size = x.shape[dim];
         int start = clampIndex(startIn, size), end = clampIndex(endIn, size);
@@ -253,8 +275,9 @@ final class Views {
 
     private static Layout sliceLayout(Layout l, int dim, int start, int end, int step) {
         int[] s = l.shape().clone(), st = l.strides().clone();
-        s[dim] = (end - start + step - 1) / step;
-        st[dim] = l.strides()[dim] * step;
+        s[dim] = (int) (((long) end - start + step - 1) / step); // in long: a step near 2^31 must not wrap
+        // one element or none: the stride is never used, and stride * step could pass 2^31
+        st[dim] = s[dim] <= 1 ? l.strides()[dim] : l.strides()[dim] * step;
         return new Layout(s, st, l.offset() + start * l.strides()[dim]);
     }
 
@@ -267,6 +290,18 @@ final class Views {
     }
 
     private static void checkInBounds(Tensor x, Layout l) {
+        Layout.numel("asStrided", l.shape());
+        if (l.strides().length != l.rank()) {
+            throw new IllegalArgumentException("asStrided: mismatch in length of strides and shape: " + l.rank() + " sizes, "
+                    + l.strides().length + " strides");
+        }
+        for (int st : l.strides()) {
+            if (st < 0) {
+                throw new IllegalArgumentException("asStrided: Negative strides are not supported at the moment, got strides: "
+                        + Arrays.toString(l.strides()));
+            }
+        }
+        if (l.offset() < 0) throw new IllegalArgumentException("asStrided: invalid storage offset " + l.offset());
         long lo = l.offset(), hi = l.offset();
         for (int i = 0; i < l.rank(); i++) {
             if (l.shape()[i] == 0) return;

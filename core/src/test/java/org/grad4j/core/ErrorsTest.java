@@ -296,7 +296,7 @@ class ErrorsTest {
         Tensor x = Tensor.ones(2, 3);
         fails(IndexOutOfBoundsException.class, () -> x.select(0, 2), "select", "index 2", "[2, 3]", "[-2, 1]");
         fails(IndexOutOfBoundsException.class, () -> x.select(1, -4), "select", "index -4", "[2, 3]");
-        fails(IndexOutOfBoundsException.class, () -> x.get(5), "select", "index 5");
+        fails(IndexOutOfBoundsException.class, () -> x.get(5), "get", "index 5", "dimension 0 with size 2", "[2, 3]");
         fails(IndexOutOfBoundsException.class, () -> x.get(0, 0, 0), "too many indices", "2");
         fails(IndexOutOfBoundsException.class, () -> x.indexSelect(1, Tensor.indices(0, 3)), "indexSelect", "index 3",
                 "[2, 3]", "[-3, 2]");

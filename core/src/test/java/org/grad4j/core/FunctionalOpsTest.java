@@ -101,6 +101,10 @@ class FunctionalOpsTest {
                         leaf(2)),
                 op("unfold / fold", xs -> F.fold(F.unfold(xs[0], a(2, 3), a(1), a(1), a(2, 1)).mul(xs[1]), a(5, 4), a(2, 3),
                         a(1), a(1), a(2, 1)), leaf(2, 2, 5, 4), leaf(12, 12)),
+                op("unfold unbatched [C, H, W]", xs -> F.unfold(xs[0], a(2), a(1), a(1), a(1, 2)), leaf(2, 3, 4)),
+                op("fold unbatched [C*kh*kw, L]", xs -> F.fold(xs[0], a(3, 4), a(2), a(1), a(1), a(1, 2)), leaf(8, 12)),
+                op("unfold / fold unbatched, dilation 2", xs -> F.fold(F.unfold(xs[0], a(2, 3), a(2), a(1), a(1)).mul(xs[1]),
+                        a(5, 4), a(2, 3), a(2), a(1), a(1)), leaf(2, 5, 4), leaf(12, 10)),
                 // pooling
                 op("maxPool2d 2", xs -> F.maxPool2d(xs[0], 2), distinct(2, 2, 4, 4)),
                 op("maxPool2d 3 stride 2 padding 1", xs -> F.maxPool2d(xs[0], 3, 2, 1), distinct(1, 2, 5, 6)),
@@ -171,6 +175,8 @@ class FunctionalOpsTest {
                 arguments("SqueezeBackward1", F.conv2d(x.select(0, 0), w)), // unbatched, as PyTorch
                 arguments("Im2ColBackward0", F.unfold(x, 2)),
                 arguments("Col2ImBackward0", F.fold(F.unfold(x, 2), a(4, 4), a(2), a(1), a(0), a(1))),
+                arguments("Im2ColBackward0", F.unfold(x.select(0, 0), 2)), // unbatched: no squeeze, as PyTorch
+                arguments("Col2ImBackward0", F.fold(table.view(1, 10).expand(4, 10), a(3, 6), a(2), a(1), a(0), a(1))),
                 arguments("MaxPool2DWithIndicesBackward0", F.maxPool2d(x, 2)),
                 arguments("AvgPool2DBackward0", F.avgPool2d(x, 2)),
                 arguments("MulBackward0", F.dropout(x, 0.5f, true)),
@@ -537,10 +543,76 @@ class FunctionalOpsTest {
     }
 
     @Test
+    void unfoldAndFoldTakeUnbatchedInputs() {
+        // shapes and values from PyTorch: F.unfold(torch.arange(24.).reshape(2, 3, 4), 2, padding=1, stride=(1, 2)) and
+        // F.fold(torch.arange(96.).reshape(8, 12), (3, 4), 2, padding=1, stride=(1, 2))
+        Tensor x = Tensor.arange(24).reshape(2, 3, 4);
+        Tensor cols = F.unfold(x, a(2), a(1), a(1), a(1, 2));
+        assertShape(cols, 8, 12);
+        assertValues(cols.slice(1, 0, 3), 0, 0, 0, 0, 0, 0, 0, 1, 3, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 13, 15, 12, 14, 0);
+        assertValues(cols, F.unfold(x.unsqueeze(0), a(2), a(1), a(1), a(1, 2)).toFloatArray());
+        Tensor img = F.fold(Tensor.arange(96).reshape(8, 12), a(3, 4), a(2), a(1), a(1), a(1, 2));
+        assertShape(img, 2, 3, 4);
+        assertValues(img, 51, 29, 53, 31, 57, 35, 59, 37, 63, 41, 65, 43, 147, 125, 149, 127, 153, 131, 155, 133, 159, 137,
+                161, 139);
+        assertEquals("unfold: expected a 3-d (unbatched) [C, H, W] or 4-d (batched) [N, C, H, W] input, got shape [5, 4]",
+                message(IllegalArgumentException.class, () -> F.unfold(constant(5, 4), 2)));
+        assertEquals("fold: expected a 2-d (unbatched) [C*kh*kw, L] or 3-d (batched) [N, C*kh*kw, L] input, got shape "
+                + "[1, 1, 8, 12]", message(IllegalArgumentException.class,
+                () -> F.fold(constant(1, 1, 8, 12), a(5, 4), a(2), a(1), a(0), a(1))));
+        assertEquals("fold: expected size of input's dimension 0 to be divisible by the product of kernel_size, but got "
+                + "input.size(0)=7 and kernel_size=(2, 2)", message(IllegalArgumentException.class,
+                () -> F.fold(constant(7, 12), a(5, 4), a(2), a(1), a(0), a(1))));
+        assertEquals("fold: given output_size=(5, 4), kernel_size=(2, 2), dilation=(1, 1), padding=(0, 0), stride=(1, 1), "
+                + "expected size of input's dimension 1 to match the calculated number of sliding blocks 4 * 3 = 12, but got "
+                + "input.size(1)=11", message(IllegalArgumentException.class,
+                () -> F.fold(constant(8, 11), a(5, 4), a(2), a(1), a(0), a(1))));
+    }
+
+    @Test
+    void maxPool2dPaddingIsAtMostHalfTheKernelNotTheDilatedOne() {
+        Tensor x = leaf(1, 1, 5, 5);
+        // effective kernel 4 allows padding 2; PyTorch's max_pool2d also wants padding <= kernel / 2 = 1
+        assertEquals("maxPool2d: pad should be smaller than or equal to half of kernel size, but got padW = 2, padH = 2, "
+                + "kW = 2, kH = 2", message(IllegalArgumentException.class,
+                () -> F.maxPool2d(x, a(2), a(1), a(2), a(3))));
+        assertNull(x.grad());
+        assertShape(F.maxPool2d(x, a(2), a(1), a(1), a(3)), 1, 1, 4, 4); // padding 1 is fine
+    }
+
+    @Test
+    void maxPool2dRejectsWindowsWhollyInThePadding() {
+        // a 2x2 image, kernel 2, padding 1, dilation 3: the one window's taps are rows (and columns) -1 and 2, both
+        // padding; PyTorch passes its checks here and returns -inf with an index outside the plane
+        Tensor x = leaf(1, 1, 2, 2);
+        String m = message(IllegalArgumentException.class, () -> F.maxPool2d(x, a(2), a(1), a(1), a(3)));
+        assertEquals("maxPool2d: the windows of output row 0 (input height 2, kernel_size=(2, 2), padding=(1, 1), "
+                + "dilation=(3, 3), stride=(1, 1)) lie wholly in the padding, so they have no element to take the maximum of; "
+                + "use less padding or a smaller dilation", m);
+        assertNull(x.grad());
+        // only the columns are the problem: a 4x2 image with kernel (1, 2), padding (0, 1), dilation (1, 3)
+        String c = message(IllegalArgumentException.class,
+                () -> F.maxPool2dWithIndices(constant(1, 4, 2), a(1, 2), a(1), a(0, 1), a(1, 3)));
+        assertTrue(c.startsWith("maxPool2d: the windows of output column 0 (input width 2, kernel_size=(1, 2)"), c);
+        // the same window on a 3x3 image reaches row 2: it has a maximum
+        Tensor y = distinct(1, 1, 3, 3);
+        GradCheck.check(xs -> F.maxPool2d(xs[0], a(2), a(1), a(1), a(3)), y);
+    }
+
+    @Test
+    void avgPool2dPaddingIsAtMostHalfTheKernel() {
+        Tensor x = leaf(1, 1, 4, 4);
+        // PyTorch names the first dimension that fails (here the width), with its own sizes
+        assertEquals("avgPool2d: pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and "
+                + "dilation=1", message(IllegalArgumentException.class,
+                () -> F.avgPool2d(x, a(4, 2), a(2), a(2, 2), true)));
+        assertNull(x.grad());
+    }
+
+    @Test
     void poolingErrors() {
-        assertTrue(message(IllegalArgumentException.class, () -> F.maxPool2d(constant(1, 1, 4, 4), 2, 2, 2))
-                .contains("maxPool2d: pad should be at most half of effective kernel size, but got pad=(2, 2), "
-                        + "kernel_size=(2, 2)"));
+        assertEquals("maxPool2d: pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and "
+                + "dilation=1", message(IllegalArgumentException.class, () -> F.maxPool2d(constant(1, 1, 4, 4), 2, 2, 2)));
         assertTrue(message(IllegalArgumentException.class, () -> F.avgPool2d(constant(4, 4), 2))
                 .contains("avgPool2d: expected 3-d (unbatched) or 4-d (batched) input"));
         assertTrue(message(IllegalArgumentException.class, () -> F.maxPool2d(constant(1, 1, 2, 2), 3))
@@ -573,8 +645,9 @@ class FunctionalOpsTest {
         assertEquals("nllLoss: target 4 is out of bounds: the input has 4 classes, so class indices must be in [0, 4) "
                         + "(or equal ignoreIndex=-100)",
                 message(IndexOutOfBoundsException.class, () -> F.nllLoss(logits, Tensor.indices(0, 4, 1))));
-        assertTrue(message(IllegalArgumentException.class, () -> F.crossEntropy(logits, Tensor.tensor(0.5f, 1, 2)))
-                .contains("non-integral value 0.5"));
+        assertEquals("crossEntropy: expected target dtype to be int64 (class indices, e.g. Tensor.indices(...)), but got "
+                        + "torch.float32; for class probabilities compute -(target * input.logSoftmax(1)).sum(1)",
+                message(IllegalArgumentException.class, () -> F.crossEntropy(logits, Tensor.tensor(0.5f, 1, 2))));
         assertTrue(message(IllegalArgumentException.class,
                 () -> F.crossEntropy(logits, Tensor.indices(0, 1, 2), Tensor.ones(3), -100, Reduction.MEAN))
                 .contains("weight tensor should be defined either for all 4 classes or no classes but got weight tensor of "

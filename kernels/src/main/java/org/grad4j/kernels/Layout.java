@@ -25,11 +25,25 @@ public record Layout(int[] shape, int[] strides, int offset) {
     }
 
     public static int numel(int[] shape) {
+        return numel("numel", shape);
+    }
+
+    /**
+     * The number of elements of {@code shape}, or an error naming {@code op} when a size is negative or
+     * the product of the sizes (taken left to right, as PyTorch checks it) passes 2^31-1, the most one
+     * buffer holds: a product that wrapped around would make a huge shape look small or empty.
+     */
+    public static int numel(String op, int[] shape) {
         long n = 1;
-        for (int d : shape) n *= d;
-        if (n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape)
-                    + " has more than 2^31-1 elements, which one buffer cannot hold");
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException(op + ": negative dimension " + d + " in shape " + Arrays.toString(shape));
+            }
+            n *= d; // both factors are at most 2^31-1 here, so the long product cannot wrap
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(op + ": a tensor of shape " + Arrays.toString(shape) + " would have more "
+                        + "than 2^31-1 elements (the product of its sizes overflows), which one buffer cannot hold");
+            }
         }
         return (int) n;
     }
