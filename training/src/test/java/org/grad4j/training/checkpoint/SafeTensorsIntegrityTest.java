@@ -82,6 +82,10 @@ class SafeTensorsIntegrityTest {
         Path utf8 = writeRaw("utf8", new byte[] {'{', '"', 'a', (byte) 0xff, '"', ':', '1', '}'}, new byte[0]);
         CheckpointException e = assertThrows(CheckpointException.class, () -> SafeTensors.load(utf8));
         assertTrue(e.getMessage().startsWith(utf8 + ": the header is not valid JSON: Invalid UTF-8 start byte 0xff"), e.getMessage());
+        Path deep = writeRaw("deep", "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}", new byte[0]);
+        e = assertThrows(CheckpointException.class, () -> SafeTensors.load(deep));
+        assertTrue(e.getMessage().startsWith(deep + ": the header is not valid JSON: Document nesting depth (1001) exceeds the maximum allowed"),
+                e.getMessage());
         // the reference reader accepts a null __metadata__ as no metadata
         assertEquals(Map.of(), SafeTensors.load(writeRaw("nullmeta", "{\"__metadata__\": null}", new byte[0])).metadata());
     }
