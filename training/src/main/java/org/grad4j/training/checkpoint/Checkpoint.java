@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,13 +27,13 @@ public final class Checkpoint {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String OPT_PREFIX = "optimizer.state.";
     static final String GROUPS_KEY = "grad4j.optimizer.param_groups";
-    static final String FORMAT_KEY = "grad4j.format";
+    /** Which optimizer saved the state ("SGD", "Adam", ...); older checkpoints lack it. */
+    static final String KIND_KEY = "grad4j.optimizer.kind";
 
     /** Saves the model's state dict and, when {@code optimizer} is not null, the optimizer's state. */
     public static void save(Path file, Module model, Optimizer optimizer, Map<String, String> extra) {
         Map<String, Tensor> tensors = new LinkedHashMap<>(model.stateDict());
         Map<String, String> meta = new TreeMap<>();
-        meta.put(FORMAT_KEY, "1");
         if (extra != null) {
             for (var e : extra.entrySet()) {
                 if (e.getKey().startsWith("grad4j.")) throw new IllegalArgumentException("checkpoint metadata keys starting with 'grad4j.' are reserved: " + e.getKey());
@@ -50,6 +51,7 @@ public final class Checkpoint {
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("optimizer param groups cannot be written as JSON", e);
             }
+            meta.put(KIND_KEY, sd.kind());
         }
         SafeTensors.save(file, tensors, meta);
     }
@@ -83,7 +85,7 @@ public final class Checkpoint {
                 modelState.put(k, e.getValue());
             }
         }
-        Optimizer.StateDict before = null;
+        Optimizer.StateDict loaded = null;
         if (optimizer != null) {
             String groupsJson = c.metadata().get(GROUPS_KEY);
             if (groupsJson == null) throw new CheckpointException(file, "holds no optimizer state (it was saved without an optimizer)");
@@ -91,18 +93,33 @@ public final class Checkpoint {
             try {
                 groups = JSON.readValue(groupsJson, new TypeReference<ArrayList<Map<String, Object>>>() {});
             } catch (JsonProcessingException e) {
-                throw new CheckpointException(file, "optimizer param groups are not valid JSON: " + e.getOriginalMessage(), e);
+                throw new CheckpointException(file, "optimizer param groups are not a JSON array of objects: " + e.getOriginalMessage(), e);
             }
+            if (groups == null || groups.contains(null)) throw new CheckpointException(file, "optimizer param groups are not a JSON array of objects");
+            loaded = new Optimizer.StateDict(optState, groups, c.metadata().get(KIND_KEY));
+        }
+        // Nothing changes unless everything fits. The model is checked first (a model that does not fit is
+        // the root cause; its own load refuses it before copying anything), then the optimizer loads (all or
+        // nothing), then the model, which now cannot fail.
+        if (!fits(model, modelState)) {
+            try {
+                model.loadStateDict(modelState);
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(file, "does not fit the model: " + e.getMessage(), e);
+            }
+        }
+        Optimizer.StateDict before = null;
+        if (optimizer != null) {
             before = optimizer.stateDict();
             try {
-                optimizer.loadStateDict(new Optimizer.StateDict(optState, groups));
+                optimizer.loadStateDict(loaded);
             } catch (IllegalArgumentException e) {
                 throw new CheckpointException(file, "does not fit the optimizer: " + e.getMessage(), e);
             }
         }
         try {
             model.loadStateDict(modelState);
-        } catch (IllegalArgumentException e) {
+        } catch (RuntimeException e) {
             if (before != null) optimizer.loadStateDict(before);
             throw new CheckpointException(file, "does not fit the model: " + e.getMessage(), e);
         }
@@ -111,6 +128,16 @@ public final class Checkpoint {
             if (!k.startsWith("grad4j.")) extra.put(k, v);
         });
         return extra;
+    }
+
+    /** Whether {@link Module#loadStateDict(Map)} accepts {@code state}: the same names, the same shapes. */
+    private static boolean fits(Module model, Map<String, Tensor> state) {
+        Map<String, Tensor> own = model.stateDict();
+        if (!own.keySet().equals(state.keySet())) return false;
+        for (var e : own.entrySet()) {
+            if (!Arrays.equals(e.getValue().shape(), state.get(e.getKey()).shape())) return false;
+        }
+        return true;
     }
 
     /** Loads the model's weights only (any optimizer tensors in the file are ignored). */

@@ -1,7 +1,6 @@
 package org.grad4j.training.data;
 
 import java.io.BufferedInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -10,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 
 /**
  * Reader of IDX files (the MNIST format): a 4-byte magic {@code 0 0 type ndim}, {@code ndim} big-endian
@@ -42,11 +39,7 @@ public final class Idx {
             int b0 = raw.read(), b1 = raw.read();
             raw.reset();
             if (b0 == 0x1f && b1 == 0x8b) {
-                try (InputStream gz = new GZIPInputStream(raw, 1 << 16)) {
-                    return gz.readAllBytes();
-                } catch (ZipException | EOFException e) {
-                    throw new DataFileException(file, "corrupt gzip data (" + e.getMessage() + "); the download may be incomplete", e);
-                }
+                return Gzip.decompress(file, raw);
             }
             return raw.readAllBytes();
         } catch (NoSuchFileException e) {

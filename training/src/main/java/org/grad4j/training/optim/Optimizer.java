@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
@@ -144,9 +145,21 @@ public abstract class Optimizer {
 
     /**
      * {@code optimizer.state_dict()}: per-parameter state keyed by the parameter's position (counting
-     * across groups), and each group's options with its parameters' positions under "params".
+     * across groups), each group's options with its parameters' positions under "params", and the kind
+     * of optimizer that saved it ({@code "SGD"}, {@code "Adam"}, ...; null for a state dict from before
+     * the kind was recorded), so that one optimizer's state never loads into another kind.
      */
-    public record StateDict(Map<Integer, Map<String, Tensor>> state, List<Map<String, Object>> paramGroups) {}
+    public record StateDict(Map<Integer, Map<String, Tensor>> state, List<Map<String, Object>> paramGroups, String kind) {
+        /** A state dict that does not say which optimizer saved it: it loads wherever its keys fit. */
+        public StateDict(Map<Integer, Map<String, Tensor>> state, List<Map<String, Object>> paramGroups) {
+            this(state, paramGroups, null);
+        }
+    }
+
+    /** The kind of optimizer ({@code "SGD"}, {@code "Adam"}, ...), as recorded in its state dict. */
+    public final String kind() {
+        return name;
+    }
 
     public final StateDict stateDict() {
         Map<Integer, Map<String, Tensor>> st = new LinkedHashMap<>();
@@ -167,42 +180,56 @@ public abstract class Optimizer {
             opts.put("params", ids);
             gs.add(opts);
         }
-        return new StateDict(st, gs);
+        return new StateDict(st, gs, name);
     }
 
-    /** Restores state saved by {@link #stateDict()} for the same parameter layout; nothing changes if a check fails. */
+    /**
+     * Restores state saved by {@link #stateDict()} for the same parameter layout. Everything is checked
+     * before anything is applied, so on an error nothing changes. Each group takes the saved group's
+     * options (options the saved group lacks keep their current value).
+     */
     public final void loadStateDict(StateDict sd) {
-        if (sd.paramGroups().size() != groups.size()) {
+        if (sd.kind() != null && !sd.kind().equals(name)) {
+            throw new IllegalArgumentException(name + ": the state dict was saved by " + sd.kind() + ", not " + name
+                    + "; an optimizer loads only the state of its own kind");
+        }
+        List<Map<String, Object>> savedGroups = sd.paramGroups();
+        if (savedGroups == null || sd.state() == null) throw new IllegalArgumentException(name + ": the state dict lacks its state or param_groups");
+        if (savedGroups.size() != groups.size()) {
             throw new IllegalArgumentException(name + ": loaded state dict has a different number of parameter groups ("
-                    + sd.paramGroups().size() + ") than the optimizer (" + groups.size() + ")");
+                    + savedGroups.size() + ") than the optimizer (" + groups.size() + ")");
         }
         List<Tensor> all = parameters();
+        List<Map<String, Object>> newOptions = new ArrayList<>();
         for (int i = 0; i < groups.size(); i++) {
-            Object ids = sd.paramGroups().get(i).get("params");
+            Map<String, Object> saved = savedGroups.get(i);
+            if (saved == null) throw new IllegalArgumentException(name + ": parameter group " + i + " of the loaded state dict is null");
+            Object ids = saved.get("params");
             int n = ids instanceof List<?> l ? l.size() : -1;
             if (n != groups.get(i).params().size()) {
                 throw new IllegalArgumentException(name + ": loaded state dict contains a parameter group that doesn't match the "
                         + "size of optimizer's group (group " + i + ": " + n + " vs " + groups.get(i).params().size() + ")");
             }
+            newOptions.add(checkedOptions(i, saved));
         }
         for (var e : sd.state().entrySet()) {
-            int i = e.getKey();
-            if (i < 0 || i >= all.size()) throw new IllegalArgumentException(name + ": state for parameter " + i + " but the optimizer has "
-                    + all.size() + " parameters");
+            Integer i = e.getKey();
+            if (i == null || i < 0 || i >= all.size()) {
+                throw new IllegalArgumentException(name + ": state for parameter " + i + " but the optimizer has " + all.size() + " parameters");
+            }
+            if (e.getValue() == null) throw new IllegalArgumentException(name + ": the state of parameter " + i + " is null");
             for (var s : e.getValue().entrySet()) {
                 Tensor v = s.getValue();
-                if (v.dim() > 0 && !Arrays.equals(v.shape(), all.get(i).shape())) {
+                if (v == null) throw new IllegalArgumentException(name + ": state '" + s.getKey() + "' of parameter " + i + " is null");
+                if (s.getKey().equals("step") ? v.numel() != 1 : v.dim() > 0 && !Arrays.equals(v.shape(), all.get(i).shape())) {
                     throw new IllegalArgumentException(name + ": state '" + s.getKey() + "' of parameter " + i + " has shape "
-                            + Arrays.toString(v.shape()) + " but the parameter has shape " + Arrays.toString(all.get(i).shape()));
+                            + Arrays.toString(v.shape()) + " but " + (s.getKey().equals("step") ? "a step count is one number"
+                            : "the parameter has shape " + Arrays.toString(all.get(i).shape())));
                 }
             }
         }
-        for (int i = 0; i < groups.size(); i++) {
-            ParamGroup g = groups.get(i);
-            sd.paramGroups().get(i).forEach((k, v) -> {
-                if (!k.equals("params")) g.set(k, v);
-            });
-        }
+        // every check passed: apply
+        for (int i = 0; i < groups.size(); i++) groups.get(i).replaceOptions(newOptions.get(i));
         state.clear();
         for (var e : sd.state().entrySet()) {
             Map<String, Tensor> copy = new LinkedHashMap<>();
@@ -212,6 +239,41 @@ public abstract class Optimizer {
                     ? v.detach().clone() : v.detach().to(p.device())));
             state.put(p, copy);
         }
+    }
+
+    /** Group {@code i}'s options after loading {@code saved}, checked as {@link #addParamGroup} checks a new group. */
+    private Map<String, Object> checkedOptions(int i, Map<String, Object> saved) {
+        ParamGroup current = groups.get(i);
+        ParamGroup trial = new ParamGroup(current.params());
+        List<String> unknown = new ArrayList<>();
+        for (String k : saved.keySet()) {
+            if (!"params".equals(k) && (k == null || !defaults.containsKey(k) && !EXTRA_KEYS.contains(k))) unknown.add(String.valueOf(k));
+        }
+        if (!unknown.isEmpty()) {
+            Collections.sort(unknown);
+            throw new IllegalArgumentException(name + ": unknown option" + (unknown.size() == 1 ? " '" + unknown.get(0) + "'" : "s " + unknown)
+                    + " in parameter group " + i + " of the loaded state dict; " + name + " takes " + new TreeSet<>(defaults.keySet()));
+        }
+        for (var o : saved.entrySet()) {
+            String k = o.getKey();
+            Object v = o.getValue();
+            if ("params".equals(k)) continue;
+            boolean flag = defaults.get(k) instanceof Boolean;
+            if (flag ? !(v instanceof Boolean) : !(v instanceof Number)) {
+                throw new IllegalArgumentException(name + ": option '" + k + "' in parameter group " + i + " of the loaded state dict must be "
+                        + (flag ? "a boolean" : "a number") + ", got " + (v instanceof String ? "'" + v + "'" : v));
+            }
+            trial.set(k, v);
+        }
+        current.options().forEach((k, v) -> {
+            if (!trial.has(k)) trial.set(k, v); // e.g. a scheduler's initial_lr, which an older state dict lacks
+        });
+        try {
+            validate(trial);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (parameter group " + i + " of the loaded state dict)", e);
+        }
+        return trial.options();
     }
 
     @Override

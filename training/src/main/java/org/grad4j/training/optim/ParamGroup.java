@@ -66,6 +66,12 @@ public final class ParamGroup {
         return Collections.unmodifiableMap(options);
     }
 
+    /** Replaces every option at once (loading a state dict). */
+    void replaceOptions(Map<String, Object> replacement) {
+        options.clear();
+        options.putAll(replacement);
+    }
+
     List<Tensor> paramsCopy() {
         return new ArrayList<>(params);
     }

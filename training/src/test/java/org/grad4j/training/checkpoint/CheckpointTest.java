@@ -15,10 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.grad4j.core.Generator;
 import org.grad4j.core.Tensor;
 import org.grad4j.training.nn.CrossEntropyLoss;
@@ -26,6 +28,7 @@ import org.grad4j.training.nn.Linear;
 import org.grad4j.training.nn.ReLU;
 import org.grad4j.training.nn.Sequential;
 import org.grad4j.training.optim.Adam;
+import org.grad4j.training.optim.SGD;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,11 +43,20 @@ class CheckpointTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         SafeTensors.write(out, t, Map.of());
         byte[] b = out.toByteArray();
-        String json = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}"; // 54 bytes, padded to 56
-        assertEquals(56, ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(0));
-        assertEquals(json + "  ", new String(b, 8, 56, StandardCharsets.UTF_8));
-        assertArrayEquals(new byte[] {0, 0, (byte) 0x80, 0x3f, 0, 0, 0, 0x40}, Arrays.copyOfRange(b, 64, 72));
-        assertEquals(72, b.length);
+        byte[] data = {0, 0, (byte) 0x80, 0x3f, 0, 0, 0, 0x40};
+        CRC32C dataCrc = new CRC32C();
+        dataCrc.update(data);
+        // the checksums: the header's (computed with its own 8 digits as zeros), then each tensor's data
+        String json = "{\"__metadata__\":{\"grad4j.format\":\"2\",\"grad4j.crc32c\":\"00000000," + HexFormat.of().toHexDigits((int) dataCrc.getValue())
+                + "\"},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}"; // 127 bytes, padded to 128
+        String padded = json + " ";
+        ByteBuffer unsealed = ByteBuffer.allocate(8 + 128).order(ByteOrder.LITTLE_ENDIAN).putLong(128).put(padded.getBytes(StandardCharsets.UTF_8));
+        CRC32C headerCrc = new CRC32C();
+        headerCrc.update(unsealed.array());
+        assertEquals(128, ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(0));
+        assertEquals(padded.replace("00000000", HexFormat.of().toHexDigits((int) headerCrc.getValue())), new String(b, 8, 128, StandardCharsets.UTF_8));
+        assertArrayEquals(data, Arrays.copyOfRange(b, 136, 144));
+        assertEquals(144, b.length);
     }
 
     @Test
@@ -154,15 +166,92 @@ class CheckpointTest {
         trainSteps(wider, ow, 0, 1);
         float[] before = wider.parameters().get(0).toFloatArray();
         float[] stateBefore = ow.stateDict().state().get(0).get("exp_avg").toFloatArray();
+        // the model is the root cause, so it is named even though the optimizer's state does not fit either
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(f, wider, ow));
-        assertTrue(e.getMessage().startsWith(f + ": does not fit the optimizer: Adam: state 'exp_avg' of parameter 0 has shape [8, 4]"),
-                e.getMessage());
+        assertTrue(e.getMessage().startsWith(f + ": does not fit the model: Error(s) in loading state_dict for Sequential: size mismatch for "
+                + "0.weight: copying a param with shape [8, 4] from checkpoint, the shape in current model is [9, 4]."), e.getMessage());
         assertArrayEquals(before, wider.parameters().get(0).toFloatArray());
         assertArrayEquals(stateBefore, ow.stateDict().state().get(0).get("exp_avg").toFloatArray());
         Path weightsOnly = dir.resolve("w.safetensors");
         Checkpoint.saveModel(weightsOnly, a);
         e = assertThrows(CheckpointException.class, () -> Checkpoint.load(weightsOnly, mlp(1), new Adam(mlp(1).parameters(), 1e-3)));
         assertEquals(weightsOnly + ": holds no optimizer state (it was saved without an optimizer)", e.getMessage());
+    }
+
+    /** The checkpoint at {@code f} rewritten with its param groups' JSON edited and, when {@code kind} is false, without the optimizer's kind. */
+    private Path rewritten(Path f, String name, java.util.function.UnaryOperator<String> groups, boolean kind) {
+        SafeTensors.Contents c = SafeTensors.load(f);
+        Map<String, String> meta = new LinkedHashMap<>(c.metadata());
+        meta.put(Checkpoint.GROUPS_KEY, groups.apply(meta.get(Checkpoint.GROUPS_KEY)));
+        if (!kind) meta.remove(Checkpoint.KIND_KEY);
+        Path out = dir.resolve(name);
+        SafeTensors.save(out, c.tensors(), meta);
+        return out;
+    }
+
+    @Test
+    void anOptimizerThatDoesNotFitChangesNeitherTheModelNorTheOptimizer() {
+        Sequential a = mlp(1);
+        Adam oa = new Adam(a.parameters(), 1e-2);
+        trainSteps(a, oa, 0, 2);
+        Path f = dir.resolve("ckpt.safetensors");
+        Checkpoint.save(f, a, oa, Map.of());
+        Sequential b = mlp(2);
+        Adam ob = new Adam(b.parameters(), 0.25);
+        trainSteps(b, ob, 0, 1);
+        float[] weightBefore = b.parameters().get(0).toFloatArray();
+        float[] stateBefore = ob.stateDict().state().get(0).get("exp_avg").toFloatArray();
+        Runnable unchanged = () -> {
+            assertArrayEquals(weightBefore, b.parameters().get(0).toFloatArray(), "model unchanged");
+            assertEquals(0.25, ob.paramGroups().get(0).lr(), "lr unchanged");
+            assertArrayEquals(stateBefore, ob.stateDict().state().get(0).get("exp_avg").toFloatArray(), "optimizer state unchanged");
+        };
+        // lr 0.5 and an unknown key: refused whole, the lr is not half-applied
+        Path bogus = rewritten(f, "bogus.safetensors", g -> g.replace("\"lr\":0.01", "\"lr\":0.5,\"bogus\":1.0"), true);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(bogus, b, ob));
+        assertEquals(bogus + ": does not fit the optimizer: Adam: unknown option 'bogus' in parameter group 0 of the loaded state dict; Adam takes "
+                + "[amsgrad, beta1, beta2, eps, lr, weight_decay]", e.getMessage());
+        unchanged.run();
+        Path text = rewritten(f, "text.safetensors", g -> g.replace("\"lr\":0.01", "\"lr\":0.5").replace("\"eps\":1.0E-8", "\"eps\":\"tiny\""), true);
+        e = assertThrows(CheckpointException.class, () -> Checkpoint.load(text, b, ob));
+        assertEquals(text + ": does not fit the optimizer: Adam: option 'eps' in parameter group 0 of the loaded state dict must be a number, got 'tiny'",
+                e.getMessage());
+        unchanged.run();
+        Path notGroups = rewritten(f, "null.safetensors", g -> "null", true);
+        e = assertThrows(CheckpointException.class, () -> Checkpoint.load(notGroups, b, ob));
+        assertEquals(notGroups + ": optimizer param groups are not a JSON array of objects", e.getMessage());
+        unchanged.run();
+    }
+
+    @Test
+    void oneOptimizersCheckpointDoesNotLoadIntoAnother() {
+        Sequential a = mlp(1);
+        SGD sgd = new SGD(a.parameters(), 0.1f, 0.9f, 0f, 0f, false);
+        Generator g = new Generator(4);
+        new CrossEntropyLoss().call(a.call(Tensor.randn(g, 5, 4)), Tensor.indices(0, 1, 2, 0, 1)).backward();
+        sgd.step();
+        Path f = dir.resolve("sgd.safetensors");
+        Checkpoint.save(f, a, sgd, Map.of());
+        assertEquals("SGD", SafeTensors.load(f).metadata().get("grad4j.optimizer.kind"));
+        Sequential b = mlp(2);
+        Adam adam = new Adam(b.parameters(), 1e-3);
+        float[] before = b.parameters().get(0).toFloatArray();
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(f, b, adam));
+        assertEquals(f + ": does not fit the optimizer: Adam: the state dict was saved by SGD, not Adam; an optimizer loads only the state of its "
+                + "own kind", e.getMessage());
+        assertArrayEquals(before, b.parameters().get(0).toFloatArray());
+        assertEquals(1e-3, adam.paramGroups().get(0).lr());
+        assertTrue(adam.stateDict().state().isEmpty(), "Adam got no state");
+        // a checkpoint from before the kind was recorded: SGD's keys still do not fit Adam ...
+        Path older = rewritten(f, "older.safetensors", groups -> groups, false);
+        e = assertThrows(CheckpointException.class, () -> Checkpoint.load(older, b, adam));
+        assertEquals(older + ": does not fit the optimizer: Adam: unknown options [dampening, momentum, nesterov] in parameter group 0 of the "
+                + "loaded state dict; Adam takes [amsgrad, beta1, beta2, eps, lr, weight_decay]", e.getMessage());
+        // ... and load into SGD, where they fit
+        SGD other = new SGD(b.parameters(), 0.5f, 0.5f, 0f, 0f, false);
+        Checkpoint.load(older, b, other);
+        assertEquals(0.1, other.paramGroups().get(0).lr(), 1e-7);
+        assertArrayEquals(a.parameters().get(0).toFloatArray(), b.parameters().get(0).toFloatArray());
     }
 
     /** A crash half-way through writing the new checkpoint leaves the previous one intact and loadable. */
