@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import org.grad4j.core.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProcessGroupTest {
@@ -426,10 +428,12 @@ class ProcessGroupTest {
         }
     }
 
-    @Test
-    void aPeerThatStopsAnsweringFailsEveryOtherRankNamingItWithinTheTimeout() {
+    /** Small: every send fits the socket buffers. Large: the rank before the stuck one blocks sending to it. */
+    @ParameterizedTest
+    @ValueSource(ints = {64, 1 << 22})
+    void aPeerThatStopsAnsweringFailsEveryOtherRankNamingItWithinTheTimeout(int length) {
         int n = 4;
-        List<ProcessGroup> groups = Ranks.connect(n, SHORT, BUCKET);
+        List<ProcessGroup> groups = Ranks.connect(n, SHORT, length);
         String stuck = "rank 1 at " + groups.get(0).addresses().get(1);
         CountDownLatch othersDone = new CountDownLatch(n - 1);
         try {
@@ -439,7 +443,7 @@ class ProcessGroupTest {
                     return null;
                 }
                 try {
-                    groups.get(r).allReduce(values(r, 64), ReduceOp.SUM);
+                    groups.get(r).allReduce(new float[length], ReduceOp.SUM);
                     return null;
                 } finally {
                     othersDone.countDown();
