@@ -94,6 +94,11 @@ public final class ProcessGroup implements AutoCloseable {
         return bucketSize;
     }
 
+    /** The connections (null for a group of one); for the tests of the wire protocol. */
+    Ring ring() {
+        return ring;
+    }
+
     /** True once a collective has failed (the group is then unusable). */
     public boolean isBroken() {
         return broken != null;

@@ -386,6 +386,29 @@ class ProcessGroupTest {
     }
 
     @Test
+    void aLostMessageIsASequenceNumberMismatchNamingThePeerAndBothNumbers() {
+        List<ProcessGroup> groups = Ranks.connect(2, SHORT, BUCKET);
+        try {
+            Ranks.run(2, r -> { // one good exchange first: sequence numbers 0 and 1 in each direction
+                groups.get(r).allReduce(new float[3], ReduceOp.SUM);
+                return null;
+            });
+            groups.get(1).ring().frame(Ring.REDUCE_SCATTER, 0, 1, 0, 3, 0); // rank 1 numbers a message it never sends
+            List<Ranks.Outcome<Object>> out = Ranks.attempt(2, r -> {
+                groups.get(r).allReduce(new float[3], ReduceOp.SUM);
+                return null;
+            });
+            String a1 = groups.get(0).addresses().get(1);
+            String want = "ProcessGroup rank 0 of 2: the message from rank 1 at " + a1 + " has sequence number 3, expected 2 (a message was lost or repeated)";
+            Throwable e0 = out.get(0).error(), e1 = out.get(1).error();
+            assertEquals(want, e0.getMessage());
+            assertEquals("ProcessGroup rank 1 of 2: rank 0 at " + groups.get(0).addresses().get(0) + " aborted the group: " + want, e1.getMessage());
+        } finally {
+            Ranks.closeAll(groups);
+        }
+    }
+
+    @Test
     void differentCollectivesOnTwoRanksAreAnErrorNamingThePeer() {
         List<ProcessGroup> groups = Ranks.connect(2, SHORT, BUCKET);
         try {
