@@ -64,16 +64,22 @@ final class AccumulateGrad extends Node {
     }
 
     /**
-     * Keeps {@code grad} itself, without a copy, as the leaf's first gradient, when the leaf has none
-     * and {@code grad} has its exact layout; returns whether it did. The caller (the engine) owns
-     * {@code grad} and nothing else refers to it. Checked and done under the leaf's lock: another
-     * thread's backward may be giving the same leaf its first gradient.
+     * Whether {@link #takeOwned} may keep {@code grad} itself as the first gradient: the leaf has none
+     * (read without the lock: a quick no once it has one) and {@code grad} has its exact layout.
+     */
+    boolean canTake(Tensor grad) {
+        return variable.grad == null && variable.sparseGrad == null && grad.offset == 0 && grad.isContiguous()
+                && grad.buffer.size() == grad.numel() && java.util.Arrays.equals(grad.shape, variable.shape)
+                && !GradMode.isEnabled();
+    }
+
+    /**
+     * Keeps {@code grad} itself, without a copy, as the leaf's first gradient if the leaf still has
+     * none; returns whether it did. The caller (the engine) checked {@link #canTake}, owns {@code grad}
+     * and nothing else refers to it. Checked again under the leaf's lock: another thread's backward may
+     * have given the leaf its first gradient since.
      */
     boolean takeOwned(Tensor grad) {
-        if (GradMode.isEnabled() || grad.offset != 0 || !grad.isContiguous() || grad.buffer.size() != grad.numel()
-                || !java.util.Arrays.equals(grad.shape, variable.shape)) {
-            return false;
-        }
         Devices.checkSame(variable, grad);
         synchronized (variable) {
             if (variable.grad != null || variable.sparseGrad != null) return false;

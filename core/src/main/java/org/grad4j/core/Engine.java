@@ -149,7 +149,8 @@ final class Engine {
                 } else if (AnomalyMode.isEnabled()) {
                     Tensor gradOut = g; // nodes made while this one runs (createGraph) remember it as their parent
                     outs = AnomalyMode.running(node, () -> node.apply(gradOut));
-                } else if (recycle && node instanceof AccumulateGrad acc && rec.exclusive(g) && acc.takeOwned(g)) {
+                } else if (recycle && node instanceof AccumulateGrad acc && acc.canTake(g) && rec.exclusive(g)
+                        && acc.takeOwned(g)) {
                     rec.disown(g); // the first gradient became grad() as it is: no copy
                     outs = new Tensor[0];
                 } else {
