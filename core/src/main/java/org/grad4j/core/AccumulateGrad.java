@@ -1,12 +1,22 @@
 package org.grad4j.core;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
-/** The node that adds a leaf's incoming gradient into its {@code grad()}. */
+/**
+ * The node that adds a leaf's incoming gradient into its {@code grad()}.
+ *
+ * <p>Backward passes on several threads may reach the same leaf (graphs sharing a parameter, or one
+ * retained graph). Every read-modify-write of the leaf's {@code grad}/{@code sparseGrad} therefore
+ * holds the leaf tensor's monitor, as PyTorch locks its AccumulateGrad node; the leaf's
+ * post-accumulate hooks run under it too, so they never run concurrently for one leaf. Uncontended,
+ * the lock costs a few nanoseconds per leaf per backward.
+ */
 final class AccumulateGrad extends Node {
+    private static final Tensor[] NONE = new Tensor[0];
+
     final Tensor variable;
-    List<TensorHook> postAccumulateHooks;
+    volatile List<TensorHook> postAccumulateHooks;
 
     AccumulateGrad(Tensor variable) {
         super(new Node[0], Long.MAX_VALUE); // runs as soon as it is ready, as in PyTorch
@@ -21,57 +31,73 @@ final class AccumulateGrad extends Node {
     @Override
     Tensor[] apply(Tensor grad) {
         Devices.checkSame(variable, grad); // a hook may have moved it
-        if (variable.sparseGrad != null) variable.grad(); // a dense gradient arrives: the sparse one becomes dense
-        Tensor old = variable.grad;
-        if (old == null) {
-            // A fresh, contiguous copy: the incoming tensor may be shared (AddBackward0 hands one
-            // gradient to both inputs) or a broadcast view; under createGraph a recorded clone keeps
-            // its history (PyTorch clones in both cases).
-            variable.grad = GradMode.isEnabled() ? grad.clone() : grad.detach().clone();
-        } else if (!GradMode.isEnabled() && !old.requiresGrad()) {
-            old.add_(grad);
-        } else {
-            variable.grad = old.add(grad);
+        synchronized (variable) {
+            if (variable.sparseGrad != null) variable.grad(); // a dense gradient arrives: the sparse one becomes dense
+            Tensor old = variable.grad;
+            if (old == null) {
+                // A fresh, contiguous copy: the incoming tensor may be shared (AddBackward0 hands one
+                // gradient to both inputs) or a broadcast view; under createGraph a recorded clone keeps
+                // its history (PyTorch clones in both cases).
+                variable.grad = GradMode.isEnabled() ? grad.clone() : grad.detach().clone();
+            } else if (!GradMode.isEnabled() && !old.requiresGrad()) {
+                old.add_(grad);
+            } else {
+                variable.grad = old.add(grad);
+            }
+            runPostAccumulateHooks();
         }
-        if (postAccumulateHooks != null) {
-            for (TensorHook h : List.copyOf(postAccumulateHooks)) h.apply(variable);
-        }
-        return new Tensor[0];
+        return NONE;
     }
 
     /** Adds a row-sparse gradient: kept sparse unless the leaf already has a dense gradient. */
     void accumulateSparse(SparseGrad sg) {
-        if (variable.grad != null) {
-            Tensor dense = sg.toDense();
-            if (!variable.grad.requiresGrad()) variable.grad.add_(dense);
-            else variable.grad = variable.grad.add(dense);
-        } else {
-            variable.sparseGrad = variable.sparseGrad == null ? sg : variable.sparseGrad.add(sg);
-        }
-        if (postAccumulateHooks != null) {
-            for (TensorHook h : List.copyOf(postAccumulateHooks)) h.apply(variable);
+        synchronized (variable) {
+            if (variable.grad != null) {
+                Tensor dense = sg.toDense();
+                if (!variable.grad.requiresGrad()) variable.grad.add_(dense);
+                else variable.grad = variable.grad.add(dense);
+            } else {
+                variable.sparseGrad = variable.sparseGrad == null ? sg : variable.sparseGrad.add(sg);
+            }
+            runPostAccumulateHooks();
         }
     }
 
-    /** Whether {@link #takeOwned} may keep {@code grad} itself as the first gradient. */
+    /**
+     * Whether {@link #takeOwned} may keep {@code grad} itself as the first gradient: the leaf has none
+     * (read without the lock: a quick no once it has one) and {@code grad} has its exact layout.
+     */
     boolean canTake(Tensor grad) {
         return variable.grad == null && variable.sparseGrad == null && grad.offset == 0 && grad.isContiguous()
                 && grad.buffer.size() == grad.numel() && java.util.Arrays.equals(grad.shape, variable.shape)
                 && !GradMode.isEnabled();
     }
 
-    /** The first gradient, kept without a copy: the engine owns it and nothing else refers to it. */
-    void takeOwned(Tensor grad) {
+    /**
+     * Keeps {@code grad} itself, without a copy, as the leaf's first gradient if the leaf still has
+     * none; returns whether it did. The caller (the engine) checked {@link #canTake}, owns {@code grad}
+     * and nothing else refers to it. Checked again under the leaf's lock: another thread's backward may
+     * have given the leaf its first gradient since.
+     */
+    boolean takeOwned(Tensor grad) {
         Devices.checkSame(variable, grad);
-        variable.grad = grad.detach();
-        if (postAccumulateHooks != null) {
-            for (TensorHook h : List.copyOf(postAccumulateHooks)) h.apply(variable);
+        synchronized (variable) {
+            if (variable.grad != null || variable.sparseGrad != null) return false;
+            variable.grad = grad.detach();
+            runPostAccumulateHooks();
         }
+        return true;
+    }
+
+    private void runPostAccumulateHooks() {
+        List<TensorHook> hooks = postAccumulateHooks;
+        if (hooks != null) for (TensorHook h : hooks) h.apply(variable); // a snapshot: hooks may remove themselves
     }
 
     RemovableHandle registerPostAccumulateHook(TensorHook hook) {
-        if (postAccumulateHooks == null) postAccumulateHooks = new ArrayList<>(1);
-        postAccumulateHooks.add(hook);
-        return new RemovableHandle(() -> postAccumulateHooks.remove(hook));
+        synchronized (this) {
+            if (postAccumulateHooks == null) postAccumulateHooks = new CopyOnWriteArrayList<>();
+        }
+        return add(postAccumulateHooks, hook);
     }
 }

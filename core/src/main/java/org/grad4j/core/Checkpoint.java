@@ -50,7 +50,11 @@ public final class Checkpoint {
         return active == null ? new SavedTensor(t, producer) : active.handle(t, producer);
     }
 
-    /** One checkpointed region: the function, its inputs, and (after a backward asked) the recomputed saved tensors. */
+    /**
+     * One checkpointed region: the function, its inputs, and (after a backward asked) the recomputed
+     * saved tensors. Its methods hold its monitor: backward passes on several threads may reach the
+     * region at once (one retained graph), and must neither mix two recomputations nor release twice.
+     */
     static final class Frame {
         private final Function<Tensor[], Tensor> fn;
         private final SavedTensor[] inputs;
@@ -60,6 +64,7 @@ public final class Checkpoint {
         private boolean recomputedWithGraph;
         private List<Tensor> collected;
         private int live; // handles not yet released
+        private final java.util.BitSet releasedHandles = new java.util.BitSet();
         private boolean sealed;
 
         Frame(Function<Tensor[], Tensor> fn, Tensor[] inputs) {
@@ -72,19 +77,19 @@ public final class Checkpoint {
             }
         }
 
-        SavedTensor handle(Tensor t, String producer) {
+        synchronized SavedTensor handle(Tensor t, String producer) {
             shapes.add(t.shape.clone());
             live++;
             return new SavedTensor(this, shapes.size() - 1, producer);
         }
 
-        void sealed() {
+        synchronized void sealed() {
             sealed = true;
             if (live == 0) releaseAll(); // nothing to recompute: do not keep the inputs
         }
 
         /** The {@code k}-th saved tensor, recomputing the region on first use. */
-        Tensor get(int k, Node owner) {
+        synchronized Tensor get(int k, Node owner) {
             // a createGraph backward needs recomputed values with a graph, even after a plain one (retainGraph)
             if (recomputed == null || (GradMode.isEnabled() && !recomputedWithGraph)) recompute(owner);
             return recomputed.get(k);
@@ -104,9 +109,12 @@ public final class Checkpoint {
             collected = new ArrayList<>(shapes.size());
             Frame previous = RECOMPUTING.get();
             RECOMPUTING.set(this);
+            // the recomputed tensors outlive the running backward's node: its recycler must not own them
+            Recycler outer = Recycler.enter(null);
             try (var s = GradMode.enableGrad()) {
                 fn.apply(args);
             } finally {
+                Recycler.exit(outer);
                 RECOMPUTING.set(previous);
             }
             List<Tensor> got = collected;
@@ -127,8 +135,13 @@ public final class Checkpoint {
             recomputedWithGraph = createGraph;
         }
 
-        /** A handle was released (its node ran without retainGraph): drop everything once all are. */
-        void released() {
+        /**
+         * Handle {@code index} was released (its node ran without retainGraph): drop everything once
+         * all are. Counted once per handle: two threads may run the same node of a shared graph.
+         */
+        synchronized void released(int index) {
+            if (releasedHandles.get(index)) return;
+            releasedHandles.set(index);
             if (--live == 0 && sealed) releaseAll();
         }
 
@@ -138,7 +151,7 @@ public final class Checkpoint {
         }
 
         /** The tensors this region holds now (for memory accounting). */
-        void forEachHeld(java.util.function.Consumer<Tensor> sink) {
+        synchronized void forEachHeld(java.util.function.Consumer<Tensor> sink) {
             for (SavedTensor s : inputs) s.forEachHeld(sink);
             if (recomputed != null) recomputed.forEach(sink);
         }

@@ -12,6 +12,16 @@ import java.util.PriorityQueue;
  * lead into each (iteratively: 100,000-node chains are fine), then runs each node once all its
  * incoming gradients have been summed, later-created nodes first. Without retainGraph every node
  * frees its saved tensors after it ran.
+ *
+ * <p>Threads: each run keeps its bookkeeping (edge counts, pending gradients, recycled buffers) to
+ * itself, so backward passes may run on several threads at once, on separate graphs sharing leaves
+ * or on one graph kept with retainGraph. What they share is written under a lock: a leaf's
+ * {@code grad()} (see {@link AccumulateGrad}), a retained non-leaf grad, a checkpointed region's
+ * recomputation, hook lists. Not made safe, as in PyTorch: hooks may run on several threads at once
+ * (except a leaf's post-accumulate hooks) and must be thread-safe themselves; one graph backwarded
+ * concurrently without retainGraph fails in whichever pass finds its saved tensors freed; reading,
+ * zeroing or stepping a {@code grad()} while another thread's backward adds into it is the caller's
+ * race (join the backward threads first).
  */
 final class Engine {
     private Engine() {}
@@ -122,9 +132,10 @@ final class Engine {
                     g = g == null ? sg.toDense() : g.add(sg.toDense());
                 }
                 // PyTorch 2.x order: tensor hooks, retain_grad (sees their result), node pre-hooks, the node, post-hooks
-                if (g != null) g = runHooks(node, node.tensorPreHooks, g);
-                if (g != null && node.retainsGradOf != null && inputs == null) retain(node.retainsGradOf, g);
-                if (g != null) g = runHooks(node, node.preHooks, g);
+                if (g != null) g = runHooks(node, node.tensorPreHooks, g, rec);
+                Tensor retained = node.retainsGradOf;
+                if (g != null && retained != null && inputs == null) retain(retained, g);
+                if (g != null) g = runHooks(node, node.preHooks, g, rec);
                 if (captureAt != null) {
                     Integer at = captureAt.get(node);
                     if (at != null) captured[at] = g;
@@ -138,14 +149,14 @@ final class Engine {
                 } else if (AnomalyMode.isEnabled()) {
                     Tensor gradOut = g; // nodes made while this one runs (createGraph) remember it as their parent
                     outs = AnomalyMode.running(node, () -> node.apply(gradOut));
-                } else if (recycle && node instanceof AccumulateGrad acc && acc.canTake(g) && rec.exclusive(g)) {
-                    acc.takeOwned(g); // the first gradient becomes grad() as it is: no copy
-                    rec.disown(g);
+                } else if (recycle && node instanceof AccumulateGrad acc && acc.canTake(g) && rec.exclusive(g)
+                        && acc.takeOwned(g)) {
+                    rec.disown(g); // the first gradient became grad() as it is: no copy
                     outs = new Tensor[0];
                 } else {
                     outs = node.apply(g);
                 }
-                if (g != null && node.postHooks != null) outs = runPostHooks(node, outs, g);
+                if (g != null && node.postHooks != null) outs = runPostHooks(node, outs, g, rec);
                 if (AnomalyMode.isEnabled()) checkAnomaly(node, outs);
                 if (!retainGraph) node.release();
                 Tensor[] merged = null; // gradients summed into new ones: dead unless shared
@@ -252,9 +263,14 @@ final class Engine {
         return needed;
     }
 
-    private static Tensor runHooks(Node node, List<TensorHook> hooks, Tensor g) {
-        if (hooks == null) return g;
-        for (TensorHook h : List.copyOf(hooks)) {
+    /**
+     * Runs {@code hooks} on a node's gradient. A hook may keep what it is given (or hand it to another
+     * thread), so the engine stops owning those buffers: they are never recycled.
+     */
+    private static Tensor runHooks(Node node, List<TensorHook> hooks, Tensor g, Recycler rec) {
+        if (hooks == null || hooks.isEmpty()) return g;
+        for (TensorHook h : hooks) { // a snapshot (copy-on-write): a hook may remove itself
+            if (rec != null) rec.disown(g);
             Tensor r = h.apply(g);
             if (r != null && !Arrays.equals(r.shape, g.shape)) {
                 // caught here: further down it would fail far from its cause, or broadcast silently
@@ -266,13 +282,20 @@ final class Engine {
             }
             if (r != null) g = r;
         }
+        if (rec != null) rec.disown(g);
         return g;
     }
 
     /** Post-hooks see the gradients the node computed (one per input, null where none) and may replace them. */
-    private static Tensor[] runPostHooks(Node node, Tensor[] gradInputs, Tensor gradOutput) {
+    private static Tensor[] runPostHooks(Node node, Tensor[] gradInputs, Tensor gradOutput, Recycler rec) {
         Tensor[] outs = gradInputs;
-        for (NodeHook h : List.copyOf(node.postHooks)) {
+        List<NodeHook> hooks = node.postHooks;
+        if (hooks.isEmpty()) return outs;
+        for (NodeHook h : hooks) { // a snapshot (copy-on-write): a hook may remove itself
+            if (rec != null) {
+                rec.disown(gradOutput); // the hook may keep these (see runHooks)
+                for (Tensor t : outs) if (t != null) rec.disown(t);
+            }
             Tensor[] r = h.apply(outs.clone(), new Tensor[] {gradOutput});
             if (r == null) continue;
             if (r.length != outs.length) {
@@ -288,15 +311,19 @@ final class Engine {
             }
             outs = r;
         }
+        if (rec != null) for (Tensor t : outs) if (t != null) rec.disown(t);
         return outs;
     }
 
+    /** Accumulates into a non-leaf's retained grad, under its lock (as a leaf's; see AccumulateGrad). */
     private static void retain(Tensor t, Tensor g) {
-        if (t.grad == null) {
-            // a copy of its own, as for leaves: g may be shared with other inputs or a stride-0 view
-            t.grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
-        } else {
-            t.grad = t.grad.add(g);
+        synchronized (t) {
+            if (t.grad == null) {
+                // a copy of its own, as for leaves: g may be shared with other inputs or a stride-0 view
+                t.grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
+            } else {
+                t.grad = t.grad.add(g);
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,14 +21,16 @@ public abstract class Node {
     final long sequenceNr;
     /** One entry per input: the node that receives that input's gradient, or null when none is needed. */
     final Node[] next;
+    // Hook lists are copy-on-write and volatile: a backward on one thread iterates a snapshot while
+    // another thread registers or removes hooks on the same (retained) graph.
     /** Hooks registered on the tensor this node produced ({@code Tensor.registerHook}); they run first. */
-    List<TensorHook> tensorPreHooks;
+    volatile List<TensorHook> tensorPreHooks;
     /** Hooks registered on the node ({@link #registerPrehook}); they run after the tensor hooks and retainGrad. */
-    List<TensorHook> preHooks;
+    volatile List<TensorHook> preHooks;
     /** Hooks registered on the node ({@link #registerHook}); they run after it, and may replace its gradients. */
-    List<NodeHook> postHooks;
+    volatile List<NodeHook> postHooks;
     /** The non-leaf tensor whose {@code grad} this node fills ({@code retainGrad()}). */
-    Tensor retainsGradOf;
+    volatile Tensor retainsGradOf;
     /** Where the forward op was created, recorded in anomaly mode only. */
     final Throwable creationTrace;
     /** In anomaly mode, for a node made during a backward (createGraph): the node whose backward made it. */
@@ -105,7 +108,9 @@ public abstract class Node {
      * output tensor's own hooks and retainGrad); it may return a replacement (PyTorch's {@code register_prehook}).
      */
     public RemovableHandle registerPrehook(TensorHook hook) {
-        if (preHooks == null) preHooks = new ArrayList<>(2);
+        synchronized (this) {
+            if (preHooks == null) preHooks = new CopyOnWriteArrayList<>();
+        }
         return add(preHooks, hook);
     }
 
@@ -114,32 +119,43 @@ public abstract class Node {
      * the gradient it received; it may return replacements (PyTorch's {@code register_hook} on a node).
      */
     public RemovableHandle registerHook(NodeHook hook) {
-        if (postHooks == null) postHooks = new ArrayList<>(2);
+        synchronized (this) {
+            if (postHooks == null) postHooks = new CopyOnWriteArrayList<>();
+        }
         return add(postHooks, hook);
     }
 
     /** A hook of the tensor this node produced ({@code Tensor.registerHook}). */
     RemovableHandle registerTensorPreHook(TensorHook hook) {
-        if (tensorPreHooks == null) tensorPreHooks = new ArrayList<>(2);
+        synchronized (this) {
+            if (tensorPreHooks == null) tensorPreHooks = new CopyOnWriteArrayList<>();
+        }
         return add(tensorPreHooks, hook);
     }
 
-    /** Adds {@code hook}; its handle removes this registration (the last one of that same object). */
-    private static <H> RemovableHandle add(List<H> hooks, H hook) {
-        hooks.add(hook);
+    /**
+     * Adds {@code hook}; its handle removes this registration (the last one of that same object).
+     * Adding and removing hold the list's monitor, so a removal's index stays valid.
+     */
+    static <H> RemovableHandle add(List<H> hooks, H hook) {
+        synchronized (hooks) {
+            hooks.add(hook);
+        }
         return new RemovableHandle(() -> {
-            for (int i = hooks.size() - 1; i >= 0; i--) {
-                if (hooks.get(i) == hook) {
-                    hooks.remove(i);
-                    return;
+            synchronized (hooks) {
+                for (int i = hooks.size() - 1; i >= 0; i--) {
+                    if (hooks.get(i) == hook) {
+                        hooks.remove(i);
+                        return;
+                    }
                 }
             }
         });
     }
 
     boolean hasHooks() {
-        return (tensorPreHooks != null && !tensorPreHooks.isEmpty()) || (preHooks != null && !preHooks.isEmpty())
-                || (postHooks != null && !postHooks.isEmpty());
+        List<?> a = tensorPreHooks, b = preHooks, c = postHooks;
+        return (a != null && !a.isEmpty()) || (b != null && !b.isEmpty()) || (c != null && !c.isEmpty());
     }
 
     /** The forward op's creation trace, when it was recorded in anomaly mode; else null. */

@@ -10,8 +10,9 @@ import org.grad4j.kernels.Buffer;
  * Gradient buffers the engine owns during one backward pass: those allocated on the engine's thread
  * while it runs. Such a buffer is handed back to its backend once no pending gradient refers to it,
  * or becomes a leaf's {@code grad()} without a copy. Only used when nothing can keep gradients alive
- * behind the engine's back: no retainGraph, no createGraph, no functional grad, no hooks on the node.
- * {@code -Dgrad4j.recycle=false} turns it off.
+ * behind the engine's back: no retainGraph, no createGraph, no functional grad, no hooks on the node;
+ * and a buffer shown to any hook is disowned (the hook may keep it, or hand it to another thread).
+ * Each backward pass has its own recycler, on its own thread. {@code -Dgrad4j.recycle=false} turns it off.
  */
 final class Recycler {
     static final boolean ENABLED = !"false".equals(System.getProperty("grad4j.recycle"));

@@ -9,7 +9,7 @@ public final class RemovableHandle {
         this.remover = remover;
     }
 
-    public void remove() {
+    public synchronized void remove() {
         if (!removed) {
             removed = true;
             remover.run();

@@ -61,8 +61,9 @@ final class SavedTensor {
 
     void release() {
         tensor = null;
-        if (frame != null) {
-            frame.released();
+        Checkpoint.Frame f = frame;
+        if (f != null) {
+            f.released(index);
             frame = null;
         }
     }

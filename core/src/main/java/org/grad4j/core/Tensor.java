@@ -34,7 +34,7 @@ public final class Tensor {
     Tensor grad;
     /** A row-sparse accumulated gradient (sparse embedding); when set, {@link #grad} is null. */
     SparseGrad sparseGrad;
-    private AccumulateGrad accumulator;
+    private volatile AccumulateGrad accumulator;
     /** For a view made with grad mode on: its base's grad node when this view's history was set. */
     Node viewBaseNode;
     boolean trackedView;
@@ -474,11 +474,16 @@ public final class Tensor {
      * made dense here, once, and stays dense (the dense fallback).
      */
     public Tensor grad() {
+        if (sparseGrad != null) densifyGrad();
+        return grad;
+    }
+
+    /** Under the lock that a backward on another thread takes to accumulate (see AccumulateGrad). */
+    private synchronized void densifyGrad() {
         if (sparseGrad != null) {
             grad = sparseGrad.toDense();
             sparseGrad = null;
         }
-        return grad;
     }
 
     /**
@@ -499,8 +504,10 @@ public final class Tensor {
             throw new IllegalArgumentException("setGrad: assigned grad is on device " + g.device() + " but the tensor is on "
                     + device() + "; move it first, e.g. setGrad(g.to(t.device()))");
         }
-        grad = g;
-        sparseGrad = null;
+        synchronized (this) { // never in the middle of a backward's accumulation on another thread
+            grad = g;
+            sparseGrad = null;
+        }
     }
 
     /** Makes this non-leaf keep its gradient in {@link #grad()} after backward. No-op on leaves. */
@@ -573,6 +580,12 @@ public final class Tensor {
         if (!requiresGrad) return null;
         Node fn = gradFn();
         if (fn != null) return fn;
+        AccumulateGrad a = accumulator;
+        return a != null ? a : accumulator();
+    }
+
+    /** Made once: threads recording ops on a shared leaf at the same time must get the same node. */
+    private synchronized AccumulateGrad accumulator() {
         if (accumulator == null) accumulator = new AccumulateGrad(this);
         return accumulator;
     }

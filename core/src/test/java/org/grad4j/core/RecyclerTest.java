@@ -70,4 +70,25 @@ class RecyclerTest {
             }
         }
     }
+    @Test
+    void aGradientAHookKeptIsNeverRecycled() {
+        // AddBackward0 hands one gradient tensor to both inputs: the hook on one keeps it, the other
+        // input's node (no hooks) must not give its buffer back while the hook's copy is alive
+        Generator gen = new Generator(5);
+        Tensor w = Tensor.randn(gen, N).requiresGrad_();
+        Tensor x = Tensor.randn(gen, N);
+        Tensor[] kept = new Tensor[1];
+        Tensor a = w.mul(x), b = w.mul(2f);
+        b.registerHook(g -> { // b's node runs first (made later): a's runs after it with the same gradient
+            kept[0] = g;
+            return null;
+        });
+        a.add(b).mul(x).sum().backward();
+        float[] seen = kept[0].toFloatArray();
+        assertArrayEquals(x.toFloatArray(), seen);
+        for (int step = 0; step < 10; step++) { // later allocations take pooled buffers
+            w.mul(x.mul((float) step)).exp().sum().backward();
+        }
+        assertArrayEquals(seen, kept[0].toFloatArray());
+    }
 }

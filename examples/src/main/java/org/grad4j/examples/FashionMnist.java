@@ -179,9 +179,6 @@ public final class FashionMnist {
         Sequential model = o.model().equals("cnn") ? cnn(o.seed()) : mlp(o.seed());
         model.to(device); // before the optimizer, as in PyTorch (its state is made on the parameters' device)
         Adam optimizer = new Adam(model.parameters(), o.lr());
-        DataLoader trainLoader = DataLoader.builder(train).batchSize(o.batchSize()).shuffle(true).seed(o.seed())
-                .numWorkers(o.workers()).build();
-        DataLoader testLoader = DataLoader.builder(test).batchSize(1000).numWorkers(o.workers()).build();
         Path checkpoint = o.out().resolve("fashion-mnist-" + o.model() + ".safetensors");
         out.printf("Device: %s%n", device);
         out.printf("Model: %s%nOptimizer: Adam lr %s, batch size %d, %d epoch(s)%n", model, o.lr(), o.batchSize(), o.epochs());
@@ -189,8 +186,13 @@ public final class FashionMnist {
         List<double[]> stepLosses = new ArrayList<>(); // {epoch + fraction, loss}
         List<EvalMetrics> evals = new ArrayList<>();
         double[] trainSeconds = new double[o.epochs()];
-        int batches = trainLoader.numBatches();
-        try (Trainer trainer = Trainer.builder(model, optimizer).loss(new CrossEntropyLoss()).device(device).build()) {
+        int batches;
+        // closing the loaders stops their worker threads
+        try (DataLoader trainLoader = DataLoader.builder(train).batchSize(o.batchSize()).shuffle(true).seed(o.seed())
+                     .numWorkers(o.workers()).build();
+             DataLoader testLoader = DataLoader.builder(test).batchSize(1000).numWorkers(o.workers()).build();
+             Trainer trainer = Trainer.builder(model, optimizer).loss(new CrossEntropyLoss()).device(device).build()) {
+            batches = trainLoader.numBatches();
             Flux.range(0, o.epochs()).concatMap(epoch -> {
                 ProgressBar bar = o.progress() ? progressBar(out, epoch, o.epochs(), batches) : null;
                 long start = System.nanoTime();

@@ -323,7 +323,7 @@ public final class JvmBackend implements Backend {
                 }
                 return;
             }
-            if (g[0].length == 2 && g[1][1] == 1 && g[0][1] >= VectorElementwise.L && Simd.AVAILABLE) {
+            if (Simd.AVAILABLE && g[0].length == 2 && g[1][1] == 1 && g[0][1] >= VectorElementwise.L) {
                 // strided unit-stride runs (a conv bias gradient: over the batch and the pixels): each run vectorised
                 int runs = g[0][0], n = g[0][1], st = g[1][0];
                 Parallel.forRange(outN, (long) outN * redN, (from, to) -> {

@@ -1,5 +1,6 @@
 package org.grad4j.training.data;
 
+import java.lang.ref.Cleaner;
 import java.util.Iterator;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,13 +18,24 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>The order of epoch {@code e} depends only on (seed, e), so a run resumed at epoch e sees the
  * same batches as an uninterrupted one.
+ *
+ * <p>With workers, the loader starts its threads when first iterated; {@link #close()} stops them
+ * (a scheduler given to the builder is the caller's and is left running). A loader dropped without
+ * {@code close()} leaks nothing either: its threads are stopped once it is garbage. A closed loader
+ * refuses to iterate with an {@link IllegalStateException}.
  */
-public final class DataLoader implements Iterable<Batch> {
+public final class DataLoader implements Iterable<Batch>, AutoCloseable {
+    static final String CLOSED = "DataLoader: the loader is closed (its worker threads are stopped); build a new one to "
+            + "iterate again";
+
     private final Dataset dataset;
     private final int batchSize, numWorkers, prefetchFactor;
     private final boolean shuffle, dropLast;
     private final long seed;
-    private final Scheduler scheduler;
+    private final Scheduler scheduler; // the builder's, or null: then the loader's own workers
+    private final Workers workers;
+    private final Cleaner.Cleanable cleanable;
+    private volatile boolean closed;
     private final AtomicInteger iterEpoch = new AtomicInteger();
 
     private DataLoader(Builder b) {
@@ -34,9 +46,57 @@ public final class DataLoader implements Iterable<Batch> {
         this.dropLast = b.dropLast;
         this.numWorkers = b.numWorkers;
         this.prefetchFactor = b.prefetchFactor;
-        // at most numWorkers threads, daemon, released after 10 s idle: nothing to close
-        this.scheduler = b.scheduler != null ? b.scheduler
-                : b.numWorkers == 0 ? null : Schedulers.newBoundedElastic(b.numWorkers, Integer.MAX_VALUE, "grad4j-loader", 10, true);
+        this.scheduler = b.scheduler;
+        this.workers = b.scheduler == null && b.numWorkers > 0 ? new Workers(b.numWorkers) : null;
+        this.cleanable = workers == null ? null : Workers.CLEANER.register(this, workers);
+    }
+
+    /**
+     * The loader's own threads: at most {@code n}, daemon, made on first use, released after 10 s
+     * idle, all stopped by {@link #run()} ({@code close()}, or the cleaner once the loader is garbage).
+     * It holds nothing of the loader, so that the loader can become garbage.
+     */
+    private static final class Workers implements Runnable {
+        /** One daemon thread for every loader: it stops the workers of loaders dropped without close(). */
+        static final Cleaner CLEANER = Cleaner.create(r -> {
+            Thread t = new Thread(r, "grad4j-loader-cleaner");
+            t.setDaemon(true);
+            return t;
+        });
+
+        private final int n;
+        private Scheduler scheduler;
+        private boolean stopped;
+
+        Workers(int n) {
+            this.n = n;
+        }
+
+        synchronized Scheduler scheduler() {
+            if (stopped) throw new IllegalStateException(CLOSED);
+            if (scheduler == null) scheduler = Schedulers.newBoundedElastic(n, Integer.MAX_VALUE, "grad4j-loader", 10, true);
+            return scheduler;
+        }
+
+        @Override
+        public synchronized void run() {
+            stopped = true;
+            if (scheduler != null) scheduler.dispose();
+        }
+    }
+
+    /**
+     * Stops the loader's worker threads (a batch being loaded is interrupted) and makes further
+     * iteration fail; an epoch in progress ends with an {@link IllegalStateException}. Idempotent.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        if (cleanable != null) cleanable.clean(); // runs Workers.run at most once
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException(CLOSED);
     }
 
     public static Builder builder(Dataset dataset) {
@@ -92,18 +152,29 @@ public final class DataLoader implements Iterable<Batch> {
      * taken. Without workers, each batch loads when requested, on the requesting thread.
      */
     public Flux<Batch> flux(int epoch) {
+        checkOpen();
         return Flux.defer(() -> {
+            checkOpen(); // closed between flux() and the subscription
             int[] order = order(epoch);
             Flux<Integer> ids = Flux.range(0, numBatches());
-            if (numWorkers == 0) return ids.map(b -> load(order, b));
-            return ids.flatMapSequential(b -> Mono.fromCallable(() -> load(order, b)).subscribeOn(scheduler),
-                    numWorkers * prefetchFactor, 1);
+            if (numWorkers == 0) return ids.map(b -> {
+                checkOpen();
+                return load(order, b);
+            });
+            Scheduler on = scheduler != null ? scheduler : workers.scheduler();
+            return ids.flatMapSequential(b -> Mono.fromCallable(() -> {
+                        checkOpen();
+                        return load(order, b);
+                    }).subscribeOn(on), numWorkers * prefetchFactor, 1)
+                    // closing stops the workers: loads refused or interrupted then end the epoch with one clear error
+                    .onErrorMap(e -> closed && !CLOSED.equals(e.getMessage()), e -> new IllegalStateException(CLOSED, e));
         });
     }
 
     /** Each call iterates the next epoch (0, 1, ...), as re-iterating a PyTorch loader reshuffles. */
     @Override
     public Iterator<Batch> iterator() {
+        checkOpen();
         return flux(iterEpoch.getAndIncrement()).toIterable(1).iterator();
     }
 
@@ -153,7 +224,10 @@ public final class DataLoader implements Iterable<Batch> {
             return this;
         }
 
-        /** The scheduler loading runs on (default: one of {@code numWorkers} daemon threads). */
+        /**
+         * The scheduler loading runs on (default: the loader's own {@code numWorkers} daemon threads).
+         * It stays the caller's: {@link DataLoader#close()} does not dispose it.
+         */
         public Builder scheduler(Scheduler s) {
             scheduler = s;
             return this;

@@ -1,5 +1,6 @@
 package org.grad4j.training.loop;
 
+import java.lang.ref.Cleaner;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.IntFunction;
@@ -30,6 +31,9 @@ import reactor.core.scheduler.Schedulers;
  * batch (loading, forward, loss, backward, exchange) ends the flux with that exception; the
  * gradients of that batch are discarded and the optimizer does not step, so model and optimizer are
  * as they were after the last good step.
+ *
+ * <p>The training thread starts with the first epoch; {@link #close()} stops it, and so does the
+ * garbage collector for a trainer dropped without {@code close()}. A closed trainer refuses to train.
  */
 public final class Trainer implements AutoCloseable {
     private final Module model;
@@ -40,7 +44,8 @@ public final class Trainer implements AutoCloseable {
     private final LRScheduler epochScheduler, stepScheduler;
     private final int prefetch;
     private final Device device;
-    private final Scheduler thread;
+    private final TrainingThread thread;
+    private final Cleaner.Cleanable cleanable;
     private final List<Tensor> params;
     private volatile long globalStep;
 
@@ -54,7 +59,8 @@ public final class Trainer implements AutoCloseable {
         this.stepScheduler = b.stepScheduler;
         this.prefetch = b.prefetch;
         this.device = b.device;
-        this.thread = Schedulers.newSingle("grad4j-train", true);
+        this.thread = new TrainingThread();
+        this.cleanable = TrainingThread.CLEANER.register(this, thread);
         this.params = model.parameters();
     }
 
@@ -90,7 +96,7 @@ public final class Trainer implements AutoCloseable {
         return Flux.defer(() -> {
             int[] index = {firstBatch};
             long[] last = {System.nanoTime()};
-            return batches.publishOn(thread, prefetch).map(batch -> {
+            return batches.publishOn(thread.scheduler(), prefetch).map(batch -> {
                 StepMetrics m = step(epoch, index[0], batch, last[0]);
                 index[0]++;
                 last[0] = System.nanoTime();
@@ -145,7 +151,7 @@ public final class Trainer implements AutoCloseable {
             long start = System.nanoTime();
             double[] acc = new double[3]; // loss sum, correct, samples
             boolean[] classes = {true};
-            return batches.publishOn(thread, prefetch).doOnNext(batch -> {
+            return batches.publishOn(thread.scheduler(), prefetch).doOnNext(batch -> {
                 boolean wasTraining = model.isTraining();
                 model.eval();
                 try (var s = GradMode.noGrad()) {
@@ -174,13 +180,43 @@ public final class Trainer implements AutoCloseable {
 
     /** Blocks until the step in progress, if any, has finished (the training thread runs tasks in order). */
     public void awaitIdle() {
-        Mono.fromRunnable(() -> {}).subscribeOn(thread).block();
+        Mono.fromRunnable(() -> {}).subscribeOn(thread.scheduler()).block();
     }
 
-    /** Stops the training thread (after any step in progress). */
+    /** Stops the training thread (after any step in progress); then the trainer refuses to train. Idempotent. */
     @Override
     public void close() {
-        thread.dispose();
+        cleanable.clean(); // runs TrainingThread.run at most once
+    }
+
+    /**
+     * The one training thread, made on first use and stopped by {@link #run()} ({@code close()}, or
+     * the cleaner once the trainer is garbage). It holds nothing of the trainer, so that the trainer
+     * can become garbage.
+     */
+    private static final class TrainingThread implements Runnable {
+        /** One daemon thread for every trainer: it stops the threads of trainers dropped without close(). */
+        static final Cleaner CLEANER = Cleaner.create(r -> {
+            Thread t = new Thread(r, "grad4j-trainer-cleaner");
+            t.setDaemon(true);
+            return t;
+        });
+
+        private Scheduler scheduler;
+        private boolean stopped;
+
+        synchronized Scheduler scheduler() {
+            if (stopped) throw new IllegalStateException("Trainer: the trainer is closed (its training thread is stopped); "
+                    + "build a new one to train again");
+            if (scheduler == null) scheduler = Schedulers.newSingle("grad4j-train", true);
+            return scheduler;
+        }
+
+        @Override
+        public synchronized void run() {
+            stopped = true;
+            if (scheduler != null) scheduler.dispose();
+        }
     }
 
     public static final class Builder {

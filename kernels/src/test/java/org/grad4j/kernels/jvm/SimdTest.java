@@ -1,0 +1,22 @@
+package org.grad4j.kernels.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** The one switch between the Vector API kernels and the scalar loops. */
+class SimdTest {
+
+    @Test
+    void vectorKernelsRunExactlyWhenTheModuleIsThere() {
+        boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        assertEquals(module && !Boolean.getBoolean("grad4j.noSimd"), Simd.AVAILABLE);
+        // the build's second test run (without the module) says what it expects: a run that still had
+        // the module would test nothing of the scalar paths
+        String expected = System.getProperty("grad4j.test.expectSimd");
+        if (expected != null) {
+            assertEquals(Boolean.parseBoolean(expected), Simd.AVAILABLE, "this test JVM was started "
+                    + (module ? "with" : "without") + " --add-modules jdk.incubator.vector");
+        }
+    }
+}
