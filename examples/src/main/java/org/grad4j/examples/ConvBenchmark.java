@@ -1,15 +1,12 @@
 package org.grad4j.examples;
 
-import java.io.DataInputStream;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.zip.GZIPInputStream;
 import org.grad4j.core.F;
 import org.grad4j.core.Generator;
 import org.grad4j.core.Tensor;
 import org.grad4j.core.Torch;
+import org.grad4j.training.data.Mnist;
 
 /**
  * Forward + backward time of the convolutions of a small Fashion-MNIST CNN, batch 64:
@@ -19,12 +16,12 @@ import org.grad4j.core.Torch;
  *
  * <p>With the argument {@code fmnist [steps]} it trains that CNN (conv 1→16, pool, conv 16→32, pool,
  * linear 1568→10; plain SGD, batch 64) on Fashion-MNIST ({@code FMNIST_DIR}, default Debian's
- * {@code dataset-fashion-mnist} location) and prints the time per step and the test accuracy.
+ * {@code dataset-fashion-mnist} location, or the examples' embedded sample) and prints the time per step and the test accuracy.
  */
 public final class ConvBenchmark {
     private ConvBenchmark() {}
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("fmnist")) {
             trainFashionMnist(args.length > 1 ? Integer.parseInt(args[1]) : 938);
             return;
@@ -73,25 +70,11 @@ public final class ConvBenchmark {
 
     // ---- a small CNN on Fashion-MNIST ------------------------------------------------------------
 
-    private static float[] images(Path file) throws IOException {
-        try (DataInputStream in = new DataInputStream(new GZIPInputStream(Files.newInputStream(file)))) {
-            in.readInt();
-            int n = in.readInt(), rows = in.readInt(), cols = in.readInt();
-            byte[] raw = in.readNBytes(n * rows * cols);
-            float[] out = new float[raw.length];
-            for (int i = 0; i < raw.length; i++) out[i] = (raw[i] & 0xff) / 255f;
-            return out;
-        }
-    }
-
-    private static int[] labels(Path file) throws IOException {
-        try (DataInputStream in = new DataInputStream(new GZIPInputStream(Files.newInputStream(file)))) {
-            in.readInt();
-            byte[] raw = in.readNBytes(in.readInt());
-            int[] out = new int[raw.length];
-            for (int i = 0; i < raw.length; i++) out[i] = raw[i];
-            return out;
-        }
+    private static int[] labels(Tensor indices) {
+        float[] f = indices.toFloatArray();
+        int[] out = new int[f.length];
+        for (int i = 0; i < f.length; i++) out[i] = (int) f[i];
+        return out;
     }
 
     private static Tensor forward(Tensor[] p, Tensor x) {
@@ -106,14 +89,11 @@ public final class ConvBenchmark {
         return Tensor.of(b, n, 1, 28, 28);
     }
 
-    private static void trainFashionMnist(int steps) throws IOException {
-        Path dir = Path.of(System.getenv().getOrDefault("FMNIST_DIR", "/usr/share/datasets/fashion-mnist"));
-        if (!Files.exists(dir.resolve("train-images-idx3-ubyte.gz"))) {
-            System.out.println("Fashion-MNIST not found in " + dir + " (apt-get install dataset-fashion-mnist, or set FMNIST_DIR)");
-            return;
-        }
-        float[] xTrain = images(dir.resolve("train-images-idx3-ubyte.gz")), xTest = images(dir.resolve("t10k-images-idx3-ubyte.gz"));
-        int[] yTrain = labels(dir.resolve("train-labels-idx1-ubyte.gz")), yTest = labels(dir.resolve("t10k-labels-idx1-ubyte.gz"));
+    private static void trainFashionMnist(int steps) {
+        Path dir = Path.of(System.getenv().getOrDefault("FMNIST_DIR", Mnist.FASHION_MNIST_DIR.toString()));
+        FashionMnistData.Splits data = FashionMnistData.load(dir, false, System.out);
+        float[] xTrain = data.train().tensors().get(0).toFloatArray(), xTest = data.test().tensors().get(0).toFloatArray();
+        int[] yTrain = labels(data.train().tensors().get(1)), yTest = labels(data.test().tensors().get(1));
         Generator gen = new Generator(0);
         Tensor[] p = {
                 Tensor.randn(gen, 16, 1, 3, 3).mul((float) Math.sqrt(2 / 9.0)), Tensor.zeros(16),

@@ -93,17 +93,17 @@ public final class Trainer implements AutoCloseable {
 
     /** Part of an epoch whose first batch has index {@code firstBatch} (resuming mid-epoch). */
     public Flux<StepMetrics> train(int epoch, int firstBatch, Flux<Batch> batches) {
-        return Flux.defer(() -> {
-            int[] index = {firstBatch};
-            long[] last = {System.nanoTime()};
-            return batches.publishOn(thread.scheduler(), prefetch).map(batch -> {
-                StepMetrics m = step(epoch, index[0], batch, last[0]);
-                index[0]++;
-                last[0] = System.nanoTime();
-                return m;
-            });
-        });
+        return Flux.defer(() -> batches.publishOn(thread.scheduler(), prefetch)
+                .scan(new Progress(firstBatch, System.nanoTime(), null), (p, batch) -> {
+                    StepMetrics m = step(epoch, p.nextBatch(), batch, p.sinceNanos());
+                    return new Progress(p.nextBatch() + 1, System.nanoTime(), m);
+                })
+                .skip(1) // the seed
+                .map(Progress::metrics));
     }
+
+    /** Where an epoch stands between steps: the next batch's index, when the last step ended, its metrics. */
+    private record Progress(int nextBatch, long sinceNanos, StepMetrics metrics) {}
 
     /** Several epochs: {@code data.apply(e)} gives epoch e's batches; an epoch LR scheduler steps after each. */
     public Flux<StepMetrics> fit(int epochs, IntFunction<Flux<Batch>> data) {
@@ -149,28 +149,35 @@ public final class Trainer implements AutoCloseable {
     public Mono<EvalMetrics> evaluate(int epoch, Flux<Batch> batches) {
         return Flux.defer(() -> {
             long start = System.nanoTime();
-            double[] acc = new double[3]; // loss sum, correct, samples
-            boolean[] classes = {true};
-            return batches.publishOn(thread.scheduler(), prefetch).doOnNext(batch -> {
-                boolean wasTraining = model.isTraining();
-                model.eval();
-                try (var s = GradMode.noGrad()) {
-                    Tensor out = model.call(onDevice(batch.inputs()));
-                    Tensor t = onDevice(batch.targets());
-                    int n = batch.size();
-                    acc[0] += loss.apply(out, t).item() * n;
-                    acc[2] += n;
-                    if (out.dim() == 2 && t.dim() == 1) {
-                        acc[1] += out.argmax(1).eq(t).sum().item();
-                    } else {
-                        classes[0] = false;
-                    }
-                } finally {
-                    model.train(wasTraining);
-                }
-            }).then(Mono.fromCallable(() -> new EvalMetrics(epoch, acc[0] / acc[2], classes[0] ? acc[1] / acc[2] : Double.NaN,
-                    (long) acc[2], (System.nanoTime() - start) / 1e9)));
+            return batches.publishOn(thread.scheduler(), prefetch).map(this::evaluateBatch).reduce(EvalTotals.NONE, EvalTotals::plus)
+                    .map(t -> new EvalMetrics(epoch, t.lossSum() / t.samples(), t.classes() ? t.correct() / t.samples() : Double.NaN,
+                            t.samples(), (System.nanoTime() - start) / 1e9));
         }).single();
+    }
+
+    /** One batch's summed loss, correct predictions and size, in eval mode and without recording. */
+    private EvalTotals evaluateBatch(Batch batch) {
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        try (var s = GradMode.noGrad()) {
+            Tensor out = model.call(onDevice(batch.inputs()));
+            Tensor t = onDevice(batch.targets());
+            int n = batch.size();
+            double lossSum = loss.apply(out, t).item() * n;
+            boolean classes = out.dim() == 2 && t.dim() == 1; // accuracy only for class-index targets
+            return new EvalTotals(lossSum, classes ? out.argmax(1).eq(t).sum().item() : 0, n, classes);
+        } finally {
+            model.train(wasTraining);
+        }
+    }
+
+    /** Running sums of an evaluation; accuracy is defined only if every batch had class-index targets. */
+    private record EvalTotals(double lossSum, double correct, long samples, boolean classes) {
+        static final EvalTotals NONE = new EvalTotals(0, 0, 0, true);
+
+        EvalTotals plus(EvalTotals b) {
+            return new EvalTotals(lossSum + b.lossSum, correct + b.correct, samples + b.samples, classes && b.classes);
+        }
     }
 
     /** The batch tensor on the trainer's device (a host-to-device copy when it is elsewhere). */
