@@ -238,11 +238,11 @@ final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>
     private static void checkCompatible(Path file, Map<String, String> meta, Map<String, String> run) {
         for (String k : List.of(CheckpointStore.WORKERS, CheckpointStore.BATCH_SIZE, CheckpointStore.SAMPLES)) {
             if (!run.get(k).equals(meta.get(k))) {
-                throw new IllegalArgumentException("SparkTrainer: the checkpoint " + file + " is of a run with " + k + " = " + meta.get(k)
+                throw new IllegalArgumentException("the checkpoint " + file + " is of a run with " + k + " = " + meta.get(k)
                         + ", this run has " + run.get(k) + "; give this run a new checkpoint directory");
             }
         }
-        if (meta.get(CheckpointStore.STEP) == null) throw new IllegalArgumentException("SparkTrainer: the checkpoint " + file + " has no step");
+        if (meta.get(CheckpointStore.STEP) == null) throw new IllegalArgumentException("the checkpoint " + file + " has no step");
     }
 
     private static void closeQuietly(AutoCloseable c) {

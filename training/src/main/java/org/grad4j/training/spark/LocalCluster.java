@@ -32,7 +32,8 @@ public final class LocalCluster {
 
     /**
      * A configuration for {@link #master}: executors with this JVM's class path (absolute entries: they
-     * start in other directories), everything bound to 127.0.0.1, no web UI, one task per executor, and
+     * start in other directories) and the workers' memory, everything bound to 127.0.0.1, no web UI, one
+     * task per executor, and
      * a barrier stage that waits for slots re-checked every second rather than every 15.
      */
     public static SparkConf conf(int executors, int cores, int memoryMb) {
@@ -47,6 +48,7 @@ public final class LocalCluster {
                 .set("spark.executor.extraClassPath", String.join(File.pathSeparator, cp))
                 .set("spark.executorEnv.SPARK_SCALA_VERSION", "2.13")
                 .set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
+                .set("spark.executor.memory", memoryMb + "m")
                 .set("spark.task.cpus", Integer.toString(cores))
                 .set("spark.ui.enabled", "false")
                 .set("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");

@@ -244,6 +244,15 @@ class SparkTrainerTest {
         assertTrue(accuracy(r.stateDict()) > 0.8, "the model learned: accuracy " + accuracy(r.stateDict()));
         assertTrue(status.stream().anyMatch(s -> s.startsWith("1: 2 workers formed their ring in ") && s.endsWith(
                 "resuming from step-000000040.safetensors (step 40)")), status.toString());
+
+        // the directory now belongs to that run: another run (another batch size) must not resume from it
+        byte[] newest = Files.readAllBytes(checkpoints.resolve("step-000000128.safetensors"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> builder(CrossEntropyLoss::new).batchSize(8).checkpointDir(checkpoints).build().fit(sc.parallelize(samples(), 3)));
+        assertEquals("SparkTrainer: rank 0 of 2 could not start training: the checkpoint " + checkpoints.resolve("step-000000128.safetensors")
+                + " is of a run with batch_size = 16, this run has 8; give this run a new checkpoint directory", e.getMessage());
+        assertEquals(List.of(120L, 128L), new CheckpointStore(checkpoints).steps());
+        assertArrayEquals(newest, Files.readAllBytes(checkpoints.resolve("step-000000128.safetensors")), "the checkpoint is left as it was");
     }
 
     @Test
