@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
 import org.grad4j.kernels.Parallel;
 import org.grad4j.training.data.Batch;
 import org.grad4j.training.distributed.DistributedDataParallel;
@@ -66,15 +67,17 @@ final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>
     public Iterator<WorkerOutcome> apply(Iterator<Tuple2<Long, T>> data) {
         BarrierTaskContext ctx = BarrierTaskContext.get();
         int rank = ctx.partitionId(), attempt = ctx.stageAttemptNumber();
+        // the kernels get the task's cores, unless this is the driver's JVM (local mode), whose setting is the user's
+        boolean ownJvm = !"driver".equals(SparkEnv.get().executorId());
         int threads = Parallel.numThreads();
-        Parallel.setNumThreads(Math.max(1, ctx.cpus()));
+        if (ownJvm) Parallel.setNumThreads(Math.max(1, ctx.cpus()));
         ProgressChannel.Sender progress = rank == 0 && progressAddress != null ? new ProgressChannel.Sender(progressAddress, token, attempt) : null;
         try {
             WorkerOutcome out = run(ctx, rank, attempt, data, progress);
             return CollectionConverters.asScala(out == null ? List.<WorkerOutcome>of().iterator() : List.of(out).iterator());
         } finally {
             if (progress != null) progress.close();
-            Parallel.setNumThreads(threads);
+            if (ownJvm) Parallel.setNumThreads(threads);
         }
     }
 

@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.grad4j.core.Generator;
 import org.grad4j.core.GradMode;
 import org.grad4j.core.Reduction;
@@ -50,6 +52,8 @@ import reactor.core.publisher.Flux;
 class SparkTrainerTest {
     private static final int FEATURES = 8, CLASSES = 3, WORKERS = 2, B = 16, SAMPLES = 1040, EPOCHS = 4; // 32 steps per epoch, 128 steps
     private static JavaSparkContext sc;
+    /** Every stage attempt submitted: "stage id.attempt". */
+    private static final List<String> stageAttempts = new CopyOnWriteArrayList<>();
     private static SparkTrainer.Result uninterrupted;
 
     @BeforeAll
@@ -58,6 +62,12 @@ class SparkTrainerTest {
         Files.createDirectories(Path.of(System.getenv("SPARK_HOME"), "jars"));
         sc = new JavaSparkContext(LocalCluster.conf(WORKERS, 1, 1024).setAppName("SparkTrainerTest"));
         sc.setLogLevel("WARN");
+        sc.sc().addSparkListener(new SparkListener() {
+            @Override
+            public void onStageSubmitted(SparkListenerStageSubmitted e) {
+                stageAttempts.add(e.stageInfo().stageId() + "." + e.stageInfo().attemptNumber());
+            }
+        });
         LocalCluster.awaitExecutors(sc, WORKERS, Duration.ofSeconds(120));
     }
 
@@ -293,9 +303,11 @@ class SparkTrainerTest {
                         status.add(attempt + ": " + message);
                     }
                 }).build();
+        stageAttempts.clear();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> trainer.fit(sc.parallelize(samples(), 2)));
         assertEquals("SparkTrainer: rank 0 of 2 could not start training: DistributedDataParallel expects the same model on every rank, but "
                 + "parameter '0.weight' has shape [33, 8] on rank 1 and [32, 8] on rank 0; build the model the same way on every rank", e.getMessage());
         assertTrue(status.isEmpty(), "no training began: " + status);
+        assertTrue(stageAttempts.stream().allMatch(a -> a.endsWith(".0")), "no stage was retried: " + stageAttempts);
     }
 }
