@@ -215,8 +215,9 @@ public final class DistributedFashionMnist {
             FashionMnist.writeChart(chart, stepLosses, List.of(new EvalMetrics(o.epochs() - 1, test.loss(), test.accuracy(), test.samples(), 0)));
             out.printf("Test loss %.4f%n", test.loss());
             out.printf("Final test accuracy: %.4f (%d test images)%n", test.accuracy(), test.samples());
-            out.printf("Training: %.1f s on %d workers (%d stage attempt(s)%s; rendezvous %.2f s)%n", seconds, r.workers(), r.attempts(),
-                    r.attempts() > 1 ? ", resumed from step " + r.resumedFromStep() : "", r.rendezvousSeconds());
+            out.printf("Training: %.1f s on %d workers, %.1f s of it in the steps (the rest: dealing the data, starting the tasks, the "
+                    + "rendezvous %.2f s); %d stage attempt(s)%s%n", seconds, r.workers(), r.trainSeconds(), r.rendezvousSeconds(), r.attempts(),
+                    r.attempts() > 1 ? ", the last resumed from step " + r.resumedFromStep() : "");
             out.printf("Weights: %s%nChart: %s%nCheckpoints: %s%n", weights.toAbsolutePath(), chart.toAbsolutePath(), o.checkpointDir().toAbsolutePath());
             return r;
         }
@@ -247,6 +248,7 @@ public final class DistributedFashionMnist {
         private final int epochs, stepsPerEpoch;
         private ProgressBar bar;
         private int barEpoch = -1, attempt;
+        private String lastCheckpoint = "";
 
         Display(PrintStream out, boolean bars, int epochs, int stepsPerEpoch) {
             this.out = out;
@@ -257,6 +259,10 @@ public final class DistributedFashionMnist {
 
         @Override
         public void onStatus(int attempt, String message) {
+            if (bar != null && attempt == this.attempt && message.startsWith("checkpoint ")) { // shown in the bar, not over it
+                lastCheckpoint = ", saved @" + Long.parseLong(message.replaceAll("\\D+", " ").strip().split(" ")[0]);
+                return;
+            }
             closeBar();
             out.printf("[attempt %d] %s%n", attempt, message);
         }
@@ -282,12 +288,13 @@ public final class DistributedFashionMnist {
                 barEpoch = m.epoch();
             }
             bar.stepTo(m.batch() + 1);
-            bar.setExtraMessage(String.format(" loss %.4f  %5.0f samples/s", m.loss(), m.samplesPerSecond()));
+            bar.setExtraMessage(String.format(" loss %.4f  %5.0f samples/s%s", m.loss(), m.samplesPerSecond(), lastCheckpoint));
         }
 
         private void closeBar() {
             if (bar != null) bar.close();
             bar = null;
+            lastCheckpoint = "";
         }
 
         synchronized void close() {

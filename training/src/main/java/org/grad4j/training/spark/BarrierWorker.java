@@ -155,9 +155,10 @@ final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>
                         checkpoint.isEmpty() ? "" : "; resuming from " + checkpoint + " (step " + step + ")"));
             }
             // 4. training: errors from here on fail the task, and Spark retries the stage
+            long t1 = System.nanoTime();
             train(ctx, rank, n, group, ddp, model, optimizer, loss, share, step, history, store, run, progress);
             if (rank != 0) return null;
-            return WorkerOutcome.trained(rank, attempt, model.stateDict(), history, step, rendezvous);
+            return WorkerOutcome.trained(rank, attempt, model.stateDict(), history, step, rendezvous, (System.nanoTime() - t1) / 1e9);
         }
     }
 

@@ -107,9 +107,10 @@ public final class SparkTrainer {
      * @param resumedFromStep   the checkpoint's step the successful attempt started from (0 if none)
      * @param rendezvousSeconds the successful attempt's rendezvous: Spark's all-gather of the addresses and
      *                          forming the ring
+     * @param trainSeconds      the successful attempt's time in the training steps (checkpoints included)
      */
     public record Result(Map<String, Tensor> stateDict, List<StepMetrics> steps, int workers, long stepsPerEpoch, int attempts,
-                         long resumedFromStep, double rendezvousSeconds) {}
+                         long resumedFromStep, double rendezvousSeconds, double trainSeconds) {}
 
     private final Settings settings;
     private final int numWorkers;
@@ -219,7 +220,7 @@ public final class SparkTrainer {
         for (WorkerOutcome o : outcomes) if (o.rank() == 0) rank0 = o;
         if (rank0 == null) throw new IllegalStateException("SparkTrainer: the training stage ended without rank 0's result");
         return new Result(rank0.stateDict(), rank0.steps(), workers, stepsPerEpoch, rank0.attempt() + 1, rank0.resumedFromStep(),
-                rank0.rendezvousSeconds());
+                rank0.rendezvousSeconds(), rank0.trainSeconds());
     }
 
     public static final class Builder {
