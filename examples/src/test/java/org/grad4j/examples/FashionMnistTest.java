@@ -31,6 +31,10 @@ class FashionMnistTest {
 
     /** Class c is a bright band of rows 2c+4 .. 2c+5 over noise. */
     private void writeSplit(String prefix, int n, long seed) throws IOException {
+        writeSplit(dir, prefix, n, seed);
+    }
+
+    static void writeSplit(Path dir, String prefix, int n, long seed) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         ByteBuffer images = ByteBuffer.allocate(16 + n * 784).putInt(0x00000803).putInt(n).putInt(28).putInt(28);
         ByteBuffer labels = ByteBuffer.allocate(8 + n).putInt(0x00000801).putInt(n);

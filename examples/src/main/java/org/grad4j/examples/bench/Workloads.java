@@ -12,13 +12,16 @@ import org.grad4j.core.Generator;
 import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
 import org.grad4j.core.Torch;
+import org.grad4j.examples.LocalSpark;
 import org.grad4j.kernels.Parallel;
 import org.grad4j.training.optim.SGD;
 
 /**
  * The end-to-end workloads of shared/bench/torchref, measured the same way (warm-up, then timed
  * windows; min and median) and printed in the same {@code name value unit} lines, so the two
- * outputs can be put side by side. Usage: {@code Workloads [seed,matmul,mlp,elementwise|all]}.
+ * outputs can be put side by side. Usage: {@code Workloads [seed,matmul,mlp,elementwise|all]}; the
+ * distributed ones ({@link DistributedWorkloads}) by name: {@code allreduce,ddp,rendezvous}, or
+ * {@code distributed} for the three.
  */
 public final class Workloads {
     private static final int CORES = Runtime.getRuntime().availableProcessors();
@@ -27,7 +30,11 @@ public final class Workloads {
         Set<String> todo = new LinkedHashSet<>();
         for (String a : args) for (String s : a.split("[,\\s]+")) if (!s.isBlank()) todo.add(s.trim());
         if (todo.isEmpty() || todo.remove("all")) todo.addAll(List.of("seed", "matmul", "mlp", "elementwise"));
+        if (todo.remove("distributed")) todo.addAll(List.of("allreduce", "ddp", "rendezvous"));
+        // Spark's local-cluster needs SPARK_HOME and module openings: this JVM may run again with them
+        if (todo.contains("rendezvous")) LocalSpark.ensureDriverSetup(Workloads.class, args, Path.of("target", "spark-home"));
         emit("env.java_version", System.getProperty("java.version"), "-");
+        emit("env.cpu", cpuModel(), "-");
         emit("env.threads_default", CORES, "threads");
         emit("env.simd", org.grad4j.kernels.jvm.Simd.AVAILABLE ? 1 : 0, "bool");
         emit("env.loadavg_start", loadavg(), "load1m");
@@ -37,7 +44,11 @@ public final class Workloads {
                 case "matmul" -> matmul();
                 case "mlp" -> mlp();
                 case "elementwise" -> elementwise();
-                default -> throw new IllegalArgumentException("unknown workload: " + w + " (seed, matmul, mlp, elementwise, all)");
+                case "allreduce" -> DistributedWorkloads.allReduce();
+                case "ddp" -> DistributedWorkloads.ddp();
+                case "rendezvous" -> DistributedWorkloads.rendezvous();
+                default -> throw new IllegalArgumentException("unknown workload: " + w
+                        + " (seed, matmul, mlp, elementwise, all; allreduce, ddp, rendezvous, distributed)");
             }
         }
         emit("env.loadavg_end", loadavg(), "load1m");
@@ -97,6 +108,18 @@ public final class Workloads {
 
     static int[] threadSettings() {
         return CORES == 1 ? new int[] {1} : new int[] {CORES, 1};
+    }
+
+    /** The CPU's model name, as lscpu shows it. */
+    static String cpuModel() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (l.startsWith("model name")) return l.substring(l.indexOf(':') + 1).strip();
+            }
+        } catch (Exception e) {
+            // not Linux
+        }
+        return System.getProperty("os.arch");
     }
 
     static String loadavg() {

@@ -13,14 +13,13 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * One rank in its own JVM, for the multi-process test and the benchmark: binds a free port on
+ * One rank in its own JVM, for the multi-process test: binds a free port on
  * loopback and prints {@code PORT p}, reads the comma-separated address list from stdin, forms the
  * group, then follows commands from stdin:
  *
  * <ul>
  *   <li>{@code REDUCE length} all-reduces {@link ProcessGroupTest#values} for its rank and prints
  *       {@code RESULT <sha-256 of the result's bits>}, or {@code ERROR <message>} and exits 3;
- *   <li>{@code BENCH megabytes iterations} all-reduces that many MB that many times (the parent times it);
  *   <li>{@code EXIT} closes the group and exits 0.
  * </ul>
  *
@@ -46,11 +45,6 @@ public final class RingWorker {
                             float[] d = ProcessGroupTest.values(rank, Integer.parseInt(cmd[1]));
                             group.allReduce(d, ReduceOp.SUM);
                             System.out.println("RESULT " + sha256(d));
-                        }
-                        case "BENCH" -> {
-                            float[] d = new float[Integer.parseInt(cmd[1]) * (1 << 20) / 4];
-                            for (int i = Integer.parseInt(cmd[2]); i > 0; i--) group.allReduce(d, ReduceOp.SUM);
-                            System.out.println("DONE");
                         }
                         case "EXIT" -> {
                             return;
