@@ -16,11 +16,14 @@ final class AccumulateGrad extends Node {
     private static final Tensor[] NONE = new Tensor[0];
 
     final Tensor variable;
+    /** The leaf's autograd state, where its gradient is kept (it has one: it requires grad). */
+    private final AutogradMeta meta;
     volatile List<TensorHook> postAccumulateHooks;
 
     AccumulateGrad(Tensor variable) {
         super(new Node[0], Long.MAX_VALUE); // runs as soon as it is ready, as in PyTorch
         this.variable = variable;
+        this.meta = AutogradMeta.of(variable);
     }
 
     @Override
@@ -32,17 +35,17 @@ final class AccumulateGrad extends Node {
     Tensor[] apply(Tensor grad) {
         Devices.checkSame(variable, grad); // a hook may have moved it
         synchronized (variable) {
-            if (variable.sparseGrad != null) variable.grad(); // a dense gradient arrives: the sparse one becomes dense
-            Tensor old = variable.grad;
+            if (meta.sparseGrad != null) variable.grad(); // a dense gradient arrives: the sparse one becomes dense
+            Tensor old = meta.grad;
             if (old == null) {
                 // A fresh, contiguous copy: the incoming tensor may be shared (AddBackward0 hands one
                 // gradient to both inputs) or a broadcast view; under createGraph a recorded clone keeps
                 // its history (PyTorch clones in both cases).
-                variable.grad = GradMode.isEnabled() ? grad.clone() : grad.detach().clone();
+                meta.grad = GradMode.isEnabled() ? grad.clone() : grad.detach().clone();
             } else if (!GradMode.isEnabled() && !old.requiresGrad()) {
                 old.add_(grad);
             } else {
-                variable.grad = old.add(grad);
+                meta.grad = old.add(grad);
             }
             runPostAccumulateHooks();
         }
@@ -52,12 +55,12 @@ final class AccumulateGrad extends Node {
     /** Adds a row-sparse gradient: kept sparse unless the leaf already has a dense gradient. */
     void accumulateSparse(SparseGrad sg) {
         synchronized (variable) {
-            if (variable.grad != null) {
+            if (meta.grad != null) {
                 Tensor dense = sg.toDense();
-                if (!variable.grad.requiresGrad()) variable.grad.add_(dense);
-                else variable.grad = variable.grad.add(dense);
+                if (!meta.grad.requiresGrad()) meta.grad.add_(dense);
+                else meta.grad = meta.grad.add(dense);
             } else {
-                variable.sparseGrad = variable.sparseGrad == null ? sg : variable.sparseGrad.add(sg);
+                meta.sparseGrad = meta.sparseGrad == null ? sg : meta.sparseGrad.add(sg);
             }
             runPostAccumulateHooks();
         }
@@ -68,7 +71,7 @@ final class AccumulateGrad extends Node {
      * (read without the lock: a quick no once it has one) and {@code grad} has its exact layout.
      */
     boolean canTake(Tensor grad) {
-        return variable.grad == null && variable.sparseGrad == null && grad.offset == 0 && grad.isContiguous()
+        return meta.grad == null && meta.sparseGrad == null && grad.offset == 0 && grad.isContiguous()
                 && grad.buffer.size() == grad.numel() && java.util.Arrays.equals(grad.shape, variable.shape)
                 && !GradMode.isEnabled();
     }
@@ -82,8 +85,8 @@ final class AccumulateGrad extends Node {
     boolean takeOwned(Tensor grad) {
         Devices.checkSame(variable, grad);
         synchronized (variable) {
-            if (variable.grad != null || variable.sparseGrad != null) return false;
-            variable.grad = grad.detach();
+            if (meta.grad != null || meta.sparseGrad != null) return false;
+            meta.grad = grad.detach();
             runPostAccumulateHooks();
         }
         return true;

@@ -73,7 +73,7 @@ public final class Checkpoint {
             this.inputRequiresGrad = new boolean[inputs.length];
             for (int i = 0; i < inputs.length; i++) {
                 this.inputs[i] = new SavedTensor(inputs[i], "input " + i + " of a checkpointed function");
-                this.inputRequiresGrad[i] = inputs[i].requiresGrad;
+                this.inputRequiresGrad[i] = inputs[i].requiresGrad();
             }
         }
 

@@ -167,7 +167,7 @@ final class Conv {
 
         int[] xShape = x.shape;
         return Recorder.record(out, "ConvolutionBackward0", new Tensor[] {x, weight, bias},
-                new Tensor[] {weight.requiresGrad ? x : null, x.requiresGrad ? weight : null}, (g, ctx) -> {
+                new Tensor[] {weight.requiresGrad() ? x : null, x.requiresGrad() ? weight : null}, (g, ctx) -> {
                     Tensor gm = g.reshape(n, groups, og, l);
                     Tensor gx = null, gw = null, gb = null;
                     if (ctx.needs(0)) {

@@ -46,31 +46,19 @@ final class Embedding {
         if (!Recorder.needsGrad(weight)) return out;
         int[] kept = keptPositions(idx, pad), rows = new int[kept.length];
         for (int i = 0; i < kept.length; i++) rows[i] = idx[kept[i]];
-        out.gradFn = new Node(new Node[] {weight.gradEdge()}) {
-            @Override
-            public String name() {
-                return "EmbeddingBackward0";
-            }
+        boolean allKept = kept.length == idx.length;
+        // the padding row gets no gradient; repeated indices add up
+        return Recorder.record(out, "EmbeddingBackward0", new Tensor[] {weight}, new Tensor[0],
+                (g, ctx) -> new Tensor[] {Indexing.indexAdd(weight.newEmpty(new int[] {v, d}, DType.FLOAT32), 0, rows,
+                        picked(g, d, kept, allKept))},
+                !sparse ? null : (g, ctx) -> GradMode.isEnabled() || !ctx.feedsLeaf(0) ? null
+                        : new SparseGrad[] {new SparseGrad(new int[] {v, d}, rows, picked(g, d, kept, allKept).contiguous())});
+    }
 
-            private Tensor picked(Tensor grad) {
-                Tensor g2 = grad.reshape(-1, d);
-                return kept.length == idx.length ? g2 : Indexing.indexSelect(g2, 0, kept);
-            }
-
-            @Override
-            Tensor[] apply(Tensor grad) {
-                // the padding row gets no gradient; repeated indices add up
-                return new Tensor[] {Indexing.indexAdd(weight.newEmpty(new int[] {v, d}, DType.FLOAT32), 0, rows, picked(grad))};
-            }
-
-            @Override
-            SparseGrad[] applySparse(Tensor grad) {
-                if (!sparse || GradMode.isEnabled() || !(next[0] instanceof AccumulateGrad)) return null;
-                return new SparseGrad[] {new SparseGrad(new int[] {v, d}, rows, picked(grad).contiguous())};
-            }
-        };
-        out.requiresGrad = true;
-        return out;
+    /** The gradient's rows of the kept (not padding) positions, [kept, d]. */
+    private static Tensor picked(Tensor grad, int d, int[] kept, boolean allKept) {
+        Tensor g2 = grad.reshape(-1, d);
+        return allKept ? g2 : Indexing.indexSelect(g2, 0, kept);
     }
 
     /** No padding row (PyTorch's {@code padding_idx=None}). */

@@ -317,12 +317,13 @@ final class Engine {
 
     /** Accumulates into a non-leaf's retained grad, under its lock (as a leaf's; see AccumulateGrad). */
     private static void retain(Tensor t, Tensor g) {
+        AutogradMeta m = AutogradMeta.of(t);
         synchronized (t) {
-            if (t.grad == null) {
+            if (m.grad == null) {
                 // a copy of its own, as for leaves: g may be shared with other inputs or a stride-0 view
-                t.grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
+                m.grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
             } else {
-                t.grad = t.grad.add(g);
+                m.grad = m.grad.add(g);
             }
         }
     }

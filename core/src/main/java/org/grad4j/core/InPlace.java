@@ -29,7 +29,7 @@ final class InPlace {
     static Tensor apply(Tensor self, String op, Tensor other, UnaryOperator<Tensor> outOfPlace, Direct direct) {
         checkWritable(self, op);
         if (other != null) Devices.checkSame(self, other);
-        boolean record = GradMode.isEnabled() && (self.requiresGrad || (other != null && other.requiresGrad));
+        boolean record = GradMode.isEnabled() && (self.requiresGrad() || (other != null && other.requiresGrad()));
         if (!record && direct != null && noHazard(self, other) && direct.write(self)) {
             self.version.value++;
             return self;
@@ -44,7 +44,7 @@ final class InPlace {
         }
         Tensor r = outOfPlace.apply(self.clone());
         write(self, r, op);
-        rebaseHistory(self, r.gradFn);
+        rebaseHistory(self, AutogradMeta.storedGradFn(r));
         return self;
     }
 
@@ -56,17 +56,17 @@ final class InPlace {
 
     private static void checkWritable(Tensor self, String op) {
         if (GradMode.isEnabled()) {
-            if (self.base == null && self.requiresGrad && self.gradFn == null) {
+            if (self.base == null && self.requiresGrad() && AutogradMeta.storedGradFn(self) == null) {
                 throw new IllegalStateException(op + ": a leaf Variable that requires grad (shape "
                         + Arrays.toString(self.shape) + ") is being used in an in-place operation. Modify it inside a "
                         + "no-grad scope (try (var s = GradMode.noGrad()) {...}) or through data(), or use the out-of-place op.");
             }
-            if (self.base != null && self.base.requiresGrad && self.base.gradFn == null) {
+            if (self.base != null && self.base.requiresGrad() && AutogradMeta.storedGradFn(self.base) == null) {
                 throw new IllegalStateException(op + ": a view (shape " + Arrays.toString(self.shape) + ") of a leaf Variable "
                         + "that requires grad (shape " + Arrays.toString(self.base.shape) + ") is being used in an in-place "
                         + "operation. Modify it inside a no-grad scope, or clone() the leaf first.");
             }
-            if (self.base != null && !self.trackedView && self.base.requiresGrad) {
+            if (self.base != null && !AutogradMeta.isTrackedView(self) && self.base.requiresGrad()) {
                 throw new IllegalStateException(op + ": a view (shape " + Arrays.toString(self.shape) + ") was created in "
                         + "no_grad mode and is being modified inplace with grad mode enabled; create the view with grad mode "
                         + "on, or modify it in a no-grad scope.");
@@ -90,21 +90,33 @@ final class InPlace {
         self.version.value++;
     }
 
+    /** The op's node becomes self's history; a write through a view is recorded on the base, as CopySlices. */
     private static void rebaseHistory(Tensor self, Node fn) {
         if (self.base == null) {
-            Node old = self.gradFn;
-            self.gradFn = fn;
-            self.requiresGrad = true;
-            Node.moveRetainedGrad(old, fn, self);
+            Recorder.rebaseHistory(self, fn);
             return;
         }
         Tensor base = self.base;
         int[] positions = Views.logicalPositions(base.layout(), self.layout());
-        CopySlices cs = new CopySlices(base.gradEdge(), base.shape, self.shape, positions, fn);
-        Node old = base.gradFn;
-        base.gradFn = cs;
-        base.requiresGrad = true;
-        Node.moveRetainedGrad(old, cs, base);
+        Node cs = new CopySlices(base.gradEdge(), base.shape, new ViewPositions(positions, self.shape, base.numel()), fn);
+        Recorder.rebaseHistory(base, cs);
         Views.rebaseView(self, cs);
+    }
+
+    /** A view's elements at row-major {@code positions} of its base's {@code baseNumel} elements. */
+    private record ViewPositions(int[] positions, int[] viewShape, int baseNumel) implements CopySlices.Slices {
+        @Override
+        public Tensor select(Tensor flatGrad) {
+            return Indexing.indexSelect(flatGrad, 0, positions).view(viewShape);
+        }
+
+        @Override
+        public Tensor replace(Tensor flatGrad, Tensor viewGrad) {
+            float[] keep = new float[baseNumel];
+            Arrays.fill(keep, 1f);
+            for (int p : positions) keep[p] = 0f;
+            Tensor result = flatGrad.mul(flatGrad.newOf(keep, keep.length));
+            return viewGrad == null ? result : Indexing.indexAdd(result, 0, positions, viewGrad.reshape(-1));
+        }
     }
 }

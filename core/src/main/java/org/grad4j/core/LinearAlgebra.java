@@ -40,7 +40,7 @@ final class LinearAlgebra {
         if (!Recorder.needsGrad(a, b)) return out;
         return record(out, "MmBackward0", a, b, (g, ctx) -> new Tensor[] {
                 ctx.needs(0) ? g.mm(ctx.saved(1).t()) : null,
-                ctx.needs(1) ? mat2Grad(ctx.saved(0), g, b.strides) : null}, b.requiresGrad ? a : null, a.requiresGrad ? b : null);
+                ctx.needs(1) ? mat2Grad(ctx.saved(0), g, b.strides) : null}, b.requiresGrad() ? a : null, a.requiresGrad() ? b : null);
     }
 
     /**
@@ -65,7 +65,7 @@ final class LinearAlgebra {
         if (!Recorder.needsGrad(a, b)) return out;
         return record(out, "BmmBackward0", a, b, (g, ctx) -> new Tensor[] {
                 ctx.needs(0) ? g.bmm(ctx.saved(1).transpose(1, 2)) : null,
-                ctx.needs(1) ? ctx.saved(0).transpose(1, 2).bmm(g) : null}, b.requiresGrad ? a : null, a.requiresGrad ? b : null);
+                ctx.needs(1) ? ctx.saved(0).transpose(1, 2).bmm(g) : null}, b.requiresGrad() ? a : null, a.requiresGrad() ? b : null);
     }
 
     static Tensor mv(Tensor a, Tensor v) {
@@ -79,7 +79,7 @@ final class LinearAlgebra {
         if (!Recorder.needsGrad(a, v)) return out;
         return record(out, "MvBackward0", a, v, (g, ctx) -> new Tensor[] {
                 ctx.needs(0) ? g.unsqueeze(1).mm(ctx.saved(1).unsqueeze(0)) : null,
-                ctx.needs(1) ? ctx.saved(0).t().mv(g) : null}, v.requiresGrad ? a : null, a.requiresGrad ? v : null);
+                ctx.needs(1) ? ctx.saved(0).t().mv(g) : null}, v.requiresGrad() ? a : null, a.requiresGrad() ? v : null);
     }
 
     static Tensor dot(Tensor a, Tensor b) {
@@ -94,7 +94,7 @@ final class LinearAlgebra {
         if (!Recorder.needsGrad(a, b)) return out;
         return record(out, "DotBackward0", a, b, (g, ctx) -> new Tensor[] {
                 ctx.needs(0) ? ctx.saved(1).mul(g) : null,
-                ctx.needs(1) ? ctx.saved(0).mul(g) : null}, b.requiresGrad ? a : null, a.requiresGrad ? b : null);
+                ctx.needs(1) ? ctx.saved(0).mul(g) : null}, b.requiresGrad() ? a : null, a.requiresGrad() ? b : null);
     }
 
     /** {@code beta*input + alpha*(a @ b)}, input broadcast to the product's shape (the Linear layer's op). */
@@ -117,7 +117,7 @@ final class LinearAlgebra {
                 b3.buffer, b3.offset, b3.strides[0], b3.strides[1], b3.strides[2], out.buffer, alpha, beta);
         Tensor[] inputs = {input, a, b};
         if (!Recorder.needsGrad(inputs)) return out;
-        return Recorder.record(out, "AddmmBackward0", inputs, new Tensor[] {b.requiresGrad ? a : null, a.requiresGrad ? b : null},
+        return Recorder.record(out, "AddmmBackward0", inputs, new Tensor[] {b.requiresGrad() ? a : null, a.requiresGrad() ? b : null},
                 (g, ctx) -> new Tensor[] {
                         ctx.needs(0) ? (beta == 1f ? g : g.mul(beta)) : null,
                         ctx.needs(1) ? scale(g.mm(ctx.saved(1).t()), alpha) : null,

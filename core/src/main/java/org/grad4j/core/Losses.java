@@ -22,7 +22,7 @@ final class Losses {
     }
 
     private static void noGradFor(String op, String what, Tensor t) {
-        if (t != null && t.requiresGrad && GradMode.isEnabled()) {
+        if (t != null && t.requiresGrad() && GradMode.isEnabled()) {
             throw new UnsupportedOperationException(op + ": the derivative for '" + what + "' is not implemented; pass "
                     + what + ".detach() (it is treated as a constant)");
         }

@@ -71,18 +71,6 @@ public abstract class Node {
     abstract Tensor[] apply(Tensor grad);
 
     /**
-     * After an in-place op gave {@code t} the new node {@code now}: a retained grad follows the newest
-     * version, as in PyTorch 2.x. The old node stops filling it, or the gradients of both versions
-     * would be summed into {@code t.grad()}.
-     */
-    static void moveRetainedGrad(Node old, Node now, Tensor t) {
-        if (old != null && old.retainsGradOf == t) {
-            old.retainsGradOf = null;
-            now.retainsGradOf = t;
-        }
-    }
-
-    /**
      * For a node that can give an input a row-sparse gradient (a sparse embedding): the gradients, a
      * {@link SparseGrad} where it does so; null to take the dense path, {@link #apply}.
      */

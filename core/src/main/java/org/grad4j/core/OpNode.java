@@ -15,15 +15,23 @@ final class OpNode extends Node {
         Tensor[] backward(Tensor grad, OpNode ctx);
     }
 
+    /** A rule that gives inputs row-sparse gradients where it can: null to take the dense rule. */
+    @FunctionalInterface
+    interface SparseRule {
+        SparseGrad[] backward(Tensor grad, OpNode ctx);
+    }
+
     private final String name;
     private final Rule rule;
+    private final SparseRule sparseRule;
     private final int[][] inputShapes;
     private final SavedTensor[] saved;
 
-    OpNode(String name, Rule rule, Node[] next, int[][] inputShapes, SavedTensor[] saved) {
+    OpNode(String name, Rule rule, SparseRule sparseRule, Node[] next, int[][] inputShapes, SavedTensor[] saved) {
         super(next);
         this.name = name;
         this.rule = rule;
+        this.sparseRule = sparseRule;
         this.inputShapes = inputShapes;
         this.saved = saved;
     }
@@ -36,6 +44,11 @@ final class OpNode extends Node {
     /** Whether input {@code i}'s gradient is needed (the rule may skip computing the others). */
     boolean needs(int i) {
         return next[i] != null;
+    }
+
+    /** Whether input {@code i} is a leaf (its gradient goes straight into its grad()). */
+    boolean feedsLeaf(int i) {
+        return next[i] instanceof AccumulateGrad;
     }
 
     /** The {@code i}-th saved tensor, checked against later in-place changes and against release. */
@@ -67,6 +80,11 @@ final class OpNode extends Node {
             }
         }
         return grads;
+    }
+
+    @Override
+    SparseGrad[] applySparse(Tensor grad) {
+        return sparseRule == null ? null : sparseRule.backward(grad, this);
     }
 
     @Override

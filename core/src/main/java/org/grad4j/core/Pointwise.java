@@ -55,7 +55,7 @@ final class Pointwise {
         if (!needsGrad(a, b)) return out;
         return record(out, "MulBackward0", a, b,
                 (g, ctx) -> grads(ctx.needs(0) ? g.mul(ctx.saved(1)) : null, ctx.needs(1) ? g.mul(ctx.saved(0)) : null),
-                b.requiresGrad ? a : null, a.requiresGrad ? b : null);
+                b.requiresGrad() ? a : null, a.requiresGrad() ? b : null);
     }
 
     static Tensor div(Tensor a, Tensor b) {
@@ -65,7 +65,7 @@ final class Pointwise {
             Tensor bs = ctx.saved(1);
             return grads(ctx.needs(0) ? g.div(bs) : null,
                     ctx.needs(1) ? g.neg().mul(ctx.saved(0)).div(bs.mul(bs)) : null);
-        }, b.requiresGrad ? a : null, b);
+        }, b.requiresGrad() ? a : null, b);
     }
 
     static Tensor addScalar(Tensor x, float s) {
@@ -207,7 +207,7 @@ final class Pointwise {
         return record(out, "TanhBackwardBackward0", g, y, (gg, ctx) -> {
             Tensor g0 = ctx.saved(0), y0 = ctx.saved(1);
             return grads(ctx.needs(0) ? tanhBackward(gg, y0) : null, ctx.needs(1) ? gg.mul(g0).mul(y0).mul(-2f) : null);
-        }, y.requiresGrad ? g : null, y);
+        }, y.requiresGrad() ? g : null, y);
     }
 
     /** {@code g * y * (1 - y)}. */
@@ -218,7 +218,7 @@ final class Pointwise {
             Tensor g0 = ctx.saved(0), y0 = ctx.saved(1);
             return grads(ctx.needs(0) ? sigmoidBackward(gg, y0) : null,
                     ctx.needs(1) ? gg.mul(g0).mul(y0.mul(-2f).add(1f)) : null);
-        }, y.requiresGrad ? g : null, y);
+        }, y.requiresGrad() ? g : null, y);
     }
 
     /** {@code y > 0 ? g : 0}; flat in y, so y gets no gradient. */

@@ -1,28 +1,37 @@
 package org.grad4j.core;
 
 /**
- * Records an op in the graph: when grad mode is on and an input requires grad, the output gets a
- * backward node holding the rule, the edges to the inputs' nodes and the saved tensors.
+ * The one way ops attach nodes to the graph. When grad mode is on and an input requires grad, the
+ * output gets a backward node holding the rule, the edges to the inputs' nodes and the saved tensors
+ * ({@link #record}); an in-place op gives a tensor a new history ({@link #rebaseHistory}); a view made
+ * in grad mode is tracked so that its history can follow its base ({@link #trackView},
+ * {@link #rebaseView}).
  */
 final class Recorder {
     private Recorder() {}
 
     static boolean needsGrad(Tensor a) {
-        return a.requiresGrad && GradMode.isEnabled();
+        return AutogradMeta.requiresGrad(a) && GradMode.isEnabled();
     }
 
     static boolean needsGrad(Tensor a, Tensor b) {
-        return (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled();
+        return (AutogradMeta.requiresGrad(a) || AutogradMeta.requiresGrad(b)) && GradMode.isEnabled();
     }
 
     static boolean needsGrad(Tensor[] inputs) {
         if (!GradMode.isEnabled()) return false;
-        for (Tensor t : inputs) if (t != null && t.requiresGrad) return true;
+        for (Tensor t : inputs) if (t != null && AutogradMeta.requiresGrad(t)) return true;
         return false;
     }
 
     /** Records {@code out = name(inputs)} with {@code rule}; {@code saved} may include {@code out} itself. */
     static Tensor record(Tensor out, String name, Tensor[] inputs, Tensor[] saved, OpNode.Rule rule) {
+        return record(out, name, inputs, saved, rule, null);
+    }
+
+    /** The same, with a rule that may give inputs row-sparse gradients instead (null for none). */
+    static Tensor record(Tensor out, String name, Tensor[] inputs, Tensor[] saved, OpNode.Rule rule,
+                         OpNode.SparseRule sparseRule) {
         if (!needsGrad(inputs)) return out;
         Node[] next = new Node[inputs.length];
         int[][] shapes = new int[inputs.length][];
@@ -35,11 +44,14 @@ final class Recorder {
         for (int i = 0; i < saved.length; i++) {
             Tensor t = saved[i];
             if (t == null) continue; // not needed for the gradients this graph asks for
-            String producer = t == out ? "output 0 of " + name : t.gradFn == null ? null : "output 0 of " + t.gradFn.name();
-            s[i] = Checkpoint.save(t, producer); // a handle inside a checkpointed region
+            Node producer = AutogradMeta.storedGradFn(t);
+            String what = t == out ? "output 0 of " + name : producer == null ? null : "output 0 of " + producer.name();
+            s[i] = Checkpoint.save(t, what); // a handle inside a checkpointed region
         }
-        out.gradFn = new OpNode(name, rule, next, shapes, s);
-        out.requiresGrad = true;
+        AutogradMeta m = out.autograd; // out is the op's own fresh tensor: no other thread sees it yet
+        if (m == null) out.autograd = m = new AutogradMeta();
+        m.gradFn = new OpNode(name, rule, sparseRule, next, shapes, s);
+        m.requiresGrad = true;
         return out;
     }
 
@@ -49,5 +61,39 @@ final class Recorder {
 
     static Tensor record(Tensor out, String name, Tensor a, Tensor b, OpNode.Rule rule, Tensor... saved) {
         return record(out, name, new Tensor[] {a, b}, saved, rule);
+    }
+
+    /**
+     * After an in-place op: {@code t}'s history is now {@code fn} (PyTorch's rebase_history). A retained
+     * grad follows the newest version, as in PyTorch 2.x: the old node stops filling it, or the
+     * gradients of both versions would be summed into {@code t.grad()}.
+     */
+    static void rebaseHistory(Tensor t, Node fn) {
+        AutogradMeta m = AutogradMeta.of(t);
+        Node old = m.gradFn;
+        m.gradFn = fn;
+        m.requiresGrad = true;
+        if (old != null && old.retainsGradOf == t) {
+            old.retainsGradOf = null;
+            fn.retainsGradOf = t;
+        }
+    }
+
+    /**
+     * A view made in grad mode: its in-place writes can be recorded on its base, and once the base has
+     * a new history, {@code rebase} re-derives the view's from it (see AutogradMeta.gradFn).
+     */
+    static void trackView(Tensor view, Tensor root, AutogradMeta.ViewRebase rebase) {
+        AutogradMeta m = view.autograd; // a fresh view: no other thread sees it yet
+        if (m == null) view.autograd = m = new AutogradMeta();
+        m.viewRebase = rebase;
+        m.viewBaseNode = root.requiresGrad() ? root.gradEdge() : null;
+    }
+
+    /** A view's history re-derived from its base's node: {@code name} with {@code rule}, one edge to {@code baseNode}. */
+    static void rebaseView(Tensor view, Node baseNode, String name, int[] baseShape, OpNode.Rule rule) {
+        Node fn = new OpNode(name, rule, null, new Node[] {baseNode}, new int[][] {baseShape}, new SavedTensor[0]);
+        rebaseHistory(view, fn);
+        view.autograd.viewBaseNode = baseNode;
     }
 }

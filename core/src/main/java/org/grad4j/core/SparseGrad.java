@@ -122,7 +122,7 @@ public final class SparseGrad {
             throw new IllegalArgumentException("SparseGrad.addTo: target of shape " + Arrays.toString(target.shape)
                     + " does not match the gradient's dense shape " + Arrays.toString(shape));
         }
-        if (target.requiresGrad && GradMode.isEnabled()) {
+        if (target.requiresGrad() && GradMode.isEnabled()) {
             throw new IllegalStateException("SparseGrad.addTo: the target requires grad; update it inside a no-grad scope "
                     + "(try (var s = Torch.noGrad()) {...})");
         }

@@ -29,15 +29,8 @@ public final class Tensor {
     /** For a view: the tensor that owns the storage (never itself a view); else null. */
     final Tensor base;
 
-    boolean requiresGrad;
-    Node gradFn;
-    Tensor grad;
-    /** A row-sparse accumulated gradient (sparse embedding); when set, {@link #grad} is null. */
-    SparseGrad sparseGrad;
-    private volatile AccumulateGrad accumulator;
-    /** For a view made with grad mode on: its base's grad node when this view's history was set. */
-    Node viewBaseNode;
-    boolean trackedView;
+    /** Autograd's state of this tensor; null until it takes part in autograd (see AutogradMeta). */
+    AutogradMeta autograd;
 
     Tensor(Buffer buffer, int[] shape, int[] strides, int offset, DType dtype, VersionCounter version, Tensor base) {
         this.buffer = buffer;
@@ -432,113 +425,37 @@ public final class Tensor {
     // Autograd
     // =========================================================================================
 
-    public boolean requiresGrad() {
-        return requiresGrad;
-    }
-
+    public boolean requiresGrad() { return AutogradMeta.requiresGrad(this); }
     /** Sets requires-grad on a leaf ({@code x.requires_grad_()}); returns this tensor. */
-    public Tensor requiresGrad_(boolean requires) {
-        if (!isLeaf()) {
-            // as in PyTorch, asking a non-leaf (which requires grad already) to require grad is a no-op
-            if (requires) return this;
-            throw new IllegalStateException("requiresGrad_: you can only change requires_grad flags of leaf variables; this "
-                    + "tensor (shape " + Arrays.toString(shape) + ") is the output of " + gradFn.name() + ". If you want "
-                    + "to use a computed variable in a subgraph that doesn't require differentiation use detach()");
-        }
-        if (requires && !dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("requiresGrad_: only Tensors of floating point dtype can require gradients, got "
-                    + dtype + " (shape " + Arrays.toString(shape) + "); create it as float32, e.g. Tensor.of(values, shape)");
-        }
-        requiresGrad = requires;
-        return this;
-    }
-
+    public Tensor requiresGrad_(boolean requires) { return AutogradMeta.requiresGrad_(this, requires); }
     /** Same as {@code requiresGrad_(true)}. */
-    public Tensor requiresGrad_() {
-        return requiresGrad_(true);
-    }
-
+    public Tensor requiresGrad_() { return requiresGrad_(true); }
     /** A leaf is a tensor not made by a recorded op; its gradient is accumulated into {@link #grad()}. */
-    public boolean isLeaf() {
-        return gradFn() == null;
-    }
-
+    public boolean isLeaf() { return gradFn() == null; }
     /** The backward node that made this tensor, or null for leaves. */
-    public Node gradFn() {
-        refreshViewGradFn();
-        return gradFn;
-    }
-
+    public Node gradFn() { return AutogradMeta.gradFn(this); }
     /**
      * The accumulated gradient, or null. A gradient that arrived row-sparse ({@link #sparseGrad()}) is
      * made dense here, once, and stays dense (the dense fallback).
      */
-    public Tensor grad() {
-        if (sparseGrad != null) densifyGrad();
-        return grad;
-    }
-
-    /** Under the lock that a backward on another thread takes to accumulate (see AccumulateGrad). */
-    private synchronized void densifyGrad() {
-        if (sparseGrad != null) {
-            grad = sparseGrad.toDense();
-            sparseGrad = null;
-        }
-    }
-
+    public Tensor grad() { return AutogradMeta.grad(this); }
     /**
      * The accumulated gradient when it arrived row-sparse (an embedding with {@code sparse=true}),
      * without making it dense; null when there is none or it is dense.
      */
-    public SparseGrad sparseGrad() {
-        return sparseGrad;
-    }
-
+    public SparseGrad sparseGrad() { return AutogradMeta.sparseGrad(this); }
     /** Replaces the gradient ({@code x.grad = g}); null clears it (a sparse one too). */
-    public void setGrad(Tensor g) {
-        if (g != null && !Arrays.equals(g.shape, shape)) {
-            throw new IllegalArgumentException("setGrad: assigned grad has shape " + Arrays.toString(g.shape)
-                    + " but the tensor has shape " + Arrays.toString(shape));
-        }
-        if (g != null && g.backend() != backend() && !g.device().equals(device())) {
-            throw new IllegalArgumentException("setGrad: assigned grad is on device " + g.device() + " but the tensor is on "
-                    + device() + "; move it first, e.g. setGrad(g.to(t.device()))");
-        }
-        synchronized (this) { // never in the middle of a backward's accumulation on another thread
-            grad = g;
-            sparseGrad = null;
-        }
-    }
-
+    public void setGrad(Tensor g) { AutogradMeta.setGrad(this, g); }
     /** Makes this non-leaf keep its gradient in {@link #grad()} after backward. No-op on leaves. */
-    public void retainGrad() {
-        if (!requiresGrad) {
-            throw new IllegalStateException("retainGrad: can't retain_grad on Tensor that has requires_grad=False");
-        }
-        Node fn = gradFn();
-        if (fn != null) fn.retainsGradOf = this;
-    }
-
+    public void retainGrad() { AutogradMeta.retainGrad(this); }
     /** True when {@link #retainGrad()} was called on this non-leaf. */
-    public boolean retainsGrad() {
-        Node fn = gradFn();
-        return fn != null && fn.retainsGradOf == this;
-    }
+    public boolean retainsGrad() { return AutogradMeta.retainsGrad(this); }
 
     /** Backward from a one-element root. */
-    public void backward() {
-        backward(null, false, false);
-    }
-
+    public void backward() { backward(null, false, false); }
     /** Backward with {@code gradient} as the vector of the vector-Jacobian product (shape of this tensor). */
-    public void backward(Tensor gradient) {
-        backward(gradient, false, false);
-    }
-
-    public void backward(Tensor gradient, boolean retainGraph) {
-        backward(gradient, retainGraph, false);
-    }
-
+    public void backward(Tensor gradient) { backward(gradient, false, false); }
+    public void backward(Tensor gradient, boolean retainGraph) { backward(gradient, retainGraph, false); }
     /**
      * Reverse-mode sweep from this tensor. {@code retainGraph} keeps the saved tensors for another
      * backward; {@code createGraph} records the backward itself (gradients of gradients) and
@@ -549,20 +466,10 @@ public final class Tensor {
     }
 
     /** Registers a hook called with this tensor's gradient during backward; it may return a replacement. */
-    public RemovableHandle registerHook(TensorHook hook) {
-        if (!requiresGrad) {
-            throw new IllegalStateException("registerHook: cannot register a hook on a tensor that doesn't require gradient");
-        }
-        return gradEdge().registerTensorPreHook(hook);
-    }
-
+    public RemovableHandle registerHook(TensorHook hook) { return AutogradMeta.registerHook(this, hook); }
     /** Registers a hook run after a leaf's gradient has been accumulated into {@link #grad()}. */
     public RemovableHandle registerPostAccumulateGradHook(TensorHook hook) {
-        if (!isLeaf() || !requiresGrad) {
-            throw new IllegalStateException("registerPostAccumulateGradHook: post accumulate grad hooks can only be "
-                    + "registered on leaf tensors that require grad");
-        }
-        return ((AccumulateGrad) gradEdge()).registerPostAccumulateHook(hook);
+        return AutogradMeta.registerPostAccumulateGradHook(this, hook);
     }
 
     /** The same data, cut from the graph (shares storage and version counter). */
@@ -577,27 +484,7 @@ public final class Tensor {
 
     /** Where this tensor's gradient goes: its gradFn, its AccumulateGrad node (leaf), or null. */
     Node gradEdge() {
-        if (!requiresGrad) return null;
-        Node fn = gradFn();
-        if (fn != null) return fn;
-        AccumulateGrad a = accumulator;
-        return a != null ? a : accumulator();
-    }
-
-    /** Made once: threads recording ops on a shared leaf at the same time must get the same node. */
-    private synchronized AccumulateGrad accumulator() {
-        if (accumulator == null) accumulator = new AccumulateGrad(this);
-        return accumulator;
-    }
-
-    /**
-     * After an in-place write through another view (or to the base), the base has a new history;
-     * this view's gradFn is then re-derived from it (PyTorch regenerates it as AsStridedBackward0).
-     */
-    private void refreshViewGradFn() {
-        if (!trackedView || !base.requiresGrad) return;
-        Node now = base.gradEdge();
-        if (now != viewBaseNode) Views.rebaseView(this, now);
+        return AutogradMeta.gradEdge(this);
     }
 
     // =========================================================================================

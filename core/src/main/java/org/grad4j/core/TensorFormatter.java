@@ -51,7 +51,7 @@ final class TensorFormatter {
         }
         Node fn = t.gradFn();
         if (fn != null) suffixes.add("grad_fn=<" + fn.name() + ">");
-        else if (t.requiresGrad) suffixes.add("requires_grad=True");
+        else if (t.requiresGrad()) suffixes.add("requires_grad=True");
         return addSuffixes(sb.toString(), suffixes, indent);
     }
 

@@ -17,10 +17,7 @@ final class Views {
     static Tensor makeView(Tensor x, Layout l) {
         Tensor root = x.base != null ? x.base : x;
         Tensor v = new Tensor(x.buffer, l.shape(), l.strides(), l.offset(), x.dtype, x.version, root);
-        if (GradMode.isEnabled()) {
-            v.trackedView = true;
-            v.viewBaseNode = root.requiresGrad ? root.gradEdge() : null;
-        }
+        if (GradMode.isEnabled()) Recorder.trackView(v, root, Views::rebaseView);
         return v;
     }
 
@@ -154,7 +151,7 @@ final class Views {
             }
         }
         Layout.numel("expand", s);
-        if (Arrays.equals(s, x.shape) && !x.requiresGrad) return x;
+        if (Arrays.equals(s, x.shape) && !x.requiresGrad()) return x;
         int[] in = x.shape;
         return record(makeView(x, new Layout(s, st, x.offset)), "ExpandBackward0", x,
                 (g, ctx) -> one(Shapes.sumToShape(g, in)));
@@ -363,11 +360,6 @@ final class Views {
         Tensor base = v.base;
         int[] positions = logicalPositions(base.layout(), v.layout());
         int[] baseShape = base.shape;
-        Node old = v.gradFn;
-        v.gradFn = new OpNode("AsStridedBackward0", (g, ctx) -> one(scatter(g, baseShape, positions)),
-                new Node[] {baseNode}, new int[][] {baseShape}, new SavedTensor[0]);
-        v.requiresGrad = true;
-        v.viewBaseNode = baseNode;
-        Node.moveRetainedGrad(old, v.gradFn, v);
+        Recorder.rebaseView(v, baseNode, "AsStridedBackward0", baseShape, (g, ctx) -> one(scatter(g, baseShape, positions)));
     }
 }
