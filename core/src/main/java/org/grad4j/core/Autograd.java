@@ -18,7 +18,7 @@ public final class Autograd {
         if (gradOutputs != null && gradOutputs.length != outputs.length) {
             throw new IllegalArgumentException("grad: got " + gradOutputs.length + " gradOutputs for " + outputs.length + " outputs");
         }
-        return Engine.run(outputs, gradOutputs, retainGraph, createGraph, inputs, allowUnused);
+        return Engine.grad(outputs, gradOutputs, inputs, allowUnused, new Engine.Options(retainGraph, createGraph));
     }
 
     /** {@code grad(output, input)} of a one-element output; {@code createGraph} implies retaining the graph. */

@@ -462,7 +462,7 @@ public final class Tensor {
      * implies retainGraph, as in PyTorch.
      */
     public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
-        Engine.run(new Tensor[] {this}, new Tensor[] {gradient}, retainGraph || createGraph, createGraph, null, false);
+        Engine.backward(new Tensor[] {this}, new Tensor[] {gradient}, Engine.Options.backward(retainGraph, createGraph));
     }
 
     /** Registers a hook called with this tensor's gradient during backward; it may return a replacement. */
