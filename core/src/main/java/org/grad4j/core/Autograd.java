@@ -1,5 +1,7 @@
 package org.grad4j.core;
 
+import org.grad4j.core.autograd.Engine;
+
 /** The functional API of {@code torch.autograd}: gradients returned instead of accumulated. */
 public final class Autograd {
     private Autograd() {}

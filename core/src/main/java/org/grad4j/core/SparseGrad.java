@@ -2,6 +2,7 @@ package org.grad4j.core;
 
 import java.util.Arrays;
 import java.util.TreeMap;
+import org.grad4j.core.ops.Indexing;
 
 /**
  * A row-sparse gradient (what PyTorch's {@code embedding(..., sparse=True)} gives as a sparse COO
@@ -85,7 +86,7 @@ public final class SparseGrad {
         vs[0] = unique.length;
         Tensor summed;
         try (var s = GradMode.noGrad()) {
-            summed = Indexing.indexAdd(values.newEmpty(vs, DType.FLOAT32), 0, target, values);
+            summed = Indexing.indexAdd(TensorInternals.newEmpty(values, vs, DType.FLOAT32), 0, target, values);
         }
         return new SparseGrad(shape, unique, summed);
     }
@@ -100,7 +101,7 @@ public final class SparseGrad {
         System.arraycopy(other.rows, 0, r, rows.length, other.rows.length);
         Tensor v;
         try (var s = GradMode.noGrad()) {
-            v = Torch.cat(0, values, other.values);
+            v = Indexing.cat(java.util.List.of(values, other.values), 0);
         }
         return new SparseGrad(shape, r, v);
     }
@@ -108,7 +109,7 @@ public final class SparseGrad {
     /** The dense gradient: zeros with the value slices added at their rows. */
     public Tensor toDense() {
         try (var s = GradMode.noGrad()) {
-            return Indexing.indexAdd(values.newEmpty(shape.clone(), DType.FLOAT32), 0, rows, values);
+            return Indexing.indexAdd(TensorInternals.newEmpty(values, shape.clone(), DType.FLOAT32), 0, rows, values);
         }
     }
 
@@ -126,16 +127,16 @@ public final class SparseGrad {
             throw new IllegalStateException("SparseGrad.addTo: the target requires grad; update it inside a no-grad scope "
                     + "(try (var s = Torch.noGrad()) {...})");
         }
-        Devices.checkSame(target, values);
+        TensorInternals.checkSameDevice(target, values);
         Tensor v;
         try (var s = GradMode.noGrad()) {
             v = (alpha == 1f ? values : values.mul(alpha)).contiguousUntracked();
         }
         if (target.offset == 0 && target.isContiguous()) {
-            target.backend().indexAdd(v.buffer, 1, shape[0], rowSize(), rows, target.buffer);
+            target.buffer.backend().indexAdd(v.buffer, 1, shape[0], rowSize(), rows, target.buffer);
         } else { // a strided target: scatter into a dense buffer, then one strided add
-            Tensor tmp = target.newEmpty(shape.clone(), DType.FLOAT32);
-            tmp.backend().indexAdd(v.buffer, 1, shape[0], rowSize(), rows, tmp.buffer);
+            Tensor tmp = TensorInternals.newEmpty(target, shape.clone(), DType.FLOAT32);
+            tmp.buffer.backend().indexAdd(v.buffer, 1, shape[0], rowSize(), rows, tmp.buffer);
             try (var s = GradMode.noGrad()) {
                 target.data().add_(tmp);
             }

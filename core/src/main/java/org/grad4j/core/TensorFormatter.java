@@ -5,6 +5,7 @@ import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
+import org.grad4j.core.autograd.Node;
 import org.grad4j.kernels.Layout;
 
 /**
