@@ -1,7 +1,6 @@
 package org.grad4j.core;
 
 import java.util.function.Consumer;
-import org.grad4j.core.autograd.AutogradMeta;
 import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.Buffer;
 import org.grad4j.kernels.Layout;
@@ -16,6 +15,9 @@ public final class TensorInternals {
     private TensorInternals() {}
 
     // ---- reading a tensor ------------------------------------------------------------------------
+
+    /** The largest magnitude an INT64 tensor holds exactly (its storage is float32): 2^24. */
+    public static final int MAX_EXACT_INDEX = Tensor.MAX_EXACT_INDEX;
 
     public static Buffer buffer(Tensor t) {
         return t.buffer;
@@ -36,7 +38,7 @@ public final class TensorInternals {
     }
 
     public static Layout layout(Tensor t) {
-        return new Layout(t.shape, t.strides, t.offset);
+        return t.layout();
     }
 
     /** For a view, the tensor that owns the storage; else null. */
@@ -51,33 +53,31 @@ public final class TensorInternals {
 
     // ---- autograd's state ------------------------------------------------------------------------
 
-    /** {@code t}'s autograd state, or null when it never took part in autograd. */
-    public static AutogradMeta autograd(Tensor t) {
+    /** {@code t}'s autograd state (an autograd.AutogradMeta), or null when it never took part in autograd. */
+    public static Object autograd(Tensor t) {
         return t.autograd;
     }
 
-    /** Only autograd sets it (see {@link AutogradMeta}). */
-    public static void setAutograd(Tensor t, AutogradMeta m) {
-        t.autograd = m;
+    /** Only autograd sets it (see autograd.AutogradMeta). */
+    public static void setAutograd(Tensor t, Object state) {
+        t.autograd = state;
     }
 
     // ---- making tensors --------------------------------------------------------------------------
 
     /** A new contiguous tensor over {@code buffer}, owning its storage. */
     public static Tensor fresh(Buffer buffer, int[] shape, DType dtype) {
-        Consumer<Buffer> observer = ALLOCATIONS.get();
-        if (observer != null) observer.accept(buffer);
-        return new Tensor(buffer, shape, Layout.contiguousStrides(shape), 0, dtype, new VersionCounter(), null);
+        return Tensor.fresh(buffer, shape, dtype);
     }
 
     /** Zeros of {@code shape} on {@code like}'s device. */
     public static Tensor newEmpty(Tensor like, int[] shape, DType dtype) {
-        return fresh(backend(like).allocate(Layout.numel(shape)), shape, dtype);
+        return like.newEmpty(shape, dtype);
     }
 
     /** An output of {@code shape} on {@code like}'s device with undefined contents, for kernels that overwrite every element. */
     public static Tensor newUninitialized(Tensor like, int[] shape, DType dtype) {
-        return fresh(backend(like).allocateUninitialized(Layout.numel(shape)), shape, dtype);
+        return like.newUninitialized(shape, dtype);
     }
 
     /** A float32 tensor of {@code shape} holding a copy of {@code data}, on {@code like}'s device. */
@@ -108,7 +108,7 @@ public final class TensorInternals {
 
     /** The same tensor with another dtype tag (the storage is float32 for all). */
     public static Tensor withDType(Tensor x, DType d) {
-        return new Tensor(x.buffer, x.shape, x.strides, x.offset, d, x.version, x.base);
+        return x.withDType(d);
     }
 
     /** {@code x} if dense from offset 0, else a contiguous copy; never recorded (for kernels that need flat input). */
@@ -160,16 +160,14 @@ public final class TensorInternals {
 
     // ---- allocations -----------------------------------------------------------------------------
 
-    private static final ThreadLocal<Consumer<Buffer>> ALLOCATIONS = new ThreadLocal<>();
-
     /**
      * Makes {@code observer} (possibly null) see every buffer a tensor made on this thread takes
      * (the engine's recycler owns those its backward allocates); returns the previous observer, to
      * be restored.
      */
     public static Consumer<Buffer> observeAllocations(Consumer<Buffer> observer) {
-        Consumer<Buffer> previous = ALLOCATIONS.get();
-        ALLOCATIONS.set(observer);
+        Consumer<Buffer> previous = Tensor.ALLOCATIONS.get();
+        Tensor.ALLOCATIONS.set(observer);
         return previous;
     }
 }

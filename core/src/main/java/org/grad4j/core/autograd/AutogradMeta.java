@@ -44,7 +44,7 @@ public final class AutogradMeta {
 
     /** The state of {@code t}, or null when it never took part in autograd. */
     static AutogradMeta get(Tensor t) {
-        return TensorInternals.autograd(t);
+        return (AutogradMeta) TensorInternals.autograd(t);
     }
 
     /** The state of {@code t}, made if it has none (under its monitor: setGrad may race a reader). */

@@ -14,6 +14,7 @@ import org.grad4j.core.DType;
 import org.grad4j.core.Device;
 import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
+import org.grad4j.core.TensorInternals;
 import org.grad4j.core.autograd.Recorder;
 
 /**
@@ -91,10 +92,10 @@ public final class Pooling {
         Conv.Window k = window("maxPool2d", x, kernel, stride, padding, dilation);
         checkMaxPoolWindows(x, k);
         int r = x.dim(), h = shape(x)[r - 2], w = shape(x)[r - 1], oh = k.outH(h), ow = k.outW(w);
-        if ((returnIndices || Recorder.needsGrad(x)) && (long) h * w - 1 > Factories.MAX_EXACT_INDEX) {
+        if ((returnIndices || Recorder.needsGrad(x)) && (long) h * w - 1 > TensorInternals.MAX_EXACT_INDEX) {
             // the indices (y·W + x within a plane) are float32-backed: beyond 2^24 they would round to a neighbour
             throw new IllegalArgumentException("maxPool2d: a plane of " + h + " x " + w + " = " + ((long) h * w) + " positions "
-                    + "(input shape " + Arrays.toString(shape(x)) + ") has indices beyond 2^24 = " + Factories.MAX_EXACT_INDEX
+                    + "(input shape " + Arrays.toString(shape(x)) + ") has indices beyond 2^24 = " + TensorInternals.MAX_EXACT_INDEX
                     + ", which int64 tensors (stored as float32) cannot hold exactly; the indices and the gradient need "
                     + "them. Pool smaller planes, or pool without gradient or indices");
         }

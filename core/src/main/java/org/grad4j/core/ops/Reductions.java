@@ -12,6 +12,7 @@ import static org.grad4j.core.autograd.Recorder.record;
 import java.util.Arrays;
 import org.grad4j.core.DType;
 import org.grad4j.core.Tensor;
+import org.grad4j.core.TensorInternals;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.ReduceOp;
 
@@ -133,10 +134,10 @@ public final class Reductions {
             throw new IllegalArgumentException(op + "(): Expected reduction dim " + dim + " to have non-zero size, shape "
                     + Arrays.toString(shape(x)));
         }
-        if (shape(x).length > 0 && shape(x)[dim] - 1 > Factories.MAX_EXACT_INDEX) {
+        if (shape(x).length > 0 && shape(x)[dim] - 1 > TensorInternals.MAX_EXACT_INDEX) {
             throw new IllegalArgumentException(op + "(): dimension " + dim + " of shape " + Arrays.toString(shape(x)) + " has "
                     + shape(x)[dim] + " positions, but the indices it returns (int64, stored as float32) are exact only up "
-                    + "to 2^24 = " + Factories.MAX_EXACT_INDEX + "; reduce a shorter dimension (e.g. in chunks)");
+                    + "to 2^24 = " + TensorInternals.MAX_EXACT_INDEX + "; reduce a shorter dimension (e.g. in chunks)");
         }
         int[] dims = shape(x).length == 0 ? new int[0] : new int[] {dim};
         Tensor[] r = reduceKernel(x, max ? ReduceOp.MAX : ReduceOp.MIN, dims, keepdim, true);
