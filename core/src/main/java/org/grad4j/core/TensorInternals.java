@@ -121,11 +121,6 @@ public final class TensorInternals {
         return device.backend();
     }
 
-    /** The backend of the default device ({@link Device#getDefault()}), where the factories allocate. */
-    public static Backend defaultBackend() {
-        return Device.defaultBackend();
-    }
-
     // ---- devices ---------------------------------------------------------------------------------
 
     /** Tensors handed to one backend call must live on one device: the common case is one reference comparison. */
