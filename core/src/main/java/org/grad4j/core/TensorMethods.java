@@ -59,13 +59,13 @@ sealed interface TensorMethods permits Tensor {
     // ---- autograd -------------------------------------------------------------------------------
 
     default boolean requiresGrad() { return AutogradMeta.requiresGrad(self()); }
-    /** Sets requires-grad on a leaf ({@code x.requires_grad_()}); returns self() tensor. */
+    /** Sets requires-grad on a leaf ({@code x.requires_grad_()}); returns this tensor. */
     default Tensor requiresGrad_(boolean requires) { return AutogradMeta.requiresGrad_(self(), requires); }
     /** Same as {@code requiresGrad_(true)}. */
     default Tensor requiresGrad_() { return requiresGrad_(true); }
     /** A leaf is a tensor not made by a recorded op; its gradient is accumulated into {@link #grad()}. */
     default boolean isLeaf() { return gradFn() == null; }
-    /** The backward node that made self() tensor, or null for leaves. */
+    /** The backward node that made this tensor, or null for leaves. */
     default Node gradFn() { return AutogradMeta.gradFn(self()); }
     /**
      * The accumulated gradient, or null. A gradient that arrived row-sparse ({@link #sparseGrad()}) is
@@ -79,18 +79,18 @@ sealed interface TensorMethods permits Tensor {
     default SparseGrad sparseGrad() { return AutogradMeta.sparseGrad(self()); }
     /** Replaces the gradient ({@code x.grad = g}); null clears it (a sparse one too). */
     default void setGrad(Tensor g) { AutogradMeta.setGrad(self(), g); }
-    /** Makes self() non-leaf keep its gradient in {@link #grad()} after backward. No-op on leaves. */
+    /** Makes this non-leaf keep its gradient in {@link #grad()} after backward. No-op on leaves. */
     default void retainGrad() { AutogradMeta.retainGrad(self()); }
-    /** True when {@link #retainGrad()} was called on self() non-leaf. */
+    /** True when {@link #retainGrad()} was called on this non-leaf. */
     default boolean retainsGrad() { return AutogradMeta.retainsGrad(self()); }
 
     /** Backward from a one-element root. */
     default void backward() { backward(null, false, false); }
-    /** Backward with {@code gradient} as the vector of the vector-Jacobian product (shape of self() tensor). */
+    /** Backward with {@code gradient} as the vector of the vector-Jacobian product (shape of this tensor). */
     default void backward(Tensor gradient) { backward(gradient, false, false); }
     default void backward(Tensor gradient, boolean retainGraph) { backward(gradient, retainGraph, false); }
     /**
-     * Reverse-mode sweep from self() tensor. {@code retainGraph} keeps the saved tensors for another
+     * Reverse-mode sweep from this tensor. {@code retainGraph} keeps the saved tensors for another
      * backward; {@code createGraph} records the backward itself (gradients of gradients) and
      * implies retainGraph, as in PyTorch.
      */
@@ -98,7 +98,7 @@ sealed interface TensorMethods permits Tensor {
         Engine.backward(new Tensor[] {self()}, new Tensor[] {gradient}, Engine.Options.backward(retainGraph, createGraph));
     }
 
-    /** Registers a hook called with self() tensor's gradient during backward; it may return a replacement. */
+    /** Registers a hook called with this tensor's gradient during backward; it may return a replacement. */
     default RemovableHandle registerHook(TensorHook hook) { return AutogradMeta.registerHook(self(), hook); }
     /** Registers a hook run after a leaf's gradient has been accumulated into {@link #grad()}. */
     default RemovableHandle registerPostAccumulateGradHook(TensorHook hook) {
@@ -114,7 +114,7 @@ sealed interface TensorMethods permits Tensor {
     default Tensor sub(Tensor other) { return Pointwise.sub(self(), other, 1f); }
     default Tensor sub(Tensor other, float alpha) { return Pointwise.sub(self(), other, alpha); }
     default Tensor sub(float s) { return Pointwise.subScalar(self(), s); }
-    /** {@code s - self()} (PyTorch's {@code rsub}). */
+    /** {@code s - this} (PyTorch's {@code rsub}). */
     default Tensor rsub(float s) { return Pointwise.rsubScalar(self(), s); }
     default Tensor mul(Tensor other) { return Pointwise.mul(self(), other); }
     default Tensor mul(float s) { return Pointwise.mulScalar(self(), s); }
@@ -228,7 +228,7 @@ sealed interface TensorMethods permits Tensor {
      * {@code x.get(0, 1)} is {@code x[0, 1]}.
      */
     default Tensor get(Object... indices) { return Indexing.get(self(), indices); }
-    /** Indexed assignment {@code self()[indices] = value} (recorded as CopySlices). */
+    /** Indexed assignment {@code this[indices] = value} (recorded as CopySlices). */
     default Tensor set(Tensor value, Object... indices) { return Indexing.set(self(), value, indices); }
     default Tensor set(float value, Object... indices) {
         return Indexing.set(self(), TensorInternals.scalarLike(self(), value), indices);
@@ -265,6 +265,6 @@ sealed interface TensorMethods permits Tensor {
     default Tensor clamp_(float min, Float max) { return clamp_((Float) min, max); }
     default Tensor zero_() { return fill_(0f); }
     default Tensor fill_(float v) { return InPlace.fill_(self(), v); }
-    /** Copies {@code src} (broadcast to self() shape) into self() tensor. */
+    /** Copies {@code src} (broadcast to this shape) into this tensor. */
     default Tensor copy_(Tensor src) { return InPlace.copy_(self(), src); }
 }

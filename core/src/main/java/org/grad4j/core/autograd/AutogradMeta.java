@@ -16,8 +16,8 @@ import org.grad4j.core.TensorInternals;
  * made it, the gradient accumulated into it, and for a view made in grad mode, how its history
  * follows its base. A tensor gets one the first time it takes part in autograd (requiresGrad_, a
  * recorded op, a view made in grad mode, setGrad); the tensors that never do carry none. Only
- * autograd code writes it (the ops reach it through {@link Recorder}); the public static methods
- * here are the bodies of Tensor's autograd methods.
+ * autograd code writes it (ops do so through {@link Recorder}); the public static methods here are
+ * the bodies of Tensor's autograd methods.
  *
  * <p>Threads: a leaf's gradient is read and written under the tensor's monitor (see AccumulateGrad);
  * the other fields are written by the thread that owns the tensor, as PyTorch's are.
@@ -41,6 +41,8 @@ public final class AutogradMeta {
     ViewRebase viewRebase;
     /** For such a view: its base's grad node when this view's history was last set. */
     Node viewBaseNode;
+
+    AutogradMeta() {}
 
     /** The state of {@code t}, or null when it never took part in autograd. */
     static AutogradMeta get(Tensor t) {
