@@ -61,7 +61,7 @@ public final class ActivationCheckpoint {
      * saved tensors. Its methods hold its monitor: backward passes on several threads may reach the
      * region at once (one retained graph), and must neither mix two recomputations nor release twice.
      */
-    static final class Frame {
+    static final class Frame implements SavedTensor.Source {
         private final Function<Tensor[], Tensor> fn;
         private final SavedTensor[] inputs;
         private final boolean[] inputRequiresGrad;
@@ -95,13 +95,14 @@ public final class ActivationCheckpoint {
         }
 
         /** The {@code k}-th saved tensor, recomputing the region on first use. */
-        synchronized Tensor get(int k, Node owner) {
+        @Override
+        public synchronized Tensor get(int k, String owner) {
             // a createGraph backward needs recomputed values with a graph, even after a plain one (retainGraph)
             if (recomputed == null || (GradMode.isEnabled() && !recomputedWithGraph)) recompute(owner);
             return recomputed.get(k);
         }
 
-        private void recompute(Node owner) {
+        private void recompute(String owner) {
             Tensor[] xs = new Tensor[inputs.length];
             for (int i = 0; i < xs.length; i++) xs[i] = inputs[i].unpack(owner); // checks in-place changes since
             // Under createGraph the recomputed tensors must be functions of the real inputs (a rule's
@@ -126,7 +127,7 @@ public final class ActivationCheckpoint {
             List<Tensor> got = collected;
             collected = null;
             if (got.size() != shapes.size()) {
-                throw new IllegalStateException("checkpoint: recomputing the checkpointed function (for " + owner.name()
+                throw new IllegalStateException("checkpoint: recomputing the checkpointed function (for " + owner
                         + ") saved " + got.size() + " tensors for backward, but its forward saved " + shapes.size()
                         + ": the function must run the same ops when called again (no branches on changing data)");
             }
@@ -145,7 +146,8 @@ public final class ActivationCheckpoint {
          * Handle {@code index} was released (its node ran without retainGraph): drop everything once
          * all are. Counted once per handle: two threads may run the same node of a shared graph.
          */
-        synchronized void released(int index) {
+        @Override
+        public synchronized void released(int index) {
             if (releasedHandles.get(index)) return;
             releasedHandles.set(index);
             if (--live == 0 && sealed) releaseAll();
@@ -157,7 +159,8 @@ public final class ActivationCheckpoint {
         }
 
         /** The tensors this region holds now (for memory accounting). */
-        synchronized void forEachHeld(java.util.function.Consumer<Tensor> sink) {
+        @Override
+        public synchronized void forEachHeld(java.util.function.Consumer<Tensor> sink) {
             for (SavedTensor s : inputs) s.forEachHeld(sink);
             if (recomputed != null) recomputed.forEach(sink);
         }

@@ -1,97 +1,24 @@
 package org.grad4j.core.autograd;
 
 import org.grad4j.core.ModeScope;
-import org.grad4j.core.Tensor;
 
 /**
  * Anomaly detection (PyTorch's {@code torch.autograd.detect_anomaly()}), per thread: while on, every
  * recorded op remembers where it was created, and a NaN or infinity produced by a backward node is an
- * error naming that node and the forward op's creation trace.
+ * error naming that node and the forward op's creation trace. This is the switch; the nodes keep the
+ * traces ({@link Node}) and {@link AnomalyCheck} checks their gradients.
  */
 public final class AnomalyMode {
     private static final ThreadLocal<boolean[]> ENABLED = ThreadLocal.withInitial(() -> new boolean[] {false});
 
     private AnomalyMode() {}
 
-    /** The backward node running on this thread (anomaly mode only), so nodes it creates can name it. */
-    private static final ThreadLocal<Node[]> RUNNING = ThreadLocal.withInitial(() -> new Node[1]);
-
     public static boolean isEnabled() {
         return ENABLED.get()[0];
-    }
-
-    static Node runningNode() {
-        return RUNNING.get()[0];
-    }
-
-    /** Runs a node's backward with it recorded as the running node. */
-    static Tensor[] running(Node node, java.util.function.Supplier<Tensor[]> backward) {
-        Node[] cell = RUNNING.get();
-        Node previous = cell[0];
-        cell[0] = node;
-        try {
-            return backward.get();
-        } finally {
-            cell[0] = previous;
-        }
     }
 
     /** A scope with anomaly detection on; closing it restores the previous setting. */
     public static ModeScope detectAnomaly() {
         return new ModeScope(ENABLED.get(), true);
-    }
-
-    /** After a node ran in anomaly mode: a NaN or infinity in its gradients is an error naming it and its forward op. */
-    static void check(Node node, Tensor[] outs) {
-        for (int i = 0; i < outs.length; i++) {
-            if (outs[i] == null) continue;
-            for (float v : outs[i].toFloatArray()) {
-                if (Float.isNaN(v) || Float.isInfinite(v)) {
-                    ArithmeticException e = new ArithmeticException(message(node, i, Float.isNaN(v) ? "nan" : "inf"));
-                    if (node.creationTrace != null) e.initCause(node.creationTrace);
-                    throw e;
-                }
-            }
-        }
-    }
-
-    /** Names the backward node, its forward op and where that op was created (and, for double backward, its parent). */
-    private static String message(Node node, int output, String what) {
-        StringBuilder sb = new StringBuilder("Function '" + node.name() + "' returned " + what + " values in its " + output
-                + "th output. Error detected in " + node.name() + ", the backward of the forward op '" + forwardOpName(node)
-                + "'");
-        if (node.creationTrace == null) {
-            sb.append(". Run the forward pass inside Torch.detectAnomaly() too, to see where that op was created.");
-            return sb.toString();
-        }
-        sb.append(", which was created at (Java stack of the forward call):");
-        appendTrace(sb, node.creationTrace);
-        for (Node p = node.anomalyParent; p != null; p = p.anomalyParent) {
-            sb.append("\nThe op was recorded during the backward of ").append(p.name()).append(" (createGraph), whose forward op '")
-                    .append(forwardOpName(p)).append("' was created at:");
-            if (p.creationTrace != null) appendTrace(sb, p.creationTrace);
-        }
-        sb.append("\nCheck that op's inputs for values outside its domain (log or sqrt of a negative number, division by "
-                + "zero, ...) or the gradient flowing into it.");
-        return sb.toString();
-    }
-
-    /** {@code LogBackward0} → {@code log}, {@code MaxPool2DWithIndicesBackward0} → {@code maxPool2DWithIndices}. */
-    private static String forwardOpName(Node node) {
-        String base = node.name().replaceAll("Backwards?\\d*$", "");
-        return base.isEmpty() ? node.name() : Character.toLowerCase(base.charAt(0)) + base.substring(1);
-    }
-
-    /** The creation stack without the recording machinery's own frames (the node and recorder constructors). */
-    private static void appendTrace(StringBuilder sb, Throwable trace) {
-        boolean started = false;
-        for (StackTraceElement e : trace.getStackTrace()) {
-            String c = e.getClassName();
-            boolean machinery = c.equals(Node.class.getName()) || c.equals(OpNode.class.getName())
-                    || c.equals(Recorder.class.getName()) || e.getMethodName().equals("<init>") && c.startsWith("org.grad4j.core.");
-            if (!started && machinery) continue;
-            started = true;
-            sb.append("\n\tat ").append(e);
-        }
     }
 }

@@ -20,7 +20,7 @@ import org.grad4j.kernels.Buffer;
  * {@link #schedule} seeds the roots' gradients; {@link #execute} runs each node once all its incoming
  * gradients have been summed, later-created nodes first. Without retainGraph every node frees its
  * saved tensors after it ran. Each concern around a node's run has a class of its own: hooks
- * ({@link HookRunner}), anomaly detection ({@link AnomalyMode}), buffer recycling ({@link Recycler}),
+ * ({@link HookRunner}), anomaly detection ({@link AnomalyCheck}), buffer recycling ({@link Recycler}),
  * row-sparse gradients ({@link GraphTask}), the gradients {@code Autograd.grad} returns ({@link Capture}).
  *
  * <p>Threads: each run keeps its bookkeeping (edge counts, pending gradients, recycled buffers) to
@@ -167,7 +167,7 @@ public final class Engine {
                 SparseGrad[] sparse = g == null || postHooks != null ? null : node.applySparse(g);
                 Tensor[] outs = g == null || sparse != null ? new Tensor[node.next.length] : apply(node, g, recycle, rec);
                 if (g != null && postHooks != null) outs = HookRunner.afterNode(node, postHooks, outs, g, rec);
-                if (AnomalyMode.isEnabled()) AnomalyMode.check(node, outs);
+                if (AnomalyMode.isEnabled()) AnomalyCheck.check(node, outs);
                 if (!options.retainGraph()) node.release();
                 task.passOn(node, outs, sparse, recycle ? g : null);
             }
@@ -179,7 +179,7 @@ public final class Engine {
 
     /** The node's gradients for its inputs; a leaf takes a gradient the engine owns without a copy. */
     private static Tensor[] apply(Node node, Tensor g, boolean recycle, Recycler rec) {
-        if (AnomalyMode.isEnabled()) return AnomalyMode.running(node, () -> node.apply(g));
+        if (AnomalyMode.isEnabled()) return node.applyAsRunning(g); // nodes it records name it as their parent
         // the cheap unlocked canTake comes first: no hash lookups once a leaf has its grad
         if (recycle && node instanceof AccumulateGrad acc && acc.canTake(g) && rec.exclusive(g) && acc.takeOwned(g)) {
             rec.disown(g); // the first gradient became grad() as it is: no copy

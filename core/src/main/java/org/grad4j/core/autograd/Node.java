@@ -2,7 +2,6 @@ package org.grad4j.core.autograd;
 
 import java.security.CodeSource;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -41,6 +40,9 @@ public abstract class Node {
     /** In anomaly mode, for a node made during a backward (createGraph): the node whose backward made it. */
     final Node anomalyParent;
 
+    /** The node whose backward runs on this thread, in anomaly mode: nodes made meanwhile name it as their parent. */
+    private static final ThreadLocal<Node[]> RUNNING = ThreadLocal.withInitial(() -> new Node[1]);
+
     Node(Node[] next) {
         this(next, NEXT_SEQUENCE_NR.getAndIncrement());
     }
@@ -50,7 +52,7 @@ public abstract class Node {
         this.sequenceNr = sequenceNr;
         boolean anomaly = AnomalyMode.isEnabled();
         this.creationTrace = anomaly ? creationTrace() : null;
-        this.anomalyParent = anomaly ? AnomalyMode.runningNode() : null;
+        this.anomalyParent = anomaly ? RUNNING.get()[0] : null;
     }
 
     /**
@@ -74,6 +76,18 @@ public abstract class Node {
 
     /** Gradients for each entry of {@link #next}, from the gradient of this node's output. */
     abstract Tensor[] apply(Tensor grad);
+
+    /** {@link #apply} with this node recorded as the one running on this thread (anomaly mode). */
+    final Tensor[] applyAsRunning(Tensor grad) {
+        Node[] cell = RUNNING.get();
+        Node previous = cell[0];
+        cell[0] = this;
+        try {
+            return apply(grad);
+        } finally {
+            cell[0] = previous;
+        }
+    }
 
     /**
      * For a node that can give an input a row-sparse gradient (a sparse embedding): the gradients, a
@@ -154,10 +168,6 @@ public abstract class Node {
     /** The forward op's creation trace, when it was recorded in anomaly mode; else null. */
     public StackTraceElement[] creationStackTrace() {
         return creationTrace == null ? null : creationTrace.getStackTrace();
-    }
-
-    static String shapeString(int[] shape) {
-        return Arrays.toString(shape);
     }
 
     @Override

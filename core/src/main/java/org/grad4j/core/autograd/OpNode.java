@@ -56,7 +56,7 @@ public final class OpNode extends Node {
 
     /** The {@code i}-th saved tensor, checked against later in-place changes and against release. */
     public Tensor saved(int i) {
-        return saved[i].unpack(this);
+        return saved[i].unpack(name);
     }
 
     public int[] inputShape(int i) {

@@ -7,11 +7,23 @@ import org.grad4j.core.Tensor;
  * in-place change made since is caught instead of giving a silently wrong gradient.
  */
 final class SavedTensor {
+    /** Where a saved tensor comes from when it is not held: a checkpointed region, which recomputes it. */
+    interface Source {
+        /** Tensor {@code index} of the source, for the backward of node {@code owner} (named in errors). */
+        Tensor get(int index, String owner);
+
+        /** Handle {@code index} was released (its node ran without retainGraph). */
+        void released(int index);
+
+        /** The tensors the source holds now (for memory accounting). */
+        void forEachHeld(java.util.function.Consumer<Tensor> sink);
+    }
+
     private Tensor tensor;
     private final int version;
     private final String producer; // "output 0 of XBackward0", or null for a leaf / untracked tensor
     /** Inside a checkpointed region: the region that recomputes this tensor, and its position there. */
-    private ActivationCheckpoint.Frame frame;
+    private Source frame;
     private final int index;
 
     SavedTensor(Tensor tensor, String producer) {
@@ -22,7 +34,7 @@ final class SavedTensor {
     }
 
     /** A handle into a checkpointed region: holds no tensor until backward recomputes it. */
-    SavedTensor(ActivationCheckpoint.Frame frame, int index, String producer) {
+    SavedTensor(Source frame, int index, String producer) {
         this.frame = frame;
         this.index = index;
         this.version = 0;
@@ -35,7 +47,8 @@ final class SavedTensor {
         else if (tensor != null) sink.accept(tensor);
     }
 
-    Tensor unpack(Node owner) {
+    /** The saved tensor, for the backward of the node named {@code owner}. */
+    Tensor unpack(String owner) {
         if (index >= 0) {
             if (frame == null) return unpackFreed(owner);
             return frame.get(index, owner);
@@ -44,18 +57,18 @@ final class SavedTensor {
         if (t == null) return unpackFreed(owner);
         if (t.version() != version) {
             throw new IllegalStateException("one of the variables needed for gradient computation has been modified by an "
-                    + "inplace operation: [" + t.dtype() + " " + Node.shapeString(t.shape()) + "]"
+                    + "inplace operation: [" + t.dtype() + " " + java.util.Arrays.toString(t.shape()) + "]"
                     + (producer == null ? "" : ", which is " + producer + ",")
                     + " is at version " + t.version() + "; expected version " + version + " instead. "
-                    + owner.name() + " needs its value as it was in forward: use an out-of-place op (x = x.add(y) "
+                    + owner + " needs its value as it was in forward: use an out-of-place op (x = x.add(y) "
                     + "instead of x.add_(y)) or modify a clone().");
         }
         return t;
     }
 
-    private Tensor unpackFreed(Node owner) {
+    private Tensor unpackFreed(String owner) {
         throw new IllegalStateException("Trying to backward through the graph a second time (or directly access saved "
-                + "tensors after they have already been freed): " + owner.name() + " needs a tensor that the first "
+                + "tensors after they have already been freed): " + owner + " needs a tensor that the first "
                 + "backward freed. Saved intermediate values of the graph are freed when you call backward() or "
                 + "Autograd.grad(). Specify retainGraph=true on the first call if you need to backward through the "
                 + "graph a second time or to access saved tensors after calling backward.");
@@ -63,7 +76,7 @@ final class SavedTensor {
 
     void release() {
         tensor = null;
-        ActivationCheckpoint.Frame f = frame;
+        Source f = frame;
         if (f != null) {
             f.released(index);
             frame = null;
