@@ -1,5 +1,7 @@
 package org.grad4j.core;
 
+import org.grad4j.core.autograd.Engine;
+
 /** The functional API of {@code torch.autograd}: gradients returned instead of accumulated. */
 public final class Autograd {
     private Autograd() {}
@@ -18,7 +20,7 @@ public final class Autograd {
         if (gradOutputs != null && gradOutputs.length != outputs.length) {
             throw new IllegalArgumentException("grad: got " + gradOutputs.length + " gradOutputs for " + outputs.length + " outputs");
         }
-        return Engine.run(outputs, gradOutputs, retainGraph, createGraph, inputs, allowUnused);
+        return Engine.grad(outputs, gradOutputs, inputs, allowUnused, new Engine.Options(retainGraph, createGraph));
     }
 
     /** {@code grad(output, input)} of a one-element output; {@code createGraph} implies retaining the graph. */

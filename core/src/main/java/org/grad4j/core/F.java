@@ -1,5 +1,12 @@
 package org.grad4j.core;
 
+import org.grad4j.core.ops.Activations;
+import org.grad4j.core.ops.Conv;
+import org.grad4j.core.ops.Embeddings;
+import org.grad4j.core.ops.Losses;
+import org.grad4j.core.ops.Normalization;
+import org.grad4j.core.ops.Pooling;
+
 /**
  * The functional ops of neural networks, as {@code torch.nn.functional}: {@code F.conv2d},
  * {@code F.maxPool2d}, {@code F.crossEntropy}, ... Each is one recorded op with its own backward
@@ -51,7 +58,7 @@ public final class F {
 
     /** Sliding windows as columns: [N, C, H, W] → [N, C·kH·kW, L] ({@code F.unfold}; grad_fn {@code Im2ColBackward0}). */
     public static Tensor unfold(Tensor input, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
-        return Conv.unfold(input, window("unfold", kernelSize, stride, padding, dilation));
+        return Conv.unfold(input, kernelSize, dilation, padding, stride);
     }
 
     public static Tensor unfold(Tensor input, int kernelSize) {
@@ -60,14 +67,7 @@ public final class F {
 
     /** Columns back to an image, summing overlaps: [N, C·kH·kW, L] → [N, C, H, W] ({@code F.fold}; {@code Col2ImBackward0}). */
     public static Tensor fold(Tensor input, int[] outputSize, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
-        int[] size = Conv.two("fold", "outputSize", outputSize);
-        return Conv.fold(input, size[0], size[1], window("fold", kernelSize, stride, padding, dilation));
-    }
-
-    private static Conv.Window window(String op, int[] kernel, int[] stride, int[] padding, int[] dilation) {
-        int[] k = Conv.two(op, "kernelSize", kernel), s = Conv.two(op, "stride", stride);
-        int[] p = Conv.two(op, "padding", padding), d = Conv.two(op, "dilation", dilation);
-        return new Conv.Window(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
+        return Conv.fold(input, outputSize, kernelSize, dilation, padding, stride);
     }
 
     // ---- pooling -----------------------------------------------------------------------------
@@ -110,12 +110,12 @@ public final class F {
 
     /** Zeroes each element with probability p in training (survivors scaled by 1/(1-p)); identity when not training. */
     public static Tensor dropout(Tensor input, float p, boolean training) {
-        return Dropout.dropout(input, p, training, Generator.defaultGenerator());
+        return Activations.dropout(input, p, training, Generator.defaultGenerator());
     }
 
     /** Dropout drawing its mask from {@code generator} (the same seed gives the same mask). */
     public static Tensor dropout(Tensor input, float p, boolean training, Generator generator) {
-        return Dropout.dropout(input, p, training, generator);
+        return Activations.dropout(input, p, training, generator);
     }
 
     // ---- normalization -----------------------------------------------------------------------
@@ -156,7 +156,7 @@ public final class F {
 
     /** Rows of {@code weight} [V, D] at {@code indices} (any shape) → [*indices, D]. grad_fn: {@code EmbeddingBackward0}. */
     public static Tensor embedding(Tensor indices, Tensor weight) {
-        return Embedding.embedding(weight, indices, Embedding.NO_PADDING, false);
+        return Embeddings.embedding(weight, indices, Embeddings.NO_PADDING, false);
     }
 
     /**
@@ -164,7 +164,7 @@ public final class F {
      * @param sparse     give a leaf weight a row-sparse gradient ({@link Tensor#sparseGrad()}) instead of a dense one
      */
     public static Tensor embedding(Tensor indices, Tensor weight, Integer paddingIdx, boolean sparse) {
-        return Embedding.embedding(weight, indices, paddingIdx == null ? Embedding.NO_PADDING : paddingIdx, sparse);
+        return Embeddings.embedding(weight, indices, paddingIdx == null ? Embeddings.NO_PADDING : paddingIdx, sparse);
     }
 
     // ---- losses ------------------------------------------------------------------------------

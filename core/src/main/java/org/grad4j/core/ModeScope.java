@@ -8,8 +8,8 @@ public final class ModeScope implements AutoCloseable {
     private final boolean[] cell;
     private final boolean previous;
 
-    /** Sets {@code cell[0]} (a thread's flag) to {@code enabled} until {@link #close()}. */
-    ModeScope(boolean[] cell, boolean enabled) {
+    /** Sets {@code cell[0]} (a thread's flag, e.g. GradMode's or AnomalyMode's) to {@code enabled} until {@link #close()}. */
+    public ModeScope(boolean[] cell, boolean enabled) {
         this.cell = cell;
         this.previous = cell[0];
         cell[0] = enabled;

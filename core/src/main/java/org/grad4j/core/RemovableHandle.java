@@ -5,7 +5,8 @@ public final class RemovableHandle {
     private final Runnable remover;
     private boolean removed;
 
-    RemovableHandle(Runnable remover) {
+    /** A handle whose {@link #remove()} runs {@code remover} once. */
+    public RemovableHandle(Runnable remover) {
         this.remover = remover;
     }
 

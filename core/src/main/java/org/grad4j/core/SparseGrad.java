@@ -2,6 +2,8 @@ package org.grad4j.core;
 
 import java.util.Arrays;
 import java.util.TreeMap;
+import org.grad4j.kernels.Backend;
+import org.grad4j.kernels.Layout;
 
 /**
  * A row-sparse gradient (what PyTorch's {@code embedding(..., sparse=True)} gives as a sparse COO
@@ -64,6 +66,11 @@ public final class SparseGrad {
     }
 
     private int rowSize() {
+        return rowSize(shape);
+    }
+
+    /** The elements of one row of {@code shape} (all its dimensions but the first). */
+    private static int rowSize(int[] shape) {
         int n = 1;
         for (int i = 1; i < shape.length; i++) n *= shape[i];
         return n;
@@ -83,11 +90,7 @@ public final class SparseGrad {
         for (int i = 0; i < rows.length; i++) target[i] = slot.get(rows[i]);
         int[] vs = shape.clone();
         vs[0] = unique.length;
-        Tensor summed;
-        try (var s = GradMode.noGrad()) {
-            summed = Indexing.indexAdd(values.newEmpty(vs, DType.FLOAT32), 0, target, values);
-        }
-        return new SparseGrad(shape, unique, summed);
+        return new SparseGrad(shape, unique, scatterAddRows(vs, target, values));
     }
 
     /** This gradient plus another of the same dense shape (the indices and values are concatenated). */
@@ -98,18 +101,33 @@ public final class SparseGrad {
         }
         int[] r = Arrays.copyOf(rows, rows.length + other.rows.length);
         System.arraycopy(other.rows, 0, r, rows.length, other.rows.length);
-        Tensor v;
-        try (var s = GradMode.noGrad()) {
-            v = Torch.cat(0, values, other.values);
-        }
+        TensorInternals.checkSameDevice(values, other.values);
+        int[] vs = shape.clone();
+        vs[0] = r.length;
+        Tensor v = values.newUninitialized(vs, DType.FLOAT32); // the two value blocks one after the other
+        Backend backend = v.buffer.backend();
+        backend.copy(values.buffer, values.layout(), v.buffer, new Layout(values.shape, v.strides, 0));
+        backend.copy(other.values.buffer, other.values.layout(), v.buffer,
+                new Layout(other.values.shape, v.strides, rows.length * v.strides[0]));
         return new SparseGrad(shape, r, v);
     }
 
     /** The dense gradient: zeros with the value slices added at their rows. */
     public Tensor toDense() {
-        try (var s = GradMode.noGrad()) {
-            return Indexing.indexAdd(values.newEmpty(shape.clone(), DType.FLOAT32), 0, rows, values);
-        }
+        return scatterAddRows(shape.clone(), rows, values);
+    }
+
+    /**
+     * Zeros of {@code dense} with slice i of {@code values} added at row {@code rows[i]}: one scatter-add
+     * kernel (index_add along dimension 0; the rows were checked when the gradient was made). The
+     * sparse gradient's few operations run their kernels directly, so that autograd can sum and
+     * densify these gradients without the op catalogue above it.
+     */
+    private static Tensor scatterAddRows(int[] dense, int[] rows, Tensor values) {
+        Tensor out = values.newEmpty(dense, DType.FLOAT32);
+        Tensor v = values.contiguousUntracked();
+        out.buffer.backend().indexAdd(v.buffer, 1, dense[0], rowSize(dense), rows, out.buffer);
+        return out;
     }
 
     /**
@@ -122,20 +140,20 @@ public final class SparseGrad {
             throw new IllegalArgumentException("SparseGrad.addTo: target of shape " + Arrays.toString(target.shape)
                     + " does not match the gradient's dense shape " + Arrays.toString(shape));
         }
-        if (target.requiresGrad && GradMode.isEnabled()) {
+        if (target.requiresGrad() && GradMode.isEnabled()) {
             throw new IllegalStateException("SparseGrad.addTo: the target requires grad; update it inside a no-grad scope "
                     + "(try (var s = Torch.noGrad()) {...})");
         }
-        Devices.checkSame(target, values);
+        TensorInternals.checkSameDevice(target, values);
         Tensor v;
         try (var s = GradMode.noGrad()) {
             v = (alpha == 1f ? values : values.mul(alpha)).contiguousUntracked();
         }
         if (target.offset == 0 && target.isContiguous()) {
-            target.backend().indexAdd(v.buffer, 1, shape[0], rowSize(), rows, target.buffer);
+            target.buffer.backend().indexAdd(v.buffer, 1, shape[0], rowSize(), rows, target.buffer);
         } else { // a strided target: scatter into a dense buffer, then one strided add
-            Tensor tmp = target.newEmpty(shape.clone(), DType.FLOAT32);
-            tmp.backend().indexAdd(v.buffer, 1, shape[0], rowSize(), rows, tmp.buffer);
+            Tensor tmp = TensorInternals.newEmpty(target, shape.clone(), DType.FLOAT32);
+            tmp.buffer.backend().indexAdd(v.buffer, 1, shape[0], rowSize(), rows, tmp.buffer);
             try (var s = GradMode.noGrad()) {
                 target.data().add_(tmp);
             }

@@ -5,6 +5,7 @@ import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
+import org.grad4j.core.autograd.Node;
 import org.grad4j.kernels.Layout;
 
 /**
@@ -51,7 +52,7 @@ final class TensorFormatter {
         }
         Node fn = t.gradFn();
         if (fn != null) suffixes.add("grad_fn=<" + fn.name() + ">");
-        else if (t.requiresGrad) suffixes.add("requires_grad=True");
+        else if (t.requiresGrad()) suffixes.add("requires_grad=True");
         return addSuffixes(sb.toString(), suffixes, indent);
     }
 

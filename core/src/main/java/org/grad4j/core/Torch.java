@@ -2,6 +2,10 @@ package org.grad4j.core;
 
 import java.util.Arrays;
 import java.util.List;
+import org.grad4j.core.autograd.AnomalyMode;
+import org.grad4j.core.ops.Indexing;
+import org.grad4j.core.ops.LinearAlgebra;
+import org.grad4j.core.ops.Pointwise;
 
 /**
  * The {@code torch.*} namespace: factories, functions of several tensors, grad mode and seeding.
@@ -68,8 +72,8 @@ public final class Torch {
 
     /** {@code cond ? a : b} elementwise with broadcasting. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) { return Pointwise.where(cond, a, b); }
-    public static Tensor where(Tensor cond, Tensor a, float b) { return Pointwise.where(cond, a, a.scalarLike(b)); }
-    public static Tensor where(Tensor cond, float a, Tensor b) { return Pointwise.where(cond, b.scalarLike(a), b); }
+    public static Tensor where(Tensor cond, Tensor a, float b) { return Pointwise.where(cond, a, TensorInternals.scalarLike(a, b)); }
+    public static Tensor where(Tensor cond, float a, Tensor b) { return Pointwise.where(cond, TensorInternals.scalarLike(b, a), b); }
 
     public static Tensor cat(List<Tensor> tensors, int dim) { return Indexing.cat(tensors, dim); }
     public static Tensor cat(int dim, Tensor... tensors) { return Indexing.cat(Arrays.asList(tensors), dim); }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.Function;
+import org.grad4j.core.tools.AutogradFunctional;
 import org.junit.jupiter.api.Test;
 
 /** vjp, jvp, jacobian, hessian, hvp, vhp against closed forms and finite differences. */

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.Function;
+import org.grad4j.core.autograd.ActivationCheckpoint;
+import org.grad4j.core.autograd.AutogradGraph;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,7 +41,7 @@ class CheckpointTest {
         int per = LAYERS / segments;
         for (int s = 0; s < segments; s++) {
             int from = s * per, to = from + per;
-            h = checkpointed ? Checkpoint.checkpoint(in -> block(in[0], from, to), h) : block(h, from, to);
+            h = checkpointed ? ActivationCheckpoint.checkpoint(in -> block(in[0], from, to), h) : block(h, from, to);
         }
         return h.pow(2f).sum();
     }
@@ -100,7 +102,7 @@ class CheckpointTest {
     void secondOrderGradientsMatch() {
         Tensor x = Tensor.randn(gen, 4, WIDTH).requiresGrad_();
         Function<Boolean, Tensor[]> hvp = ck -> {
-            Tensor h = ck ? Checkpoint.checkpoint(in -> block(in[0], 0, 2), x) : block(x, 0, 2);
+            Tensor h = ck ? ActivationCheckpoint.checkpoint(in -> block(in[0], 0, 2), x) : block(x, 0, 2);
             Tensor l = h.pow(3f).sum();
             Tensor[] g = Autograd.grad(new Tensor[] {l}, new Tensor[] {x, weights[0]}, null, true, true, false);
             Tensor dot = g[0].sum().add(g[1].sum());
@@ -118,7 +120,7 @@ class CheckpointTest {
         Tensor plain = block(x, 0, 1).pow(3f).sum();
         Tensor g0 = Autograd.grad(plain, x, true);
         Tensor expected = Autograd.grad(g0.sum(), x);
-        Tensor l = Checkpoint.checkpoint(in -> block(in[0], 0, 1), x).pow(3f).sum();
+        Tensor l = ActivationCheckpoint.checkpoint(in -> block(in[0], 0, 1), x).pow(3f).sum();
         Autograd.grad(new Tensor[] {l}, new Tensor[] {x}, null, true, false, false); // recomputes without a graph
         Tensor g = Autograd.grad(l, x, true);
         Asserts.assertClose(Autograd.grad(g.sum(), x), expected.toFloatArray(), 1e-5f);
@@ -128,7 +130,7 @@ class CheckpointTest {
     void retainGraphRecomputesOnceAndGradientsAccumulate() {
         Tensor x = Tensor.randn(gen, BATCH, WIDTH).requiresGrad_();
         int[] calls = {0};
-        Tensor out = Checkpoint.checkpoint(in -> {
+        Tensor out = ActivationCheckpoint.checkpoint(in -> {
             calls[0]++;
             return block(in[0], 0, 2);
         }, x).sum();
@@ -147,7 +149,7 @@ class CheckpointTest {
         fn.apply(new Tensor[] {x}).sum().backward();
         float[] plain = x.grad().toFloatArray();
         x.setGrad(null);
-        Checkpoint.checkpoint(fn, x).sum().backward();
+        ActivationCheckpoint.checkpoint(fn, x).sum().backward();
         assertArrayEquals(plain, x.grad().toFloatArray());
     }
 
@@ -155,7 +157,7 @@ class CheckpointTest {
     void anInPlaceChangeOfAnInputIsCaught() {
         Tensor x = Tensor.randn(gen, 4, WIDTH).requiresGrad_();
         Tensor h = x.mul(1f);
-        Tensor out = Checkpoint.checkpoint(in -> block(in[0], 0, 1), h).sum();
+        Tensor out = ActivationCheckpoint.checkpoint(in -> block(in[0], 0, 1), h).sum();
         h.add_(1f);
         IllegalStateException e = assertThrows(IllegalStateException.class, out::backward);
         assertTrue(e.getMessage().contains("modified by an inplace operation"), e.getMessage());
@@ -166,7 +168,7 @@ class CheckpointTest {
     void aFunctionThatDoesOtherOpsWhenRunAgainIsAnError() {
         Tensor x = Tensor.randn(gen, 4, WIDTH).requiresGrad_();
         int[] calls = {0};
-        Tensor out = Checkpoint.checkpoint(in -> calls[0]++ == 0 ? in[0].tanh() : in[0].tanh().exp(), x).sum();
+        Tensor out = ActivationCheckpoint.checkpoint(in -> calls[0]++ == 0 ? in[0].tanh() : in[0].tanh().exp(), x).sum();
         IllegalStateException e = assertThrows(IllegalStateException.class, out::backward);
         assertEquals("checkpoint: recomputing the checkpointed function (for TanhBackward0) saved 2 tensors for backward, "
                 + "but its forward saved 1: the function must run the same ops when called again (no branches on changing "
@@ -177,7 +179,7 @@ class CheckpointTest {
     void withoutGradModeItIsAPlainCall() {
         Tensor x = Tensor.ones(2).requiresGrad_();
         try (var s = Torch.noGrad()) {
-            Tensor y = Checkpoint.checkpoint(in -> in[0].mul(3f), x);
+            Tensor y = ActivationCheckpoint.checkpoint(in -> in[0].mul(3f), x);
             assertValues(y, 3, 3);
             assertTrue(y.isLeaf());
         }

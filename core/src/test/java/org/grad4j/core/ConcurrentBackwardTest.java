@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.grad4j.core.autograd.ActivationCheckpoint;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -217,7 +218,7 @@ class ConcurrentBackwardTest {
         for (int round = 0; round < 300; round++) {
             Tensor w = Tensor.ones(3).requiresGrad_();
             Tensor x = Tensor.tensor(0.5f, 1f, 2f);
-            Tensor loss = Checkpoint.checkpoint(in -> in[0].mul(w).tanh().mul(in[0]).exp(), x).sum();
+            Tensor loss = ActivationCheckpoint.checkpoint(in -> in[0].mul(w).tanh().mul(in[0]).exp(), x).sum();
             concurrently(2, t -> loss.backward(null, true));
             Tensor once = Tensor.ones(3).requiresGrad_();
             x.mul(once).tanh().mul(x).exp().sum().backward();

@@ -16,6 +16,8 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.function.Supplier;
+import org.grad4j.core.ops.FusedOps;
+import org.grad4j.core.tools.GradCheck;
 import org.grad4j.kernels.Backend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.grad4j.core.autograd.Node;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.grad4j.core.tools.GradCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 

@@ -6,9 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.grad4j.core.F;
 import org.grad4j.core.Generator;
-import org.grad4j.core.GraphViz;
 import org.grad4j.core.Tensor;
 import org.grad4j.core.Torch;
+import org.grad4j.core.tools.GraphViz;
 
 /**
  * Draws the graph of a 2-layer MLP's cross-entropy loss (Linear(4, 8) → ReLU → Linear(8, 3)), like

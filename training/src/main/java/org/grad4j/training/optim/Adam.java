@@ -3,8 +3,8 @@ package org.grad4j.training.optim;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.grad4j.core.FusedOps;
 import org.grad4j.core.Tensor;
+import org.grad4j.core.ops.FusedOps;
 
 /**
  * Adam ({@code torch.optim.Adam}), PyTorch's single-tensor formula:

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.grad4j.core.DType;
-import org.grad4j.core.GradCheck;
 import org.grad4j.core.Generator;
 import org.grad4j.core.Reduction;
 import org.grad4j.core.Tensor;
+import org.grad4j.core.tools.GradCheck;
 import org.junit.jupiter.api.Test;
 
 class LossTest {

@@ -13,9 +13,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.grad4j.core.GradCheck;
 import org.grad4j.core.Generator;
 import org.grad4j.core.Tensor;
+import org.grad4j.core.tools.GradCheck;
 import org.junit.jupiter.api.Test;
 
 class ModuleTest {
