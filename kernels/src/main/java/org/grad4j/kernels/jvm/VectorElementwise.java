@@ -3,11 +3,15 @@ package org.grad4j.kernels.jvm;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.UnaryOp;
+import org.grad4j.kernels.VectorForm;
 
 /**
- * Vector API versions of the unit-stride row kernels of {@link ElementwiseKernels} (same op codes).
- * A method returns false when it has no vector form for the op or strides, and the caller then runs
- * the scalar kernel. exp/tanh/sigmoid use {@link VectorMath} (deterministic polynomials); log stays scalar.
+ * Vector API versions of the unit-stride row kernels of {@link ElementwiseKernels}, one loop per op
+ * whose {@link VectorForm} is not NONE (the table says which, and how close to the scalar formula).
+ * A method returns false when it has no vector form for the op, parameter or strides, and the caller
+ * then runs the scalar kernel. exp/tanh/sigmoid use {@link VectorMath} (deterministic polynomials).
  */
 final class VectorElementwise {
     private VectorElementwise() {}
@@ -15,59 +19,101 @@ final class VectorElementwise {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
 
-    static boolean unary(int op, float p0, float p1, float[] x, int xo, float[] out, int oo, int n) {
+    static boolean unary(UnaryOp op, float p0, float p1, float[] x, int xo, float[] out, int oo, int n) {
+        if (op.vectorForm() == VectorForm.NONE || (op == UnaryOp.POW && p0 != 2f)) return false;
         int bound = n - n % L, j = 0;
         switch (op) {
-            case 0 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).neg().intoArray(out, oo + j); }
-            case 1 -> { VectorMath.exp(x, xo, out, oo, bound); j = bound; }
-            case 3 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).sqrt().intoArray(out, oo + j); }
-            case 4 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).abs().intoArray(out, oo + j); }
-            case 5 -> { VectorMath.tanh(x, xo, out, oo, bound); j = bound; }
-            case 6 -> { VectorMath.sigmoid(x, xo, out, oo, bound); j = bound; }
-            case 7 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).max(0f).intoArray(out, oo + j); }
-            case 9 -> {
-                if (p0 != 2f) return false;
+            case NEG -> {
+                for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).neg().intoArray(out, oo + j);
+            }
+            case EXP -> {
+                VectorMath.exp(x, xo, out, oo, bound);
+                j = bound;
+            }
+            case SQRT -> {
+                for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).sqrt().intoArray(out, oo + j);
+            }
+            case ABS -> {
+                for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).abs().intoArray(out, oo + j);
+            }
+            case TANH -> {
+                VectorMath.tanh(x, xo, out, oo, bound);
+                j = bound;
+            }
+            case SIGMOID -> {
+                VectorMath.sigmoid(x, xo, out, oo, bound);
+                j = bound;
+            }
+            case RELU -> {
+                for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).max(0f).intoArray(out, oo + j);
+            }
+            case POW -> { // p0 == 2
                 for (; j < bound; j += L) {
                     FloatVector v = FloatVector.fromArray(S, x, xo + j);
                     v.mul(v).intoArray(out, oo + j);
                 }
             }
-            case 11 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).mul(p0).add(p1).intoArray(out, oo + j); }
-            case 13 -> {
+            case AFFINE -> {
+                for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).mul(p0).add(p1).intoArray(out, oo + j);
+            }
+            case RECIPROCAL -> {
                 FloatVector one = FloatVector.broadcast(S, 1f);
                 for (; j < bound; j += L) one.div(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j);
             }
-            default -> { return false; }
+            default -> throw new IllegalStateException("unary op " + op + " has vector form " + op.vectorForm()
+                    + " in the table but no vector loop");
         }
         if (j < n) ElementwiseKernels.unary(op, p0, p1, x, xo + j, 1, out, oo + j, n - j);
         return true;
     }
 
     /** Unit-stride or broadcast-scalar operands: strides (1,1), (1,0) or (0,1). */
-    static boolean binary(int op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        // pow keeps Math.pow's exact special cases; comparisons stay scalar
-        if (op == 4 || (op > 6 && op < 13) || !((as == 1 || as == 0) && (bs == 1 || bs == 0)) || (as == 0 && bs == 0)) {
+    static boolean binary(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        if (op.vectorForm() == VectorForm.NONE || !((as == 1 || as == 0) && (bs == 1 || bs == 0)) || (as == 0 && bs == 0)) {
             return false;
         }
         int bound = n - n % L, j = 0;
-        if (op >= 13) {
-            switch (op) {
-                case 13 -> { for (; j < bound; j += L) { FloatVector y = vb(b, bo, bs, j); va(a, ao, as, j).mul(y.mul(y).neg().add(1f)).intoArray(out, oo + j); } }
-                case 14 -> { for (; j < bound; j += L) { FloatVector y = vb(b, bo, bs, j); va(a, ao, as, j).mul(y).mul(y.neg().add(1f)).intoArray(out, oo + j); } }
-                default -> { for (; j < bound; j += L) { FloatVector y = vb(b, bo, bs, j); va(a, ao, as, j).blend(0f, y.compare(VectorOperators.GT, 0f).not()).intoArray(out, oo + j); } }
-            }
-            if (j < n) ElementwiseKernels.binary(op, a, ao + j * as, as, b, bo + j * bs, bs, out, oo + j, n - j);
-            return true;
-        }
         // One loop per op: the Vector API only compiles to SIMD when the operator is a constant
         // (a switch on a variable operator inside the loop falls back to slow per-lane code).
         switch (op) {
-            case 0 -> { for (; j < bound; j += L) va(a, ao, as, j).add(vb(b, bo, bs, j)).intoArray(out, oo + j); }
-            case 1 -> { for (; j < bound; j += L) va(a, ao, as, j).sub(vb(b, bo, bs, j)).intoArray(out, oo + j); }
-            case 2 -> { for (; j < bound; j += L) va(a, ao, as, j).mul(vb(b, bo, bs, j)).intoArray(out, oo + j); }
-            case 3 -> { for (; j < bound; j += L) va(a, ao, as, j).div(vb(b, bo, bs, j)).intoArray(out, oo + j); }
-            case 5 -> { for (; j < bound; j += L) va(a, ao, as, j).max(vb(b, bo, bs, j)).intoArray(out, oo + j); }
-            default -> { for (; j < bound; j += L) va(a, ao, as, j).min(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+            case ADD -> {
+                for (; j < bound; j += L) va(a, ao, as, j).add(vb(b, bo, bs, j)).intoArray(out, oo + j);
+            }
+            case SUB -> {
+                for (; j < bound; j += L) va(a, ao, as, j).sub(vb(b, bo, bs, j)).intoArray(out, oo + j);
+            }
+            case MUL -> {
+                for (; j < bound; j += L) va(a, ao, as, j).mul(vb(b, bo, bs, j)).intoArray(out, oo + j);
+            }
+            case DIV -> {
+                for (; j < bound; j += L) va(a, ao, as, j).div(vb(b, bo, bs, j)).intoArray(out, oo + j);
+            }
+            case MAXIMUM -> {
+                for (; j < bound; j += L) va(a, ao, as, j).max(vb(b, bo, bs, j)).intoArray(out, oo + j);
+            }
+            case MINIMUM -> {
+                for (; j < bound; j += L) va(a, ao, as, j).min(vb(b, bo, bs, j)).intoArray(out, oo + j);
+            }
+            case TANH_BACKWARD -> {
+                for (; j < bound; j += L) {
+                    FloatVector y = vb(b, bo, bs, j);
+                    va(a, ao, as, j).mul(y.mul(y).neg().add(1f)).intoArray(out, oo + j);
+                }
+            }
+            case SIGMOID_BACKWARD -> {
+                for (; j < bound; j += L) {
+                    FloatVector y = vb(b, bo, bs, j);
+                    va(a, ao, as, j).mul(y).mul(y.neg().add(1f)).intoArray(out, oo + j);
+                }
+            }
+            case RELU_BACKWARD -> {
+                for (; j < bound; j += L) {
+                    FloatVector y = vb(b, bo, bs, j);
+                    va(a, ao, as, j).blend(0f, y.compare(VectorOperators.GT, 0f).not()).intoArray(out, oo + j);
+                }
+            }
+            default -> throw new IllegalStateException("binary op " + op + " has vector form " + op.vectorForm()
+                    + " in the table but no vector loop");
         }
         if (j < n) ElementwiseKernels.binary(op, a, ao + j * as, as, b, bo + j * bs, bs, out, oo + j, n - j);
         return true;

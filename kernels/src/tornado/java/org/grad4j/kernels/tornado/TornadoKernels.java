@@ -1,5 +1,8 @@
 package org.grad4j.kernels.tornado;
 
+import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.ReduceOp;
+import org.grad4j.kernels.UnaryOp;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -9,8 +12,9 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * The TornadoVM backend's kernels: one GPU thread per output element ({@code ctx.globalIdx}), every
  * tensor a region of the one device array {@code mem}. Sizes, offsets, strides and op codes come in
  * the small {@code p} (int) and {@code f} (float) parameter arrays that travel with each launch, so
- * each method is compiled once and serves every shape. The arithmetic mirrors the JVM backend's
- * scalar kernels (same op codes, same NaN rules, sums in double); TornadoBackendTest compares them.
+ * each method is compiled once and serves every shape. Elementwise ops come as the codes of their
+ * table ({@link UnaryOp.Code}, {@link BinaryOp.Code}); the arithmetic follows the JVM backend's
+ * (same NaN rules, sums in double), and TornadoBackendTest compares the two.
  *
  * <p>Layout of {@code p} for the strided kernels: {@code p[0]} element count, {@code p[1]} op code,
  * {@code p[2]} rank, {@code p[3]} output offset, {@code p[4..6]} input offsets, shape at
@@ -67,7 +71,11 @@ public final class TornadoKernels {
 
     // ---- elementwise ----------------------------------------------------------------------------
 
-    /** Op codes are {@link org.grad4j.kernels.UnaryOp} ordinals; f[0], f[1] its scalar parameters. */
+    /**
+     * The table's formulas of {@link UnaryOp} in device arithmetic (TornadoMath's float functions,
+     * within a few ulp of the scalar formulas), by code; f[0], f[1] the op's scalar parameters. An
+     * unknown code gives NaN.
+     */
     public static void unary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
@@ -76,30 +84,31 @@ public final class TornadoKernels {
             float p1 = f.get(1);
             float r;
             switch (p.get(1)) {
-                case 0: r = -v; break;
-                case 1: r = TornadoMath.exp(v); break;
-                case 2: r = TornadoMath.log(v); break;
-                case 3: r = TornadoMath.sqrt(v); break;
-                case 4: r = TornadoMath.abs(v); break;
-                case 5: r = TornadoMath.tanh(v); break;
-                case 6: r = 1f / (1f + TornadoMath.exp(-v)); break;
-                case 7: r = (v > 0f || v != v) ? v : 0f; break;
-                case 8: r = v > 0f ? 1f : (v < 0f ? -1f : v); break;
-                case 9: r = p0 == 2f ? v * v : (p0 == 1f ? v : TornadoMath.pow(v, p0)); break;
-                case 10: r = TornadoMath.pow(p0, v); break;
-                case 11: r = p0 * v + p1; break;
-                case 12:
+                case UnaryOp.Code.NEG: r = -v; break;
+                case UnaryOp.Code.EXP: r = TornadoMath.exp(v); break;
+                case UnaryOp.Code.LOG: r = TornadoMath.log(v); break;
+                case UnaryOp.Code.SQRT: r = TornadoMath.sqrt(v); break;
+                case UnaryOp.Code.ABS: r = TornadoMath.abs(v); break;
+                case UnaryOp.Code.TANH: r = TornadoMath.tanh(v); break;
+                case UnaryOp.Code.SIGMOID: r = 1f / (1f + TornadoMath.exp(-v)); break;
+                case UnaryOp.Code.RELU: r = (v > 0f || v != v) ? v : 0f; break;
+                case UnaryOp.Code.SIGN: r = v > 0f ? 1f : (v < 0f ? -1f : v); break;
+                case UnaryOp.Code.POW: r = p0 == 2f ? v * v : (p0 == 1f ? v : TornadoMath.pow(v, p0)); break;
+                case UnaryOp.Code.POW_BASE: r = TornadoMath.pow(p0, v); break;
+                case UnaryOp.Code.AFFINE: r = p0 * v + p1; break;
+                case UnaryOp.Code.CLAMP:
                     r = v;
                     if (p0 == p0 && r < p0) r = p0; // a NaN bound means "no bound"
                     if (p1 == p1 && r > p1) r = p1;
                     break;
-                default: r = 1f / v; break;
+                case UnaryOp.Code.RECIPROCAL: r = 1f / v; break;
+                default: r = Float.NaN; break;
             }
             mem.set(p.get(3) + i, r);
         }
     }
 
-    /** Op codes are {@link org.grad4j.kernels.BinaryOp} ordinals. */
+    /** The table's formulas of {@link BinaryOp}, by code, as {@link #unary}. */
     public static void binary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
@@ -108,22 +117,23 @@ public final class TornadoKernels {
             float b = mem.get(at(p, rank, i, STRIDES + MAX_RANK, p.get(5)));
             float r;
             switch (p.get(1)) {
-                case 0: r = a + b; break;
-                case 1: r = a - b; break;
-                case 2: r = a * b; break;
-                case 3: r = a / b; break;
-                case 4: r = TornadoMath.pow(a, b); break;
-                case 5: r = (a != a || b != b) ? a + b : TornadoMath.max(a, b); break;
-                case 6: r = (a != a || b != b) ? a + b : TornadoMath.min(a, b); break;
-                case 7: r = a == b ? 1f : 0f; break;
-                case 8: r = a != b ? 1f : 0f; break;
-                case 9: r = a < b ? 1f : 0f; break;
-                case 10: r = a <= b ? 1f : 0f; break;
-                case 11: r = a > b ? 1f : 0f; break;
-                case 12: r = a >= b ? 1f : 0f; break;
-                case 13: r = a * (1f - b * b); break;
-                case 14: r = a * b * (1f - b); break;
-                default: r = b > 0f ? a : 0f; break;
+                case BinaryOp.Code.ADD: r = a + b; break;
+                case BinaryOp.Code.SUB: r = a - b; break;
+                case BinaryOp.Code.MUL: r = a * b; break;
+                case BinaryOp.Code.DIV: r = a / b; break;
+                case BinaryOp.Code.POW: r = TornadoMath.pow(a, b); break;
+                case BinaryOp.Code.MAXIMUM: r = (a != a || b != b) ? a + b : TornadoMath.max(a, b); break;
+                case BinaryOp.Code.MINIMUM: r = (a != a || b != b) ? a + b : TornadoMath.min(a, b); break;
+                case BinaryOp.Code.EQ: r = a == b ? 1f : 0f; break;
+                case BinaryOp.Code.NE: r = a != b ? 1f : 0f; break;
+                case BinaryOp.Code.LT: r = a < b ? 1f : 0f; break;
+                case BinaryOp.Code.LE: r = a <= b ? 1f : 0f; break;
+                case BinaryOp.Code.GT: r = a > b ? 1f : 0f; break;
+                case BinaryOp.Code.GE: r = a >= b ? 1f : 0f; break;
+                case BinaryOp.Code.TANH_BACKWARD: r = a * (1f - b * b); break;
+                case BinaryOp.Code.SIGMOID_BACKWARD: r = a * b * (1f - b); break;
+                case BinaryOp.Code.RELU_BACKWARD: r = b > 0f ? a : 0f; break;
+                default: r = Float.NaN; break;
             }
             mem.set(p.get(3) + i, r);
         }
@@ -148,7 +158,7 @@ public final class TornadoKernels {
     // ---- reductions -----------------------------------------------------------------------------
 
     /**
-     * One thread per (output, chunk): p[0] outputs·chunks, p[1] op (0 sum, 1 max, 2 min), p[2] kept
+     * One thread per (output, chunk): p[0] outputs·chunks, p[1] the {@link ReduceOp.Code}, p[2] kept
      * rank, p[3] out offset, p[4] x offset, p[5] indices offset (-1: none), p[6] reduced count, p[7]
      * chunks; kept shape/strides at SHAPE/STRIDES, reduced rank at p[STRIDES + MAX_RANK], reduced shape
      * and strides after it. With several chunks each thread sums one slice of the reduced positions
@@ -167,14 +177,14 @@ public final class TornadoKernels {
             int r0 = chunk * per;
             int r1 = TornadoMath.min(red, r0 + per);
             int op = p.get(1);
-            if (op == 0) {
+            if (op == ReduceOp.Code.SUM) {
                 double acc = 0;
                 for (int r = r0; r < r1; r++) {
                     acc += mem.get(redAt(p, redRank, r, base));
                 }
                 mem.set(p.get(3) + t, (float) acc);
             } else {
-                float sign = op == 1 ? 1f : -1f;
+                float sign = op == ReduceOp.Code.MAX ? 1f : -1f;
                 float best = mem.get(redAt(p, redRank, 0, base));
                 int bestAt = 0;
                 if (best == best) {
