@@ -32,11 +32,14 @@ public enum BinaryOp {
             return a / b;
         }
     },
-    /** Math.pow's special cases kept exactly, hence no vector form. */
+    /**
+     * C's pow, as PyTorch's: Math.pow but for a base of 1, or of -1 to an infinite power, which give 1
+     * (Math.pow: NaN). Its special cases are why it has no vector form.
+     */
     POW(Code.POW, VectorForm.NONE) {
         @Override
         public float apply(float a, float b) {
-            return (float) Math.pow(a, b);
+            return a == 1f || (a == -1f && Math.abs(b) == Float.POSITIVE_INFINITY) ? 1f : (float) Math.pow(a, b);
         }
     },
     /** NaN wins; -0 < +0. */

@@ -66,18 +66,18 @@ public enum UnaryOp {
             return Math.signum(x);
         }
     },
-    /** x^p0 (x·x and x exactly for p0 = 2 and 1); vector form for p0 = 2 only. */
+    /** x^p0 as {@link BinaryOp#POW} (x·x and x exactly for p0 = 2 and 1); vector form for p0 = 2 only. */
     POW(Code.POW, VectorForm.EXACT) {
         @Override
         public float apply(float x, float p0, float p1) {
-            return p0 == 2f ? x * x : p0 == 1f ? x : (float) Math.pow(x, p0);
+            return p0 == 2f ? x * x : p0 == 1f ? x : BinaryOp.POW.apply(x, p0);
         }
     },
-    /** p0^x. */
+    /** p0^x as {@link BinaryOp#POW}. */
     POW_BASE(Code.POW_BASE, VectorForm.NONE) {
         @Override
         public float apply(float x, float p0, float p1) {
-            return (float) Math.pow(p0, x);
+            return BinaryOp.POW.apply(p0, x);
         }
     },
     /** p0·x + p1. */

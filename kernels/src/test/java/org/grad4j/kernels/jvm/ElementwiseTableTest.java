@@ -1,21 +1,22 @@
 package org.grad4j.kernels.jvm;
 
+import static org.grad4j.kernels.ElementwiseCases.assertSame;
+import static org.grad4j.kernels.ElementwiseCases.assertWithin;
+import static org.grad4j.kernels.ElementwiseCases.pairs;
+import static org.grad4j.kernels.ElementwiseCases.parameters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.ElementwiseCases;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.ReduceOp;
 import org.grad4j.kernels.UnaryOp;
@@ -29,73 +30,7 @@ import org.junit.jupiter.api.Test;
  * edges); and every device code is the named constant of its op, unrelated to the op's position.
  */
 class ElementwiseTableTest {
-
-    /** Special values first, then ordinary ones: more than a few vectors' worth, with a tail. */
-    static final float[] SPECIAL = specialValues();
-
-    private static float[] specialValues() {
-        List<Float> v = new ArrayList<>(List.of(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
-                Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE,
-                1f, -1f, 2f, -2f, 0.5f, -0.5f, 1e-20f, -1e-20f, 3.5f, -3.5f, 9.1f, -9.1f, 20f, -20f,
-                88.7f, 88.73f, 89f, -87.3f, -87.4f, -88f, -103f, -104f, -110f, 0.625f, -0.625f, 0.6f, 1e30f, -1e30f));
-        Random rnd = new Random(7);
-        for (int i = 0; i < 90; i++) v.add((float) rnd.nextGaussian() * 3f);
-        float[] out = new float[v.size()];
-        for (int i = 0; i < out.length; i++) out[i] = v.get(i);
-        return out;
-    }
-
-    /** The (p0, p1) each unary op is tried with: its special parameters included. */
-    static float[][] parameters(UnaryOp op) {
-        return switch (op) {
-            case POW -> new float[][] {{2f, 0f}, {1f, 0f}, {3f, 0f}, {0.5f, 0f}, {-1f, 0f}, {2.5f, 0f}, {0f, 0f}, {Float.NaN, 0f}};
-            case POW_BASE -> new float[][] {{1.7f, 0f}, {2f, 0f}, {0.5f, 0f}, {-2f, 0f}, {0f, 0f}, {1f, 0f}};
-            case AFFINE -> new float[][] {{1.5f, 0.25f}, {-2f, 0f}, {0f, -0f}, {1e30f, 1f}, {Float.NaN, 1f}};
-            case CLAMP -> new float[][] {{-0.5f, Float.NaN}, {Float.NaN, 0.5f}, {-1f, 1f}, {Float.NaN, Float.NaN}, {0f, 0f}};
-            default -> new float[][] {{0f, 0f}};
-        };
-    }
-
-    /** Every pair of special values, as two rows a and b. */
-    static float[][] pairs() {
-        int k = 40, n = k * k;
-        float[] a = new float[n + 13], b = new float[n + 13];
-        for (int i = 0; i < k; i++) {
-            for (int j = 0; j < k; j++) {
-                a[i * k + j] = SPECIAL[i];
-                b[i * k + j] = SPECIAL[j];
-            }
-        }
-        for (int i = n; i < a.length; i++) { // a tail past the last full vector
-            a[i] = SPECIAL[i - n + 50];
-            b[i] = SPECIAL[i - n + 60];
-        }
-        return new float[][] {a, b};
-    }
-
-    /** Same value, NaN equal to NaN, -0 different from +0. */
-    static void assertSame(float expected, float actual, String what) {
-        if (Float.compare(expected, actual) != 0 && !(Float.isNaN(expected) && Float.isNaN(actual))) {
-            fail(what + ": expected " + expected + " but got " + actual);
-        }
-    }
-
-    /** Within {@code ulps} of the expected value, or both below the smallest normal (flushed to zero). */
-    static void assertWithin(int ulps, float expected, float actual, String what) {
-        if (Float.isNaN(expected) || Float.isNaN(actual) || Float.isInfinite(expected)) {
-            assertSame(expected, actual, what);
-            return;
-        }
-        if (Math.abs(expected) < Float.MIN_NORMAL && Math.abs(actual) < Float.MIN_NORMAL) return;
-        long distance = Math.abs((long) ordered(expected) - ordered(actual));
-        assertTrue(distance <= ulps, what + ": expected " + expected + " but got " + actual + ", " + distance + " ulp apart");
-    }
-
-    /** The float's position on the number line, as an int (adjacent floats differ by 1). */
-    private static int ordered(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        return bits < 0 ? Integer.MIN_VALUE - bits : bits;
-    }
+    private static final float[] SPECIAL = ElementwiseCases.SPECIAL;
 
     // ---- device codes ---------------------------------------------------------------------------
 
@@ -246,6 +181,33 @@ class ElementwiseTableTest {
             for (int i = 0; i < m; i++) {
                 assertWithin(op.vectorForm().ulps(), op.apply(ab[0][i], ab[1][i]), out[i], op + "(" + ab[0][i] + ", " + ab[1][i] + ")");
             }
+        }
+    }
+
+    /**
+     * pow as PyTorch's (C's pow): 1 for a base of 1 whatever the exponent, NaN included, and for -1 to
+     * an infinite power, where Java's Math.pow gives NaN; the other special cases as Math.pow.
+     */
+    @Test
+    void powFollowsPyTorchAtItsSpecialCases() {
+        float nan = Float.NaN, inf = Float.POSITIVE_INFINITY;
+        float[] base = {1f, 1f, 1f, -1f, -1f, nan, 2f, -8f, 0f, -0f};
+        float[] exp = {nan, inf, -inf, inf, -inf, 0f, nan, 1f / 3, -1f, -3f};
+        float[] expected = {1f, 1f, 1f, 1f, 1f, 1f, nan, nan, inf, -inf};
+        JvmBackend be = JvmBackend.INSTANCE;
+        int n = base.length;
+        Layout dense = Layout.contiguous(new int[] {n});
+        float[] out = new float[n];
+        be.binary(BinaryOp.POW, JvmBackend.wrap(base), dense, JvmBackend.wrap(exp), dense, JvmBackend.wrap(out));
+        for (int i = 0; i < n; i++) assertSame(expected[i], out[i], "pow(" + base[i] + ", " + exp[i] + ")");
+        for (int i = 0; i < n; i++) {
+            float[] one = new float[1];
+            be.unary(UnaryOp.POW, exp[i], 0f, JvmBackend.wrap(new float[] {base[i]}), Layout.contiguous(new int[] {1}),
+                    JvmBackend.wrap(one));
+            assertSame(expected[i], one[0], "x.pow(" + exp[i] + ") at " + base[i]);
+            be.unary(UnaryOp.POW_BASE, base[i], 0f, JvmBackend.wrap(new float[] {exp[i]}), Layout.contiguous(new int[] {1}),
+                    JvmBackend.wrap(one));
+            assertSame(expected[i], one[0], base[i] + " ** x at " + exp[i]);
         }
     }
 }

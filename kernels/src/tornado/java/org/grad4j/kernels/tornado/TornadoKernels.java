@@ -73,8 +73,8 @@ public final class TornadoKernels {
 
     /**
      * The table's formulas of {@link UnaryOp} in device arithmetic (TornadoMath's float functions,
-     * within a few ulp of the scalar formulas), by code; f[0], f[1] the op's scalar parameters. An
-     * unknown code gives NaN.
+     * within a few ulp of the scalar formulas), by code; f[0], f[1] the op's scalar parameters. A code
+     * outside the table gives 0.
      */
     public static void unary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
@@ -102,7 +102,7 @@ public final class TornadoKernels {
                     if (p1 == p1 && r > p1) r = p1;
                     break;
                 case UnaryOp.Code.RECIPROCAL: r = 1f / v; break;
-                default: r = Float.NaN; break;
+                default: r = 0f; break; // no op of the table (a NaN constant does not compile to OpenCL)
             }
             mem.set(p.get(3) + i, r);
         }
@@ -127,13 +127,14 @@ public final class TornadoKernels {
                 case BinaryOp.Code.EQ: r = a == b ? 1f : 0f; break;
                 case BinaryOp.Code.NE: r = a != b ? 1f : 0f; break;
                 case BinaryOp.Code.LT: r = a < b ? 1f : 0f; break;
-                case BinaryOp.Code.LE: r = a <= b ? 1f : 0f; break;
+                // a <= b compiles to !(b < a) here (TornadoVM 5.2, OpenCL), true for a NaN: spelled out
+                case BinaryOp.Code.LE: r = (a < b || a == b) ? 1f : 0f; break;
                 case BinaryOp.Code.GT: r = a > b ? 1f : 0f; break;
-                case BinaryOp.Code.GE: r = a >= b ? 1f : 0f; break;
+                case BinaryOp.Code.GE: r = (a > b || a == b) ? 1f : 0f; break;
                 case BinaryOp.Code.TANH_BACKWARD: r = a * (1f - b * b); break;
                 case BinaryOp.Code.SIGMOID_BACKWARD: r = a * b * (1f - b); break;
                 case BinaryOp.Code.RELU_BACKWARD: r = b > 0f ? a : 0f; break;
-                default: r = Float.NaN; break;
+                default: r = 0f; break; // no op of the table (a NaN constant does not compile to OpenCL)
             }
             mem.set(p.get(3) + i, r);
         }
