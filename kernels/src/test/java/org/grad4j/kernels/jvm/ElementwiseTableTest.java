@@ -15,7 +15,9 @@ import java.lang.reflect.Modifier;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.Buffer;
 import org.grad4j.kernels.ElementwiseCases;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.ReduceOp;
@@ -36,22 +38,28 @@ class ElementwiseTableTest {
 
     @Test
     void everyOpHasTheDeviceCodeNamedAfterItAndNoOther() throws ReflectiveOperationException {
-        checkCodes(UnaryOp.class, UnaryOp.Code.class, Arrays.stream(UnaryOp.values()).mapToInt(UnaryOp::code).toArray());
-        checkCodes(BinaryOp.class, BinaryOp.Code.class, Arrays.stream(BinaryOp.values()).mapToInt(BinaryOp::code).toArray());
-        checkCodes(ReduceOp.class, ReduceOp.Code.class, Arrays.stream(ReduceOp.values()).mapToInt(ReduceOp::code).toArray());
+        checkCodes(UnaryOp.class, UnaryOp.Code.class, Arrays.stream(UnaryOp.values()).mapToInt(UnaryOp::code));
+        checkCodes(BinaryOp.class, BinaryOp.Code.class, Arrays.stream(BinaryOp.values()).mapToInt(BinaryOp::code));
+        checkCodes(ReduceOp.class, ReduceOp.Code.class, Arrays.stream(ReduceOp.values()).mapToInt(ReduceOp::code));
     }
 
-    private static void checkCodes(Class<? extends Enum<?>> ops, Class<?> codes, int[] codeOfOp) throws ReflectiveOperationException {
+    /** {@code codesInOrder}: the ops' code() in the enum's order. */
+    private static void checkCodes(Class<? extends Enum<?>> ops, Class<?> codes, IntStream codesInOrder)
+            throws ReflectiveOperationException {
         Enum<?>[] values = ops.getEnumConstants();
+        int[] codeOfOp = codesInOrder.toArray();
         Set<Integer> seen = new HashSet<>();
         for (Enum<?> op : values) {
             Field f = codes.getField(op.name());
-            assertTrue(Modifier.isStatic(f.getModifiers()) && Modifier.isFinal(f.getModifiers()) && f.getType() == int.class,
+            int m = f.getModifiers();
+            assertTrue(Modifier.isStatic(m) && Modifier.isFinal(m) && f.getType() == int.class,
                     codes.getName() + "." + op.name() + " is a static final int");
-            assertEquals(f.getInt(null), codeOfOp[op.ordinal()], op + ".code() is " + codes.getSimpleName() + "." + op.name());
+            assertEquals(f.getInt(null), codeOfOp[op.ordinal()],
+                    op + ".code() is " + codes.getSimpleName() + "." + op.name());
             assertTrue(seen.add(codeOfOp[op.ordinal()]), op + ": code " + codeOfOp[op.ordinal()] + " is taken twice");
         }
-        long declared = Arrays.stream(codes.getDeclaredFields()).filter(f -> Modifier.isStatic(f.getModifiers())).count();
+        long declared = Arrays.stream(codes.getDeclaredFields()).filter(f -> Modifier.isStatic(f.getModifiers()))
+                .count();
         assertEquals(values.length, declared, codes.getName() + " declares one code per op, no more");
     }
 
@@ -145,7 +153,8 @@ class ElementwiseTableTest {
                     assertWithin(op.vectorForm().ulps(), op.apply(ai, bi), out[i], op + "(" + ai + ", " + bi + ")");
                 }
             }
-            assertFalse(VectorElementwise.binary(op, a, 0, 2, b, 0, 1, new float[n / 2], 0, n / 2), op + " with a strided operand");
+            assertFalse(VectorElementwise.binary(op, a, 0, 2, b, 0, 1, new float[n / 2], 0, n / 2),
+                    op + " with a strided operand");
         }
     }
 
@@ -179,7 +188,8 @@ class ElementwiseTableTest {
             float[] out = new float[m];
             be.binary(op, JvmBackend.wrap(ab[0]), pairs, JvmBackend.wrap(ab[1]), pairs, JvmBackend.wrap(out));
             for (int i = 0; i < m; i++) {
-                assertWithin(op.vectorForm().ulps(), op.apply(ab[0][i], ab[1][i]), out[i], op + "(" + ab[0][i] + ", " + ab[1][i] + ")");
+                assertWithin(op.vectorForm().ulps(), op.apply(ab[0][i], ab[1][i]), out[i],
+                        op + "(" + ab[0][i] + ", " + ab[1][i] + ")");
             }
         }
     }
@@ -196,17 +206,16 @@ class ElementwiseTableTest {
         float[] expected = {1f, 1f, 1f, 1f, 1f, 1f, nan, nan, inf, -inf};
         JvmBackend be = JvmBackend.INSTANCE;
         int n = base.length;
-        Layout dense = Layout.contiguous(new int[] {n});
+        Layout dense = Layout.contiguous(new int[] {n}), single = Layout.contiguous(new int[] {1});
         float[] out = new float[n];
         be.binary(BinaryOp.POW, JvmBackend.wrap(base), dense, JvmBackend.wrap(exp), dense, JvmBackend.wrap(out));
         for (int i = 0; i < n; i++) assertSame(expected[i], out[i], "pow(" + base[i] + ", " + exp[i] + ")");
         for (int i = 0; i < n; i++) {
             float[] one = new float[1];
-            be.unary(UnaryOp.POW, exp[i], 0f, JvmBackend.wrap(new float[] {base[i]}), Layout.contiguous(new int[] {1}),
-                    JvmBackend.wrap(one));
+            be.unary(UnaryOp.POW, exp[i], 0f, JvmBackend.wrap(new float[] {base[i]}), single, JvmBackend.wrap(one));
             assertSame(expected[i], one[0], "x.pow(" + exp[i] + ") at " + base[i]);
-            be.unary(UnaryOp.POW_BASE, base[i], 0f, JvmBackend.wrap(new float[] {exp[i]}), Layout.contiguous(new int[] {1}),
-                    JvmBackend.wrap(one));
+            Buffer exponent = JvmBackend.wrap(new float[] {exp[i]});
+            be.unary(UnaryOp.POW_BASE, base[i], 0f, exponent, single, JvmBackend.wrap(one));
             assertSame(expected[i], one[0], base[i] + " ** x at " + exp[i]);
         }
     }

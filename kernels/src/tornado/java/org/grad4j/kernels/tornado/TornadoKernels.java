@@ -20,14 +20,14 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * {@code p[2]} rank, {@code p[3]} output offset, {@code p[4..6]} input offsets, shape at
  * {@link #SHAPE}, the inputs' strides at {@link #STRIDES} + k·{@link #MAX_RANK}.
  */
-public final class TornadoKernels {
+final class TornadoKernels {
     private TornadoKernels() {}
 
-    public static final int MAX_RANK = 8;
-    public static final int SHAPE = 8;
-    public static final int STRIDES = SHAPE + MAX_RANK;
+    static final int MAX_RANK = 8;
+    static final int SHAPE = 8;
+    static final int STRIDES = SHAPE + MAX_RANK;
     /** Parameter slots of a launch (strides of three inputs and one output). */
-    public static final int PARAMS = STRIDES + 4 * MAX_RANK;
+    static final int PARAMS = STRIDES + 4 * MAX_RANK;
 
     /** Position of element {@code i} (row-major over the shape) in the view whose strides start at {@code stridesAt}. */
     static int at(IntArray p, int rank, int i, int stridesAt, int offset) {
@@ -45,7 +45,7 @@ public final class TornadoKernels {
     // ---- memory ---------------------------------------------------------------------------------
 
     /** {@code mem[view] = f[0]}; the view's strides are the first input's. */
-    public static void fill(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void fill(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
             mem.set(at(p, p.get(2), i, STRIDES, p.get(4)), f.get(0));
@@ -53,7 +53,7 @@ public final class TornadoKernels {
     }
 
     /** Strided copy: input 0 → the view with strides of input 1 at offset p[5]. */
-    public static void copy(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void copy(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
             int rank = p.get(2);
@@ -62,7 +62,7 @@ public final class TornadoKernels {
     }
 
     /** Host data in: {@code mem[p[1] + i] = staging[i]}. */
-    public static void write(KernelContext ctx, FloatArray mem, IntArray p, FloatArray staging) {
+    static void write(KernelContext ctx, FloatArray mem, IntArray p, FloatArray staging) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
             mem.set(p.get(1) + i, staging.get(i));
@@ -76,7 +76,7 @@ public final class TornadoKernels {
      * within a few ulp of the scalar formulas), by code; f[0], f[1] the op's scalar parameters. A code
      * outside the table gives 0.
      */
-    public static void unary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void unary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
             float v = mem.get(at(p, p.get(2), i, STRIDES, p.get(4)));
@@ -109,7 +109,7 @@ public final class TornadoKernels {
     }
 
     /** The table's formulas of {@link BinaryOp}, by code, as {@link #unary}. */
-    public static void binary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void binary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
             int rank = p.get(2);
@@ -141,7 +141,7 @@ public final class TornadoKernels {
     }
 
     /** {@code out = cond != 0 ? a : b} (inputs 0, 1, 2). */
-    public static void where(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void where(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
             int rank = p.get(2);
@@ -165,7 +165,7 @@ public final class TornadoKernels {
      * and strides after it. With several chunks each thread sums one slice of the reduced positions
      * into {@code out[o·chunks + chunk]} (a first pass; the backend sums the partials).
      */
-    public static void reduce(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void reduce(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int chunks = p.get(7);
@@ -225,9 +225,9 @@ public final class TornadoKernels {
     // ---- linear algebra -------------------------------------------------------------------------
 
     /** Threads per edge of a {@link #matmul} work-group. */
-    public static final int TILE = 16;
+    static final int TILE = 16;
     /** Outputs per edge of the block a work-group computes: each thread computes 4×4 of them. */
-    public static final int BLOCK = 4 * TILE;
+    static final int BLOCK = 4 * TILE;
 
     /**
      * Batched strided matmul, register-blocked: a TILE×TILE work-group computes a BLOCK×BLOCK block
@@ -242,7 +242,7 @@ public final class TornadoKernels {
      * itself for a plain product, a broadcast bias for addmm); f[0] alpha, f[1] beta (0: C is
      * ignored, NaN included).
      */
-    public static void matmul(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void matmul(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int lx = ctx.localIdx;
         int ly = ctx.localIdy;
         int batch = p.get(0);
@@ -322,7 +322,7 @@ public final class TornadoKernels {
     // ---- rows -----------------------------------------------------------------------------------
 
     /** Softmax along the middle of outer×size×inner: p[0] outer·inner, p[1] size, p[2] inner, p[3] out, p[4] x, p[5] log. */
-    public static void softmax(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void softmax(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int size = p.get(1);
@@ -352,7 +352,7 @@ public final class TornadoKernels {
      * chunk's indices are {@code index[0..len)}): p[0] outer·len·inner, p[1] dimSize, p[2] inner, p[3]
      * out, p[4] x, p[5] n (the whole index's length), p[6] i0, p[7] len.
      */
-    public static void indexSelect(KernelContext ctx, FloatArray mem, IntArray p, IntArray index) {
+    static void indexSelect(KernelContext ctx, FloatArray mem, IntArray p, IntArray index) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int inner = p.get(2);
@@ -371,7 +371,7 @@ public final class TornadoKernels {
      * (o, j) looping over i so that repeated indices never race; parameters as indexSelect with
      * p[0] outer·inner and p[4] the source.
      */
-    public static void indexAdd(KernelContext ctx, FloatArray mem, IntArray p, IntArray index) {
+    static void indexAdd(KernelContext ctx, FloatArray mem, IntArray p, IntArray index) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int inner = p.get(2);
@@ -392,7 +392,7 @@ public final class TornadoKernels {
     // p[9] strideW, p[10] dilH, p[11] dilW, p[12] oh, p[13] ow, p[14] in offset, p[15] out offset, p[16] flag/idx.
 
     /** One thread per column entry. */
-    public static void im2col(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void im2col(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int c = p.get(1), h = p.get(2), w = p.get(3), kh = p.get(4), kw = p.get(5);
@@ -419,7 +419,7 @@ public final class TornadoKernels {
     }
 
     /** The adjoint of im2col, one thread per pixel gathering the column entries read from it (no races). */
-    public static void col2im(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void col2im(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int c = p.get(1), h = p.get(2), w = p.get(3), kh = p.get(4), kw = p.get(5);
@@ -453,7 +453,7 @@ public final class TornadoKernels {
     }
 
     /** One thread per output; p[16] the indices' offset. Planes are p[0] / (oh·ow). */
-    public static void maxPool2d(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void maxPool2d(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int h = p.get(2), w = p.get(3), kh = p.get(4), kw = p.get(5);
@@ -488,7 +488,7 @@ public final class TornadoKernels {
     }
 
     /** One thread per output; p[16] != 0: padding counts in the divisor. */
-    public static void avgPool2d(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void avgPool2d(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int h = p.get(2), w = p.get(3), kh = p.get(4), kw = p.get(5), padH = p.get(6), padW = p.get(7);
@@ -517,7 +517,7 @@ public final class TornadoKernels {
     // ---- optimizer ------------------------------------------------------------------------------
 
     /** Parameters one {@link #adam} launch can update. */
-    public static final int ADAM_MAX = 64;
+    static final int ADAM_MAX = 64;
 
     /**
      * The fused Adam step of OptimizerKernels.adam over up to {@link #ADAM_MAX} parameters at once
@@ -525,7 +525,7 @@ public final class TornadoKernels {
      * parameter k at p[2 + 6k ..]: first thread, length, then the param, grad, m and v offsets.
      * f: beta1, beta2, eps, then each parameter's stepSize and bc2Sqrt at f[3 + 2k].
      */
-    public static void adam(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void adam(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int count = p.get(1);
