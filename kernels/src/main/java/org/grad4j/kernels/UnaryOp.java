@@ -53,11 +53,11 @@ public enum UnaryOp {
             return (float) (1.0 / (1.0 + Math.exp(-x)));
         }
     },
-    /** max(x, 0), NaN kept (as PyTorch). */
+    /** max(x, 0): NaN kept (as PyTorch), -0 gives +0. */
     RELU(Code.RELU, VectorForm.EXACT) {
         @Override
         public float apply(float x, float p0, float p1) {
-            return x > 0f || x != x ? x : 0f;
+            return Math.max(x, 0f); // branch-free once compiled, where a test on the sign mispredicts
         }
     },
     SIGN(Code.SIGN, VectorForm.NONE) {
