@@ -1,9 +1,138 @@
 package org.grad4j.kernels;
 
 /**
- * Elementwise functions of one input. {@code p0}, {@code p1} are the op's scalar parameters:
- * POW: x^p0; POW_BASE: p0^x; AFFINE: p0*x + p1; CLAMP: min(max(x, p0), p1) with NaN meaning "no bound".
+ * Elementwise functions of one input, and the table every backend takes their meaning from: each op
+ * carries its scalar formula ({@link #apply}, what the JVM backend's scalar loops call and every
+ * other kernel is tested against), its {@link VectorForm} on the JVM backend, and its device
+ * {@link #code()} (a named constant of {@link Code}, for kernels that cannot use an enum).
+ * {@code p0}, {@code p1} are the op's scalar parameters.
  */
 public enum UnaryOp {
-    NEG, EXP, LOG, SQRT, ABS, TANH, SIGMOID, RELU, SIGN, POW, POW_BASE, AFFINE, CLAMP, RECIPROCAL
+    NEG(Code.NEG, VectorForm.EXACT) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return -x;
+        }
+    },
+    /** Vector form: {@code VectorMath.exp}. */
+    EXP(Code.EXP, VectorForm.POLYNOMIAL) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return (float) Math.exp(x);
+        }
+    },
+    LOG(Code.LOG, VectorForm.NONE) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return (float) Math.log(x);
+        }
+    },
+    SQRT(Code.SQRT, VectorForm.EXACT) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return (float) Math.sqrt(x);
+        }
+    },
+    ABS(Code.ABS, VectorForm.EXACT) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return Math.abs(x);
+        }
+    },
+    /** Vector form: {@code VectorMath.tanh}. */
+    TANH(Code.TANH, VectorForm.POLYNOMIAL) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return (float) Math.tanh(x);
+        }
+    },
+    /** 1 / (1 + exp(-x)); vector form: {@code VectorMath.sigmoid}. */
+    SIGMOID(Code.SIGMOID, VectorForm.POLYNOMIAL) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return (float) (1.0 / (1.0 + Math.exp(-x)));
+        }
+    },
+    /** max(x, 0): NaN kept (as PyTorch), -0 gives +0. */
+    RELU(Code.RELU, VectorForm.EXACT) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return Math.max(x, 0f); // branch-free once compiled, where a test on the sign mispredicts
+        }
+    },
+    SIGN(Code.SIGN, VectorForm.NONE) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return Math.signum(x);
+        }
+    },
+    /** x^p0 as {@link BinaryOp#POW} (x·x and x exactly for p0 = 2 and 1); vector form for p0 = 2 only. */
+    POW(Code.POW, VectorForm.EXACT) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return p0 == 2f ? x * x : p0 == 1f ? x : BinaryOp.POW.apply(x, p0);
+        }
+    },
+    /** p0^x as {@link BinaryOp#POW}. */
+    POW_BASE(Code.POW_BASE, VectorForm.NONE) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return BinaryOp.POW.apply(p0, x);
+        }
+    },
+    /** p0·x + p1. */
+    AFFINE(Code.AFFINE, VectorForm.EXACT) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return p0 * x + p1;
+        }
+    },
+    /** min(max(x, p0), p1), a NaN bound meaning "no bound". */
+    CLAMP(Code.CLAMP, VectorForm.NONE) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            float v = x;
+            if (p0 == p0 && v < p0) v = p0;
+            if (p1 == p1 && v > p1) v = p1;
+            return v;
+        }
+    },
+    RECIPROCAL(Code.RECIPROCAL, VectorForm.EXACT) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return 1f / x;
+        }
+    };
+
+    /**
+     * The device codes, one named constant per op (compile-time constants, so device kernels can
+     * switch on them). They start at 1, not at the ops' positions: a parameter block whose code was
+     * never set selects no op, and a code taken from {@code ordinal()} by mistake fails the tests.
+     */
+    public static final class Code {
+        private Code() {}
+
+        public static final int NEG = 1, EXP = 2, LOG = 3, SQRT = 4, ABS = 5, TANH = 6, SIGMOID = 7, RELU = 8,
+                SIGN = 9, POW = 10, POW_BASE = 11, AFFINE = 12, CLAMP = 13, RECIPROCAL = 14;
+    }
+
+    private final int code;
+    private final VectorForm vectorForm;
+
+    UnaryOp(int code, VectorForm vectorForm) {
+        this.code = code;
+        this.vectorForm = vectorForm;
+    }
+
+    /** The op's scalar formula: the value of one output element. */
+    public abstract float apply(float x, float p0, float p1);
+
+    /** The device code, the constant of {@link Code} named as this op. */
+    public int code() {
+        return code;
+    }
+
+    public VectorForm vectorForm() {
+        return vectorForm;
+    }
 }

@@ -11,17 +11,17 @@ package org.grad4j.kernels.jvm;
  * the input pixel under kernel tap (i, j) of channel c for every output position, so a convolution is
  * {@code weight[O, C*kh*kw] @ cols[n]}.
  */
-public final class ConvKernels {
+final class ConvKernels {
     private ConvKernels() {}
 
-    public static void im2col(float[] x, int batch, int channels, int h, int w, int kh, int kw,
+    static void im2col(float[] x, int batch, int channels, int h, int w, int kh, int kw,
                               int padH, int padW, int strideH, int strideW, int dilH, int dilW,
                               int oh, int ow, float[] cols) {
         im2col(x, 0, batch, channels, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, cols);
     }
 
     /** Images {@code [n0, n1)} of the batch only (images are independent: the backend splits them over threads). */
-    public static void im2col(float[] x, int n0, int n1, int channels, int h, int w, int kh, int kw,
+    static void im2col(float[] x, int n0, int n1, int channels, int h, int w, int kh, int kw,
                               int padH, int padW, int strideH, int strideW, int dilH, int dilW,
                               int oh, int ow, float[] cols) {
         int l = oh * ow;
@@ -82,14 +82,14 @@ public final class ConvKernels {
     }
 
     /** The adjoint of {@link #im2col}: adds every column entry into the pixel it was read from. */
-    public static void col2im(float[] cols, int batch, int channels, int h, int w, int kh, int kw,
+    static void col2im(float[] cols, int batch, int channels, int h, int w, int kh, int kw,
                               int padH, int padW, int strideH, int strideW, int dilH, int dilW,
                               int oh, int ow, float[] x) {
         col2im(cols, 0, batch, channels, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, x);
     }
 
     /** Images {@code [n0, n1)} of the batch only (images are independent: the backend splits them over threads). */
-    public static void col2im(float[] cols, int n0, int n1, int channels, int h, int w, int kh, int kw,
+    static void col2im(float[] cols, int n0, int n1, int channels, int h, int w, int kh, int kw,
                               int padH, int padW, int strideH, int strideW, int dilH, int dilW,
                               int oh, int ow, float[] x) {
         int l = oh * ow;
@@ -131,7 +131,7 @@ public final class ConvKernels {
      * Max over each window of each of {@code planes} h×w planes; {@code idx} gets the position
      * {@code iy*w + ix} of the maximum within its plane (the first one; a NaN wins, as in PyTorch).
      */
-    public static void maxPool2d(float[] x, int planes, int h, int w, int kh, int kw, int padH, int padW,
+    static void maxPool2d(float[] x, int planes, int h, int w, int kh, int kw, int padH, int padW,
                                  int strideH, int strideW, int dilH, int dilW, int oh, int ow,
                                  float[] out, float[] idx) {
         maxPool2d(x, 0, planes, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, out, idx);
@@ -142,7 +142,7 @@ public final class ConvKernels {
      * Without padding every tap is inside the image, so the windows are scanned without bounds tests,
      * and the usual 2×2 window of stride 2 reads its four taps directly; every path picks the same tap.
      */
-    public static void maxPool2d(float[] x, int p0, int p1, int h, int w, int kh, int kw, int padH, int padW,
+    static void maxPool2d(float[] x, int p0, int p1, int h, int w, int kh, int kw, int padH, int padW,
                                  int strideH, int strideW, int dilH, int dilW, int oh, int ow,
                                  float[] out, float[] idx) {
         boolean inside = padH == 0 && padW == 0;
@@ -198,7 +198,7 @@ public final class ConvKernels {
      * Mean over each window; padding counts in the divisor when {@code countIncludePad} (PyTorch's
      * default), else only the in-range elements do.
      */
-    public static void avgPool2d(float[] x, int planes, int h, int w, int kh, int kw, int padH, int padW,
+    static void avgPool2d(float[] x, int planes, int h, int w, int kh, int kw, int padH, int padW,
                                  int strideH, int strideW, int oh, int ow, boolean countIncludePad, float[] out) {
         for (int p = 0; p < planes; p++) {
             int xPlane = p * h * w;

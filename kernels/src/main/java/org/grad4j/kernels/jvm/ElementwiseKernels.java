@@ -1,74 +1,197 @@
 package org.grad4j.kernels.jvm;
 
+import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.UnaryOp;
+
 /**
- * Row kernels for elementwise ops: one strided row of {@code n} elements per call, the op chosen
- * once per row so the inner loop is a plain counted loop the JIT can vectorise. Static, no
- * allocation, no virtual calls: the same shape of loop a TornadoVM task can compile.
+ * Row kernels for elementwise ops: one strided row of {@code n} elements per call. Each op's loop is
+ * a method of its own that calls the op's scalar formula from the table ({@link UnaryOp#apply},
+ * {@link BinaryOp#apply}) on the enum constant itself, so the JIT binds and inlines it: a plain
+ * counted loop, no call per element. One method per op, not one method with a case per op: the JIT
+ * compiles a method with the profile it has then, and a case that had not run yet kept an
+ * out-of-line call per element for good (several times slower).
  */
-public final class ElementwiseKernels {
+final class ElementwiseKernels {
     private ElementwiseKernels() {}
 
-    // op codes mirror org.grad4j.kernels.UnaryOp / BinaryOp ordinals
-    public static void unary(int op, float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+    static void unary(UnaryOp op, float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
         switch (op) {
-            case 0 -> { for (int j = 0; j < n; j++) out[oo + j] = -x[xo + j * xs]; }
-            case 1 -> { for (int j = 0; j < n; j++) out[oo + j] = (float) Math.exp(x[xo + j * xs]); }
-            case 2 -> { for (int j = 0; j < n; j++) out[oo + j] = (float) Math.log(x[xo + j * xs]); }
-            case 3 -> { for (int j = 0; j < n; j++) out[oo + j] = (float) Math.sqrt(x[xo + j * xs]); }
-            case 4 -> { for (int j = 0; j < n; j++) out[oo + j] = Math.abs(x[xo + j * xs]); }
-            case 5 -> { for (int j = 0; j < n; j++) out[oo + j] = (float) Math.tanh(x[xo + j * xs]); }
-            case 6 -> { for (int j = 0; j < n; j++) out[oo + j] = (float) (1.0 / (1.0 + Math.exp(-x[xo + j * xs]))); }
-            case 7 -> { for (int j = 0; j < n; j++) { float v = x[xo + j * xs]; out[oo + j] = v > 0f || v != v ? v : 0f; } }
-            case 8 -> { for (int j = 0; j < n; j++) out[oo + j] = Math.signum(x[xo + j * xs]); }
-            case 9 -> {
-                if (p0 == 2f) { for (int j = 0; j < n; j++) { float v = x[xo + j * xs]; out[oo + j] = v * v; } }
-                else if (p0 == 1f) { for (int j = 0; j < n; j++) out[oo + j] = x[xo + j * xs]; }
-                else { for (int j = 0; j < n; j++) out[oo + j] = (float) Math.pow(x[xo + j * xs], p0); }
+            case NEG -> neg(p0, p1, x, xo, xs, out, oo, n);
+            case EXP -> exp(p0, p1, x, xo, xs, out, oo, n);
+            case LOG -> log(p0, p1, x, xo, xs, out, oo, n);
+            case SQRT -> sqrt(p0, p1, x, xo, xs, out, oo, n);
+            case ABS -> abs(p0, p1, x, xo, xs, out, oo, n);
+            case TANH -> tanh(p0, p1, x, xo, xs, out, oo, n);
+            case SIGMOID -> sigmoid(p0, p1, x, xo, xs, out, oo, n);
+            case RELU -> relu(p0, p1, x, xo, xs, out, oo, n);
+            case SIGN -> sign(p0, p1, x, xo, xs, out, oo, n);
+            case POW -> {
+                if (p0 == 2f) square(p1, x, xo, xs, out, oo, n);
+                else pow(p0, p1, x, xo, xs, out, oo, n);
             }
-            case 10 -> { for (int j = 0; j < n; j++) out[oo + j] = (float) Math.pow(p0, x[xo + j * xs]); }
-            case 11 -> { for (int j = 0; j < n; j++) out[oo + j] = p0 * x[xo + j * xs] + p1; }
-            case 12 -> {
-                for (int j = 0; j < n; j++) {
-                    float v = x[xo + j * xs];
-                    if (p0 == p0 && v < p0) v = p0; // a NaN bound means "no bound"
-                    if (p1 == p1 && v > p1) v = p1;
-                    out[oo + j] = v;
-                }
-            }
-            case 13 -> { for (int j = 0; j < n; j++) out[oo + j] = 1f / x[xo + j * xs]; }
-            default -> throw new IllegalArgumentException("unknown unary op " + op);
+            case POW_BASE -> powBase(p0, p1, x, xo, xs, out, oo, n);
+            case AFFINE -> affine(p0, p1, x, xo, xs, out, oo, n);
+            case CLAMP -> clamp(p0, p1, x, xo, xs, out, oo, n);
+            case RECIPROCAL -> reciprocal(p0, p1, x, xo, xs, out, oo, n);
+            default -> throw new IllegalArgumentException("unary op " + op + " has no JVM kernel");
         }
     }
 
-    public static void binary(int op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+    static void binary(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
         switch (op) {
-            case 0 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] + b[bo + j * bs]; }
-            case 1 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] - b[bo + j * bs]; }
-            case 2 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] * b[bo + j * bs]; }
-            case 3 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] / b[bo + j * bs]; }
-            case 4 -> { for (int j = 0; j < n; j++) out[oo + j] = (float) Math.pow(a[ao + j * as], b[bo + j * bs]); }
-            case 5 -> { for (int j = 0; j < n; j++) out[oo + j] = Math.max(a[ao + j * as], b[bo + j * bs]); }
-            case 6 -> { for (int j = 0; j < n; j++) out[oo + j] = Math.min(a[ao + j * as], b[bo + j * bs]); }
-            case 7 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] == b[bo + j * bs] ? 1f : 0f; }
-            case 8 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] != b[bo + j * bs] ? 1f : 0f; }
-            case 9 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] < b[bo + j * bs] ? 1f : 0f; }
-            case 10 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] <= b[bo + j * bs] ? 1f : 0f; }
-            case 11 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] > b[bo + j * bs] ? 1f : 0f; }
-            case 12 -> { for (int j = 0; j < n; j++) out[oo + j] = a[ao + j * as] >= b[bo + j * bs] ? 1f : 0f; }
-            case 13 -> { for (int j = 0; j < n; j++) { float y = b[bo + j * bs]; out[oo + j] = a[ao + j * as] * (1f - y * y); } }
-            case 14 -> { for (int j = 0; j < n; j++) { float y = b[bo + j * bs]; out[oo + j] = a[ao + j * as] * y * (1f - y); } }
-            case 15 -> { for (int j = 0; j < n; j++) out[oo + j] = b[bo + j * bs] > 0f ? a[ao + j * as] : 0f; }
-            default -> throw new IllegalArgumentException("unknown binary op " + op);
+            case ADD -> add(a, ao, as, b, bo, bs, out, oo, n);
+            case SUB -> sub(a, ao, as, b, bo, bs, out, oo, n);
+            case MUL -> mul(a, ao, as, b, bo, bs, out, oo, n);
+            case DIV -> div(a, ao, as, b, bo, bs, out, oo, n);
+            case POW -> powTensor(a, ao, as, b, bo, bs, out, oo, n);
+            case MAXIMUM -> maximum(a, ao, as, b, bo, bs, out, oo, n);
+            case MINIMUM -> minimum(a, ao, as, b, bo, bs, out, oo, n);
+            case EQ -> eq(a, ao, as, b, bo, bs, out, oo, n);
+            case NE -> ne(a, ao, as, b, bo, bs, out, oo, n);
+            case LT -> lt(a, ao, as, b, bo, bs, out, oo, n);
+            case LE -> le(a, ao, as, b, bo, bs, out, oo, n);
+            case GT -> gt(a, ao, as, b, bo, bs, out, oo, n);
+            case GE -> ge(a, ao, as, b, bo, bs, out, oo, n);
+            case TANH_BACKWARD -> tanhBackward(a, ao, as, b, bo, bs, out, oo, n);
+            case SIGMOID_BACKWARD -> sigmoidBackward(a, ao, as, b, bo, bs, out, oo, n);
+            case RELU_BACKWARD -> reluBackward(a, ao, as, b, bo, bs, out, oo, n);
+            default -> throw new IllegalArgumentException("binary op " + op + " has no JVM kernel");
         }
     }
 
-    public static void where(float[] c, int co, int cs, float[] a, int ao, int as, float[] b, int bo, int bs,
-                             float[] out, int oo, int n) {
+    private static void neg(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.NEG.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void exp(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.EXP.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void log(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.LOG.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void sqrt(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.SQRT.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void abs(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.ABS.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void tanh(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.TANH.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void sigmoid(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.SIGMOID.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void relu(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.RELU.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void sign(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.SIGN.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void pow(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.POW.apply(x[xo + j * xs], p0, p1);
+    }
+
+    /** POW with p0 = 2 (x.square(), x ** 2), the exponent a constant: the formula folds to x*x. */
+    private static void square(float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.POW.apply(x[xo + j * xs], 2f, p1);
+    }
+
+    private static void powBase(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.POW_BASE.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void affine(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.AFFINE.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void clamp(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.CLAMP.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void reciprocal(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.RECIPROCAL.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void add(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.ADD.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void sub(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.SUB.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void mul(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.MUL.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void div(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.DIV.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void powTensor(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.POW.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void maximum(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.MAXIMUM.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void minimum(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.MINIMUM.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void eq(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.EQ.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void ne(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.NE.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void lt(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.LT.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void le(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.LE.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void gt(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.GT.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void ge(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.GE.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void tanhBackward(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.TANH_BACKWARD.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void sigmoidBackward(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo,
+                                        int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.SIGMOID_BACKWARD.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void reluBackward(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.RELU_BACKWARD.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    static void where(float[] c, int co, int cs, float[] a, int ao, int as, float[] b, int bo, int bs,
+                      float[] out, int oo, int n) {
         for (int j = 0; j < n; j++) out[oo + j] = c[co + j * cs] != 0f ? a[ao + j * as] : b[bo + j * bs];
     }
 
     /** Strided row copy: {@code dst[do + j*ds] = src[so + j*ss]}. */
-    public static void copy(float[] src, int so, int ss, float[] dst, int dOff, int ds, int n) {
+    static void copy(float[] src, int so, int ss, float[] dst, int dOff, int ds, int n) {
         for (int j = 0; j < n; j++) dst[dOff + j * ds] = src[so + j * ss];
     }
 
@@ -80,7 +203,7 @@ public final class ElementwiseKernels {
         }
     }
 
-    public static void fill(float[] dst, int dOff, int ds, int n, float v) {
+    static void fill(float[] dst, int dOff, int ds, int n, float v) {
         for (int j = 0; j < n; j++) dst[dOff + j * ds] = v;
     }
 }

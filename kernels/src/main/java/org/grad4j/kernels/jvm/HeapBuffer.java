@@ -4,7 +4,7 @@ import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.Buffer;
 
 /** A buffer on the Java heap: a plain {@code float[]}. */
-public final class HeapBuffer implements Buffer {
+final class HeapBuffer implements Buffer {
     final float[] data;
 
     HeapBuffer(float[] data) {
@@ -12,7 +12,7 @@ public final class HeapBuffer implements Buffer {
     }
 
     /** The backing array (shared, not copied): the JVM backend's kernels work on it directly. */
-    public float[] array() {
+    float[] array() {
         return data;
     }
 

@@ -152,14 +152,14 @@ public final class JvmBackend implements Backend {
                 || op == UnaryOp.POW_BASE;
     }
 
-    private static void unaryRow(int code, float p0, float p1, float[] x, int xo, int xs, float[] o, int oo, int n) {
-        if (xs == 1 && Simd.AVAILABLE && VectorElementwise.unary(code, p0, p1, x, xo, o, oo, n)) return;
-        ElementwiseKernels.unary(code, p0, p1, x, xo, xs, o, oo, n);
+    private static void unaryRow(UnaryOp op, float p0, float p1, float[] x, int xo, int xs, float[] o, int oo, int n) {
+        if (xs == 1 && Simd.AVAILABLE && VectorElementwise.unary(op, p0, p1, x, xo, o, oo, n)) return;
+        ElementwiseKernels.unary(op, p0, p1, x, xo, xs, o, oo, n);
     }
 
-    private static void binaryRow(int code, float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
-        if (Simd.AVAILABLE && VectorElementwise.binary(code, a, ao, as, b, bo, bs, o, oo, n)) return;
-        ElementwiseKernels.binary(code, a, ao, as, b, bo, bs, o, oo, n);
+    private static void binaryRow(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
+        if (Simd.AVAILABLE && VectorElementwise.binary(op, a, ao, as, b, bo, bs, o, oo, n)) return;
+        ElementwiseKernels.binary(op, a, ao, as, b, bo, bs, o, oo, n);
     }
 
     @Override
@@ -167,13 +167,12 @@ public final class JvmBackend implements Backend {
         int numel = xl.numel();
         if (numel == 0) return;
         float[] xa = arr(x), o = arr(out);
-        int code = op.ordinal();
         long work = (long) numel * (transcendental(op) ? 16 : 1);
         if (xl.isContiguous()) { // the common case: no index arithmetic at all
             int off = xl.offset();
             Parallel.forRange((numel + CHUNK - 1) / CHUNK, work, (from, to) -> {
                 int s = from * CHUNK, e = Math.min(numel, to * CHUNK);
-                unaryRow(code, p0, p1, xa, off + s, 1, o, s, e - s);
+                unaryRow(op, p0, p1, xa, off + s, 1, o, s, e - s);
             });
             return;
         }
@@ -182,7 +181,7 @@ public final class JvmBackend implements Backend {
         int n = shape[shape.length - 1], xs = g[1][shape.length - 1];
         int[] rows = Geometry.rowStarts(shape, g[1], xl.offset());
         Parallel.forRange(rows.length, work, (from, to) -> {
-            for (int r = from; r < to; r++) unaryRow(code, p0, p1, xa, rows[r], xs, o, r * n, n);
+            for (int r = from; r < to; r++) unaryRow(op, p0, p1, xa, rows[r], xs, o, r * n, n);
         });
     }
 
@@ -201,12 +200,11 @@ public final class JvmBackend implements Backend {
         if (beta == 1f && batchedProducts(batch, m, n, k)) {
             float[] ca = arr(c), o = arr(out);
             int[] cs = cLayout.strides();
-            int code = BinaryOp.ADD.ordinal();
             products(batch, m, n, k, arr(a), aOffset, aBatchStride, aRowStride, aColStride,
                     arr(b), bOffset, bBatchStride, bRowStride, bColStride, o, alpha, 0f, e -> {
                         for (int i = 0; i < m; i++) {
                             int row = (e * m + i) * n;
-                            binaryRow(code, o, row, 1, ca, cLayout.offset() + e * cs[0] + i * cs[1], cs[2], o, row, n);
+                            binaryRow(BinaryOp.ADD, o, row, 1, ca, cLayout.offset() + e * cs[0] + i * cs[1], cs[2], o, row, n);
                         }
                     });
             return;
@@ -240,14 +238,13 @@ public final class JvmBackend implements Backend {
         int numel = al.numel();
         if (numel == 0) return;
         float[] aa = arr(a), ba = arr(b), o = arr(out);
-        int code = op.ordinal();
         boolean ac = al.isContiguous(), bc = bl.isContiguous();
         boolean aScalar = !ac && allZero(al.strides()), bScalar = !bc && allZero(bl.strides());
         if ((ac || aScalar) && (bc || bScalar)) { // same-shape or tensor-with-scalar: one flat run
             int ao = al.offset(), bo = bl.offset(), as = aScalar ? 0 : 1, bs = bScalar ? 0 : 1;
             Parallel.forRange((numel + CHUNK - 1) / CHUNK, numel, (from, to) -> {
                 int s = from * CHUNK, e = Math.min(numel, to * CHUNK);
-                binaryRow(code, aa, ao + s * as, as, ba, bo + s * bs, bs, o, s, e - s);
+                binaryRow(op, aa, ao + s * as, as, ba, bo + s * bs, bs, o, s, e - s);
             });
             return;
         }
@@ -258,7 +255,7 @@ public final class JvmBackend implements Backend {
         int[] br = Geometry.rowStarts(shape, g[2], bl.offset());
         int as = g[1][last], bs = g[2][last];
         Parallel.forRange(ar.length, numel, (from, to) -> {
-            for (int r = from; r < to; r++) binaryRow(code, aa, ar[r], as, ba, br[r], bs, o, r * n, n);
+            for (int r = from; r < to; r++) binaryRow(op, aa, ar[r], as, ba, br[r], bs, o, r * n, n);
         });
     }
 

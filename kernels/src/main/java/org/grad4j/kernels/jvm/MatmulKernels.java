@@ -5,10 +5,10 @@ package org.grad4j.kernels.jvm;
  * with unit column stride (the backend packs it otherwise), C contiguous. The i-p-j order streams
  * rows of B and C, so the inner loop is unit-stride and vectorisable.
  */
-public final class MatmulKernels {
+final class MatmulKernels {
     private MatmulKernels() {}
 
-    public static void gemm(int m, int n, int k,
+    static void gemm(int m, int n, int k,
                             float[] a, int ao, int ars, int acs,
                             float[] b, int bo, int brs,
                             float[] c, int co, float alpha, float beta) {

@@ -4,10 +4,10 @@ package org.grad4j.kernels.jvm;
  * Fused optimizer updates: one pass over the parameter and its state. The arithmetic is written in
  * the same order, with the same float roundings, as the equivalent sequence of tensor ops.
  */
-public final class OptimizerKernels {
+final class OptimizerKernels {
     private OptimizerKernels() {}
 
-    public static void adam(float[] p, float[] g, float[] m, float[] v, int from, int to, float beta1, float beta2,
+    static void adam(float[] p, float[] g, float[] m, float[] v, int from, int to, float beta1, float beta2,
                             float stepSize, float bc2Sqrt, float eps) {
         float a1 = 1f - beta1, a2 = 1f - beta2;
         for (int i = from; i < to; i++) {

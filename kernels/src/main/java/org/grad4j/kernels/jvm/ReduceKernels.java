@@ -6,10 +6,10 @@ package org.grad4j.kernels.jvm;
  * threads; each output is computed the same way whichever thread does it). Sums accumulate in
  * double, so long reductions stay accurate.
  */
-public final class ReduceKernels {
+final class ReduceKernels {
     private ReduceKernels() {}
 
-    public static void sum(float[] x, int[] starts, int[] offs, float[] out, int from, int to) {
+    static void sum(float[] x, int[] starts, int[] offs, float[] out, int from, int to) {
         for (int o = from; o < to; o++) {
             int s = starts[o];
             double acc = 0;
@@ -19,7 +19,7 @@ public final class ReduceKernels {
     }
 
     /** Sum of a strided row run: the common case of a reduced innermost dimension. */
-    public static void sumRows(float[] x, int[] starts, int n, int stride, float[] out, int from, int to) {
+    static void sumRows(float[] x, int[] starts, int n, int stride, float[] out, int from, int to) {
         for (int o = from; o < to; o++) {
             int s = starts[o];
             double acc = 0;
@@ -29,7 +29,7 @@ public final class ReduceKernels {
     }
 
     /** Max (sign = 1) or min (sign = -1) with the first extreme position; a NaN wins and stops the scan. */
-    public static void extreme(float[] x, int[] starts, int[] offs, float sign, float[] out, float[] idx, int from, int to) {
+    static void extreme(float[] x, int[] starts, int[] offs, float sign, float[] out, float[] idx, int from, int to) {
         for (int o = from; o < to; o++) {
             int s = starts[o];
             float best = x[s + offs[0]];

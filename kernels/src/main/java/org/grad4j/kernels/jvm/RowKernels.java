@@ -1,10 +1,10 @@
 package org.grad4j.kernels.jvm;
 
 /** Kernels over contiguous outer×size×inner blocks: softmax and index gather/scatter. */
-public final class RowKernels {
+final class RowKernels {
     private RowKernels() {}
 
-    public static void softmax(float[] x, int outer, int size, int inner, boolean log, float[] out) {
+    static void softmax(float[] x, int outer, int size, int inner, boolean log, float[] out) {
         for (int o = 0; o < outer; o++) {
             for (int in = 0; in < inner; in++) {
                 int base = o * size * inner + in;
@@ -24,7 +24,7 @@ public final class RowKernels {
         }
     }
 
-    public static void indexSelect(float[] x, int outer, int dimSize, int inner, int[] index, float[] out) {
+    static void indexSelect(float[] x, int outer, int dimSize, int inner, int[] index, float[] out) {
         int n = index.length;
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < n; i++) {
@@ -33,7 +33,7 @@ public final class RowKernels {
         }
     }
 
-    public static void indexAdd(float[] src, int outer, int dimSize, int inner, int[] index, float[] out) {
+    static void indexAdd(float[] src, int outer, int dimSize, int inner, int[] index, float[] out) {
         int n = index.length;
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < n; i++) {

@@ -3,11 +3,19 @@ package org.grad4j.kernels.jvm;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.UnaryOp;
+import org.grad4j.kernels.VectorForm;
 
 /**
- * Vector API versions of the unit-stride row kernels of {@link ElementwiseKernels} (same op codes).
- * A method returns false when it has no vector form for the op or strides, and the caller then runs
- * the scalar kernel. exp/tanh/sigmoid use {@link VectorMath} (deterministic polynomials); log stays scalar.
+ * Vector API versions of the unit-stride row kernels of {@link ElementwiseKernels}, for the ops whose
+ * {@link VectorForm} is not NONE (the table says which, and how close to the scalar formula). A
+ * method returns false when it has no vector form for the op, parameter or strides, and the caller
+ * then runs the scalar kernel. exp/tanh/sigmoid use {@link VectorMath} (deterministic polynomials).
+ *
+ * <p>One method per op, each with its constant operator (the Vector API compiles to SIMD only then):
+ * a vector loop the JIT met before it had run is compiled without its Vector API calls inlined, and
+ * runs ten times slower for good; methods of their own are compiled each once it runs.
  */
 final class VectorElementwise {
     private VectorElementwise() {}
@@ -15,62 +23,131 @@ final class VectorElementwise {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
 
-    static boolean unary(int op, float p0, float p1, float[] x, int xo, float[] out, int oo, int n) {
-        int bound = n - n % L, j = 0;
+    static boolean unary(UnaryOp op, float p0, float p1, float[] x, int xo, float[] out, int oo, int n) {
+        if (op.vectorForm() == VectorForm.NONE || (op == UnaryOp.POW && p0 != 2f)) return false;
+        int bound = n - n % L;
         switch (op) {
-            case 0 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).neg().intoArray(out, oo + j); }
-            case 1 -> { VectorMath.exp(x, xo, out, oo, bound); j = bound; }
-            case 3 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).sqrt().intoArray(out, oo + j); }
-            case 4 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).abs().intoArray(out, oo + j); }
-            case 5 -> { VectorMath.tanh(x, xo, out, oo, bound); j = bound; }
-            case 6 -> { VectorMath.sigmoid(x, xo, out, oo, bound); j = bound; }
-            case 7 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).max(0f).intoArray(out, oo + j); }
-            case 9 -> {
-                if (p0 != 2f) return false;
-                for (; j < bound; j += L) {
-                    FloatVector v = FloatVector.fromArray(S, x, xo + j);
-                    v.mul(v).intoArray(out, oo + j);
-                }
-            }
-            case 11 -> { for (; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).mul(p0).add(p1).intoArray(out, oo + j); }
-            case 13 -> {
-                FloatVector one = FloatVector.broadcast(S, 1f);
-                for (; j < bound; j += L) one.div(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j);
-            }
-            default -> { return false; }
+            case NEG -> neg(x, xo, out, oo, bound);
+            case EXP -> VectorMath.exp(x, xo, out, oo, bound);
+            case SQRT -> sqrt(x, xo, out, oo, bound);
+            case ABS -> abs(x, xo, out, oo, bound);
+            case TANH -> VectorMath.tanh(x, xo, out, oo, bound);
+            case SIGMOID -> VectorMath.sigmoid(x, xo, out, oo, bound);
+            case RELU -> relu(x, xo, out, oo, bound);
+            case POW -> square(x, xo, out, oo, bound); // p0 == 2
+            case AFFINE -> affine(p0, p1, x, xo, out, oo, bound);
+            case RECIPROCAL -> reciprocal(x, xo, out, oo, bound);
+            default -> throw new IllegalStateException("unary op " + op + " has vector form " + op.vectorForm()
+                    + " in the table but no vector loop");
         }
-        if (j < n) ElementwiseKernels.unary(op, p0, p1, x, xo + j, 1, out, oo + j, n - j);
+        if (bound < n) ElementwiseKernels.unary(op, p0, p1, x, xo + bound, 1, out, oo + bound, n - bound);
         return true;
     }
 
+    private static void neg(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).neg().intoArray(out, oo + j);
+    }
+
+    private static void sqrt(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).sqrt().intoArray(out, oo + j);
+    }
+
+    private static void abs(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).abs().intoArray(out, oo + j);
+    }
+
+    private static void relu(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).max(0f).intoArray(out, oo + j);
+    }
+
+    private static void square(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + j);
+            v.mul(v).intoArray(out, oo + j);
+        }
+    }
+
+    private static void affine(float p0, float p1, float[] x, int xo, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).mul(p0).add(p1).intoArray(out, oo + j);
+    }
+
+    private static void reciprocal(float[] x, int xo, float[] out, int oo, int bound) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int j = 0; j < bound; j += L) one.div(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j);
+    }
+
     /** Unit-stride or broadcast-scalar operands: strides (1,1), (1,0) or (0,1). */
-    static boolean binary(int op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        // pow keeps Math.pow's exact special cases; comparisons stay scalar
-        if (op == 4 || (op > 6 && op < 13) || !((as == 1 || as == 0) && (bs == 1 || bs == 0)) || (as == 0 && bs == 0)) {
-            return false;
-        }
-        int bound = n - n % L, j = 0;
-        if (op >= 13) {
-            switch (op) {
-                case 13 -> { for (; j < bound; j += L) { FloatVector y = vb(b, bo, bs, j); va(a, ao, as, j).mul(y.mul(y).neg().add(1f)).intoArray(out, oo + j); } }
-                case 14 -> { for (; j < bound; j += L) { FloatVector y = vb(b, bo, bs, j); va(a, ao, as, j).mul(y).mul(y.neg().add(1f)).intoArray(out, oo + j); } }
-                default -> { for (; j < bound; j += L) { FloatVector y = vb(b, bo, bs, j); va(a, ao, as, j).blend(0f, y.compare(VectorOperators.GT, 0f).not()).intoArray(out, oo + j); } }
-            }
-            if (j < n) ElementwiseKernels.binary(op, a, ao + j * as, as, b, bo + j * bs, bs, out, oo + j, n - j);
-            return true;
-        }
-        // One loop per op: the Vector API only compiles to SIMD when the operator is a constant
-        // (a switch on a variable operator inside the loop falls back to slow per-lane code).
+    static boolean binary(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo,
+                          int n) {
+        boolean unitOrBroadcast = (as == 1 || as == 0) && (bs == 1 || bs == 0) && !(as == 0 && bs == 0);
+        if (op.vectorForm() == VectorForm.NONE || !unitOrBroadcast) return false;
+        int bound = n - n % L;
         switch (op) {
-            case 0 -> { for (; j < bound; j += L) va(a, ao, as, j).add(vb(b, bo, bs, j)).intoArray(out, oo + j); }
-            case 1 -> { for (; j < bound; j += L) va(a, ao, as, j).sub(vb(b, bo, bs, j)).intoArray(out, oo + j); }
-            case 2 -> { for (; j < bound; j += L) va(a, ao, as, j).mul(vb(b, bo, bs, j)).intoArray(out, oo + j); }
-            case 3 -> { for (; j < bound; j += L) va(a, ao, as, j).div(vb(b, bo, bs, j)).intoArray(out, oo + j); }
-            case 5 -> { for (; j < bound; j += L) va(a, ao, as, j).max(vb(b, bo, bs, j)).intoArray(out, oo + j); }
-            default -> { for (; j < bound; j += L) va(a, ao, as, j).min(vb(b, bo, bs, j)).intoArray(out, oo + j); }
+            case ADD -> add(a, ao, as, b, bo, bs, out, oo, bound);
+            case SUB -> sub(a, ao, as, b, bo, bs, out, oo, bound);
+            case MUL -> mul(a, ao, as, b, bo, bs, out, oo, bound);
+            case DIV -> div(a, ao, as, b, bo, bs, out, oo, bound);
+            case MAXIMUM -> maximum(a, ao, as, b, bo, bs, out, oo, bound);
+            case MINIMUM -> minimum(a, ao, as, b, bo, bs, out, oo, bound);
+            case TANH_BACKWARD -> tanhBackward(a, ao, as, b, bo, bs, out, oo, bound);
+            case SIGMOID_BACKWARD -> sigmoidBackward(a, ao, as, b, bo, bs, out, oo, bound);
+            case RELU_BACKWARD -> reluBackward(a, ao, as, b, bo, bs, out, oo, bound);
+            default -> throw new IllegalStateException("binary op " + op + " has vector form " + op.vectorForm()
+                    + " in the table but no vector loop");
         }
-        if (j < n) ElementwiseKernels.binary(op, a, ao + j * as, as, b, bo + j * bs, bs, out, oo + j, n - j);
+        if (bound < n) {
+            ElementwiseKernels.binary(op, a, ao + bound * as, as, b, bo + bound * bs, bs, out, oo + bound, n - bound);
+        }
         return true;
+    }
+
+    private static void add(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) va(a, ao, as, j).add(vb(b, bo, bs, j)).intoArray(out, oo + j);
+    }
+
+    private static void sub(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) va(a, ao, as, j).sub(vb(b, bo, bs, j)).intoArray(out, oo + j);
+    }
+
+    private static void mul(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) va(a, ao, as, j).mul(vb(b, bo, bs, j)).intoArray(out, oo + j);
+    }
+
+    private static void div(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) va(a, ao, as, j).div(vb(b, bo, bs, j)).intoArray(out, oo + j);
+    }
+
+    private static void maximum(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) va(a, ao, as, j).max(vb(b, bo, bs, j)).intoArray(out, oo + j);
+    }
+
+    private static void minimum(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
+        for (int j = 0; j < bound; j += L) va(a, ao, as, j).min(vb(b, bo, bs, j)).intoArray(out, oo + j);
+    }
+
+    /** a * (1 - y*y), written -(y*y) + 1: the same rounding. */
+    private static void tanhBackward(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo,
+                                     int bound) {
+        for (int j = 0; j < bound; j += L) {
+            FloatVector y = vb(b, bo, bs, j);
+            va(a, ao, as, j).mul(y.mul(y).neg().add(1f)).intoArray(out, oo + j);
+        }
+    }
+
+    private static void sigmoidBackward(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo,
+                                        int bound) {
+        for (int j = 0; j < bound; j += L) {
+            FloatVector y = vb(b, bo, bs, j);
+            va(a, ao, as, j).mul(y).mul(y.neg().add(1f)).intoArray(out, oo + j);
+        }
+    }
+
+    private static void reluBackward(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo,
+                                     int bound) {
+        for (int j = 0; j < bound; j += L) {
+            FloatVector y = vb(b, bo, bs, j);
+            va(a, ao, as, j).blend(0f, y.compare(VectorOperators.GT, 0f).not()).intoArray(out, oo + j);
+        }
     }
 
     /** Lanes j.. of an operand with stride 1, or its single element broadcast (stride 0). */

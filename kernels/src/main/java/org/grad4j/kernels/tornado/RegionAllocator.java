@@ -10,9 +10,9 @@ import java.util.TreeMap;
  * bytes) so that every region starts on a cache line. Plain Java with no TornadoVM dependency, so
  * the default build tests it. Thread-safe (tensors are freed from a cleaner thread).
  */
-public final class RegionAllocator {
+final class RegionAllocator {
     /** Region granularity in floats. */
-    public static final int ALIGN = 16;
+    static final int ALIGN = 16;
 
     private final int capacity;
     /** Free regions: offset → length, never adjacent (merged on free). */
@@ -20,7 +20,7 @@ public final class RegionAllocator {
     private long used;
     private long peak;
 
-    public RegionAllocator(int capacity) {
+    RegionAllocator(int capacity) {
         if (capacity <= 0 || capacity % ALIGN != 0) {
             throw new IllegalArgumentException("capacity must be a positive multiple of " + ALIGN + ", got " + capacity);
         }
@@ -29,12 +29,12 @@ public final class RegionAllocator {
     }
 
     /** The region length a request of {@code size} floats takes. */
-    public static int rounded(int size) {
+    static int rounded(int size) {
         return Math.max(ALIGN, (size + ALIGN - 1) / ALIGN * ALIGN);
     }
 
     /** The offset of a new region of at least {@code size} floats, or -1 when no free region is large enough. */
-    public synchronized int allocate(int size) {
+    synchronized int allocate(int size) {
         if (size < 0) throw new IllegalArgumentException("negative size " + size);
         int len = rounded(size);
         for (Map.Entry<Integer, Integer> e : free.entrySet()) {
@@ -51,7 +51,7 @@ public final class RegionAllocator {
     }
 
     /** Returns the region allocated at {@code offset} for a request of {@code size} floats. */
-    public synchronized void free(int offset, int size) {
+    synchronized void free(int offset, int size) {
         int len = rounded(size);
         if (offset < 0 || offset + len > capacity) {
             throw new IllegalArgumentException("region [" + offset + ", " + (offset + len) + ") is outside the arena");
@@ -77,22 +77,22 @@ public final class RegionAllocator {
         used -= len;
     }
 
-    public int capacity() {
+    int capacity() {
         return capacity;
     }
 
     /** Floats currently handed out (rounded sizes). */
-    public synchronized long used() {
+    synchronized long used() {
         return used;
     }
 
     /** The most floats ever handed out at once. */
-    public synchronized long peak() {
+    synchronized long peak() {
         return peak;
     }
 
     /** Number of free regions (fragmentation). */
-    public synchronized int freeRegions() {
+    synchronized int freeRegions() {
         return free.size();
     }
 }

@@ -8,6 +8,7 @@ import java.util.Random;
 import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.Buffer;
+import org.grad4j.kernels.ElementwiseCases;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.ReduceOp;
 import org.grad4j.kernels.UnaryOp;
@@ -313,4 +314,45 @@ class TornadoBackendTest {
         assertTrue(TVM.stats().floatsInUse() <= before.floatsInUse() + (1 << 16), "released regions come back");
         assertThrows(IllegalArgumentException.class, () -> TVM.read(JVM.allocate(1), 0, new float[1], 0, 1));
     }
+
+    /**
+     * Every elementwise op on the device against its formula in the table, on special values and
+     * every pair of them: the kernels switch on the table's codes, so an op the device does not know,
+     * or a code sent for another op, shows here. OpenCL's exp, log, pow, tanh and division may be a
+     * few ulp off (16 for pow), and a*b + c may be contracted to one rounding.
+     */
+    @Test
+    void elementwiseKernelsFollowTheTableOnSpecialValues() {
+        float[] x = ElementwiseCases.SPECIAL;
+        int n = x.length;
+        Pair xs = pair(x);
+        Layout dense = Layout.contiguous(new int[] {n});
+        for (UnaryOp op : UnaryOp.values()) {
+            for (float[] p : ElementwiseCases.parameters(op)) {
+                Pair out = zeros(n);
+                TVM.unary(op, p[0], p[1], xs.tvm, dense, out.tvm);
+                float[] got = read(TVM, out.tvm);
+                for (int i = 0; i < n; i++) {
+                    ElementwiseCases.assertClose(DEVICE_ULPS, CONTRACTED, op.apply(x[i], p[0], p[1]), got[i],
+                            op + "(" + x[i] + ", p0=" + p[0] + ", p1=" + p[1] + ") on the device");
+                }
+            }
+        }
+        float[][] ab = ElementwiseCases.pairs();
+        int m = ab[0].length;
+        Pair a = pair(ab[0]), b = pair(ab[1]);
+        Layout pairs = Layout.contiguous(new int[] {m});
+        for (BinaryOp op : BinaryOp.values()) {
+            Pair out = zeros(m);
+            TVM.binary(op, a.tvm, pairs, b.tvm, pairs, out.tvm);
+            float[] got = read(TVM, out.tvm);
+            for (int i = 0; i < m; i++) {
+                ElementwiseCases.assertClose(DEVICE_ULPS, CONTRACTED, op.apply(ab[0][i], ab[1][i]), got[i],
+                        op + "(" + ab[0][i] + ", " + ab[1][i] + ") on the device");
+            }
+        }
+    }
+
+    private static final int DEVICE_ULPS = 16;
+    private static final float CONTRACTED = 1e-6f;
 }

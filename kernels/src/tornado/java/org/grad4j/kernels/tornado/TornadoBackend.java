@@ -16,6 +16,7 @@ import java.util.Set;
 import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.Buffer;
+import org.grad4j.kernels.Geometry;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.ReduceOp;
 import org.grad4j.kernels.UnaryOp;
@@ -263,7 +264,7 @@ public final class TornadoBackend implements Backend {
         IntArray p = launcher.ints(Kernel.UNARY);
         strided(p, xLayout.shape(), xLayout.strides(), null, null);
         p.set(0, n);
-        p.set(1, op.ordinal());
+        p.set(1, op.code());
         p.set(3, out(out).offset);
         p.set(4, own(x).offset + xLayout.offset());
         FloatArray f = launcher.floats(Kernel.UNARY);
@@ -279,7 +280,7 @@ public final class TornadoBackend implements Backend {
         IntArray p = launcher.ints(Kernel.BINARY);
         strided(p, aLayout.shape(), aLayout.strides(), bLayout.strides(), null);
         p.set(0, n);
-        p.set(1, op.ordinal());
+        p.set(1, op.code());
         p.set(3, out(out).offset);
         p.set(4, own(a).offset + aLayout.offset());
         p.set(5, own(b).offset + bLayout.offset());
@@ -327,9 +328,9 @@ public final class TornadoBackend implements Backend {
         if (chunks > 1) {
             TornadoBuffer partial = (TornadoBuffer) allocateUninitialized(outN * chunks);
             try {
-                launchReduce(0, keptShape, keptStrides, redShape, redStrides, xOff, partial.offset, -1, chunks);
+                launchReduce(ReduceOp.Code.SUM, keptShape, keptStrides, redShape, redStrides, xOff, partial.offset, -1, chunks);
                 // second pass: each output sums its contiguous row of partials
-                launchReduce(0, new int[] {outN}, new int[] {chunks}, new int[] {chunks}, new int[] {1},
+                launchReduce(ReduceOp.Code.SUM, new int[] {outN}, new int[] {chunks}, new int[] {chunks}, new int[] {1},
                         partial.offset, o.offset, -1, 1);
             } finally {
                 release(partial);
@@ -339,12 +340,7 @@ public final class TornadoBackend implements Backend {
             }
             return;
         }
-        int code = switch (op) {
-            case SUM -> 0;
-            case MAX -> 1;
-            case MIN -> 2;
-        };
-        launchReduce(code, keptShape, keptStrides, redShape, redStrides, xOff, o.offset,
+        launchReduce(op.code(), keptShape, keptStrides, redShape, redStrides, xOff, o.offset,
                 indices == null ? -1 : out(indices).offset, 1);
     }
 
@@ -352,9 +348,9 @@ public final class TornadoBackend implements Backend {
                               int xOff, int outOff, int idxOff, int chunks) {
         IntArray p = launcher.ints(Kernel.REDUCE);
         int outN = Layout.numel(keptShape);
-        int[][] kept = coalesce(keptShape, keptStrides, null, null);
+        int[][] kept = Geometry.coalesce(keptShape, keptStrides);
         // the reduced dims keep their order: indices are row-major positions within them
-        int[][] red = coalesce(redShape, redStrides, null, null);
+        int[][] red = Geometry.coalesce(redShape, redStrides);
         if (kept[0].length > MAX_RANK || red[0].length > MAX_RANK) {
             throw new UnsupportedOperationException("the TornadoVM backend supports views of at most " + MAX_RANK
                     + " non-mergeable dimensions");
@@ -643,7 +639,8 @@ public final class TornadoBackend implements Backend {
      * dimensions that every view walks contiguously (a contiguous tensor becomes rank 1).
      */
     private static void strided(IntArray p, int[] shape, int[] s0, int[] s1, int[] s2) {
-        int[][] g = coalesce(shape, s0, s1, s2);
+        int[][] g = s2 != null ? Geometry.coalesce(shape, s0, s1, s2)
+                : s1 != null ? Geometry.coalesce(shape, s0, s1) : Geometry.coalesce(shape, s0);
         int rank = g[0].length;
         if (rank > MAX_RANK) {
             throw new UnsupportedOperationException("the TornadoVM backend supports views of at most " + MAX_RANK
@@ -656,37 +653,5 @@ public final class TornadoBackend implements Backend {
             if (s1 != null) p.set(STRIDES + MAX_RANK + d, g[2][d]);
             if (s2 != null) p.set(STRIDES + 2 * MAX_RANK + d, g[3][d]);
         }
-    }
-
-    /** Drops size-1 dimensions and merges neighbours that are contiguous in every given view. */
-    static int[][] coalesce(int[] shape, int[] s0, int[] s1, int[] s2) {
-        int r = shape.length;
-        int[] sh = new int[Math.max(r, 1)];
-        int[][] st = {new int[sh.length], new int[sh.length], new int[sh.length]};
-        int[][] in = {s0, s1, s2};
-        int out = 0;
-        for (int d = 0; d < r; d++) {
-            if (shape[d] == 1) continue;
-            if (out > 0 && mergeable(st, in, out - 1, d, shape[d])) {
-                sh[out - 1] *= shape[d];
-                for (int v = 0; v < 3; v++) if (in[v] != null) st[v][out - 1] = in[v][d];
-            } else {
-                sh[out] = shape[d];
-                for (int v = 0; v < 3; v++) if (in[v] != null) st[v][out] = in[v][d];
-                out++;
-            }
-        }
-        if (out == 0) { // a scalar (or all dims of size 1): one element
-            sh[0] = 1;
-            out = 1;
-        }
-        return new int[][] {Arrays.copyOf(sh, out), Arrays.copyOf(st[0], out), Arrays.copyOf(st[1], out), Arrays.copyOf(st[2], out)};
-    }
-
-    private static boolean mergeable(int[][] st, int[][] in, int prev, int d, int size) {
-        for (int v = 0; v < 3; v++) {
-            if (in[v] != null && st[v][prev] != in[v][d] * size) return false;
-        }
-        return true;
     }
 }

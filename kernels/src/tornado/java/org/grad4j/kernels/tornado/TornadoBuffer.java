@@ -4,7 +4,7 @@ import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.Buffer;
 
 /** A tensor's storage on a TornadoVM device: a region of the backend's one device array. */
-public final class TornadoBuffer implements Buffer {
+final class TornadoBuffer implements Buffer {
     final TornadoBackend backend;
     final int offset;
     final int size;

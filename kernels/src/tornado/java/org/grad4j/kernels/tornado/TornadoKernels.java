@@ -1,5 +1,8 @@
 package org.grad4j.kernels.tornado;
 
+import org.grad4j.kernels.BinaryOp;
+import org.grad4j.kernels.ReduceOp;
+import org.grad4j.kernels.UnaryOp;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -9,21 +12,22 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * The TornadoVM backend's kernels: one GPU thread per output element ({@code ctx.globalIdx}), every
  * tensor a region of the one device array {@code mem}. Sizes, offsets, strides and op codes come in
  * the small {@code p} (int) and {@code f} (float) parameter arrays that travel with each launch, so
- * each method is compiled once and serves every shape. The arithmetic mirrors the JVM backend's
- * scalar kernels (same op codes, same NaN rules, sums in double); TornadoBackendTest compares them.
+ * each method is compiled once and serves every shape. Elementwise ops come as the codes of their
+ * table ({@link UnaryOp.Code}, {@link BinaryOp.Code}); the arithmetic follows the JVM backend's
+ * (same NaN rules, sums in double), and TornadoBackendTest compares the two.
  *
  * <p>Layout of {@code p} for the strided kernels: {@code p[0]} element count, {@code p[1]} op code,
  * {@code p[2]} rank, {@code p[3]} output offset, {@code p[4..6]} input offsets, shape at
  * {@link #SHAPE}, the inputs' strides at {@link #STRIDES} + k·{@link #MAX_RANK}.
  */
-public final class TornadoKernels {
+final class TornadoKernels {
     private TornadoKernels() {}
 
-    public static final int MAX_RANK = 8;
-    public static final int SHAPE = 8;
-    public static final int STRIDES = SHAPE + MAX_RANK;
+    static final int MAX_RANK = 8;
+    static final int SHAPE = 8;
+    static final int STRIDES = SHAPE + MAX_RANK;
     /** Parameter slots of a launch (strides of three inputs and one output). */
-    public static final int PARAMS = STRIDES + 4 * MAX_RANK;
+    static final int PARAMS = STRIDES + 4 * MAX_RANK;
 
     /** Position of element {@code i} (row-major over the shape) in the view whose strides start at {@code stridesAt}. */
     static int at(IntArray p, int rank, int i, int stridesAt, int offset) {
@@ -41,7 +45,7 @@ public final class TornadoKernels {
     // ---- memory ---------------------------------------------------------------------------------
 
     /** {@code mem[view] = f[0]}; the view's strides are the first input's. */
-    public static void fill(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void fill(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
             mem.set(at(p, p.get(2), i, STRIDES, p.get(4)), f.get(0));
@@ -49,7 +53,7 @@ public final class TornadoKernels {
     }
 
     /** Strided copy: input 0 → the view with strides of input 1 at offset p[5]. */
-    public static void copy(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void copy(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
             int rank = p.get(2);
@@ -58,7 +62,7 @@ public final class TornadoKernels {
     }
 
     /** Host data in: {@code mem[p[1] + i] = staging[i]}. */
-    public static void write(KernelContext ctx, FloatArray mem, IntArray p, FloatArray staging) {
+    static void write(KernelContext ctx, FloatArray mem, IntArray p, FloatArray staging) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
             mem.set(p.get(1) + i, staging.get(i));
@@ -67,8 +71,12 @@ public final class TornadoKernels {
 
     // ---- elementwise ----------------------------------------------------------------------------
 
-    /** Op codes are {@link org.grad4j.kernels.UnaryOp} ordinals; f[0], f[1] its scalar parameters. */
-    public static void unary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    /**
+     * The table's formulas of {@link UnaryOp} in device arithmetic (TornadoMath's float functions,
+     * within a few ulp of the scalar formulas), by code; f[0], f[1] the op's scalar parameters. A code
+     * outside the table gives 0.
+     */
+    static void unary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
             float v = mem.get(at(p, p.get(2), i, STRIDES, p.get(4)));
@@ -76,31 +84,32 @@ public final class TornadoKernels {
             float p1 = f.get(1);
             float r;
             switch (p.get(1)) {
-                case 0: r = -v; break;
-                case 1: r = TornadoMath.exp(v); break;
-                case 2: r = TornadoMath.log(v); break;
-                case 3: r = TornadoMath.sqrt(v); break;
-                case 4: r = TornadoMath.abs(v); break;
-                case 5: r = TornadoMath.tanh(v); break;
-                case 6: r = 1f / (1f + TornadoMath.exp(-v)); break;
-                case 7: r = (v > 0f || v != v) ? v : 0f; break;
-                case 8: r = v > 0f ? 1f : (v < 0f ? -1f : v); break;
-                case 9: r = p0 == 2f ? v * v : (p0 == 1f ? v : TornadoMath.pow(v, p0)); break;
-                case 10: r = TornadoMath.pow(p0, v); break;
-                case 11: r = p0 * v + p1; break;
-                case 12:
+                case UnaryOp.Code.NEG: r = -v; break;
+                case UnaryOp.Code.EXP: r = TornadoMath.exp(v); break;
+                case UnaryOp.Code.LOG: r = TornadoMath.log(v); break;
+                case UnaryOp.Code.SQRT: r = TornadoMath.sqrt(v); break;
+                case UnaryOp.Code.ABS: r = TornadoMath.abs(v); break;
+                case UnaryOp.Code.TANH: r = TornadoMath.tanh(v); break;
+                case UnaryOp.Code.SIGMOID: r = 1f / (1f + TornadoMath.exp(-v)); break;
+                case UnaryOp.Code.RELU: r = (v > 0f || v != v) ? v : 0f; break;
+                case UnaryOp.Code.SIGN: r = v > 0f ? 1f : (v < 0f ? -1f : v); break;
+                case UnaryOp.Code.POW: r = p0 == 2f ? v * v : (p0 == 1f ? v : TornadoMath.pow(v, p0)); break;
+                case UnaryOp.Code.POW_BASE: r = TornadoMath.pow(p0, v); break;
+                case UnaryOp.Code.AFFINE: r = p0 * v + p1; break;
+                case UnaryOp.Code.CLAMP:
                     r = v;
                     if (p0 == p0 && r < p0) r = p0; // a NaN bound means "no bound"
                     if (p1 == p1 && r > p1) r = p1;
                     break;
-                default: r = 1f / v; break;
+                case UnaryOp.Code.RECIPROCAL: r = 1f / v; break;
+                default: r = 0f; break; // no op of the table (a NaN constant does not compile to OpenCL)
             }
             mem.set(p.get(3) + i, r);
         }
     }
 
-    /** Op codes are {@link org.grad4j.kernels.BinaryOp} ordinals. */
-    public static void binary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    /** The table's formulas of {@link BinaryOp}, by code, as {@link #unary}. */
+    static void binary(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
             int rank = p.get(2);
@@ -108,29 +117,31 @@ public final class TornadoKernels {
             float b = mem.get(at(p, rank, i, STRIDES + MAX_RANK, p.get(5)));
             float r;
             switch (p.get(1)) {
-                case 0: r = a + b; break;
-                case 1: r = a - b; break;
-                case 2: r = a * b; break;
-                case 3: r = a / b; break;
-                case 4: r = TornadoMath.pow(a, b); break;
-                case 5: r = (a != a || b != b) ? a + b : TornadoMath.max(a, b); break;
-                case 6: r = (a != a || b != b) ? a + b : TornadoMath.min(a, b); break;
-                case 7: r = a == b ? 1f : 0f; break;
-                case 8: r = a != b ? 1f : 0f; break;
-                case 9: r = a < b ? 1f : 0f; break;
-                case 10: r = a <= b ? 1f : 0f; break;
-                case 11: r = a > b ? 1f : 0f; break;
-                case 12: r = a >= b ? 1f : 0f; break;
-                case 13: r = a * (1f - b * b); break;
-                case 14: r = a * b * (1f - b); break;
-                default: r = b > 0f ? a : 0f; break;
+                case BinaryOp.Code.ADD: r = a + b; break;
+                case BinaryOp.Code.SUB: r = a - b; break;
+                case BinaryOp.Code.MUL: r = a * b; break;
+                case BinaryOp.Code.DIV: r = a / b; break;
+                case BinaryOp.Code.POW: r = TornadoMath.pow(a, b); break;
+                case BinaryOp.Code.MAXIMUM: r = (a != a || b != b) ? a + b : TornadoMath.max(a, b); break;
+                case BinaryOp.Code.MINIMUM: r = (a != a || b != b) ? a + b : TornadoMath.min(a, b); break;
+                case BinaryOp.Code.EQ: r = a == b ? 1f : 0f; break;
+                case BinaryOp.Code.NE: r = a != b ? 1f : 0f; break;
+                case BinaryOp.Code.LT: r = a < b ? 1f : 0f; break;
+                // a <= b compiles to !(b < a) here (TornadoVM 5.2, OpenCL), true for a NaN: spelled out
+                case BinaryOp.Code.LE: r = (a < b || a == b) ? 1f : 0f; break;
+                case BinaryOp.Code.GT: r = a > b ? 1f : 0f; break;
+                case BinaryOp.Code.GE: r = (a > b || a == b) ? 1f : 0f; break;
+                case BinaryOp.Code.TANH_BACKWARD: r = a * (1f - b * b); break;
+                case BinaryOp.Code.SIGMOID_BACKWARD: r = a * b * (1f - b); break;
+                case BinaryOp.Code.RELU_BACKWARD: r = b > 0f ? a : 0f; break;
+                default: r = 0f; break; // no op of the table (a NaN constant does not compile to OpenCL)
             }
             mem.set(p.get(3) + i, r);
         }
     }
 
     /** {@code out = cond != 0 ? a : b} (inputs 0, 1, 2). */
-    public static void where(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void where(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int i = ctx.globalIdx;
         if (i < p.get(0)) {
             int rank = p.get(2);
@@ -148,13 +159,13 @@ public final class TornadoKernels {
     // ---- reductions -----------------------------------------------------------------------------
 
     /**
-     * One thread per (output, chunk): p[0] outputs·chunks, p[1] op (0 sum, 1 max, 2 min), p[2] kept
+     * One thread per (output, chunk): p[0] outputs·chunks, p[1] the {@link ReduceOp.Code}, p[2] kept
      * rank, p[3] out offset, p[4] x offset, p[5] indices offset (-1: none), p[6] reduced count, p[7]
      * chunks; kept shape/strides at SHAPE/STRIDES, reduced rank at p[STRIDES + MAX_RANK], reduced shape
      * and strides after it. With several chunks each thread sums one slice of the reduced positions
      * into {@code out[o·chunks + chunk]} (a first pass; the backend sums the partials).
      */
-    public static void reduce(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void reduce(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int chunks = p.get(7);
@@ -167,14 +178,14 @@ public final class TornadoKernels {
             int r0 = chunk * per;
             int r1 = TornadoMath.min(red, r0 + per);
             int op = p.get(1);
-            if (op == 0) {
+            if (op == ReduceOp.Code.SUM) {
                 double acc = 0;
                 for (int r = r0; r < r1; r++) {
                     acc += mem.get(redAt(p, redRank, r, base));
                 }
                 mem.set(p.get(3) + t, (float) acc);
             } else {
-                float sign = op == 1 ? 1f : -1f;
+                float sign = op == ReduceOp.Code.MAX ? 1f : -1f;
                 float best = mem.get(redAt(p, redRank, 0, base));
                 int bestAt = 0;
                 if (best == best) {
@@ -214,9 +225,9 @@ public final class TornadoKernels {
     // ---- linear algebra -------------------------------------------------------------------------
 
     /** Threads per edge of a {@link #matmul} work-group. */
-    public static final int TILE = 16;
+    static final int TILE = 16;
     /** Outputs per edge of the block a work-group computes: each thread computes 4×4 of them. */
-    public static final int BLOCK = 4 * TILE;
+    static final int BLOCK = 4 * TILE;
 
     /**
      * Batched strided matmul, register-blocked: a TILE×TILE work-group computes a BLOCK×BLOCK block
@@ -231,7 +242,7 @@ public final class TornadoKernels {
      * itself for a plain product, a broadcast bias for addmm); f[0] alpha, f[1] beta (0: C is
      * ignored, NaN included).
      */
-    public static void matmul(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void matmul(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int lx = ctx.localIdx;
         int ly = ctx.localIdy;
         int batch = p.get(0);
@@ -311,7 +322,7 @@ public final class TornadoKernels {
     // ---- rows -----------------------------------------------------------------------------------
 
     /** Softmax along the middle of outer×size×inner: p[0] outer·inner, p[1] size, p[2] inner, p[3] out, p[4] x, p[5] log. */
-    public static void softmax(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void softmax(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int size = p.get(1);
@@ -341,7 +352,7 @@ public final class TornadoKernels {
      * chunk's indices are {@code index[0..len)}): p[0] outer·len·inner, p[1] dimSize, p[2] inner, p[3]
      * out, p[4] x, p[5] n (the whole index's length), p[6] i0, p[7] len.
      */
-    public static void indexSelect(KernelContext ctx, FloatArray mem, IntArray p, IntArray index) {
+    static void indexSelect(KernelContext ctx, FloatArray mem, IntArray p, IntArray index) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int inner = p.get(2);
@@ -360,7 +371,7 @@ public final class TornadoKernels {
      * (o, j) looping over i so that repeated indices never race; parameters as indexSelect with
      * p[0] outer·inner and p[4] the source.
      */
-    public static void indexAdd(KernelContext ctx, FloatArray mem, IntArray p, IntArray index) {
+    static void indexAdd(KernelContext ctx, FloatArray mem, IntArray p, IntArray index) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int inner = p.get(2);
@@ -381,7 +392,7 @@ public final class TornadoKernels {
     // p[9] strideW, p[10] dilH, p[11] dilW, p[12] oh, p[13] ow, p[14] in offset, p[15] out offset, p[16] flag/idx.
 
     /** One thread per column entry. */
-    public static void im2col(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void im2col(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int c = p.get(1), h = p.get(2), w = p.get(3), kh = p.get(4), kw = p.get(5);
@@ -408,7 +419,7 @@ public final class TornadoKernels {
     }
 
     /** The adjoint of im2col, one thread per pixel gathering the column entries read from it (no races). */
-    public static void col2im(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void col2im(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int c = p.get(1), h = p.get(2), w = p.get(3), kh = p.get(4), kw = p.get(5);
@@ -442,7 +453,7 @@ public final class TornadoKernels {
     }
 
     /** One thread per output; p[16] the indices' offset. Planes are p[0] / (oh·ow). */
-    public static void maxPool2d(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void maxPool2d(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int h = p.get(2), w = p.get(3), kh = p.get(4), kw = p.get(5);
@@ -477,7 +488,7 @@ public final class TornadoKernels {
     }
 
     /** One thread per output; p[16] != 0: padding counts in the divisor. */
-    public static void avgPool2d(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void avgPool2d(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int h = p.get(2), w = p.get(3), kh = p.get(4), kw = p.get(5), padH = p.get(6), padW = p.get(7);
@@ -506,7 +517,7 @@ public final class TornadoKernels {
     // ---- optimizer ------------------------------------------------------------------------------
 
     /** Parameters one {@link #adam} launch can update. */
-    public static final int ADAM_MAX = 64;
+    static final int ADAM_MAX = 64;
 
     /**
      * The fused Adam step of OptimizerKernels.adam over up to {@link #ADAM_MAX} parameters at once
@@ -514,7 +525,7 @@ public final class TornadoKernels {
      * parameter k at p[2 + 6k ..]: first thread, length, then the param, grad, m and v offsets.
      * f: beta1, beta2, eps, then each parameter's stepSize and bc2Sqrt at f[3 + 2k].
      */
-    public static void adam(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+    static void adam(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
         int t = ctx.globalIdx;
         if (t < p.get(0)) {
             int count = p.get(1);
