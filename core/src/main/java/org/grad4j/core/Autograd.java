@@ -15,10 +15,16 @@ public final class Autograd {
      * @param createGraph record the backward, so the result can be differentiated again
      * @param allowUnused return null for an input the outputs do not depend on, instead of failing
      */
-    public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, boolean retainGraph,
-                                boolean createGraph, boolean allowUnused) {
+    public static Tensor[] grad(
+            Tensor[] outputs,
+            Tensor[] inputs,
+            Tensor[] gradOutputs,
+            boolean retainGraph,
+            boolean createGraph,
+            boolean allowUnused) {
         if (gradOutputs != null && gradOutputs.length != outputs.length) {
-            throw new IllegalArgumentException("grad: got " + gradOutputs.length + " gradOutputs for " + outputs.length + " outputs");
+            throw new IllegalArgumentException(
+                    "grad: got " + gradOutputs.length + " gradOutputs for " + outputs.length + " outputs");
         }
         return Engine.grad(outputs, gradOutputs, inputs, allowUnused, new Engine.Options(retainGraph, createGraph));
     }

@@ -6,7 +6,9 @@ package org.grad4j.core;
  * Only FLOAT32 tensors can require gradients, as in PyTorch.
  */
 public enum DType {
-    FLOAT32("torch.float32"), INT64("torch.int64"), BOOL("torch.bool");
+    FLOAT32("torch.float32"),
+    INT64("torch.int64"),
+    BOOL("torch.bool");
 
     private final String torchName;
 

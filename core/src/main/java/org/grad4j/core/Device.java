@@ -84,11 +84,13 @@ public final class Device {
             try {
                 index = Integer.parseInt(n);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("Device.of: invalid device string '" + spec + "': expected 'type' or "
-                        + "'type:index' with a non-negative integer index, e.g. 'cpu', 'tornado' or 'tornado:0'");
+                throw new IllegalArgumentException(
+                        "Device.of: invalid device string '" + spec + "': expected 'type' or "
+                                + "'type:index' with a non-negative integer index, e.g. 'cpu', 'tornado' or 'tornado:0'");
             }
             if (index < 0) {
-                throw new IllegalArgumentException("Device.of: device index must be non-negative, got " + index + " in '" + spec + "'");
+                throw new IllegalArgumentException(
+                        "Device.of: device index must be non-negative, got " + index + " in '" + spec + "'");
             }
         }
         if (type.isEmpty() || !type.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '_')) {
@@ -96,7 +98,8 @@ public final class Device {
                     + "'type:index', e.g. 'cpu', 'tornado' or 'tornado:0'");
         }
         if (type.equals("cpu")) {
-            if (index != 0) throw new IllegalArgumentException("Device.of: there is one cpu device (cpu:0), got '" + spec + "'");
+            if (index != 0)
+                throw new IllegalArgumentException("Device.of: there is one cpu device (cpu:0), got '" + spec + "'");
             return CPU;
         }
         backendFor(type); // fail here, where the device is named, when its type is not available
@@ -129,8 +132,8 @@ public final class Device {
         if (this == CPU || type.equals("cpu")) return JvmBackend.INSTANCE;
         Backend b = backendFor(type);
         if (index != 0) {
-            throw new IllegalStateException("device " + this + " is not available: the '" + type + "' backend provides one "
-                    + "device, " + type + ":0");
+            throw new IllegalStateException("device " + this + " is not available: the '" + type
+                    + "' backend provides one " + "device, " + type + ":0");
         }
         return b;
     }
@@ -198,7 +201,9 @@ public final class Device {
                 throw e;
             }
             b = provider.create(); // its IllegalStateException says what is missing
-            if (b == null) throw new IllegalStateException("the BackendProvider for device type '" + type + "' returned no backend");
+            if (b == null)
+                throw new IllegalStateException(
+                        "the BackendProvider for device type '" + type + "' returned no backend");
             DEVICES.put(b, new Device(type, 0));
             BACKENDS.put(type, b);
             return b;
@@ -207,14 +212,16 @@ public final class Device {
 
     private static IllegalStateException unavailable(String type) {
         if (type.equals("tornado")) {
-            return new IllegalStateException("device 'tornado' is not available: TornadoVM is not available (no TornadoVM "
-                    + "backend on the class path). Build with the Maven profile 'tornado' (./mvnw -Ptornado package; it is "
-                    + "active when TORNADOVM_HOME is set) and run with 'java @$TORNADOVM_HOME/tornado-argfile ...'; see "
-                    + "the README section \"Run on a GPU with TornadoVM\". Use Device.cpu() meanwhile.");
+            return new IllegalStateException(
+                    "device 'tornado' is not available: TornadoVM is not available (no TornadoVM "
+                            + "backend on the class path). Build with the Maven profile 'tornado' (./mvnw -Ptornado package; it is "
+                            + "active when TORNADOVM_HOME is set) and run with 'java @$TORNADOVM_HOME/tornado-argfile ...'; see "
+                            + "the README section \"Run on a GPU with TornadoVM\". Use Device.cpu() meanwhile.");
         }
         StringBuilder known = new StringBuilder("cpu");
         try {
-            for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) known.append(", ").append(p.type());
+            for (BackendProvider p : ServiceLoader.load(BackendProvider.class))
+                known.append(", ").append(p.type());
         } catch (java.util.ServiceConfigurationError | LinkageError e) {
             // listed as far as it goes
         }

@@ -22,11 +22,25 @@ public final class F {
 
     // ---- activations -------------------------------------------------------------------------
 
-    public static Tensor relu(Tensor x) { return x.relu(); }
-    public static Tensor sigmoid(Tensor x) { return x.sigmoid(); }
-    public static Tensor tanh(Tensor x) { return x.tanh(); }
-    public static Tensor softmax(Tensor x, int dim) { return x.softmax(dim); }
-    public static Tensor logSoftmax(Tensor x, int dim) { return x.logSoftmax(dim); }
+    public static Tensor relu(Tensor x) {
+        return x.relu();
+    }
+
+    public static Tensor sigmoid(Tensor x) {
+        return x.sigmoid();
+    }
+
+    public static Tensor tanh(Tensor x) {
+        return x.tanh();
+    }
+
+    public static Tensor softmax(Tensor x, int dim) {
+        return x.softmax(dim);
+    }
+
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        return x.logSoftmax(dim);
+    }
 
     // ---- convolution -------------------------------------------------------------------------
 
@@ -43,7 +57,8 @@ public final class F {
         return conv2d(input, weight, bias, new int[] {stride}, new int[] {padding}, ONE, 1);
     }
 
-    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
+    public static Tensor conv2d(
+            Tensor input, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
         return conv2d(input, weight, bias, new int[] {stride}, new int[] {padding}, new int[] {dilation}, groups);
     }
 
@@ -51,8 +66,8 @@ public final class F {
      * {@code out[n, o] = bias[o] + sum over the group's channels c of weight[o, c] ⋆ input[n, c]}.
      * {@code bias} may be null. grad_fn: {@code ConvolutionBackward0}.
      */
-    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
-                                int groups) {
+    public static Tensor conv2d(
+            Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
         return Conv.conv2d(input, weight, bias, stride, padding, dilation, groups);
     }
 
@@ -66,7 +81,8 @@ public final class F {
     }
 
     /** Columns back to an image, summing overlaps: [N, C·kH·kW, L] → [N, C, H, W] ({@code F.fold}; {@code Col2ImBackward0}). */
-    public static Tensor fold(Tensor input, int[] outputSize, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+    public static Tensor fold(
+            Tensor input, int[] outputSize, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
         return Conv.fold(input, outputSize, kernelSize, dilation, padding, stride);
     }
 
@@ -83,12 +99,13 @@ public final class F {
 
     /** {@code stride} null or empty means the kernel size, as in PyTorch. */
     public static Tensor maxPool2d(Tensor input, int[] kernelSize, int[] stride, int[] padding, int[] dilation) {
-        return Pooling.maxPool2d(input, kernelSize, stride, padding, dilation, false).values();
+        return Pooling.maxPool2d(input, kernelSize, stride, padding, dilation, false)
+                .values();
     }
 
     /** Max pooling that also returns the INT64 index of each maximum within its H×W plane ({@code return_indices=True}). */
-    public static Tensor.ValuesIndices maxPool2dWithIndices(Tensor input, int[] kernelSize, int[] stride, int[] padding,
-                                                           int[] dilation) {
+    public static Tensor.ValuesIndices maxPool2dWithIndices(
+            Tensor input, int[] kernelSize, int[] stride, int[] padding, int[] dilation) {
         return Pooling.maxPool2d(input, kernelSize, stride, padding, dilation, true);
     }
 
@@ -102,7 +119,8 @@ public final class F {
     }
 
     /** {@code countIncludePad}: whether the zero padding counts in each window's divisor (PyTorch's default: true). */
-    public static Tensor avgPool2d(Tensor input, int[] kernelSize, int[] stride, int[] padding, boolean countIncludePad) {
+    public static Tensor avgPool2d(
+            Tensor input, int[] kernelSize, int[] stride, int[] padding, boolean countIncludePad) {
         return Pooling.avgPool2d(input, kernelSize, stride, padding, countIncludePad);
     }
 
@@ -136,8 +154,8 @@ public final class F {
         return Normalization.layerNorm(input, normalizedShape, weight, bias, eps);
     }
 
-    public static Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
-                                   boolean training) {
+    public static Tensor batchNorm(
+            Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training) {
         return batchNorm(input, runningMean, runningVar, weight, bias, training, 0.1f, 1e-5f);
     }
 
@@ -147,8 +165,15 @@ public final class F {
      * {@code running = (1 - momentum) * running + momentum * batchStat}, the variance unbiased; in eval
      * with the running statistics. grad_fn: {@code NativeBatchNormBackward0}.
      */
-    public static Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
-                                   boolean training, float momentum, float eps) {
+    public static Tensor batchNorm(
+            Tensor input,
+            Tensor runningMean,
+            Tensor runningVar,
+            Tensor weight,
+            Tensor bias,
+            boolean training,
+            float momentum,
+            float eps) {
         return Normalization.batchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
@@ -185,7 +210,8 @@ public final class F {
      * @param weight      a weight per class (null for none); the mean divides by the sum of the targets' weights
      * @param ignoreIndex a target value that contributes nothing (PyTorch's default is -100)
      */
-    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
+    public static Tensor crossEntropy(
+            Tensor input, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
         return Losses.crossEntropy(input, target, weight, ignoreIndex, reduction);
     }
 
@@ -224,8 +250,8 @@ public final class F {
      * @param weight    a rescaling weight broadcast over the elements (null for none)
      * @param posWeight a weight of the positive term, broadcast over the classes (null for none)
      */
-    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
-                                                      Reduction reduction) {
+    public static Tensor binaryCrossEntropyWithLogits(
+            Tensor input, Tensor target, Tensor weight, Tensor posWeight, Reduction reduction) {
         return Losses.binaryCrossEntropyWithLogits(input, target, weight, posWeight, reduction);
     }
 }

@@ -24,7 +24,8 @@ public final class Generator {
 
     public synchronized Generator manualSeed(long seed) {
         this.seed = seed;
-        this.rng = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom").create(seed);
+        this.rng =
+                RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom").create(seed);
         return this;
     }
 

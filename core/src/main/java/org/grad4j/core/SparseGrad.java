@@ -26,7 +26,8 @@ public final class SparseGrad {
      * @param values [rows.length, shape[1], ...]
      */
     public SparseGrad(int[] shape, int[] rows, Tensor values) {
-        if (shape.length < 1) throw new IllegalArgumentException("SparseGrad: the dense shape needs at least one dimension");
+        if (shape.length < 1)
+            throw new IllegalArgumentException("SparseGrad: the dense shape needs at least one dimension");
         int[] want = shape.clone();
         want[0] = rows.length;
         if (!Arrays.equals(want, values.shape)) {
@@ -36,8 +37,8 @@ public final class SparseGrad {
         }
         for (int r : rows) {
             if (r < 0 || r >= shape[0]) {
-                throw new IndexOutOfBoundsException("SparseGrad: row index " + r + " is out of range for dense shape "
-                        + Arrays.toString(shape));
+                throw new IndexOutOfBoundsException(
+                        "SparseGrad: row index " + r + " is out of range for dense shape " + Arrays.toString(shape));
             }
         }
         this.shape = shape.clone();
@@ -96,8 +97,8 @@ public final class SparseGrad {
     /** This gradient plus another of the same dense shape (the indices and values are concatenated). */
     public SparseGrad add(SparseGrad other) {
         if (!Arrays.equals(shape, other.shape)) {
-            throw new IllegalArgumentException("SparseGrad.add: dense shapes differ: " + Arrays.toString(shape) + " and "
-                    + Arrays.toString(other.shape));
+            throw new IllegalArgumentException("SparseGrad.add: dense shapes differ: " + Arrays.toString(shape)
+                    + " and " + Arrays.toString(other.shape));
         }
         int[] r = Arrays.copyOf(rows, rows.length + other.rows.length);
         System.arraycopy(other.rows, 0, r, rows.length, other.rows.length);
@@ -107,7 +108,10 @@ public final class SparseGrad {
         Tensor v = values.newUninitialized(vs, DType.FLOAT32); // the two value blocks one after the other
         Backend backend = v.buffer.backend();
         backend.copy(values.buffer, values.layout(), v.buffer, new Layout(values.shape, v.strides, 0));
-        backend.copy(other.values.buffer, other.values.layout(), v.buffer,
+        backend.copy(
+                other.values.buffer,
+                other.values.layout(),
+                v.buffer,
                 new Layout(other.values.shape, v.strides, rows.length * v.strides[0]));
         return new SparseGrad(shape, r, v);
     }
@@ -141,8 +145,9 @@ public final class SparseGrad {
                     + " does not match the gradient's dense shape " + Arrays.toString(shape));
         }
         if (target.requiresGrad() && GradMode.isEnabled()) {
-            throw new IllegalStateException("SparseGrad.addTo: the target requires grad; update it inside a no-grad scope "
-                    + "(try (var s = Torch.noGrad()) {...})");
+            throw new IllegalStateException(
+                    "SparseGrad.addTo: the target requires grad; update it inside a no-grad scope "
+                            + "(try (var s = Torch.noGrad()) {...})");
         }
         TensorInternals.checkSameDevice(target, values);
         Tensor v;
@@ -163,6 +168,7 @@ public final class SparseGrad {
 
     @Override
     public String toString() {
-        return "SparseGrad(shape=" + Arrays.toString(shape) + ", indices=" + Arrays.toString(rows) + ", values=" + values + ")";
+        return "SparseGrad(shape=" + Arrays.toString(shape) + ", indices=" + Arrays.toString(rows) + ", values="
+                + values + ")";
     }
 }

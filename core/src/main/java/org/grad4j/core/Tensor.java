@@ -125,8 +125,8 @@ public final class Tensor implements TensorMethods {
         float[] flat = new float[Layout.numel("tensor", new int[] {rows.length, cols})];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].length != cols) {
-                throw new IllegalArgumentException("tensor: expected rows of length " + cols + " but row " + i + " has length "
-                        + rows[i].length);
+                throw new IllegalArgumentException(
+                        "tensor: expected rows of length " + cols + " but row " + i + " has length " + rows[i].length);
             }
             System.arraycopy(rows[i], 0, flat, i * cols, cols);
         }
@@ -141,8 +141,8 @@ public final class Tensor implements TensorMethods {
     private static Tensor of(String op, float[] data, int[] shape) {
         int n = Layout.numel(op, shape);
         if (n != data.length) {
-            throw new IllegalArgumentException(op + ": " + data.length + " values cannot fill shape " + Arrays.toString(shape)
-                    + " (" + n + " elements)");
+            throw new IllegalArgumentException(op + ": " + data.length + " values cannot fill shape "
+                    + Arrays.toString(shape) + " (" + n + " elements)");
         }
         Tensor t = zeros(op, shape);
         t.buffer.backend().write(data, 0, t.buffer, 0, data.length);
@@ -158,9 +158,10 @@ public final class Tensor implements TensorMethods {
         float[] f = new float[values.length];
         for (int i = 0; i < values.length; i++) {
             if (values[i] > MAX_EXACT_INDEX || values[i] < -MAX_EXACT_INDEX) {
-                throw new IllegalArgumentException("indices: index " + values[i] + " (at position " + i + ") cannot be held "
-                        + "exactly: index tensors are stored as float32, which holds integers exactly only up to 2^24 = "
-                        + MAX_EXACT_INDEX + " in magnitude");
+                throw new IllegalArgumentException(
+                        "indices: index " + values[i] + " (at position " + i + ") cannot be held "
+                                + "exactly: index tensors are stored as float32, which holds integers exactly only up to 2^24 = "
+                                + MAX_EXACT_INDEX + " in magnitude");
             }
             f[i] = values[i];
         }
@@ -179,8 +180,9 @@ public final class Tensor implements TensorMethods {
     /** {@code start, start+step, ...} up to but excluding {@code end}. */
     public static Tensor arange(float start, float end, float step) {
         if (step == 0 || (end - start) / step < 0) {
-            throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start="
-                    + start + ", end=" + end + ", step=" + step + ")");
+            throw new IllegalArgumentException(
+                    "arange: upper bound and larger bound inconsistent with step sign (start=" + start + ", end=" + end
+                            + ", step=" + step + ")");
         }
         // PyTorch gets Python doubles (0.1, not 0.1f) and counts and fills in double: recover the decimal the
         // caller wrote, so that e.g. arange(1, 1.3, 0.1) has PyTorch's 4 elements (ceil(3.0000000000000004))
@@ -198,7 +200,8 @@ public final class Tensor implements TensorMethods {
 
     /** {@code steps} points evenly spaced from {@code start} to {@code end}, both included. */
     public static Tensor linspace(float start, float end, int steps) {
-        if (steps < 0) throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
+        if (steps < 0)
+            throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
         if (steps == 1) return of(new float[] {start}, 1); // the loop below would give end
         float[] d = new float[steps];
         // PyTorch's CPU kernel computes the step and every point in the tensor's dtype (float), not in double
@@ -263,12 +266,13 @@ public final class Tensor implements TensorMethods {
     public void setData(Tensor other) {
         java.util.Objects.requireNonNull(other, "setData: the new data is null");
         if (base != null) {
-            throw new IllegalStateException("setData: cannot replace the data of a view (shape " + Arrays.toString(shape)
-                    + "); replace its base's data, or assign to a tensor that owns its storage");
+            throw new IllegalStateException(
+                    "setData: cannot replace the data of a view (shape " + Arrays.toString(shape)
+                            + "); replace its base's data, or assign to a tensor that owns its storage");
         }
         if (other.dtype != dtype) {
-            throw new IllegalArgumentException("setData: the new data has dtype " + other.dtype + " but the tensor has dtype "
-                    + dtype + "; convert it first");
+            throw new IllegalArgumentException("setData: the new data has dtype " + other.dtype
+                    + " but the tensor has dtype " + dtype + "; convert it first");
         }
         buffer = other.buffer;
         shape = other.shape.clone();
@@ -277,17 +281,41 @@ public final class Tensor implements TensorMethods {
     }
 
     /** The shape (a copy). */
-    public int[] shape() { return shape.clone(); }
-    public int[] strides() { return strides.clone(); }
-    public int storageOffset() { return offset; }
-    public int dim() { return shape.length; }
-    public int numel() { return Layout.numel(shape); }
-    public DType dtype() { return dtype; }
-    public boolean isContiguous() { return layout().isContiguous(); }
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    public int[] strides() {
+        return strides.clone();
+    }
+
+    public int storageOffset() {
+        return offset;
+    }
+
+    public int dim() {
+        return shape.length;
+    }
+
+    public int numel() {
+        return Layout.numel(shape);
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public boolean isContiguous() {
+        return layout().isContiguous();
+    }
     /** True when this tensor shares its storage with a base tensor (it was made by a view op). */
-    public boolean isView() { return base != null; }
+    public boolean isView() {
+        return base != null;
+    }
     /** The number of in-place writes to this tensor's storage so far (PyTorch's {@code _version}). */
-    public int version() { return version.value; }
+    public int version() {
+        return version.value;
+    }
 
     Layout layout() {
         return new Layout(shape, strides, offset);
@@ -296,8 +324,9 @@ public final class Tensor implements TensorMethods {
     /** The value of a one-element tensor. */
     public float item() {
         if (numel() != 1) {
-            throw new IllegalStateException("item: a Tensor with " + numel() + " elements (shape " + Arrays.toString(shape)
-                    + ") cannot be converted to a scalar; index it first or use toFloatArray()");
+            throw new IllegalStateException(
+                    "item: a Tensor with " + numel() + " elements (shape " + Arrays.toString(shape)
+                            + ") cannot be converted to a scalar; index it first or use toFloatArray()");
         }
         float[] v = new float[1];
         buffer.backend().read(buffer, offset, v, 0, 1);

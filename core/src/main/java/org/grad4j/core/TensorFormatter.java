@@ -93,7 +93,8 @@ final class TensorFormatter {
         return r;
     }
 
-    private static void collect(float[] v, int[] shape, int[] strides, int dim, int at, boolean summarize, List<Float> out) {
+    private static void collect(
+            float[] v, int[] shape, int[] strides, int dim, int at, boolean summarize, List<Float> out) {
         if (dim == shape.length) {
             out.add(v[at]);
             return;
@@ -103,8 +104,16 @@ final class TensorFormatter {
         }
     }
 
-    private static void tensorStr(StringBuilder sb, float[] v, int[] shape, int[] strides, int dim, int at, Fmt f,
-                                  boolean summarize, int indent) {
+    private static void tensorStr(
+            StringBuilder sb,
+            float[] v,
+            int[] shape,
+            int[] strides,
+            int dim,
+            int at,
+            Fmt f,
+            boolean summarize,
+            int indent) {
         int rank = shape.length;
         if (dim == rank) { // a 0-d tensor
             sb.append(f.format(v[at]));
@@ -172,7 +181,11 @@ final class TensorFormatter {
             if (nonzero.isEmpty()) return;
             sciMode = maxAbs / minAbs > 1000.0 || maxAbs > 1.0e8 || (!intMode && minAbs < 1.0e-4);
             for (float x : nonzero) {
-                int len = sciMode ? sci(x).length() : intMode ? fixed(x, 0).length() + 1 : fixed(x, PRECISION).length();
+                int len = sciMode
+                        ? sci(x).length()
+                        : intMode
+                                ? fixed(x, 0).length() + 1
+                                : fixed(x, PRECISION).length();
                 width = Math.max(width, len);
             }
         }
@@ -206,7 +219,9 @@ final class TensorFormatter {
      */
     static String fixed(float x, int digits) {
         if (!Float.isFinite(x)) return nonFinite(x);
-        String s = new BigDecimal(Math.abs((double) x)).setScale(digits, RoundingMode.HALF_EVEN).toPlainString();
+        String s = new BigDecimal(Math.abs((double) x))
+                .setScale(digits, RoundingMode.HALF_EVEN)
+                .toPlainString();
         return negative(x) ? "-" + s : s;
     }
 
@@ -215,7 +230,8 @@ final class TensorFormatter {
         if (!Float.isFinite(x)) return nonFinite(x);
         String sign = negative(x) ? "-" : "";
         if (x == 0f) return sign + "0." + "0".repeat(PRECISION) + "e+00";
-        BigDecimal r = new BigDecimal(Math.abs((double) x)).round(new MathContext(PRECISION + 1, RoundingMode.HALF_EVEN));
+        BigDecimal r =
+                new BigDecimal(Math.abs((double) x)).round(new MathContext(PRECISION + 1, RoundingMode.HALF_EVEN));
         String digits = r.unscaledValue().toString();
         int exponent = digits.length() - 1 - r.scale();
         digits = (digits + "0".repeat(PRECISION + 1)).substring(0, PRECISION + 1);

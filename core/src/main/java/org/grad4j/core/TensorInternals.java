@@ -83,7 +83,9 @@ public final class TensorInternals {
     /** A float32 tensor of {@code shape} holding a copy of {@code data}, on {@code like}'s device. */
     public static Tensor newOf(Tensor like, float[] data, int... shape) {
         int n = Layout.numel(shape);
-        Tensor t = data.length == n ? newUninitialized(like, shape.clone(), DType.FLOAT32) : newEmpty(like, shape.clone(), DType.FLOAT32);
+        Tensor t = data.length == n
+                ? newUninitialized(like, shape.clone(), DType.FLOAT32)
+                : newEmpty(like, shape.clone(), DType.FLOAT32);
         if (data.length > 0) backend(like).write(data, 0, t.buffer, 0, data.length);
         return t;
     }
@@ -149,8 +151,9 @@ public final class TensorInternals {
     private static void mismatch(Backend first, Backend other) {
         Device d1 = Device.of(first), d2 = Device.of(other);
         if (d1.equals(d2)) return; // two backend objects of one device: nothing to refuse
-        throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two devices, "
-                + d1 + " and " + d2 + "!");
+        throw new IllegalArgumentException(
+                "Expected all tensors to be on the same device, but found at least two devices, " + d1 + " and " + d2
+                        + "!");
     }
 
     // ---- allocations -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package org.grad4j.core;
 import java.util.Arrays;
 import java.util.List;
 import org.grad4j.core.autograd.AnomalyMode;
+import org.grad4j.core.ops.Comparisons;
 import org.grad4j.core.ops.Indexing;
 import org.grad4j.core.ops.LinearAlgebra;
 import org.grad4j.core.ops.Pointwise;
@@ -14,18 +15,53 @@ import org.grad4j.core.ops.Pointwise;
 public final class Torch {
     private Torch() {}
 
-    public static Tensor zeros(int... shape) { return Tensor.zeros(shape); }
-    public static Tensor ones(int... shape) { return Tensor.ones(shape); }
-    public static Tensor full(float value, int... shape) { return Tensor.full(value, shape); }
-    public static Tensor tensor(float... data) { return Tensor.tensor(data); }
-    public static Tensor tensor(float[][] rows) { return Tensor.tensor(rows); }
-    public static Tensor scalar(float value) { return Tensor.scalar(value); }
-    public static Tensor arange(float end) { return Tensor.arange(end); }
-    public static Tensor arange(float start, float end, float step) { return Tensor.arange(start, end, step); }
-    public static Tensor linspace(float start, float end, int steps) { return Tensor.linspace(start, end, steps); }
-    public static Tensor rand(int... shape) { return Tensor.rand(shape); }
-    public static Tensor randn(int... shape) { return Tensor.randn(shape); }
-    public static Tensor eye(int n) { return Tensor.eye(n); }
+    public static Tensor zeros(int... shape) {
+        return Tensor.zeros(shape);
+    }
+
+    public static Tensor ones(int... shape) {
+        return Tensor.ones(shape);
+    }
+
+    public static Tensor full(float value, int... shape) {
+        return Tensor.full(value, shape);
+    }
+
+    public static Tensor tensor(float... data) {
+        return Tensor.tensor(data);
+    }
+
+    public static Tensor tensor(float[][] rows) {
+        return Tensor.tensor(rows);
+    }
+
+    public static Tensor scalar(float value) {
+        return Tensor.scalar(value);
+    }
+
+    public static Tensor arange(float end) {
+        return Tensor.arange(end);
+    }
+
+    public static Tensor arange(float start, float end, float step) {
+        return Tensor.arange(start, end, step);
+    }
+
+    public static Tensor linspace(float start, float end, int steps) {
+        return Tensor.linspace(start, end, steps);
+    }
+
+    public static Tensor rand(int... shape) {
+        return Tensor.rand(shape);
+    }
+
+    public static Tensor randn(int... shape) {
+        return Tensor.randn(shape);
+    }
+
+    public static Tensor eye(int n) {
+        return Tensor.eye(n);
+    }
 
     /** Reseeds the default generator ({@code torch.manual_seed}). */
     public static Generator manualSeed(long seed) {
@@ -33,51 +69,152 @@ public final class Torch {
     }
 
     /** {@code try (var s = Torch.noGrad()) { ... }}: nothing inside is recorded (this thread only). */
-    public static ModeScope noGrad() { return GradMode.noGrad(); }
-    public static ModeScope enableGrad() { return GradMode.enableGrad(); }
-    public static boolean isGradEnabled() { return GradMode.isEnabled(); }
-    /** A scope in which NaN/Inf produced in backward is an error naming the op that made it. */
-    public static ModeScope detectAnomaly() { return AnomalyMode.detectAnomaly(); }
+    public static ModeScope noGrad() {
+        return GradMode.noGrad();
+    }
 
-    public static Tensor add(Tensor a, Tensor b) { return a.add(b); }
-    public static Tensor sub(Tensor a, Tensor b) { return a.sub(b); }
-    public static Tensor mul(Tensor a, Tensor b) { return a.mul(b); }
-    public static Tensor div(Tensor a, Tensor b) { return a.div(b); }
-    public static Tensor pow(Tensor a, float exponent) { return a.pow(exponent); }
-    public static Tensor pow(Tensor a, Tensor exponent) { return a.pow(exponent); }
+    public static ModeScope enableGrad() {
+        return GradMode.enableGrad();
+    }
+
+    public static boolean isGradEnabled() {
+        return GradMode.isEnabled();
+    }
+    /** A scope in which NaN/Inf produced in backward is an error naming the op that made it. */
+    public static ModeScope detectAnomaly() {
+        return AnomalyMode.detectAnomaly();
+    }
+
+    public static Tensor add(Tensor a, Tensor b) {
+        return a.add(b);
+    }
+
+    public static Tensor sub(Tensor a, Tensor b) {
+        return a.sub(b);
+    }
+
+    public static Tensor mul(Tensor a, Tensor b) {
+        return a.mul(b);
+    }
+
+    public static Tensor div(Tensor a, Tensor b) {
+        return a.div(b);
+    }
+
+    public static Tensor pow(Tensor a, float exponent) {
+        return a.pow(exponent);
+    }
+
+    public static Tensor pow(Tensor a, Tensor exponent) {
+        return a.pow(exponent);
+    }
     /** {@code base ** exponent} for a scalar base. */
-    public static Tensor pow(float base, Tensor exponent) { return Pointwise.pow(base, exponent); }
-    public static Tensor exp(Tensor x) { return x.exp(); }
-    public static Tensor log(Tensor x) { return x.log(); }
-    public static Tensor tanh(Tensor x) { return x.tanh(); }
-    public static Tensor sigmoid(Tensor x) { return x.sigmoid(); }
-    public static Tensor relu(Tensor x) { return x.relu(); }
-    public static Tensor mm(Tensor a, Tensor b) { return a.mm(b); }
-    public static Tensor bmm(Tensor a, Tensor b) { return a.bmm(b); }
-    public static Tensor matmul(Tensor a, Tensor b) { return a.matmul(b); }
-    public static Tensor dot(Tensor a, Tensor b) { return a.dot(b); }
-    public static Tensor mv(Tensor a, Tensor v) { return a.mv(v); }
+    public static Tensor pow(float base, Tensor exponent) {
+        return Pointwise.pow(base, exponent);
+    }
+
+    public static Tensor exp(Tensor x) {
+        return x.exp();
+    }
+
+    public static Tensor log(Tensor x) {
+        return x.log();
+    }
+
+    public static Tensor tanh(Tensor x) {
+        return x.tanh();
+    }
+
+    public static Tensor sigmoid(Tensor x) {
+        return x.sigmoid();
+    }
+
+    public static Tensor relu(Tensor x) {
+        return x.relu();
+    }
+
+    public static Tensor mm(Tensor a, Tensor b) {
+        return a.mm(b);
+    }
+
+    public static Tensor bmm(Tensor a, Tensor b) {
+        return a.bmm(b);
+    }
+
+    public static Tensor matmul(Tensor a, Tensor b) {
+        return a.matmul(b);
+    }
+
+    public static Tensor dot(Tensor a, Tensor b) {
+        return a.dot(b);
+    }
+
+    public static Tensor mv(Tensor a, Tensor v) {
+        return a.mv(v);
+    }
     /** {@code input + a @ b}. */
-    public static Tensor addmm(Tensor input, Tensor a, Tensor b) { return LinearAlgebra.addmm(input, a, b, 1f, 1f); }
+    public static Tensor addmm(Tensor input, Tensor a, Tensor b) {
+        return LinearAlgebra.addmm(input, a, b, 1f, 1f);
+    }
+
     public static Tensor addmm(Tensor input, Tensor a, Tensor b, float beta, float alpha) {
         return LinearAlgebra.addmm(input, a, b, beta, alpha);
     }
-    public static Tensor softmax(Tensor x, int dim) { return x.softmax(dim); }
-    public static Tensor logSoftmax(Tensor x, int dim) { return x.logSoftmax(dim); }
+
+    public static Tensor softmax(Tensor x, int dim) {
+        return x.softmax(dim);
+    }
+
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        return x.logSoftmax(dim);
+    }
     /** {@code torch.clamp}; a null bound means none on that side (see {@link Tensor#clamp(Float, Float)}). */
-    public static Tensor clamp(Tensor x, float min, float max) { return x.clamp(min, max); }
-    public static Tensor clamp(Tensor x, Float min, Float max) { return x.clamp(min, max); }
-    public static Tensor clamp(Tensor x, Float min, float max) { return x.clamp(min, max); }
-    public static Tensor clamp(Tensor x, float min, Float max) { return x.clamp(min, max); }
+    public static Tensor clamp(Tensor x, float min, float max) {
+        return x.clamp(min, max);
+    }
+
+    public static Tensor clamp(Tensor x, Float min, Float max) {
+        return x.clamp(min, max);
+    }
+
+    public static Tensor clamp(Tensor x, Float min, float max) {
+        return x.clamp(min, max);
+    }
+
+    public static Tensor clamp(Tensor x, float min, Float max) {
+        return x.clamp(min, max);
+    }
 
     /** {@code cond ? a : b} elementwise with broadcasting. */
-    public static Tensor where(Tensor cond, Tensor a, Tensor b) { return Pointwise.where(cond, a, b); }
-    public static Tensor where(Tensor cond, Tensor a, float b) { return Pointwise.where(cond, a, TensorInternals.scalarLike(a, b)); }
-    public static Tensor where(Tensor cond, float a, Tensor b) { return Pointwise.where(cond, TensorInternals.scalarLike(b, a), b); }
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        return Comparisons.where(cond, a, b);
+    }
 
-    public static Tensor cat(List<Tensor> tensors, int dim) { return Indexing.cat(tensors, dim); }
-    public static Tensor cat(int dim, Tensor... tensors) { return Indexing.cat(Arrays.asList(tensors), dim); }
-    public static Tensor stack(List<Tensor> tensors, int dim) { return Indexing.stack(tensors, dim); }
-    public static Tensor stack(int dim, Tensor... tensors) { return Indexing.stack(Arrays.asList(tensors), dim); }
-    public static Tensor indexSelect(Tensor x, int dim, Tensor index) { return x.indexSelect(dim, index); }
+    public static Tensor where(Tensor cond, Tensor a, float b) {
+        return Comparisons.where(cond, a, TensorInternals.scalarLike(a, b));
+    }
+
+    public static Tensor where(Tensor cond, float a, Tensor b) {
+        return Comparisons.where(cond, TensorInternals.scalarLike(b, a), b);
+    }
+
+    public static Tensor cat(List<Tensor> tensors, int dim) {
+        return Indexing.cat(tensors, dim);
+    }
+
+    public static Tensor cat(int dim, Tensor... tensors) {
+        return Indexing.cat(Arrays.asList(tensors), dim);
+    }
+
+    public static Tensor stack(List<Tensor> tensors, int dim) {
+        return Indexing.stack(tensors, dim);
+    }
+
+    public static Tensor stack(int dim, Tensor... tensors) {
+        return Indexing.stack(Arrays.asList(tensors), dim);
+    }
+
+    public static Tensor indexSelect(Tensor x, int dim, Tensor index) {
+        return x.indexSelect(dim, index);
+    }
 }

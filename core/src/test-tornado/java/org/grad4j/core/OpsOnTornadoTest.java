@@ -23,9 +23,15 @@ class OpsOnTornadoTest {
 
     private static List<Row> rows() {
         List<Row> rows = new ArrayList<>();
-        Stream.of(GradcheckOpsTest.elementwise(), GradcheckOpsTest.powAtZeroBase(), GradcheckOpsTest.reductions(),
-                        GradcheckOpsTest.products(), GradcheckOpsTest.views(), GradcheckOpsTest.stridedLeaves(),
-                        GradcheckOpsTest.softmaxes(), GradcheckOpsTest.inPlace())
+        Stream.of(
+                        GradcheckOpsTest.elementwise(),
+                        GradcheckOpsTest.powAtZeroBase(),
+                        GradcheckOpsTest.reductions(),
+                        GradcheckOpsTest.products(),
+                        GradcheckOpsTest.views(),
+                        GradcheckOpsTest.stridedLeaves(),
+                        GradcheckOpsTest.softmaxes(),
+                        GradcheckOpsTest.inPlace())
                 .flatMap(s -> s)
                 .forEach(c -> rows.add(new Row(c.name(), c.fn(), c.inputs())));
         FunctionalOpsTest.GEN.manualSeed(2024); // the same draws for both tables
@@ -52,7 +58,8 @@ class OpsOnTornadoTest {
             float[] g = new float[y.numel()];
             for (int i = 0; i < g.length; i++) g[i] = (float) Math.cos(i);
             y.backward(Tensor.of(g, y.shape()).to(y.device()));
-            for (Tensor x : r.inputs()) out.add(x.grad() == null ? new float[0] : x.grad().toFloatArray());
+            for (Tensor x : r.inputs())
+                out.add(x.grad() == null ? new float[0] : x.grad().toFloatArray());
         }
         return out;
     }
@@ -77,7 +84,8 @@ class OpsOnTornadoTest {
             }
         }
         assertTrue(compared > cpu.size());
-        System.out.printf("OpsOnTornadoTest: %d rows, %d forward results and gradients equal to the JVM backend's%n",
+        System.out.printf(
+                "OpsOnTornadoTest: %d rows, %d forward results and gradients equal to the JVM backend's%n",
                 cpu.size(), compared);
     }
 

@@ -29,14 +29,21 @@ class AnomalyTest {
             e = assertThrows(ArithmeticException.class, y::backward);
         }
         String m = e.getMessage();
-        assertTrue(m.startsWith("Function 'SqrtBackward0' returned inf values in its 0th output. Error detected in "
-                + "SqrtBackward0, the backward of the forward op 'sqrt', which was created at (Java stack of the forward call):"), m);
+        assertTrue(
+                m.startsWith(
+                        "Function 'SqrtBackward0' returned inf values in its 0th output. Error detected in "
+                                + "SqrtBackward0, the backward of the forward op 'sqrt', which was created at (Java stack of the forward call):"),
+                m);
         // the stack starts at the user's line that called the op (library frames dropped, as PyTorch shows
         // the Python line of the forward call)
         String firstFrame = m.split("\n")[1];
-        assertTrue(firstFrame.startsWith("\tat org.grad4j.core.AnomalyTest.forwardThatBreaks(AnomalyTest.java:"), firstFrame);
+        assertTrue(
+                firstFrame.startsWith("\tat org.grad4j.core.AnomalyTest.forwardThatBreaks(AnomalyTest.java:"),
+                firstFrame);
         assertFalse(m.contains("org.grad4j.core.ops.Pointwise"), m);
-        assertTrue(m.contains("\tat org.grad4j.core.AnomalyTest.theMessageNamesTheNodeTheForwardOpAndWhereItWasCreated("), m);
+        assertTrue(
+                m.contains("\tat org.grad4j.core.AnomalyTest.theMessageNamesTheNodeTheForwardOpAndWhereItWasCreated("),
+                m);
         assertTrue(m.contains("Check that op's inputs for values outside its domain"), m);
         // the creation trace is also the exception's cause, so a printed stack shows it
         assertNotNull(e.getCause());
@@ -62,9 +69,12 @@ class AnomalyTest {
         try (var s = Torch.detectAnomaly()) {
             e = assertThrows(ArithmeticException.class, z::backward);
         }
-        assertTrue(e.getMessage().startsWith("Function 'SqrtBackward0' returned nan values in its 0th output. Error "
-                + "detected in SqrtBackward0, the backward of the forward op 'sqrt'. Run the forward pass inside "
-                + "Torch.detectAnomaly() too, to see where that op was created."), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("Function 'SqrtBackward0' returned nan values in its 0th output. Error "
+                                + "detected in SqrtBackward0, the backward of the forward op 'sqrt'. Run the forward pass inside "
+                                + "Torch.detectAnomaly() too, to see where that op was created."),
+                e.getMessage());
     }
 
     @Test
@@ -78,8 +88,11 @@ class AnomalyTest {
         }
         String m = e.getMessage();
         assertTrue(m.startsWith("Function 'PowBackward0' returned inf values"), m);
-        assertTrue(m.contains("The op was recorded during the backward of PowBackward0 (createGraph), whose forward op 'pow' "
-                + "was created at:"), m);
+        assertTrue(
+                m.contains(
+                        "The op was recorded during the backward of PowBackward0 (createGraph), whose forward op 'pow' "
+                                + "was created at:"),
+                m);
         assertTrue(m.contains("AnomalyTest.aDoubleBackwardNamesTheNodeWhoseBackwardRecordedTheFailingOp("), m);
     }
 

@@ -50,15 +50,25 @@ class AutogradFunctionalTest {
         AutogradFunctional.Result r = AutogradFunctional.jvp(f, new Tensor[] {x, y}, new Tensor[] {vx, vy});
         // closed form: (1 - tanh²(xy)) (y vx + x vy) + 3x² vx
         Tensor t = x.mul(y).tanh();
-        Tensor expected = t.mul(t).rsub(1f).mul(y.mul(vx).add(x.mul(vy))).add(x.pow(2f).mul(3f).mul(vx));
+        Tensor expected = t.mul(t)
+                .rsub(1f)
+                .mul(y.mul(vx).add(x.mul(vy)))
+                .add(x.pow(2f).mul(3f).mul(vx));
         assertClose(r.product(), expected.toFloatArray(), 1e-5f);
         assertClose(r.product(), directional(f, new Tensor[] {x, y}, new Tensor[] {vx, vy}, 1e-2f), 2e-3f);
         // a linear function: J v is the function of v
         Tensor a = Tensor.randn(gen, 3, 4);
-        assertClose(AutogradFunctional.jvp(xs -> a.matmul(xs[0]), new Tensor[] {x}, new Tensor[] {vx}).product(),
-                a.matmul(vx).toFloatArray(), 1e-5f);
+        assertClose(
+                AutogradFunctional.jvp(xs -> a.matmul(xs[0]), new Tensor[] {x}, new Tensor[] {vx})
+                        .product(),
+                a.matmul(vx).toFloatArray(),
+                1e-5f);
         // a function that does not depend on its input: zeros
-        assertValues(AutogradFunctional.jvp(xs -> Tensor.ones(2), new Tensor[] {x}, new Tensor[] {vx}).product(), 0, 0);
+        assertValues(
+                AutogradFunctional.jvp(xs -> Tensor.ones(2), new Tensor[] {x}, new Tensor[] {vx})
+                        .product(),
+                0,
+                0);
     }
 
     @Test
@@ -100,15 +110,16 @@ class AutogradFunctionalTest {
     @Test
     void hessianOfClosedForms() {
         Tensor x = Tensor.tensor(0.5f, -1f, 2f);
-        assertClose(AutogradFunctional.hessian(t -> t.pow(3f).sum(), x), new float[] {3, 0, 0, 0, -6, 0, 0, 0, 12}, 1e-5f);
+        assertClose(
+                AutogradFunctional.hessian(t -> t.pow(3f).sum(), x), new float[] {3, 0, 0, 0, -6, 0, 0, 0, 12}, 1e-5f);
         // x^T A x has Hessian A + A^T
         Tensor a = Tensor.randn(gen, 3, 3);
         Tensor h = AutogradFunctional.hessian(t -> t.dot(a.mv(t)), x);
         assertClose(h, a.add(a.t()).toFloatArray(), 1e-5f);
         // blocks of f(a, b) = sum(a*b) + sum(a²): [[2I, I], [I, 0]]
         Tensor p = Tensor.randn(gen, 2), q = Tensor.randn(gen, 2);
-        Tensor[][] blocks = AutogradFunctional.hessian(xs -> xs[0].mul(xs[1]).sum().add(xs[0].pow(2f).sum()),
-                new Tensor[] {p, q}, false);
+        Tensor[][] blocks = AutogradFunctional.hessian(
+                xs -> xs[0].mul(xs[1]).sum().add(xs[0].pow(2f).sum()), new Tensor[] {p, q}, false);
         assertValues(blocks[0][0], 2, 0, 0, 2);
         assertValues(blocks[0][1], 1, 0, 0, 1);
         assertValues(blocks[1][0], 1, 0, 0, 1);
@@ -120,7 +131,8 @@ class AutogradFunctionalTest {
         Tensor input = Tensor.randn(gen, 4, 3), target = Tensor.indices(1, 0, 1, 1);
         Tensor w2 = Tensor.randn(gen, 2, 2);
         // the first layer's weight as the variable: a 6×6 Hessian
-        Function<Tensor[], Tensor> loss = ps -> F.crossEntropy(input.matmul(ps[0].t()).tanh().matmul(w2.t()), target);
+        Function<Tensor[], Tensor> loss =
+                ps -> F.crossEntropy(input.matmul(ps[0].t()).tanh().matmul(w2.t()), target);
         Tensor w = Tensor.randn(gen, 2, 3);
         Tensor h = AutogradFunctional.hessian(loss, new Tensor[] {w}, false)[0][0].reshape(6, 6);
         Function<Tensor[], Tensor> grad = ps -> {
@@ -137,8 +149,10 @@ class AutogradFunctionalTest {
         assertClose(h, h.t().toFloatArray(), 1e-5f); // symmetric
         Tensor v = Tensor.randn(gen, 2, 3);
         Tensor hv = h.mv(v.reshape(6));
-        assertClose(AutogradFunctional.hvp(loss, new Tensor[] {w}, new Tensor[] {v}).product(), hv.toFloatArray(), 1e-4f);
-        assertClose(AutogradFunctional.vhp(loss, new Tensor[] {w}, new Tensor[] {v}).product(), hv.toFloatArray(), 1e-4f);
+        assertClose(
+                AutogradFunctional.hvp(loss, new Tensor[] {w}, new Tensor[] {v}).product(), hv.toFloatArray(), 1e-4f);
+        assertClose(
+                AutogradFunctional.vhp(loss, new Tensor[] {w}, new Tensor[] {v}).product(), hv.toFloatArray(), 1e-4f);
     }
 
     @Test
@@ -149,7 +163,8 @@ class AutogradFunctionalTest {
         j.sum().backward(); // d/dx sum(3x²) = 6x
         assertValues(x.grad(), 6, 12, 18);
         Tensor y = Tensor.tensor(0.5f, -1f).requiresGrad_();
-        Tensor jv = AutogradFunctional.jvp(xs -> xs[0].exp(), new Tensor[] {y}, new Tensor[] {Tensor.ones(2)}, true).product();
+        Tensor jv = AutogradFunctional.jvp(xs -> xs[0].exp(), new Tensor[] {y}, new Tensor[] {Tensor.ones(2)}, true)
+                .product();
         Tensor g = Autograd.grad(jv.sum(), y);
         assertClose(g, new float[] {(float) Math.exp(0.5), (float) Math.exp(-1)}, 1e-6f);
     }
@@ -157,17 +172,25 @@ class AutogradFunctionalTest {
     @Test
     void badArgumentsAreNamed() {
         Tensor x = Tensor.randn(gen, 3);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> AutogradFunctional.hessian(t -> t.mul(2f), x));
-        assertEquals("hessian: the function should return a Tensor with a single element, but it returned shape [3]",
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> AutogradFunctional.hessian(t -> t.mul(2f), x));
+        assertEquals(
+                "hessian: the function should return a Tensor with a single element, but it returned shape [3]",
                 e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
+        e = assertThrows(
+                IllegalArgumentException.class,
                 () -> AutogradFunctional.vjp(xs -> xs[0].mul(2f), new Tensor[] {x}, Tensor.ones(2)));
-        assertEquals("vjp: the vector v has shape [2] but the function's output has shape [3]; they must match", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
+        assertEquals(
+                "vjp: the vector v has shape [2] but the function's output has shape [3]; they must match",
+                e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
                 () -> AutogradFunctional.jvp(xs -> xs[0], new Tensor[] {x}, new Tensor[] {Tensor.ones(4)}));
-        assertTrue(e.getMessage().contains("jvp: the vector v[0] has shape [4] but input 0 has shape [3]"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> AutogradFunctional.vjp(xs -> xs[0], new Tensor[] {x}, null));
+        assertTrue(
+                e.getMessage().contains("jvp: the vector v[0] has shape [4] but input 0 has shape [3]"),
+                e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class, () -> AutogradFunctional.vjp(xs -> xs[0], new Tensor[] {x}, null));
         assertTrue(e.getMessage().contains("can only be omitted when the function returns a single element"));
     }
 }

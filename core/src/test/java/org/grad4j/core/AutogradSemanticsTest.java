@@ -271,7 +271,8 @@ class AutogradSemanticsTest {
         Tensor[] g = Autograd.grad(new Tensor[] {y}, new Tensor[] {x, unused}, null, true, false, true);
         assertValues(g[0], 2, 4);
         assertNull(g[1]);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Autograd.grad(new Tensor[] {y}, new Tensor[] {x, unused}, null, true, false, false));
         assertTrue(e.getMessage().contains("allowUnused"), e.getMessage());
     }

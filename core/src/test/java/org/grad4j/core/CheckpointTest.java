@@ -32,7 +32,8 @@ class CheckpointTest {
 
     /** Layers from..to-1 of a tanh MLP; the parameters are captured, not passed. */
     private Tensor block(Tensor h, int from, int to) {
-        for (int i = from; i < to; i++) h = Torch.addmm(biases[i], h, weights[i]).tanh();
+        for (int i = from; i < to; i++)
+            h = Torch.addmm(biases[i], h, weights[i]).tanh();
         return h;
     }
 
@@ -70,9 +71,12 @@ class CheckpointTest {
             clear(x);
             Tensor l = loss(x, true, segments);
             // the real graph (sum <- pow <- tanh), not a wrapper node
-            assertEquals("TanhBackward0", l.gradFn().nextFunctions().get(0).nextFunctions().get(0).name());
+            assertEquals(
+                    "TanhBackward0",
+                    l.gradFn().nextFunctions().get(0).nextFunctions().get(0).name());
             l.backward();
-            for (int i = 0; i < all.length; i++) assertArrayEquals(plain[i], all[i].grad().toFloatArray(), "param " + i);
+            for (int i = 0; i < all.length; i++)
+                assertArrayEquals(plain[i], all[i].grad().toFloatArray(), "param " + i);
             assertArrayEquals(plain[2 * LAYERS], x.grad().toFloatArray());
         }
     }
@@ -85,7 +89,9 @@ class CheckpointTest {
         // per layer: addmm saves its input and weight, tanh its output; the final pow saves its input
         long plainBytes = AutogradGraph.savedBytes(plain);
         long weightBytes = 4L * WIDTH * WIDTH * LAYERS;
-        assertEquals(weightBytes + activation * (LAYERS + 1), plainBytes); // x and the 6 tanh outputs (each also the next input)
+        assertEquals(
+                weightBytes + activation * (LAYERS + 1),
+                plainBytes); // x and the 6 tanh outputs (each also the next input)
         Tensor whole = loss(x, true, 1);
         assertEquals(2 * activation, AutogradGraph.savedBytes(whole)); // x, and the region's output saved by pow
         assertEquals(2, AutogradGraph.savedTensorCount(whole));
@@ -120,7 +126,9 @@ class CheckpointTest {
         Tensor plain = block(x, 0, 1).pow(3f).sum();
         Tensor g0 = Autograd.grad(plain, x, true);
         Tensor expected = Autograd.grad(g0.sum(), x);
-        Tensor l = ActivationCheckpoint.checkpoint(in -> block(in[0], 0, 1), x).pow(3f).sum();
+        Tensor l = ActivationCheckpoint.checkpoint(in -> block(in[0], 0, 1), x)
+                .pow(3f)
+                .sum();
         Autograd.grad(new Tensor[] {l}, new Tensor[] {x}, null, true, false, false); // recomputes without a graph
         Tensor g = Autograd.grad(l, x, true);
         Asserts.assertClose(Autograd.grad(g.sum(), x), expected.toFloatArray(), 1e-5f);
@@ -130,10 +138,13 @@ class CheckpointTest {
     void retainGraphRecomputesOnceAndGradientsAccumulate() {
         Tensor x = Tensor.randn(gen, BATCH, WIDTH).requiresGrad_();
         int[] calls = {0};
-        Tensor out = ActivationCheckpoint.checkpoint(in -> {
-            calls[0]++;
-            return block(in[0], 0, 2);
-        }, x).sum();
+        Tensor out = ActivationCheckpoint.checkpoint(
+                        in -> {
+                            calls[0]++;
+                            return block(in[0], 0, 2);
+                        },
+                        x)
+                .sum();
         out.backward(null, true);
         float[] once = x.grad().toFloatArray();
         out.backward();
@@ -157,7 +168,8 @@ class CheckpointTest {
     void anInPlaceChangeOfAnInputIsCaught() {
         Tensor x = Tensor.randn(gen, 4, WIDTH).requiresGrad_();
         Tensor h = x.mul(1f);
-        Tensor out = ActivationCheckpoint.checkpoint(in -> block(in[0], 0, 1), h).sum();
+        Tensor out =
+                ActivationCheckpoint.checkpoint(in -> block(in[0], 0, 1), h).sum();
         h.add_(1f);
         IllegalStateException e = assertThrows(IllegalStateException.class, out::backward);
         assertTrue(e.getMessage().contains("modified by an inplace operation"), e.getMessage());
@@ -168,11 +180,15 @@ class CheckpointTest {
     void aFunctionThatDoesOtherOpsWhenRunAgainIsAnError() {
         Tensor x = Tensor.randn(gen, 4, WIDTH).requiresGrad_();
         int[] calls = {0};
-        Tensor out = ActivationCheckpoint.checkpoint(in -> calls[0]++ == 0 ? in[0].tanh() : in[0].tanh().exp(), x).sum();
+        Tensor out = ActivationCheckpoint.checkpoint(
+                        in -> calls[0]++ == 0 ? in[0].tanh() : in[0].tanh().exp(), x)
+                .sum();
         IllegalStateException e = assertThrows(IllegalStateException.class, out::backward);
-        assertEquals("checkpoint: recomputing the checkpointed function (for TanhBackward0) saved 2 tensors for backward, "
-                + "but its forward saved 1: the function must run the same ops when called again (no branches on changing "
-                + "data)", e.getMessage());
+        assertEquals(
+                "checkpoint: recomputing the checkpointed function (for TanhBackward0) saved 2 tensors for backward, "
+                        + "but its forward saved 1: the function must run the same ops when called again (no branches on changing "
+                        + "data)",
+                e.getMessage());
     }
 
     @Test

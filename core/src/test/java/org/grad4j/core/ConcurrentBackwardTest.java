@@ -35,19 +35,22 @@ class ConcurrentBackwardTest {
         List<Thread> ts = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int id = t;
-            Thread th = new Thread(() -> {
-                try {
-                    start.await();
-                    body.run(id);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "backward-" + t);
+            Thread th = new Thread(
+                    () -> {
+                        try {
+                            start.await();
+                            body.run(id);
+                        } catch (Throwable e) {
+                            failure.compareAndSet(null, e);
+                        }
+                    },
+                    "backward-" + t);
             th.start();
             ts.add(th);
         }
         for (Thread th : ts) th.join();
-        if (failure.get() != null) throw new AssertionError("a backward thread failed: " + failure.get(), failure.get());
+        if (failure.get() != null)
+            throw new AssertionError("a backward thread failed: " + failure.get(), failure.get());
     }
 
     private static float[] filled(int n, float v) {
@@ -76,7 +79,8 @@ class ConcurrentBackwardTest {
             concurrently(THREADS, t -> {
                 for (int i = 0; i < PASSES / 4; i++) w.mul(x).mul(2f).sum().backward();
             });
-            assertArrayEquals(filled(4096, 2f * THREADS * (PASSES / 4)), w.grad().toFloatArray(), "round " + round);
+            assertArrayEquals(
+                    filled(4096, 2f * THREADS * (PASSES / 4)), w.grad().toFloatArray(), "round " + round);
         }
     }
 
@@ -101,8 +105,8 @@ class ConcurrentBackwardTest {
         for (int round = 0; round < ROUNDS; round++) {
             Tensor w = Tensor.ones(3, 5).requiresGrad_();
             Tensor b = Tensor.ones(5).requiresGrad_();
-            Tensor h = w.mul(3f).add(b).tanh();  // one graph, shared by every thread
-            h.retainGrad();                       // a non-leaf's retained grad is accumulated as well
+            Tensor h = w.mul(3f).add(b).tanh(); // one graph, shared by every thread
+            h.retainGrad(); // a non-leaf's retained grad is accumulated as well
             Tensor loss = h.sum();
             concurrently(THREADS, t -> {
                 for (int i = 0; i < PASSES; i++) loss.backward(null, true);
@@ -142,12 +146,15 @@ class ConcurrentBackwardTest {
             Tensor ids = Tensor.indices(1, 4, 4);
             int passes = PASSES / 4; // each sparse accumulation concatenates: keep the sum small
             concurrently(THREADS, t -> {
-                for (int i = 0; i < passes; i++) F.embedding(ids, weight, null, true).sum().backward();
+                for (int i = 0; i < passes; i++)
+                    F.embedding(ids, weight, null, true).sum().backward();
             });
             SparseGrad sg = weight.sparseGrad();
             assertEquals(3 * THREADS * passes, sg.nnz(), "sparse entries, round " + round);
             float n = THREADS * passes;
-            assertArrayEquals(new float[] {0, 0, n, n, 0, 0, 0, 0, 2 * n, 2 * n, 0, 0}, weight.grad().toFloatArray());
+            assertArrayEquals(
+                    new float[] {0, 0, n, n, 0, 0, 0, 0, 2 * n, 2 * n, 0, 0},
+                    weight.grad().toFloatArray());
             assertNull(weight.sparseGrad());
         }
     }
@@ -160,10 +167,13 @@ class ConcurrentBackwardTest {
             int passes = PASSES / 2;
             concurrently(THREADS, t -> {
                 // even threads send row-sparse gradients, odd ones dense: the dense ones make the sum dense
-                for (int i = 0; i < passes; i++) F.embedding(ids, weight, null, t % 2 == 0).sum().backward();
+                for (int i = 0; i < passes; i++)
+                    F.embedding(ids, weight, null, t % 2 == 0).sum().backward();
             });
             float n = THREADS * passes;
-            assertArrayEquals(new float[] {n, n, 0, 0, n, n, 0, 0, 0, 0, 2 * n, 2 * n}, weight.grad().toFloatArray(),
+            assertArrayEquals(
+                    new float[] {n, n, 0, 0, n, n, 0, 0, 0, 0, 2 * n, 2 * n},
+                    weight.grad().toFloatArray(),
                     "round " + round);
         }
     }
@@ -218,7 +228,9 @@ class ConcurrentBackwardTest {
         for (int round = 0; round < 300; round++) {
             Tensor w = Tensor.ones(3).requiresGrad_();
             Tensor x = Tensor.tensor(0.5f, 1f, 2f);
-            Tensor loss = ActivationCheckpoint.checkpoint(in -> in[0].mul(w).tanh().mul(in[0]).exp(), x).sum();
+            Tensor loss = ActivationCheckpoint.checkpoint(
+                            in -> in[0].mul(w).tanh().mul(in[0]).exp(), x)
+                    .sum();
             concurrently(2, t -> loss.backward(null, true));
             Tensor once = Tensor.ones(3).requiresGrad_();
             x.mul(once).tanh().mul(x).exp().sum().backward();

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.function.Executable;
  */
 class DeviceTest {
     private static final Device TEST = Device.of("test");
-    private static final String MIXED = "Expected all tensors to be on the same device, but found at least two devices, ";
+    private static final String MIXED =
+            "Expected all tensors to be on the same device, but found at least two devices, ";
 
     private static IllegalArgumentException mixed(Executable call, String first, String second) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
@@ -65,27 +66,37 @@ class DeviceTest {
         for (String bad : new String[] {"", ":0", "test:", "test:x", "test:-1", "te st", "cpu:1"}) {
             assertThrows(IllegalArgumentException.class, () -> Device.of(bad), bad);
         }
-        IllegalStateException one = assertThrows(IllegalStateException.class, () -> Tensor.ones(2).to(t1));
+        IllegalStateException one =
+                assertThrows(IllegalStateException.class, () -> Tensor.ones(2).to(t1));
         assertTrue(one.getMessage().contains("test:0"), one.getMessage());
     }
 
     @Test
     void tornadoWithoutItsBackendSaysHowToGetIt() {
         // the default build has no TornadoVM backend; under the tornado profile it is there
-        org.junit.jupiter.api.Assumptions.assumeFalse(Device.isAvailable("tornado"), "the TornadoVM backend is built in");
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                Device.isAvailable("tornado"), "the TornadoVM backend is built in");
         assertTrue(Device.isAvailable("test"));
         assertTrue(Device.isAvailable("cpu"));
-        for (Supplier<Device> named : List.<Supplier<Device>>of(() -> Device.of("tornado"), Device::tornado, Device::gpu,
-                () -> Device.of("tornado:0"))) {
+        for (Supplier<Device> named : List.<Supplier<Device>>of(
+                () -> Device.of("tornado"), Device::tornado, Device::gpu, () -> Device.of("tornado:0"))) {
             IllegalStateException e = assertThrows(IllegalStateException.class, named::get);
             String msg = e.getMessage();
-            for (String f : new String[] {"TornadoVM is not available", "profile 'tornado'", "TORNADOVM_HOME",
-                    "@$TORNADOVM_HOME/tornado-argfile", "Run on a GPU with TornadoVM"}) {
+            for (String f : new String[] {
+                "TornadoVM is not available",
+                "profile 'tornado'",
+                "TORNADOVM_HOME",
+                "@$TORNADOVM_HOME/tornado-argfile",
+                "Run on a GPU with TornadoVM"
+            }) {
                 assertTrue(msg.contains(f), () -> "message should contain \"" + f + "\" but was:\n" + msg);
             }
         }
         IllegalStateException unknown = assertThrows(IllegalStateException.class, () -> Device.of("nosuch"));
-        assertTrue(unknown.getMessage().contains("'nosuch'") && unknown.getMessage().contains("test"), unknown.getMessage());
+        assertTrue(
+                unknown.getMessage().contains("'nosuch'")
+                        && unknown.getMessage().contains("test"),
+                unknown.getMessage());
     }
 
     @Test
@@ -110,13 +121,19 @@ class DeviceTest {
     void printingNamesTheDeviceWhenItIsNotTheDefault() {
         Tensor x = Tensor.tensor(1f, 2f).to(TEST);
         assertEquals("tensor([1., 2.], device='test:0')", x.toString());
-        assertEquals("tensor([1., 2.], device='test:0', requires_grad=True)", x.requiresGrad_().toString());
-        assertEquals("tensor([], device='test:0', size=(0, 2))", Tensor.zeros(0, 2).to(TEST).toString());
+        assertEquals(
+                "tensor([1., 2.], device='test:0', requires_grad=True)",
+                x.requiresGrad_().toString());
+        assertEquals(
+                "tensor([], device='test:0', size=(0, 2))",
+                Tensor.zeros(0, 2).to(TEST).toString());
         Device saved = Device.getDefault();
         Device.setDefault(TEST);
         try {
             assertEquals("tensor([1., 2.])", Tensor.tensor(1f, 2f).toString());
-            assertEquals("tensor([1., 2.], device='cpu')", Tensor.tensor(1f, 2f).cpu().toString());
+            assertEquals(
+                    "tensor([1., 2.], device='cpu')",
+                    Tensor.tensor(1f, 2f).cpu().toString());
         } finally {
             Device.setDefault(saved);
         }
@@ -186,7 +203,8 @@ class DeviceTest {
         Tensor g = Autograd.grad(new Tensor[] {y}, new Tensor[] {x}, null, true, true, false)[0];
         assertEquals(27f, g.item(), 1e-5f);
         assertEquals(Device.cpu(), g.device());
-        assertEquals(18f, Autograd.grad(new Tensor[] {g}, new Tensor[] {x}, null, false, false, false)[0].item(), 1e-5f);
+        assertEquals(
+                18f, Autograd.grad(new Tensor[] {g}, new Tensor[] {x}, null, false, false, false)[0].item(), 1e-5f);
     }
 
     // ---- factories ------------------------------------------------------------------------------
@@ -197,10 +215,24 @@ class DeviceTest {
         try {
             Device.setDefault(TEST);
             assertEquals(TEST, Device.getDefault());
-            Tensor[] made = {Tensor.zeros(2), Tensor.ones(2), Tensor.full(3f, 2), Tensor.scalar(1f), Tensor.tensor(1f, 2f),
-                    Tensor.tensor(new float[][] {{1, 2}}), Tensor.of(new float[] {1, 2}, 2), Tensor.indices(0, 1),
-                    Tensor.arange(3), Tensor.linspace(0, 1, 3), Tensor.rand(2), Tensor.randn(2), Tensor.eye(2),
-                    Torch.zeros(1), Torch.ones(1), Torch.tensor(1f)};
+            Tensor[] made = {
+                Tensor.zeros(2),
+                Tensor.ones(2),
+                Tensor.full(3f, 2),
+                Tensor.scalar(1f),
+                Tensor.tensor(1f, 2f),
+                Tensor.tensor(new float[][] {{1, 2}}),
+                Tensor.of(new float[] {1, 2}, 2),
+                Tensor.indices(0, 1),
+                Tensor.arange(3),
+                Tensor.linspace(0, 1, 3),
+                Tensor.rand(2),
+                Tensor.randn(2),
+                Tensor.eye(2),
+                Torch.zeros(1),
+                Torch.ones(1),
+                Torch.tensor(1f)
+            };
             for (Tensor t : made) assertEquals(TEST, t.device(), t::toString);
             assertValues(Tensor.eye(2), 1, 0, 0, 1);
             assertValues(Tensor.arange(3), 0, 1, 2);
@@ -226,7 +258,10 @@ class DeviceTest {
         assertValues(Tensor.onesLike(t), 1, 1, 1, 1);
         try {
             Device.setDefault(TEST);
-            assertEquals(Device.cpu(), Tensor.zerosLike(Tensor.of(new float[] {1}, 1).to(Device.cpu())).device());
+            assertEquals(
+                    Device.cpu(),
+                    Tensor.zerosLike(Tensor.of(new float[] {1}, 1).to(Device.cpu()))
+                            .device());
         } finally {
             Device.setDefault(Device.cpu());
         }
@@ -321,8 +356,10 @@ class DeviceTest {
     /** Two steps of a 3-4-2 MLP (tanh, cross-entropy, then mse on the logits), SGD by hand; returns the parameters. */
     private static float[][] trainMlp(Device device) {
         Generator gen = new Generator(7);
-        Tensor w1 = Tensor.randn(gen, 4, 3).to(device).requiresGrad_(), b1 = Tensor.zeros(4).to(device).requiresGrad_();
-        Tensor w2 = Tensor.randn(gen, 2, 4).to(device).requiresGrad_(), b2 = Tensor.zeros(2).to(device).requiresGrad_();
+        Tensor w1 = Tensor.randn(gen, 4, 3).to(device).requiresGrad_(),
+                b1 = Tensor.zeros(4).to(device).requiresGrad_();
+        Tensor w2 = Tensor.randn(gen, 2, 4).to(device).requiresGrad_(),
+                b2 = Tensor.zeros(2).to(device).requiresGrad_();
         Tensor x = Tensor.randn(gen, 5, 3).to(device);
         Tensor target = Tensor.indices(0, 1, 1, 0, 1).to(device);
         Tensor[] params = {w1, b1, w2, b2};
@@ -355,7 +392,8 @@ class DeviceTest {
     void opsWithInternalTensorsStayOnTheirDevice() {
         // backward rules that build tensors of their own (index_select, max, pooling, conv, dropout, views)
         Tensor x = onTest(new float[] {1, 5, 2, 8, 3, 4, 7, 6, 9}, 1, 1, 3, 3).requiresGrad_();
-        Tensor loss = F.maxPool2d(x, 2, 1, 0).sum()
+        Tensor loss = F.maxPool2d(x, 2, 1, 0)
+                .sum()
                 .add(F.avgPool2d(x, 2, 1, 1).sum())
                 .add(x.reshape(9).indexSelect(0, Tensor.indices(0, 4).to(TEST)).sum())
                 .add(x.reshape(3, 3).max(1).values().sum())
@@ -364,14 +402,18 @@ class DeviceTest {
         loss.backward();
         assertEquals(TEST, x.grad().device());
         Tensor xc = x.detach().cpu().requiresGrad_();
-        F.maxPool2d(xc, 2, 1, 0).sum()
+        F.maxPool2d(xc, 2, 1, 0)
+                .sum()
                 .add(F.avgPool2d(xc, 2, 1, 1).sum())
                 .add(xc.reshape(9).indexSelect(0, Tensor.indices(0, 4)).sum())
                 .add(xc.reshape(3, 3).max(1).values().sum())
                 .add(F.dropout(xc, 0.5f, true, new Generator(1)).sum())
-                .add(xc.get(0, 0, Slice.of(0, 2)).sum()).backward();
+                .add(xc.get(0, 0, Slice.of(0, 2)).sum())
+                .backward();
         assertArrayEquals(xc.grad().toFloatArray(), x.grad().toFloatArray());
-        GradCheck.check(in -> in[0].mul(in[1]).tanh().sum(1), onTest(new float[] {0.1f, 0.2f, -0.3f, 0.4f}, 2, 2).requiresGrad_(),
+        GradCheck.check(
+                in -> in[0].mul(in[1]).tanh().sum(1),
+                onTest(new float[] {0.1f, 0.2f, -0.3f, 0.4f}, 2, 2).requiresGrad_(),
                 onTest(new float[] {1f, -1f}, 2).requiresGrad_());
     }
 

@@ -55,8 +55,12 @@ class ErrorsTest {
         fails(IllegalArgumentException.class, () -> batch.matmul(Tensor.ones(5, 6)), "matmul", "[2, 3, 4]", "[5, 6]");
         Asserts.assertShape(batch.matmul(b), 2, 3, 5); // the fix: the inner sizes agree
         fails(IllegalArgumentException.class, () -> Tensor.ones(3).matmul(Tensor.ones(4)), "matmul", "[3]", "[4]");
-        fails(IllegalArgumentException.class, () -> Tensor.ones(2, 2, 3).matmul(Tensor.ones(2, 4, 2)), "matmul",
-                "[2, 2, 3]", "[2, 4, 2]");
+        fails(
+                IllegalArgumentException.class,
+                () -> Tensor.ones(2, 2, 3).matmul(Tensor.ones(2, 4, 2)),
+                "matmul",
+                "[2, 2, 3]",
+                "[2, 4, 2]");
     }
 
     @Test
@@ -110,7 +114,13 @@ class ErrorsTest {
     void backwardOfATensorThatNeedsNoGrad() {
         Tensor x = Tensor.ones(2, 2);
         Tensor y = x.sum();
-        fails(IllegalArgumentException.class, y::backward, "backward", "does not require grad", "grad_fn", "requiresGrad");
+        fails(
+                IllegalArgumentException.class,
+                y::backward,
+                "backward",
+                "does not require grad",
+                "grad_fn",
+                "requiresGrad");
         // made in a no-grad scope from a tensor that does require grad
         Tensor w = Tensor.ones(3).requiresGrad_();
         Tensor z;
@@ -127,8 +137,13 @@ class ErrorsTest {
         Tensor y = x.exp();
         Tensor z = y.mul(1);
         y.exp_();
-        fails(IllegalStateException.class, () -> z.sum().backward(), "ExpBackward0", "output 0 of ExpBackward0",
-                "version 1", "expected version 0");
+        fails(
+                IllegalStateException.class,
+                () -> z.sum().backward(),
+                "ExpBackward0",
+                "output 0 of ExpBackward0",
+                "version 1",
+                "expected version 0");
     }
 
     @Test
@@ -142,7 +157,13 @@ class ErrorsTest {
     void backwardWithAGradientOfTheWrongShape() {
         Tensor x = Tensor.ones(2, 3).requiresGrad_();
         Tensor y = x.mul(2);
-        fails(IllegalArgumentException.class, () -> y.backward(Tensor.ones(3, 2)), "backward", "[3, 2]", "[2, 3]", "shape");
+        fails(
+                IllegalArgumentException.class,
+                () -> y.backward(Tensor.ones(3, 2)),
+                "backward",
+                "[3, 2]",
+                "[2, 3]",
+                "shape");
         assertEquals(null, x.grad());
         // the root's own gradient, when it is not a scalar: wrong number of elements too
         fails(IllegalArgumentException.class, () -> y.sum().backward(Tensor.ones(2)), "[2]", "[]");
@@ -166,8 +187,15 @@ class ErrorsTest {
         Tensor y = x.exp();
         y.add_(1);
         Tensor l = y.sum();
-        IllegalStateException e = fails(IllegalStateException.class, l::backward, "modified by an inplace operation",
-                "ExpBackward0", "[3]", "version 1", "expected version 0", "clone()");
+        IllegalStateException e = fails(
+                IllegalStateException.class,
+                l::backward,
+                "modified by an inplace operation",
+                "ExpBackward0",
+                "[3]",
+                "version 1",
+                "expected version 0",
+                "clone()");
         assertFalse(e.getMessage().contains("null"), e.getMessage());
         assertEquals(null, x.grad());
     }
@@ -180,7 +208,12 @@ class ErrorsTest {
         Tensor c = b.mul(a);
         b.mul_(2);
         b.mul_(2);
-        fails(IllegalStateException.class, () -> c.sum().backward(), "MulBackward0", "AddBackward0", "version 2",
+        fails(
+                IllegalStateException.class,
+                () -> c.sum().backward(),
+                "MulBackward0",
+                "AddBackward0",
+                "version 2",
                 "expected version 0");
         // a write through a view of the saved tensor is caught too (the version counter is shared)
         Tensor p = Tensor.tensor(1, 2, 3).requiresGrad_();
@@ -268,7 +301,13 @@ class ErrorsTest {
     void requiresGradOnANonLeaf() {
         Tensor x = Tensor.ones(2).requiresGrad_();
         Tensor y = x.mul(2);
-        fails(IllegalStateException.class, () -> y.requiresGrad_(false), "requiresGrad_", "leaf", "MulBackward0", "detach()");
+        fails(
+                IllegalStateException.class,
+                () -> y.requiresGrad_(false),
+                "requiresGrad_",
+                "leaf",
+                "MulBackward0",
+                "detach()");
         assertTrue(y.requiresGrad());
         // like PyTorch, requiresGrad_(true) on a non-leaf (which already requires grad) is a no-op
         assertDoesNotThrow(() -> y.requiresGrad_());
@@ -300,9 +339,21 @@ class ErrorsTest {
         fails(IndexOutOfBoundsException.class, () -> x.select(1, -4), "select", "index -4", "[2, 3]");
         fails(IndexOutOfBoundsException.class, () -> x.get(5), "get", "index 5", "dimension 0 with size 2", "[2, 3]");
         fails(IndexOutOfBoundsException.class, () -> x.get(0, 0, 0), "too many indices", "2");
-        fails(IndexOutOfBoundsException.class, () -> x.indexSelect(1, Tensor.indices(0, 3)), "indexSelect", "index 3",
-                "[2, 3]", "[-3, 2]");
-        fails(IndexOutOfBoundsException.class, () -> x.sum(2), "sum", "dimension out of range", "[-2, 1]", "got 2", "2-d");
+        fails(
+                IndexOutOfBoundsException.class,
+                () -> x.indexSelect(1, Tensor.indices(0, 3)),
+                "indexSelect",
+                "index 3",
+                "[2, 3]",
+                "[-3, 2]");
+        fails(
+                IndexOutOfBoundsException.class,
+                () -> x.sum(2),
+                "sum",
+                "dimension out of range",
+                "[-2, 1]",
+                "got 2",
+                "2-d");
         fails(IndexOutOfBoundsException.class, () -> x.transpose(0, -3), "transpose", "[-2, 1]", "got -3");
         fails(IndexOutOfBoundsException.class, () -> x.softmax(3), "softmax", "got 3");
         fails(IndexOutOfBoundsException.class, () -> x.max(2), "max", "got 2");
@@ -315,8 +366,11 @@ class ErrorsTest {
         fails(IllegalStateException.class, () -> x.registerHook(g -> null), "registerHook", "require");
         fails(IllegalStateException.class, () -> x.retainGrad(), "retainGrad", "requires_grad");
         Tensor y = Tensor.ones(2).requiresGrad_().mul(2);
-        fails(IllegalStateException.class, () -> y.registerPostAccumulateGradHook(t -> null),
-                "registerPostAccumulateGradHook", "leaf");
+        fails(
+                IllegalStateException.class,
+                () -> y.registerPostAccumulateGradHook(t -> null),
+                "registerPostAccumulateGradHook",
+                "leaf");
     }
 
     @Test
@@ -331,7 +385,12 @@ class ErrorsTest {
     void autogradGradOfAnUnusedInput() {
         Tensor x = Tensor.ones(2).requiresGrad_(), z = Tensor.ones(2).requiresGrad_();
         Tensor y = x.mul(2).sum();
-        fails(IllegalArgumentException.class, () -> Autograd.grad(y, x, z), "input 1", "[2]", "not have been used",
+        fails(
+                IllegalArgumentException.class,
+                () -> Autograd.grad(y, x, z),
+                "input 1",
+                "[2]",
+                "not have been used",
                 "allowUnused");
         Tensor w = Tensor.ones(2);
         fails(IllegalArgumentException.class, () -> Autograd.grad(x.sum(), w), "does not require grad", "[2]");
@@ -345,7 +404,12 @@ class ErrorsTest {
         try (var s = Torch.detectAnomaly()) {
             // sqrt(0) * 0 is 0, but SqrtBackward0 computes 0 / (2 * sqrt(0)) = nan
             Tensor y = x.sqrt().mul(0f);
-            ArithmeticException e = fails(ArithmeticException.class, y::backward, "SqrtBackward0", "nan", "created at",
+            ArithmeticException e = fails(
+                    ArithmeticException.class,
+                    y::backward,
+                    "SqrtBackward0",
+                    "nan",
+                    "created at",
                     "ErrorsTest.nanInBackwardWithAnomalyDetection");
             assertFalse(e.getMessage().contains("org.grad4j.core.ops.Pointwise"), e.getMessage());
         }

@@ -77,61 +77,158 @@ class FunctionalOpsTest {
 
     static Stream<Case> ops() {
         Tensor rm = constant(3).mul(0.1f), rv = uniform(0.5f, 1.5f, 3);
-        Tensor cls = Tensor.indices(2, 0, 4, 1), cls4d = Tensor.indices(0, 2, 1, 1, 0, 2, 2, 1).view(2, 2, 2);
+        Tensor cls = Tensor.indices(2, 0, 4, 1),
+                cls4d = Tensor.indices(0, 2, 1, 1, 0, 2, 2, 1).view(2, 2, 2);
         Tensor ignoring = Tensor.indices(2, -100, 4, 1), classW = uniform(0.5f, 2f, 5);
         Tensor ids = Tensor.indices(1, 3, 3, 0, 5, 1).view(2, 3);
         Tensor bceW = uniform(0.5f, 2f, 4);
         return Stream.of(
                 // conv2d
                 op("conv2d 3x3", xs -> F.conv2d(xs[0], xs[1], xs[2]), leaf(2, 2, 5, 5), leaf(3, 2, 3, 3), leaf(3)),
-                op("conv2d no bias, padding 1", xs -> F.conv2d(xs[0], xs[1], null, 1, 1), leaf(1, 2, 4, 4), leaf(2, 2, 3, 3)),
-                op("conv2d stride 2, padding (1, 0)", xs -> F.conv2d(xs[0], xs[1], xs[2], a(2), a(1, 0), a(1), 1),
-                        leaf(2, 1, 5, 6), leaf(2, 1, 3, 2), leaf(2)),
-                op("conv2d dilation 2", xs -> F.conv2d(xs[0], xs[1], xs[2], a(1), a(1), a(2), 1),
-                        leaf(1, 2, 6, 5), leaf(2, 2, 2, 3), leaf(2)),
-                op("conv2d groups 2", xs -> F.conv2d(xs[0], xs[1], xs[2], a(1, 2), a(1), a(1), 2),
-                        leaf(2, 4, 4, 5), leaf(4, 2, 3, 3), leaf(4)),
-                op("conv2d depthwise (groups = channels)", xs -> F.conv2d(xs[0], xs[1], null, 1, 0, 1, 3),
-                        leaf(1, 3, 4, 4), leaf(6, 1, 2, 2)),
-                op("conv2d with more channels than pixels", xs -> F.conv2d(xs[0], xs[1], xs[2], 1, 1), leaf(2, 3, 2, 2),
-                        leaf(8, 3, 3, 3), leaf(8)),
-                op("conv2d unbatched [C, H, W]", xs -> F.conv2d(xs[0], xs[1], xs[2]), leaf(2, 4, 4), leaf(2, 2, 3, 3), leaf(2)),
-                op("conv2d non-contiguous input", xs -> F.conv2d(xs[0].transpose(2, 3), xs[1], xs[2]),
-                        leaf(1, 2, 5, 4), leaf(2, 2, 2, 2), leaf(2)),
-                op("conv2d then tanh", xs -> F.conv2d(xs[0], xs[1], xs[2], 1, 1).tanh(), leaf(1, 1, 4, 4), leaf(2, 1, 3, 3),
+                op(
+                        "conv2d no bias, padding 1",
+                        xs -> F.conv2d(xs[0], xs[1], null, 1, 1),
+                        leaf(1, 2, 4, 4),
+                        leaf(2, 2, 3, 3)),
+                op(
+                        "conv2d stride 2, padding (1, 0)",
+                        xs -> F.conv2d(xs[0], xs[1], xs[2], a(2), a(1, 0), a(1), 1),
+                        leaf(2, 1, 5, 6),
+                        leaf(2, 1, 3, 2),
                         leaf(2)),
-                op("unfold / fold", xs -> F.fold(F.unfold(xs[0], a(2, 3), a(1), a(1), a(2, 1)).mul(xs[1]), a(5, 4), a(2, 3),
-                        a(1), a(1), a(2, 1)), leaf(2, 2, 5, 4), leaf(12, 12)),
+                op(
+                        "conv2d dilation 2",
+                        xs -> F.conv2d(xs[0], xs[1], xs[2], a(1), a(1), a(2), 1),
+                        leaf(1, 2, 6, 5),
+                        leaf(2, 2, 2, 3),
+                        leaf(2)),
+                op(
+                        "conv2d groups 2",
+                        xs -> F.conv2d(xs[0], xs[1], xs[2], a(1, 2), a(1), a(1), 2),
+                        leaf(2, 4, 4, 5),
+                        leaf(4, 2, 3, 3),
+                        leaf(4)),
+                op(
+                        "conv2d depthwise (groups = channels)",
+                        xs -> F.conv2d(xs[0], xs[1], null, 1, 0, 1, 3),
+                        leaf(1, 3, 4, 4),
+                        leaf(6, 1, 2, 2)),
+                op(
+                        "conv2d with more channels than pixels",
+                        xs -> F.conv2d(xs[0], xs[1], xs[2], 1, 1),
+                        leaf(2, 3, 2, 2),
+                        leaf(8, 3, 3, 3),
+                        leaf(8)),
+                op(
+                        "conv2d unbatched [C, H, W]",
+                        xs -> F.conv2d(xs[0], xs[1], xs[2]),
+                        leaf(2, 4, 4),
+                        leaf(2, 2, 3, 3),
+                        leaf(2)),
+                op(
+                        "conv2d non-contiguous input",
+                        xs -> F.conv2d(xs[0].transpose(2, 3), xs[1], xs[2]),
+                        leaf(1, 2, 5, 4),
+                        leaf(2, 2, 2, 2),
+                        leaf(2)),
+                op(
+                        "conv2d then tanh",
+                        xs -> F.conv2d(xs[0], xs[1], xs[2], 1, 1).tanh(),
+                        leaf(1, 1, 4, 4),
+                        leaf(2, 1, 3, 3),
+                        leaf(2)),
+                op(
+                        "unfold / fold",
+                        xs -> F.fold(
+                                F.unfold(xs[0], a(2, 3), a(1), a(1), a(2, 1)).mul(xs[1]),
+                                a(5, 4),
+                                a(2, 3),
+                                a(1),
+                                a(1),
+                                a(2, 1)),
+                        leaf(2, 2, 5, 4),
+                        leaf(12, 12)),
                 op("unfold unbatched [C, H, W]", xs -> F.unfold(xs[0], a(2), a(1), a(1), a(1, 2)), leaf(2, 3, 4)),
                 op("fold unbatched [C*kh*kw, L]", xs -> F.fold(xs[0], a(3, 4), a(2), a(1), a(1), a(1, 2)), leaf(8, 12)),
-                op("unfold / fold unbatched, dilation 2", xs -> F.fold(F.unfold(xs[0], a(2, 3), a(2), a(1), a(1)).mul(xs[1]),
-                        a(5, 4), a(2, 3), a(2), a(1), a(1)), leaf(2, 5, 4), leaf(12, 10)),
+                op(
+                        "unfold / fold unbatched, dilation 2",
+                        xs -> F.fold(
+                                F.unfold(xs[0], a(2, 3), a(2), a(1), a(1)).mul(xs[1]),
+                                a(5, 4),
+                                a(2, 3),
+                                a(2),
+                                a(1),
+                                a(1)),
+                        leaf(2, 5, 4),
+                        leaf(12, 10)),
                 // pooling
                 op("maxPool2d 2", xs -> F.maxPool2d(xs[0], 2), distinct(2, 2, 4, 4)),
                 op("maxPool2d 3 stride 2 padding 1", xs -> F.maxPool2d(xs[0], 3, 2, 1), distinct(1, 2, 5, 6)),
-                op("maxPool2d dilation 2, unbatched", xs -> F.maxPool2d(xs[0], a(2), a(1), a(0), a(2)), distinct(2, 5, 5)),
+                op(
+                        "maxPool2d dilation 2, unbatched",
+                        xs -> F.maxPool2d(xs[0], a(2), a(1), a(0), a(2)),
+                        distinct(2, 5, 5)),
                 op("maxPool2d then square", xs -> F.maxPool2d(xs[0], 2).pow(2f), distinct(1, 1, 4, 6)),
                 op("avgPool2d 2", xs -> F.avgPool2d(xs[0], 2), leaf(2, 2, 4, 4)),
                 op("avgPool2d 3 stride 2 padding 1", xs -> F.avgPool2d(xs[0], 3, 2, 1), leaf(1, 2, 5, 6)),
-                op("avgPool2d padding not counted", xs -> F.avgPool2d(xs[0], a(3), a(2), a(1), false), leaf(1, 2, 5, 5)),
-                op("avgPool2d (2, 3) then exp", xs -> F.avgPool2d(xs[0], a(2, 3), a(1, 2), a(0, 1), true).exp(), leaf(2, 4, 5)),
+                op(
+                        "avgPool2d padding not counted",
+                        xs -> F.avgPool2d(xs[0], a(3), a(2), a(1), false),
+                        leaf(1, 2, 5, 5)),
+                op(
+                        "avgPool2d (2, 3) then exp",
+                        xs -> F.avgPool2d(xs[0], a(2, 3), a(1, 2), a(0, 1), true)
+                                .exp(),
+                        leaf(2, 4, 5)),
                 // dropout: a fresh generator with the same seed gives the same mask at every evaluation
                 op("dropout p=0.4", xs -> F.dropout(xs[0], 0.4f, true, new Generator(3)), leaf(4, 5)),
-                op("dropout then square", xs -> F.dropout(xs[0].mul(xs[1]), 0.5f, true, new Generator(4)).pow(2f),
-                        leaf(3, 4), leaf(4)),
+                op(
+                        "dropout then square",
+                        xs -> F.dropout(xs[0].mul(xs[1]), 0.5f, true, new Generator(4))
+                                .pow(2f),
+                        leaf(3, 4),
+                        leaf(4)),
                 // normalization
                 op("layerNorm [5]", xs -> F.layerNorm(xs[0], a(5)), leaf(3, 5)),
-                op("layerNorm [3, 4] with weight and bias", xs -> F.layerNorm(xs[0], a(3, 4), xs[1], xs[2]),
-                        leaf(2, 3, 4), leaf(3, 4), leaf(3, 4)),
-                op("layerNorm weight only, eps 0.1", xs -> F.layerNorm(xs[0], a(4), xs[1], null, 0.1f), leaf(2, 2, 4), leaf(4)),
-                op("batchNorm training [N, C]", xs -> F.batchNorm(xs[0], null, null, xs[1], xs[2], true), leaf(5, 3), leaf(3),
+                op(
+                        "layerNorm [3, 4] with weight and bias",
+                        xs -> F.layerNorm(xs[0], a(3, 4), xs[1], xs[2]),
+                        leaf(2, 3, 4),
+                        leaf(3, 4),
+                        leaf(3, 4)),
+                op(
+                        "layerNorm weight only, eps 0.1",
+                        xs -> F.layerNorm(xs[0], a(4), xs[1], null, 0.1f),
+                        leaf(2, 2, 4),
+                        leaf(4)),
+                op(
+                        "batchNorm training [N, C]",
+                        xs -> F.batchNorm(xs[0], null, null, xs[1], xs[2], true),
+                        leaf(5, 3),
+                        leaf(3),
                         leaf(3)),
-                op("batchNorm training [N, C, H, W]", xs -> F.batchNorm(xs[0], null, null, xs[1], xs[2], true),
-                        leaf(2, 3, 2, 2), leaf(3), leaf(3)),
-                op("batchNorm training, no affine", xs -> F.batchNorm(xs[0], null, null, null, null, true), leaf(3, 2, 3)),
-                op("batchNorm eval", xs -> F.batchNorm(xs[0], rm, rv, xs[1], xs[2], false), leaf(4, 3, 2), leaf(3), leaf(3)),
-                op("batchNorm eval, then square", xs -> F.batchNorm(xs[0], rm, rv, xs[1], xs[2], false).pow(2f),
-                        leaf(4, 3), leaf(3), leaf(3)),
+                op(
+                        "batchNorm training [N, C, H, W]",
+                        xs -> F.batchNorm(xs[0], null, null, xs[1], xs[2], true),
+                        leaf(2, 3, 2, 2),
+                        leaf(3),
+                        leaf(3)),
+                op(
+                        "batchNorm training, no affine",
+                        xs -> F.batchNorm(xs[0], null, null, null, null, true),
+                        leaf(3, 2, 3)),
+                op(
+                        "batchNorm eval",
+                        xs -> F.batchNorm(xs[0], rm, rv, xs[1], xs[2], false),
+                        leaf(4, 3, 2),
+                        leaf(3),
+                        leaf(3)),
+                op(
+                        "batchNorm eval, then square",
+                        xs -> F.batchNorm(xs[0], rm, rv, xs[1], xs[2], false).pow(2f),
+                        leaf(4, 3),
+                        leaf(3),
+                        leaf(3)),
                 // embedding
                 op("embedding", xs -> F.embedding(ids, xs[0]), leaf(6, 3)),
                 op("embedding, then square", xs -> F.embedding(ids, xs[0]).pow(2f), leaf(6, 3)),
@@ -139,22 +236,36 @@ class FunctionalOpsTest {
                 op("crossEntropy", xs -> F.crossEntropy(xs[0], cls), leaf(4, 5)),
                 op("crossEntropy sum", xs -> F.crossEntropy(xs[0], cls, Reduction.SUM), leaf(4, 5)),
                 op("crossEntropy none", xs -> F.crossEntropy(xs[0], cls, Reduction.NONE), leaf(4, 5)),
-                op("crossEntropy class weights + ignoreIndex", xs -> F.crossEntropy(xs[0], ignoring, classW, -100,
-                        Reduction.MEAN), leaf(4, 5)),
+                op(
+                        "crossEntropy class weights + ignoreIndex",
+                        xs -> F.crossEntropy(xs[0], ignoring, classW, -100, Reduction.MEAN),
+                        leaf(4, 5)),
                 op("crossEntropy [N, C, d1, d2]", xs -> F.crossEntropy(xs[0], cls4d), leaf(2, 3, 2, 2)),
-                op("crossEntropy [C] with a 0-d target", xs -> F.crossEntropy(xs[0], Tensor.indices(2).view()), leaf(4)),
+                op(
+                        "crossEntropy [C] with a 0-d target",
+                        xs -> F.crossEntropy(xs[0], Tensor.indices(2).view()),
+                        leaf(4)),
                 op("nllLoss of logSoftmax", xs -> F.nllLoss(xs[0].logSoftmax(1), cls, Reduction.NONE), leaf(4, 5)),
                 op("nllLoss weighted sum", xs -> F.nllLoss(xs[0], cls, classW, -100, Reduction.SUM), leaf(4, 5)),
                 op("mseLoss", xs -> F.mseLoss(xs[0], xs[1]), leaf(3, 4), leaf(3, 4)),
                 op("mseLoss sum, broadcast target", xs -> F.mseLoss(xs[0], xs[1], Reduction.SUM), leaf(3, 4), leaf(4)),
                 op("mseLoss none", xs -> F.mseLoss(xs[0], xs[1], Reduction.NONE), leaf(2, 3), leaf(2, 3)),
-                op("bceWithLogits", xs -> F.binaryCrossEntropyWithLogits(xs[0], xs[1]), leaf(3, 4),
+                op(
+                        "bceWithLogits",
+                        xs -> F.binaryCrossEntropyWithLogits(xs[0], xs[1]),
+                        leaf(3, 4),
                         uniform(0f, 1f, 3, 4).requiresGrad_()),
-                op("bceWithLogits weight, posWeight, sum", xs -> F.binaryCrossEntropyWithLogits(xs[0], xs[1],
-                        bceW, Tensor.tensor(0.5f, 1f, 2f, 3f), Reduction.SUM), leaf(3, 4),
+                op(
+                        "bceWithLogits weight, posWeight, sum",
+                        xs -> F.binaryCrossEntropyWithLogits(
+                                xs[0], xs[1], bceW, Tensor.tensor(0.5f, 1f, 2f, 3f), Reduction.SUM),
+                        leaf(3, 4),
                         uniform(0f, 1f, 3, 4).requiresGrad_()),
-                op("bceWithLogits none, large logits", xs -> F.binaryCrossEntropyWithLogits(xs[0].mul(8f), xs[1],
-                        Reduction.NONE), leaf(2, 3), uniform(0f, 1f, 2, 3).requiresGrad_()));
+                op(
+                        "bceWithLogits none, large logits",
+                        xs -> F.binaryCrossEntropyWithLogits(xs[0].mul(8f), xs[1], Reduction.NONE),
+                        leaf(2, 3),
+                        uniform(0f, 1f, 2, 3).requiresGrad_()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -187,7 +298,9 @@ class FunctionalOpsTest {
                 arguments("NllLossBackward0", F.crossEntropy(logits, t)),
                 arguments("NllLossBackward0", F.nllLoss(logits, t)),
                 arguments("MseLossBackward0", F.mseLoss(logits, logits.detach())),
-                arguments("BinaryCrossEntropyWithLogitsBackward0", F.binaryCrossEntropyWithLogits(logits, logits.detach())),
+                arguments(
+                        "BinaryCrossEntropyWithLogitsBackward0",
+                        F.binaryCrossEntropyWithLogits(logits, logits.detach())),
                 arguments("ReluBackward0", F.relu(logits)),
                 arguments("SoftmaxBackward0", F.softmax(logits, 1)),
                 arguments("LogSoftmaxBackward0", F.logSoftmax(logits, 1)));
@@ -211,7 +324,8 @@ class FunctionalOpsTest {
     // =============================================================================================
 
     /** A direct convolution loop (zero padding), the reference for conv2d. */
-    private static float[] naiveConv(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, int dh, int dw, int groups) {
+    private static float[] naiveConv(
+            Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, int dh, int dw, int groups) {
         int n = x.size(0), c = x.size(1), h = x.size(2), wi = x.size(3);
         int o = w.size(0), cg = w.size(1), kh = w.size(2), kw = w.size(3);
         int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (wi + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
@@ -229,7 +343,8 @@ class FunctionalOpsTest {
                                 for (int j = 0; j < kw; j++) {
                                     int iy = y * sh - ph + i * dh, ix = xo * sw - pw + j * dw;
                                     if (iy < 0 || iy >= h || ix < 0 || ix >= wi) continue;
-                                    s += wv[((oc * cg + ci) * kh + i) * kw + j] * xv[((bi * c + g * cg + ci) * h + iy) * wi + ix];
+                                    s += wv[((oc * cg + ci) * kh + i) * kw + j]
+                                            * xv[((bi * c + g * cg + ci) * h + iy) * wi + ix];
                                 }
                         out[((bi * o + oc) * oh + y) * ow + xo] = (float) s;
                     }
@@ -275,11 +390,18 @@ class FunctionalOpsTest {
 
     @Test
     void maxPoolKeepsIndicesAndRoutesTheGradientToThem() {
-        Tensor x = Tensor.of(new float[] {
-                1, 5, 2, 0,
-                3, 4, 9, 8,
-                7, 6, 1, 1,
-                0, 2, 3, 4}, 1, 1, 4, 4).requiresGrad_();
+        Tensor x = Tensor.of(
+                        new float[] {
+                            1, 5, 2, 0,
+                            3, 4, 9, 8,
+                            7, 6, 1, 1,
+                            0, 2, 3, 4
+                        },
+                        1,
+                        1,
+                        4,
+                        4)
+                .requiresGrad_();
         Tensor.ValuesIndices r = F.maxPool2dWithIndices(x, a(2), null, a(0), a(1));
         assertValues(r.values(), 5, 9, 7, 4);
         assertValues(r.indices(), 1, 6, 8, 15);
@@ -290,7 +412,8 @@ class FunctionalOpsTest {
 
     @Test
     void overlappingMaxPoolWindowsAddTheirGradients() {
-        Tensor x = Tensor.of(new float[] {0, 1, 0, 0, 9, 0, 0, 1, 0}, 1, 1, 3, 3).requiresGrad_();
+        Tensor x =
+                Tensor.of(new float[] {0, 1, 0, 0, 9, 0, 0, 1, 0}, 1, 1, 3, 3).requiresGrad_();
         F.maxPool2d(x, 2, 1, 0).sum().backward(); // the 9 in the middle wins all four windows
         assertValues(x.grad(), 0, 0, 0, 0, 4, 0, 0, 0, 0);
     }
@@ -316,16 +439,26 @@ class FunctionalOpsTest {
 
     @Test
     void batchNormUpdatesRunningStatsWithTheUnbiasedVarianceAndUsesThemInEval() {
-        Tensor x = Tensor.tensor(new float[][] {{1, 10}, {3, 20}, {5, 60}}); // per channel: mean 3, 30; biased var 8/3, 1400/3
+        Tensor x = Tensor.tensor(
+                new float[][] {{1, 10}, {3, 20}, {5, 60}}); // per channel: mean 3, 30; biased var 8/3, 1400/3
         Tensor rm = Tensor.zeros(2), rv = Tensor.ones(2);
         Tensor y = F.batchNorm(x, rm, rv, null, null, true, 0.1f, 0f);
         assertValues(rm, 0.3f, 3f);
         assertValues(rv, 0.9f + 0.1f * 4f, 0.9f + 0.1f * 700f); // unbiased: 4 and 700
         float s0 = (float) Math.sqrt(8 / 3.0), s1 = (float) Math.sqrt(1400 / 3.0);
         assertClose(y, new float[] {-2 / s0, -20 / s1, 0, -10 / s1, 2 / s0, 30 / s1}, 1e-5f);
-        Tensor e = F.batchNorm(Tensor.tensor(new float[][] {{1.3f, 4f}}), rm, rv, Tensor.tensor(2, 3), Tensor.tensor(1, 0),
-                false, 0.1f, 0f);
-        assertClose(e, new float[] {1 + 2 * (1.3f - 0.3f) / (float) Math.sqrt(1.3), 3 * (4 - 3f) / (float) Math.sqrt(70.9)},
+        Tensor e = F.batchNorm(
+                Tensor.tensor(new float[][] {{1.3f, 4f}}),
+                rm,
+                rv,
+                Tensor.tensor(2, 3),
+                Tensor.tensor(1, 0),
+                false,
+                0.1f,
+                0f);
+        assertClose(
+                e,
+                new float[] {1 + 2 * (1.3f - 0.3f) / (float) Math.sqrt(1.3), 3 * (4 - 3f) / (float) Math.sqrt(70.9)},
                 1e-5f);
         assertValues(rm, 0.3f, 3f); // eval leaves them alone
     }
@@ -351,7 +484,10 @@ class FunctionalOpsTest {
         Tensor logits = Tensor.tensor(new float[][] {{1, 2, 3}, {0, 0, 0}}).requiresGrad_();
         F.crossEntropy(logits, Tensor.indices(2, 0)).backward();
         float[] p = Tensor.tensor(1, 2, 3).softmax(0).toFloatArray();
-        assertClose(logits.grad(), new float[] {p[0] / 2, p[1] / 2, (p[2] - 1) / 2, (1 / 3f - 1) / 2, 1 / 6f, 1 / 6f}, 1e-5f);
+        assertClose(
+                logits.grad(),
+                new float[] {p[0] / 2, p[1] / 2, (p[2] - 1) / 2, (1 / 3f - 1) / 2, 1 / 6f, 1 / 6f},
+                1e-5f);
     }
 
     @Test
@@ -363,8 +499,8 @@ class FunctionalOpsTest {
         l.sum().backward();
         assertValues(x.grad(), 1, -1, -0.5f, (float) (1 / (1 + Math.exp(-2)) - 0.25));
         // posWeight scales the positive term: -pw * y * log(sigmoid(x)) - (1 - y) log(1 - sigmoid(x))
-        Tensor lp = F.binaryCrossEntropyWithLogits(Tensor.tensor(0.5f), Tensor.tensor(0.7f), null, Tensor.tensor(3f),
-                Reduction.SUM);
+        Tensor lp = F.binaryCrossEntropyWithLogits(
+                Tensor.tensor(0.5f), Tensor.tensor(0.7f), null, Tensor.tensor(3f), Reduction.SUM);
         double s = 1 / (1 + Math.exp(-0.5));
         assertValues(lp, (float) (-3 * 0.7 * Math.log(s) - 0.3 * Math.log(1 - s)));
     }
@@ -391,8 +527,10 @@ class FunctionalOpsTest {
             for (int k = 0; k < 8; k++) img[i * 64 + (cls[i] == 0 ? k * 8 + at : at * 8 + k)] += 1f;
         }
         Tensor x = Tensor.of(img, n, 1, 8, 8), y = Tensor.indices(cls);
-        Tensor w1 = Tensor.randn(g, 4, 1, 3, 3).mul(0.5f).detach().requiresGrad_(), b1 = Tensor.zeros(4).requiresGrad_();
-        Tensor w2 = Tensor.randn(g, 2, 64).mul(0.1f).detach().requiresGrad_(), b2 = Tensor.zeros(2).requiresGrad_();
+        Tensor w1 = Tensor.randn(g, 4, 1, 3, 3).mul(0.5f).detach().requiresGrad_(),
+                b1 = Tensor.zeros(4).requiresGrad_();
+        Tensor w2 = Tensor.randn(g, 2, 64).mul(0.1f).detach().requiresGrad_(),
+                b2 = Tensor.zeros(2).requiresGrad_();
         Tensor[] params = {w1, b1, w2, b2};
         java.util.function.Supplier<Tensor> logits = () -> {
             Tensor h = F.maxPool2d(F.relu(F.batchNorm(F.conv2d(x, w1, b1, 1, 1), null, null, null, null, true)), 2);
@@ -433,7 +571,8 @@ class FunctionalOpsTest {
             else assertEquals(1f / 0.75f, v, 1e-6f);
         }
         assertTrue(zeros > 200 && zeros < 300, "dropped " + zeros + " of 1000 at p=0.25");
-        assertArrayEquals(y.toFloatArray(), F.dropout(x, 0.25f, true, new Generator(9)).toFloatArray()); // same seed
+        assertArrayEquals(
+                y.toFloatArray(), F.dropout(x, 0.25f, true, new Generator(9)).toFloatArray()); // same seed
         y.sum().backward();
         assertArrayEquals(y.toFloatArray(), x.grad().toFloatArray()); // the same mask and scale
         assertSame(x, F.dropout(x, 0.25f, false));
@@ -489,7 +628,9 @@ class FunctionalOpsTest {
     @Test
     void sparseAndDenseGradientsOfOneWeightAddUp() {
         Tensor w = leaf(5, 2);
-        Tensor loss = F.embedding(Tensor.indices(0, 4), w, null, true).sum().add(w.pow(2f).sum());
+        Tensor loss = F.embedding(Tensor.indices(0, 4), w, null, true)
+                .sum()
+                .add(w.pow(2f).sum());
         loss.backward();
         float[] expected = w.detach().mul(2f).toFloatArray();
         expected[0] += 1;
@@ -499,7 +640,8 @@ class FunctionalOpsTest {
         assertClose(w.grad(), expected, 1e-6f);
         // with createGraph the gradient stays dense and differentiable
         Tensor w2 = leaf(5, 2);
-        Tensor g = Autograd.grad(F.embedding(Tensor.indices(1), w2, null, true).pow(2f).sum(), w2, true);
+        Tensor g = Autograd.grad(
+                F.embedding(Tensor.indices(1), w2, null, true).pow(2f).sum(), w2, true);
         assertTrue(g.requiresGrad());
         assertClose(Autograd.grad(g.sum(), w2), new float[] {0, 0, 2, 2, 0, 0, 0, 0, 0, 0}, 1e-6f);
     }
@@ -525,21 +667,26 @@ class FunctionalOpsTest {
     @Test
     void conv2dErrors() {
         Tensor x = constant(2, 3, 8, 8);
-        assertEquals("conv2d: given groups=1, weight of size [4, 2, 3, 3], expected input[2, 3, 8, 8] to have 2 channels, "
+        assertEquals(
+                "conv2d: given groups=1, weight of size [4, 2, 3, 3], expected input[2, 3, 8, 8] to have 2 channels, "
                         + "but got 3 channels instead; the weight's dimension 1 must be inChannels/groups",
                 message(IllegalArgumentException.class, () -> F.conv2d(x, constant(4, 2, 3, 3))));
         assertTrue(message(IllegalArgumentException.class, () -> F.conv2d(constant(3, 8), constant(4, 3, 3, 3)))
-                .contains("expected 3-d (unbatched) or 4-d (batched) input [N, C, H, W], but got input of shape [3, 8]"));
+                .contains(
+                        "expected 3-d (unbatched) or 4-d (batched) input [N, C, H, W], but got input of shape [3, 8]"));
         assertTrue(message(IllegalArgumentException.class, () -> F.conv2d(x, constant(4, 3, 9, 9)))
                 .contains("Kernel size: (9 x 9). Kernel size can't be greater than actual input size"));
         assertTrue(message(IllegalArgumentException.class, () -> F.conv2d(x, constant(4, 3, 3, 3), constant(3)))
                 .contains("expected bias to be 1-dimensional with 4 elements, but got bias of size [3]"));
-        assertTrue(message(IllegalArgumentException.class, () -> F.conv2d(x, constant(3, 1, 3, 3), null, 1, 0, 1, 2))
-                .contains("given groups=2, expected weight to be divisible by 2 at dimension 0, but got weight of size [3, 1, 3, 3]"));
+        assertTrue(
+                message(IllegalArgumentException.class, () -> F.conv2d(x, constant(3, 1, 3, 3), null, 1, 0, 1, 2))
+                        .contains(
+                                "given groups=2, expected weight to be divisible by 2 at dimension 0, but got weight of size [3, 1, 3, 3]"));
         assertTrue(message(IllegalArgumentException.class, () -> F.conv2d(x, constant(4, 3, 3, 3), null, 0, 0))
                 .contains("conv2d: stride should be greater than zero, but got stride=(0, 0)"));
-        assertTrue(message(IllegalArgumentException.class,
-                () -> F.conv2d(x, constant(4, 3, 3, 3), null, a(1, 2, 3), a(0), a(1), 1))
+        assertTrue(message(
+                        IllegalArgumentException.class,
+                        () -> F.conv2d(x, constant(4, 3, 3, 3), null, a(1, 2, 3), a(0), a(1), 1))
                 .contains("conv2d: stride must be one int or two (h, w), got [1, 2, 3]"));
     }
 
@@ -554,29 +701,41 @@ class FunctionalOpsTest {
         assertValues(cols, F.unfold(x.unsqueeze(0), a(2), a(1), a(1), a(1, 2)).toFloatArray());
         Tensor img = F.fold(Tensor.arange(96).reshape(8, 12), a(3, 4), a(2), a(1), a(1), a(1, 2));
         assertShape(img, 2, 3, 4);
-        assertValues(img, 51, 29, 53, 31, 57, 35, 59, 37, 63, 41, 65, 43, 147, 125, 149, 127, 153, 131, 155, 133, 159, 137,
+        assertValues(
+                img, 51, 29, 53, 31, 57, 35, 59, 37, 63, 41, 65, 43, 147, 125, 149, 127, 153, 131, 155, 133, 159, 137,
                 161, 139);
-        assertEquals("unfold: expected a 3-d (unbatched) [C, H, W] or 4-d (batched) [N, C, H, W] input, got shape [5, 4]",
+        assertEquals(
+                "unfold: expected a 3-d (unbatched) [C, H, W] or 4-d (batched) [N, C, H, W] input, got shape [5, 4]",
                 message(IllegalArgumentException.class, () -> F.unfold(constant(5, 4), 2)));
-        assertEquals("fold: expected a 2-d (unbatched) [C*kh*kw, L] or 3-d (batched) [N, C*kh*kw, L] input, got shape "
-                + "[1, 1, 8, 12]", message(IllegalArgumentException.class,
-                () -> F.fold(constant(1, 1, 8, 12), a(5, 4), a(2), a(1), a(0), a(1))));
-        assertEquals("fold: expected size of input's dimension 0 to be divisible by the product of kernel_size, but got "
-                + "input.size(0)=7 and kernel_size=(2, 2)", message(IllegalArgumentException.class,
-                () -> F.fold(constant(7, 12), a(5, 4), a(2), a(1), a(0), a(1))));
-        assertEquals("fold: given output_size=(5, 4), kernel_size=(2, 2), dilation=(1, 1), padding=(0, 0), stride=(1, 1), "
-                + "expected size of input's dimension 1 to match the calculated number of sliding blocks 4 * 3 = 12, but got "
-                + "input.size(1)=11", message(IllegalArgumentException.class,
-                () -> F.fold(constant(8, 11), a(5, 4), a(2), a(1), a(0), a(1))));
+        assertEquals(
+                "fold: expected a 2-d (unbatched) [C*kh*kw, L] or 3-d (batched) [N, C*kh*kw, L] input, got shape "
+                        + "[1, 1, 8, 12]",
+                message(
+                        IllegalArgumentException.class,
+                        () -> F.fold(constant(1, 1, 8, 12), a(5, 4), a(2), a(1), a(0), a(1))));
+        assertEquals(
+                "fold: expected size of input's dimension 0 to be divisible by the product of kernel_size, but got "
+                        + "input.size(0)=7 and kernel_size=(2, 2)",
+                message(
+                        IllegalArgumentException.class,
+                        () -> F.fold(constant(7, 12), a(5, 4), a(2), a(1), a(0), a(1))));
+        assertEquals(
+                "fold: given output_size=(5, 4), kernel_size=(2, 2), dilation=(1, 1), padding=(0, 0), stride=(1, 1), "
+                        + "expected size of input's dimension 1 to match the calculated number of sliding blocks 4 * 3 = 12, but got "
+                        + "input.size(1)=11",
+                message(
+                        IllegalArgumentException.class,
+                        () -> F.fold(constant(8, 11), a(5, 4), a(2), a(1), a(0), a(1))));
     }
 
     @Test
     void maxPool2dPaddingIsAtMostHalfTheKernelNotTheDilatedOne() {
         Tensor x = leaf(1, 1, 5, 5);
         // effective kernel 4 allows padding 2; PyTorch's max_pool2d also wants padding <= kernel / 2 = 1
-        assertEquals("maxPool2d: pad should be smaller than or equal to half of kernel size, but got padW = 2, padH = 2, "
-                + "kW = 2, kH = 2", message(IllegalArgumentException.class,
-                () -> F.maxPool2d(x, a(2), a(1), a(2), a(3))));
+        assertEquals(
+                "maxPool2d: pad should be smaller than or equal to half of kernel size, but got padW = 2, padH = 2, "
+                        + "kW = 2, kH = 2",
+                message(IllegalArgumentException.class, () -> F.maxPool2d(x, a(2), a(1), a(2), a(3))));
         assertNull(x.grad());
         assertShape(F.maxPool2d(x, a(2), a(1), a(1), a(3)), 1, 1, 4, 4); // padding 1 is fine
     }
@@ -587,12 +746,15 @@ class FunctionalOpsTest {
         // padding; PyTorch passes its checks here and returns -inf with an index outside the plane
         Tensor x = leaf(1, 1, 2, 2);
         String m = message(IllegalArgumentException.class, () -> F.maxPool2d(x, a(2), a(1), a(1), a(3)));
-        assertEquals("maxPool2d: the windows of output row 0 (input height 2, kernel_size=(2, 2), padding=(1, 1), "
-                + "dilation=(3, 3), stride=(1, 1)) lie wholly in the padding, so they have no element to take the maximum of; "
-                + "use less padding or a smaller dilation", m);
+        assertEquals(
+                "maxPool2d: the windows of output row 0 (input height 2, kernel_size=(2, 2), padding=(1, 1), "
+                        + "dilation=(3, 3), stride=(1, 1)) lie wholly in the padding, so they have no element to take the maximum of; "
+                        + "use less padding or a smaller dilation",
+                m);
         assertNull(x.grad());
         // only the columns are the problem: a 4x2 image with kernel (1, 2), padding (0, 1), dilation (1, 3)
-        String c = message(IllegalArgumentException.class,
+        String c = message(
+                IllegalArgumentException.class,
                 () -> F.maxPool2dWithIndices(constant(1, 4, 2), a(1, 2), a(1), a(0, 1), a(1, 3)));
         assertTrue(c.startsWith("maxPool2d: the windows of output column 0 (input width 2, kernel_size=(1, 2)"), c);
         // the same window on a 3x3 image reaches row 2: it has a maximum
@@ -604,16 +766,19 @@ class FunctionalOpsTest {
     void avgPool2dPaddingIsAtMostHalfTheKernel() {
         Tensor x = leaf(1, 1, 4, 4);
         // PyTorch names the first dimension that fails (here the width), with its own sizes
-        assertEquals("avgPool2d: pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and "
-                + "dilation=1", message(IllegalArgumentException.class,
-                () -> F.avgPool2d(x, a(4, 2), a(2), a(2, 2), true)));
+        assertEquals(
+                "avgPool2d: pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and "
+                        + "dilation=1",
+                message(IllegalArgumentException.class, () -> F.avgPool2d(x, a(4, 2), a(2), a(2, 2), true)));
         assertNull(x.grad());
     }
 
     @Test
     void poolingErrors() {
-        assertEquals("maxPool2d: pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and "
-                + "dilation=1", message(IllegalArgumentException.class, () -> F.maxPool2d(constant(1, 1, 4, 4), 2, 2, 2)));
+        assertEquals(
+                "maxPool2d: pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and "
+                        + "dilation=1",
+                message(IllegalArgumentException.class, () -> F.maxPool2d(constant(1, 1, 4, 4), 2, 2, 2)));
         assertTrue(message(IllegalArgumentException.class, () -> F.avgPool2d(constant(4, 4), 2))
                 .contains("avgPool2d: expected 3-d (unbatched) or 4-d (batched) input"));
         assertTrue(message(IllegalArgumentException.class, () -> F.maxPool2d(constant(1, 1, 2, 2), 3))
@@ -622,42 +787,54 @@ class FunctionalOpsTest {
 
     @Test
     void normalizationErrors() {
-        assertEquals("layerNorm: given normalized_shape=[5], expected input with shape [*, 5], but got input of size [3, 4]; "
+        assertEquals(
+                "layerNorm: given normalized_shape=[5], expected input with shape [*, 5], but got input of size [3, 4]; "
                         + "normalizedShape must be the trailing dimensions of the input",
                 message(IllegalArgumentException.class, () -> F.layerNorm(constant(3, 4), a(5))));
         assertTrue(message(IllegalArgumentException.class, () -> F.layerNorm(constant(3, 4), a(4), constant(3), null))
                 .contains("expected weight of shape [4] (normalizedShape), but got [3]"));
-        assertTrue(message(IllegalArgumentException.class,
-                () -> F.batchNorm(constant(1, 3), null, null, null, null, true))
+        assertTrue(message(
+                        IllegalArgumentException.class, () -> F.batchNorm(constant(1, 3), null, null, null, null, true))
                 .contains("expected more than 1 value per channel when training, got input size [1, 3]"));
-        assertTrue(message(IllegalArgumentException.class,
-                () -> F.batchNorm(constant(4, 3), Tensor.zeros(2), Tensor.ones(3), null, null, true))
-                .contains("batchNorm: runningMean should contain 3 elements (one per channel of input [4, 3]) not [2]"));
-        assertTrue(message(IllegalArgumentException.class,
-                () -> F.batchNorm(constant(4, 3), null, null, null, null, false))
+        assertTrue(message(
+                        IllegalArgumentException.class,
+                        () -> F.batchNorm(constant(4, 3), Tensor.zeros(2), Tensor.ones(3), null, null, true))
+                .contains(
+                        "batchNorm: runningMean should contain 3 elements (one per channel of input [4, 3]) not [2]"));
+        assertTrue(message(
+                        IllegalArgumentException.class,
+                        () -> F.batchNorm(constant(4, 3), null, null, null, null, false))
                 .contains("running_mean and running_var must be defined in evaluation mode"));
     }
 
     @Test
     void lossErrors() {
         Tensor logits = constant(3, 4);
-        assertEquals("crossEntropy: expected input batch_size (3) to match target batch_size (2); input [3, 4], target [2]",
+        assertEquals(
+                "crossEntropy: expected input batch_size (3) to match target batch_size (2); input [3, 4], target [2]",
                 message(IllegalArgumentException.class, () -> F.crossEntropy(logits, Tensor.indices(0, 1))));
-        assertEquals("nllLoss: target 4 is out of bounds: the input has 4 classes, so class indices must be in [0, 4) "
+        assertEquals(
+                "nllLoss: target 4 is out of bounds: the input has 4 classes, so class indices must be in [0, 4) "
                         + "(or equal ignoreIndex=-100)",
                 message(IndexOutOfBoundsException.class, () -> F.nllLoss(logits, Tensor.indices(0, 4, 1))));
-        assertEquals("crossEntropy: expected target dtype to be int64 (class indices, e.g. Tensor.indices(...)), but got "
+        assertEquals(
+                "crossEntropy: expected target dtype to be int64 (class indices, e.g. Tensor.indices(...)), but got "
                         + "torch.float32; for class probabilities compute -(target * input.logSoftmax(1)).sum(1)",
                 message(IllegalArgumentException.class, () -> F.crossEntropy(logits, Tensor.tensor(0.5f, 1, 2))));
-        assertTrue(message(IllegalArgumentException.class,
-                () -> F.crossEntropy(logits, Tensor.indices(0, 1, 2), Tensor.ones(3), -100, Reduction.MEAN))
-                .contains("weight tensor should be defined either for all 4 classes or no classes but got weight tensor of "
-                        + "shape: [3]"));
-        assertEquals("binaryCrossEntropyWithLogits: target size [3] must be the same as input size [3, 1]",
-                message(IllegalArgumentException.class,
+        assertTrue(message(
+                        IllegalArgumentException.class,
+                        () -> F.crossEntropy(logits, Tensor.indices(0, 1, 2), Tensor.ones(3), -100, Reduction.MEAN))
+                .contains(
+                        "weight tensor should be defined either for all 4 classes or no classes but got weight tensor of "
+                                + "shape: [3]"));
+        assertEquals(
+                "binaryCrossEntropyWithLogits: target size [3] must be the same as input size [3, 1]",
+                message(
+                        IllegalArgumentException.class,
                         () -> F.binaryCrossEntropyWithLogits(constant(3, 1), Tensor.zeros(3))));
-        assertTrue(message(UnsupportedOperationException.class, () -> F.binaryCrossEntropyWithLogits(logits,
-                Tensor.zeros(3, 4), null, leaf(4), Reduction.MEAN))
+        assertTrue(message(
+                        UnsupportedOperationException.class,
+                        () -> F.binaryCrossEntropyWithLogits(logits, Tensor.zeros(3, 4), null, leaf(4), Reduction.MEAN))
                 .contains("the derivative for 'posWeight' is not implemented; pass posWeight.detach()"));
         assertTrue(message(IllegalArgumentException.class, () -> F.mseLoss(logits, Tensor.zeros(3)))
                 .contains("mseLoss: the size of tensor a (4) must match the size of tensor b (3)"));
@@ -672,11 +849,14 @@ class FunctionalOpsTest {
     void conv2dScratchReuseLeavesGradientsUnchanged() {
         Generator gen = new Generator(7);
         Tensor x = Tensor.randn(gen, 4, 3, 12, 12).requiresGrad_();
-        Tensor w1 = Tensor.randn(gen, 8, 3, 3, 3).mul(0.3f).requiresGrad_(), b1 = Tensor.randn(gen, 8).requiresGrad_();
+        Tensor w1 = Tensor.randn(gen, 8, 3, 3, 3).mul(0.3f).requiresGrad_(),
+                b1 = Tensor.randn(gen, 8).requiresGrad_();
         Tensor w2 = Tensor.randn(gen, 6, 4, 3, 3).mul(0.3f).requiresGrad_(); // groups 2
         Tensor[] leaves = {x, w1, b1, w2};
-        java.util.function.Supplier<Tensor> loss = () -> F.conv2d(F.relu(F.conv2d(x, w1, b1, 1, 1)), w2, null, a(1), a(1), a(1), 2)
-                .pow(2f).sum();
+        java.util.function.Supplier<Tensor> loss =
+                () -> F.conv2d(F.relu(F.conv2d(x, w1, b1, 1, 1)), w2, null, a(1), a(1), a(1), 2)
+                        .pow(2f)
+                        .sum();
         loss.get().backward(Tensor.scalar(1f), true, true); // createGraph: nothing is freed
         float[][] reference = new float[leaves.length][];
         for (int i = 0; i < leaves.length; i++) {
@@ -694,7 +874,8 @@ class FunctionalOpsTest {
 
     @Test
     void embeddingErrors() {
-        assertEquals("embedding: index 6 (at position 1) is out of range for a weight of 6 rows (shape [6, 2]); indices must "
+        assertEquals(
+                "embedding: index 6 (at position 1) is out of range for a weight of 6 rows (shape [6, 2]); indices must "
                         + "be in [0, 6)",
                 message(IndexOutOfBoundsException.class, () -> F.embedding(Tensor.indices(0, 6), constant(6, 2))));
         assertTrue(message(IllegalArgumentException.class, () -> F.embedding(Tensor.indices(0), constant(6)))

@@ -127,7 +127,10 @@ class GradcheckOpsTest {
          * rows 1.. of a larger tensor (the leaf has shape {@code [cols, rows]}).
          */
         Tensor strided(int rows, int cols) {
-            Tensor t = Tensor.of(normal((rows + 1) * cols), rows + 1, cols).slice(0, 1, rows + 1).t().detach();
+            Tensor t = Tensor.of(normal((rows + 1) * cols), rows + 1, cols)
+                    .slice(0, 1, rows + 1)
+                    .t()
+                    .detach();
             return t.requiresGrad_();
         }
 
@@ -172,7 +175,11 @@ class GradcheckOpsTest {
                 op("add alpha, broadcast [3,4]+0.5*[1,4]", xs -> xs[0].add(xs[1], 0.5f), r.randn(3, 4), r.randn(1, 4)),
                 op("add non-contiguous t()", xs -> xs[0].t().add(xs[1]), r.randn(4, 3), r.randn(3, 4)),
                 op("sub broadcast [3,4]-[4]", xs -> xs[0].sub(xs[1]), r.randn(3, 4), r.randn(4)),
-                op("sub alpha -2.5, broadcast [3,1]-[1,4]", xs -> xs[0].sub(xs[1], -2.5f), r.randn(3, 1), r.randn(1, 4)),
+                op(
+                        "sub alpha -2.5, broadcast [3,1]-[1,4]",
+                        xs -> xs[0].sub(xs[1], -2.5f),
+                        r.randn(3, 1),
+                        r.randn(1, 4)),
                 op("sub scalar", xs -> xs[0].sub(0.75f), r.randn(2, 3)),
                 op("sub 0-d - [1,7]", xs -> Torch.sub(xs[0], xs[1]), r.scalar(), r.randn(1, 7)),
                 op("rsub", xs -> xs[0].rsub(2f), r.randn(2, 3)),
@@ -182,7 +189,11 @@ class GradcheckOpsTest {
                 op("mul 0-d * [2,3]", xs -> xs[0].mul(xs[1]), r.scalar(), r.randn(2, 3)),
                 op("mul same input twice", xs -> xs[0].mul(xs[0]), r.randn(7)),
                 op("mul scalar", xs -> xs[0].mul(-3f), r.randn(1, 7)),
-                op("mul non-contiguous slice with step", xs -> xs[0].slice(1, 0, 4, 2).mul(xs[1]), r.randn(3, 4), r.randn(3, 2)),
+                op(
+                        "mul non-contiguous slice with step",
+                        xs -> xs[0].slice(1, 0, 4, 2).mul(xs[1]),
+                        r.randn(3, 4),
+                        r.randn(3, 2)),
                 op("mul expanded [3,1]->[3,4]", xs -> xs[0].expand(3, 4).mul(xs[1]), r.randn(3, 1), r.randn(3, 4)),
                 op("div", xs -> xs[0].div(xs[1]), r.randn(3, 4), r.away(0.5f, 3, 4)),
                 op("div broadcast [3,1]/[4]", xs -> xs[0].div(xs[1]), r.randn(3, 1), r.away(0.5f, 4)),
@@ -221,8 +232,14 @@ class GradcheckOpsTest {
                 op("relu", xs -> xs[0].relu(), r.away(0.1f, 3, 4)),
                 op("relu non-contiguous t()", xs -> Torch.relu(xs[0].t()), r.away(0.1f, 1, 7)),
                 op("reciprocal", xs -> xs[0].reciprocal(), r.away(0.5f, 3, 4)),
-                op("clamp [-0.5, 0.5]", xs -> xs[0].clamp(-0.5f, 0.5f), r.avoiding(new float[] {-0.5f, 0.5f}, 0.1f, 3, 4)),
-                op("clamp [-0.5, 0.5] 0-d", xs -> Torch.clamp(xs[0], -0.5f, 0.5f), r.avoiding(new float[] {-0.5f, 0.5f}, 0.1f)),
+                op(
+                        "clamp [-0.5, 0.5]",
+                        xs -> xs[0].clamp(-0.5f, 0.5f),
+                        r.avoiding(new float[] {-0.5f, 0.5f}, 0.1f, 3, 4)),
+                op(
+                        "clamp [-0.5, 0.5] 0-d",
+                        xs -> Torch.clamp(xs[0], -0.5f, 0.5f),
+                        r.avoiding(new float[] {-0.5f, 0.5f}, 0.1f)),
                 op("clampMin 0.2", xs -> xs[0].clampMin(0.2f), r.avoiding(new float[] {0.2f}, 0.1f, 17)),
                 op("clampMax -0.3", xs -> xs[0].clampMax(-0.3f), r.avoiding(new float[] {-0.3f}, 0.1f, 2, 7)),
                 op("maximum", xs -> xs[0].maximum(xs[1]), mx[0], mx[1]),
@@ -232,8 +249,11 @@ class GradcheckOpsTest {
                 op("minimum 0-d vs [2,3]", xs -> xs[0].minimum(xs[1]), m0[0], m0[1]),
                 // where
                 op("where", xs -> Torch.where(c34, xs[0], xs[1]), r.randn(3, 4), r.randn(3, 4)),
-                op("where broadcast cond [3,1], [3,4], [4]", xs -> Torch.where(c31, xs[0], xs[1]),
-                        r.randn(3, 4), r.randn(4)),
+                op(
+                        "where broadcast cond [3,1], [3,4], [4]",
+                        xs -> Torch.where(c31, xs[0], xs[1]),
+                        r.randn(3, 4),
+                        r.randn(4)),
                 op("where with scalar other", xs -> Torch.where(c23, xs[0], 0.5f), r.randn(2, 3)),
                 op("where with scalar self", xs -> Torch.where(c23.logicalAnd(c23), 2f, xs[0]), r.randn(2, 3)),
                 op("where as leaky relu", xs -> Torch.where(xs[0].gt(0f), xs[0], xs[0].mul(0.1f)), r.away(0.1f, 7)),
@@ -248,7 +268,10 @@ class GradcheckOpsTest {
                 op("where with a constant other", xs -> Torch.where(c34, k34, xs[0]), r.randn(3, 4)),
                 op("sign (zero gradient)", xs -> xs[0].sign().mul(xs[0]), r.away(0.1f, 7)),
                 // compositions
-                op("x*sigmoid(x)+tanh(x)/exp(x)", xs -> xs[0].mul(xs[0].sigmoid()).add(xs[0].tanh().div(xs[0].exp())), r.randn(7)),
+                op(
+                        "x*sigmoid(x)+tanh(x)/exp(x)",
+                        xs -> xs[0].mul(xs[0].sigmoid()).add(xs[0].tanh().div(xs[0].exp())),
+                        r.randn(7)),
                 op("(a-b)^2 broadcast", xs -> xs[0].sub(xs[1]).pow(2f), r.randn(2, 1, 3), r.randn(4, 1)));
     }
 
@@ -267,7 +290,9 @@ class GradcheckOpsTest {
     static Stream<Case> powAtZeroBase() {
         In r = new In(13);
         return Stream.of(
-                op("pow tensor exponent 0 at base 0", xs -> xs[0].pow(Tensor.tensor(0f, 1f, 2f, 0f, 3f)),
+                op(
+                        "pow tensor exponent 0 at base 0",
+                        xs -> xs[0].pow(Tensor.tensor(0f, 1f, 2f, 0f, 3f)),
                         In.leaf(new float[] {0f, 0f, 0f, 0.7f, 0f}, 5)),
                 op("pow scalar base 0", xs -> Torch.pow(0f, xs[0]), r.pos(7)));
     }
@@ -295,14 +320,19 @@ class GradcheckOpsTest {
                 op("sum dims {-1,0} keepdim", xs -> xs[0].sum(dims(-1, 0), true), r.randn(2, 3, 4)),
                 op("sum dim 0 of 0-d", xs -> xs[0].sum(0), r.scalar()),
                 op("sum dims {0,2} of [1,7,1]", xs -> xs[0].sum(dims(0, 2), false), r.randn(1, 7, 1)),
-                op("sum dim 1 non-contiguous permute", xs -> xs[0].permute(2, 0, 1).sum(1), r.randn(2, 3, 4)),
+                op(
+                        "sum dim 1 non-contiguous permute",
+                        xs -> xs[0].permute(2, 0, 1).sum(1),
+                        r.randn(2, 3, 4)),
                 op("mean", xs -> xs[0].mean(), r.randn(3, 4)),
                 op("mean 0-d", xs -> xs[0].mean(), r.scalar()),
                 op("mean of 17", xs -> xs[0].mean(), r.randn(17)),
                 op("mean dim 1", xs -> xs[0].mean(1), r.randn(3, 4)),
                 op("mean dim -2 keepdim", xs -> xs[0].mean(-2, true), r.randn(2, 3, 4)),
                 op("mean dims {0,2}", xs -> xs[0].mean(dims(0, 2), false), r.randn(2, 3, 4)),
-                op("mean dims {1,-1} keepdim non-contiguous", xs -> xs[0].transpose(0, 2).mean(dims(1, -1), true),
+                op(
+                        "mean dims {1,-1} keepdim non-contiguous",
+                        xs -> xs[0].transpose(0, 2).mean(dims(1, -1), true),
                         r.randn(2, 3, 4)),
                 op("max", xs -> xs[0].max(), r.distinct1(3, 4)),
                 op("min", xs -> xs[0].min(), r.distinct1(3, 4)),
@@ -316,14 +346,18 @@ class GradcheckOpsTest {
                 op("max dim 0 of 0-d", xs -> xs[0].max(0).values(), r.scalar()),
                 op("max over a size-1 dim", xs -> xs[0].max(1).values(), r.randn(7, 1)),
                 op("max dim 0 non-contiguous t()", xs -> xs[0].t().max(0).values(), r.distinct1(3, 5)),
-                op("min dim -1 non-contiguous slice", xs -> xs[0].slice(1, 0, 6, 2).min(-1).values(), r.distinct1(3, 6)));
+                op(
+                        "min dim -1 non-contiguous slice",
+                        xs -> xs[0].slice(1, 0, 6, 2).min(-1).values(),
+                        r.distinct1(3, 6)));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("reductions")
     void reduction(Case c) {
         GradCheck.check(c.fn(), c.inputs());
-        GradCheck.gradgradcheck(c.fn().andThen(y -> y.mul(y)), c.inputs()); // squared: the backward's input depends on x
+        GradCheck.gradgradcheck(
+                c.fn().andThen(y -> y.mul(y)), c.inputs()); // squared: the backward's input depends on x
     }
 
     /**
@@ -335,11 +369,17 @@ class GradcheckOpsTest {
         return Stream.of(
                 op("sum, squared", xs -> xs[0].sum().pow(2f), r.randn(3, 4)),
                 op("sum dim 1, tanh", xs -> xs[0].sum(1).tanh(), r.randn(3, 4)),
-                op("sum dims {0,2} keepdim, times x", xs -> xs[0].sum(dims(0, 2), true).mul(xs[0]), r.randn(2, 3, 4)),
+                op(
+                        "sum dims {0,2} keepdim, times x",
+                        xs -> xs[0].sum(dims(0, 2), true).mul(xs[0]),
+                        r.randn(2, 3, 4)),
                 op("sum dim -1 of x*y", xs -> xs[0].mul(xs[1]).sum(-1), r.randn(3, 4), r.randn(4)),
                 op("mean, squared", xs -> xs[0].mean().pow(2f), r.randn(3, 4)),
                 op("mean dim 0, exp", xs -> xs[0].mean(0).exp(), r.randn(3, 4)),
-                op("mean dims {-1,1}, cubed", xs -> xs[0].mean(dims(-1, 1), false).pow(3f), r.randn(2, 3, 4)),
+                op(
+                        "mean dims {-1,1}, cubed",
+                        xs -> xs[0].mean(dims(-1, 1), false).pow(3f),
+                        r.randn(2, 3, 4)),
                 op("max dim 1, squared", xs -> xs[0].max(1).values().pow(2f), r.distinct1(3, 4)),
                 op("max, times x", xs -> xs[0].max().mul(xs[0]), r.distinct1(2, 3)));
     }
@@ -366,12 +406,20 @@ class GradcheckOpsTest {
                 op("mm with a constant", xs -> xs[0].mm(constant), r.randn(3, 4)),
                 op("mm constant @ x", xs -> constant.t().mm(xs[0]), r.randn(4, 3)),
                 op("bmm", xs -> xs[0].bmm(xs[1]), r.randn(2, 3, 4), r.randn(2, 4, 5)),
-                op("bmm non-contiguous transpose", xs -> Torch.bmm(xs[0].transpose(1, 2), xs[1]), r.randn(2, 4, 3), r.randn(2, 4, 2)),
+                op(
+                        "bmm non-contiguous transpose",
+                        xs -> Torch.bmm(xs[0].transpose(1, 2), xs[1]),
+                        r.randn(2, 4, 3),
+                        r.randn(2, 4, 2)),
                 op("mv", xs -> xs[0].mv(xs[1]), r.randn(3, 4), r.randn(4)),
                 op("mv non-contiguous", xs -> Torch.mv(xs[0].t(), xs[1].slice(0, 0, 6, 2)), r.randn(3, 2), r.randn(6)),
                 op("dot", xs -> xs[0].dot(xs[1]), r.randn(7), r.randn(7)),
                 op("dot of [1]", xs -> Torch.dot(xs[0], xs[1]), r.randn(1), r.randn(1)),
-                op("dot non-contiguous", xs -> xs[0].slice(0, 1, 14, 2).dot(xs[1].select(1, 1)), r.randn(14), r.randn(7, 3)),
+                op(
+                        "dot non-contiguous",
+                        xs -> xs[0].slice(0, 1, 14, 2).dot(xs[1].select(1, 1)),
+                        r.randn(14),
+                        r.randn(7, 3)),
                 op("matmul 1-d . 1-d", xs -> xs[0].matmul(xs[1]), r.randn(5), r.randn(5)),
                 op("matmul 2-d . 1-d", xs -> xs[0].matmul(xs[1]), r.randn(3, 5), r.randn(5)),
                 op("matmul 1-d . 2-d", xs -> xs[0].matmul(xs[1]), r.randn(3), r.randn(3, 5)),
@@ -381,20 +429,45 @@ class GradcheckOpsTest {
                 op("matmul 1-d . 3-d", xs -> xs[0].matmul(xs[1]), r.randn(3), r.randn(2, 3, 4)),
                 op("matmul 2-d . 3-d", xs -> xs[0].matmul(xs[1]), r.randn(2, 3), r.randn(4, 3, 2)),
                 op("matmul batched 3-d . 3-d", xs -> Torch.matmul(xs[0], xs[1]), r.randn(2, 3, 4), r.randn(2, 4, 2)),
-                op("matmul broadcast batch [2,1,3,4].[5,4,2]", xs -> xs[0].matmul(xs[1]), r.randn(2, 1, 3, 4), r.randn(5, 4, 2)),
-                op("matmul broadcast batch [1,3,4].[2,4,2]", xs -> xs[0].matmul(xs[1]), r.randn(1, 3, 4), r.randn(2, 4, 2)),
-                op("matmul non-contiguous 3-d . 3-d", xs -> xs[0].transpose(1, 2).matmul(xs[1].permute(2, 0, 1)),
-                        r.randn(2, 4, 3), r.randn(4, 2, 2)),
+                op(
+                        "matmul broadcast batch [2,1,3,4].[5,4,2]",
+                        xs -> xs[0].matmul(xs[1]),
+                        r.randn(2, 1, 3, 4),
+                        r.randn(5, 4, 2)),
+                op(
+                        "matmul broadcast batch [1,3,4].[2,4,2]",
+                        xs -> xs[0].matmul(xs[1]),
+                        r.randn(1, 3, 4),
+                        r.randn(2, 4, 2)),
+                op(
+                        "matmul non-contiguous 3-d . 3-d",
+                        xs -> xs[0].transpose(1, 2).matmul(xs[1].permute(2, 0, 1)),
+                        r.randn(2, 4, 3),
+                        r.randn(4, 2, 2)),
                 op("addmm bias [2]", xs -> Torch.addmm(xs[0], xs[1], xs[2]), r.randn(2), r.randn(3, 4), r.randn(4, 2)),
-                op("addmm bias [3,2], beta 0.5, alpha 2", xs -> Torch.addmm(xs[0], xs[1], xs[2], 0.5f, 2f),
-                        r.randn(3, 2), r.randn(3, 4), r.randn(4, 2)),
-                op("addmm bias [3,1], beta -1, alpha 0.25", xs -> Torch.addmm(xs[0], xs[1], xs[2], -1f, 0.25f),
-                        r.randn(3, 1), r.randn(3, 4), r.randn(4, 2)),
+                op(
+                        "addmm bias [3,2], beta 0.5, alpha 2",
+                        xs -> Torch.addmm(xs[0], xs[1], xs[2], 0.5f, 2f),
+                        r.randn(3, 2),
+                        r.randn(3, 4),
+                        r.randn(4, 2)),
+                op(
+                        "addmm bias [3,1], beta -1, alpha 0.25",
+                        xs -> Torch.addmm(xs[0], xs[1], xs[2], -1f, 0.25f),
+                        r.randn(3, 1),
+                        r.randn(3, 4),
+                        r.randn(4, 2)),
                 op("addmm 0-d bias", xs -> Torch.addmm(xs[0], xs[1], xs[2]), r.scalar(), r.randn(3, 4), r.randn(4, 2)),
-                op("addmm with a constant bias and mat1", xs -> Torch.addmm(constant.select(1, 0), constant, xs[0]),
+                op(
+                        "addmm with a constant bias and mat1",
+                        xs -> Torch.addmm(constant.select(1, 0), constant, xs[0]),
                         r.randn(2, 4)),
-                op("addmm non-contiguous (Linear layer)", xs -> Torch.addmm(xs[0], xs[1], xs[2].t()),
-                        r.randn(5), r.randn(3, 7), r.randn(5, 7)));
+                op(
+                        "addmm non-contiguous (Linear layer)",
+                        xs -> Torch.addmm(xs[0], xs[1], xs[2].t()),
+                        r.randn(5),
+                        r.randn(3, 7),
+                        r.randn(5, 7)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -417,7 +490,10 @@ class GradcheckOpsTest {
                 op("transpose(0, 2)", xs -> xs[0].transpose(0, 2), r.randn(2, 3, 4)),
                 op("transpose(-1, -2)", xs -> xs[0].transpose(-1, -2), r.randn(2, 3, 4)),
                 op("permute(2, 0, 1)", xs -> xs[0].permute(2, 0, 1), r.randn(2, 3, 4)),
-                op("permute(-1, 0, 1) of a transpose", xs -> xs[0].transpose(0, 1).permute(-1, 0, 1), r.randn(2, 3, 4)),
+                op(
+                        "permute(-1, 0, 1) of a transpose",
+                        xs -> xs[0].transpose(0, 1).permute(-1, 0, 1),
+                        r.randn(2, 3, 4)),
                 // reshaping
                 op("view(6, 2)", xs -> xs[0].view(6, 2), r.randn(3, 4)),
                 op("view(-1)", xs -> xs[0].view(-1), r.randn(2, 3, 4)),
@@ -425,7 +501,10 @@ class GradcheckOpsTest {
                 op("view [1] as 0-d", xs -> xs[0].view(), r.randn(1)),
                 op("view of a slice", xs -> xs[0].slice(0, 1, 3).view(8), r.randn(3, 4)),
                 op("view splitting a strided dim", xs -> xs[0].slice(1, 0, 6, 2).view(2, 2, 3), r.randn(4, 6)),
-                op("view(-1) of a non-contiguous tensor with unit dims", xs -> xs[0].t().unsqueeze(0).view(-1), r.randn(1, 5)),
+                op(
+                        "view(-1) of a non-contiguous tensor with unit dims",
+                        xs -> xs[0].t().unsqueeze(0).view(-1),
+                        r.randn(1, 5)),
                 op("reshape", xs -> xs[0].reshape(4, -1), r.randn(2, 3, 2)),
                 op("reshape non-contiguous", xs -> xs[0].t().reshape(-1), r.randn(3, 4)),
                 op("flatten", xs -> xs[0].flatten(), r.randn(2, 3, 4)),
@@ -471,28 +550,60 @@ class GradcheckOpsTest {
                 op("asStrided to 0-d", xs -> xs[0].asStrided(s(), s(), 5), r.randn(2, 4)),
                 // index_select / index_add
                 op("indexSelect(0, [2,0,2])", xs -> xs[0].indexSelect(0, Tensor.indices(2, 0, 2)), r.randn(3, 4)),
-                op("indexSelect(1, ...) non-contiguous", xs -> Torch.indexSelect(xs[0].t(), 1, Tensor.indices(1, 1, 0)), r.randn(3, 4)),
+                op(
+                        "indexSelect(1, ...) non-contiguous",
+                        xs -> Torch.indexSelect(xs[0].t(), 1, Tensor.indices(1, 1, 0)),
+                        r.randn(3, 4)),
                 op("indexSelect(-1, ...) of 17", xs -> xs[0].indexSelect(-1, Tensor.indices(16, 0, 7)), r.randn(17)),
-                op("indexAdd(0, [1,0,1], source)", xs -> xs[0].indexAdd(0, Tensor.indices(1, 0, 1), xs[1]),
-                        r.randn(2, 4), r.randn(3, 4)),
-                op("indexAdd(1, ...) of computed tensors", xs -> xs[0].mul(2f).indexAdd(1, Tensor.indices(2, 0), xs[1].exp()),
-                        r.randn(3, 4), r.randn(3, 2)),
-                op("indexAdd into a constant", xs -> Tensor.zeros(3, 4).indexAdd(-1, Tensor.indices(3, 3, 0), xs[0]), r.randn(3, 3)),
-                op("indexAdd of a constant source", xs -> xs[0].indexAdd(0, Tensor.indices(1), Tensor.ones(1, 4)), r.randn(3, 4)),
+                op(
+                        "indexAdd(0, [1,0,1], source)",
+                        xs -> xs[0].indexAdd(0, Tensor.indices(1, 0, 1), xs[1]),
+                        r.randn(2, 4),
+                        r.randn(3, 4)),
+                op(
+                        "indexAdd(1, ...) of computed tensors",
+                        xs -> xs[0].mul(2f).indexAdd(1, Tensor.indices(2, 0), xs[1].exp()),
+                        r.randn(3, 4),
+                        r.randn(3, 2)),
+                op(
+                        "indexAdd into a constant",
+                        xs -> Tensor.zeros(3, 4).indexAdd(-1, Tensor.indices(3, 3, 0), xs[0]),
+                        r.randn(3, 3)),
+                op(
+                        "indexAdd of a constant source",
+                        xs -> xs[0].indexAdd(0, Tensor.indices(1), Tensor.ones(1, 4)),
+                        r.randn(3, 4)),
                 // cat / stack
                 op("cat dim 0", xs -> Torch.cat(0, xs[0], xs[1]), r.randn(2, 3), r.randn(4, 3)),
-                op("cat dim 1 of three", xs -> Torch.cat(List.of(xs[0], xs[1], xs[2]), 1), r.randn(2, 1), r.randn(2, 3), r.randn(2, 2)),
+                op(
+                        "cat dim 1 of three",
+                        xs -> Torch.cat(List.of(xs[0], xs[1], xs[2]), 1),
+                        r.randn(2, 1),
+                        r.randn(2, 3),
+                        r.randn(2, 2)),
                 op("cat dim -1 non-contiguous", xs -> Torch.cat(-1, xs[0].t(), xs[1]), r.randn(4, 3), r.randn(3, 2)),
                 op("cat with a constant", xs -> Torch.cat(0, xs[0], Tensor.ones(1, 3)), r.randn(2, 3)),
                 op("cat same input twice", xs -> Torch.cat(0, xs[0], xs[0].mul(2f)), r.randn(7)),
                 op("stack dim 0", xs -> Torch.stack(0, xs[0], xs[1]), r.randn(2, 3), r.randn(2, 3)),
-                op("stack dim 1", xs -> Torch.stack(List.of(xs[0], xs[1], xs[2]), 1), r.randn(2, 3), r.randn(2, 3), r.randn(2, 3)),
-                op("stack dim -1 non-contiguous", xs -> Torch.stack(-1, xs[0].t(), xs[1]), r.randn(3, 2), r.randn(2, 3)),
+                op(
+                        "stack dim 1",
+                        xs -> Torch.stack(List.of(xs[0], xs[1], xs[2]), 1),
+                        r.randn(2, 3),
+                        r.randn(2, 3),
+                        r.randn(2, 3)),
+                op(
+                        "stack dim -1 non-contiguous",
+                        xs -> Torch.stack(-1, xs[0].t(), xs[1]),
+                        r.randn(3, 2),
+                        r.randn(2, 3)),
                 op("stack of 0-d", xs -> Torch.stack(0, xs[0], xs[1], xs[0]), r.scalar(), r.scalar()),
                 // copies
                 op("clone", xs -> xs[0].clone(), r.randn(3, 4)),
                 op("clone non-contiguous", xs -> xs[0].t().clone(), r.randn(3, 4)),
-                op("contiguous of a non-contiguous view", xs -> xs[0].permute(2, 0, 1).contiguous(), r.randn(2, 3, 4)),
+                op(
+                        "contiguous of a non-contiguous view",
+                        xs -> xs[0].permute(2, 0, 1).contiguous(),
+                        r.randn(2, 3, 4)),
                 op("contiguous of a contiguous tensor", xs -> xs[0].mul(2f).contiguous(), r.randn(3, 4)));
     }
 
@@ -500,7 +611,8 @@ class GradcheckOpsTest {
     @MethodSource("views")
     void view(Case c) {
         GradCheck.check(c.fn(), c.inputs());
-        GradCheck.gradgradcheck(c.fn().andThen(y -> y.mul(y)), c.inputs()); // squared: the backward's input depends on x
+        GradCheck.gradgradcheck(
+                c.fn().andThen(y -> y.mul(y)), c.inputs()); // squared: the backward's input depends on x
     }
 
     // =============================================================================================
@@ -515,8 +627,16 @@ class GradcheckOpsTest {
                 op("sum dim 0", xs -> xs[0].sum(0), r.strided(3, 4)),
                 op("max dim 1", xs -> xs[0].max(1).values(), r.strided(5, 2)),
                 op("mm", xs -> xs[0].mm(xs[1]), r.strided(3, 4), r.strided(2, 3)),
-                op("matmul batched", xs -> xs[0].unsqueeze(0).expand(2, 4, 3).matmul(xs[1].view(2, 3, 1)), r.strided(3, 4), r.randn(6)),
-                op("mv and dot", xs -> xs[0].mv(xs[1].select(0, 0).narrow(0, 0, 3)).dot(xs[1].select(0, 1)), r.strided(3, 4), r.strided(4, 2)),
+                op(
+                        "matmul batched",
+                        xs -> xs[0].unsqueeze(0).expand(2, 4, 3).matmul(xs[1].view(2, 3, 1)),
+                        r.strided(3, 4),
+                        r.randn(6)),
+                op(
+                        "mv and dot",
+                        xs -> xs[0].mv(xs[1].select(0, 0).narrow(0, 0, 3)).dot(xs[1].select(0, 1)),
+                        r.strided(3, 4),
+                        r.strided(4, 2)),
                 op("softmax", xs -> xs[0].softmax(1), r.strided(3, 4)),
                 op("logSoftmax", xs -> xs[0].logSoftmax(0), r.strided(3, 4)),
                 op("reshape", xs -> xs[0].reshape(12), r.strided(3, 4)),
@@ -524,14 +644,21 @@ class GradcheckOpsTest {
                 op("asStrided", xs -> xs[0].asStrided(s(2, 2), s(1, 4), 5), r.strided(3, 4)),
                 op("indexSelect", xs -> xs[0].indexSelect(1, Tensor.indices(2, 0)), r.strided(3, 4)),
                 op("indexAdd", xs -> xs[0].indexAdd(0, Tensor.indices(3, 1), xs[1]), r.strided(3, 4), r.strided(3, 2)),
-                op("cat and stack", xs -> Torch.stack(0, Torch.cat(1, xs[0], xs[1]), Torch.cat(1, xs[1], xs[0])),
-                        r.strided(3, 4), r.strided(3, 4)),
+                op(
+                        "cat and stack",
+                        xs -> Torch.stack(0, Torch.cat(1, xs[0], xs[1]), Torch.cat(1, xs[1], xs[0])),
+                        r.strided(3, 4),
+                        r.strided(3, 4)),
                 op("where", xs -> Torch.where(xs[0].gt(0f), xs[0], xs[1]), r.strided(3, 4), r.strided(3, 4)),
-                op("in-place on a computed copy", xs -> {
-                    Tensor y = xs[0].mul(1f);
-                    y.select(0, 1).mul_(xs[1].select(0, 0));
-                    return y;
-                }, r.strided(3, 4), r.strided(3, 2)));
+                op(
+                        "in-place on a computed copy",
+                        xs -> {
+                            Tensor y = xs[0].mul(1f);
+                            y.select(0, 1).mul_(xs[1].select(0, 0));
+                            return y;
+                        },
+                        r.strided(3, 4),
+                        r.strided(3, 2)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -562,7 +689,10 @@ class GradcheckOpsTest {
                 op("logSoftmax(-1) of [2,3,5]", xs -> Torch.logSoftmax(xs[0], -1), r.randn(2, 3, 5)),
                 op("logSoftmax(-2) of [2,3,5]", xs -> xs[0].logSoftmax(-2), r.randn(2, 3, 5)),
                 op("logSoftmax of 17", xs -> xs[0].logSoftmax(0), r.randn(17)),
-                op("logSoftmax non-contiguous permute", xs -> xs[0].permute(2, 0, 1).logSoftmax(0), r.randn(2, 3, 4)),
+                op(
+                        "logSoftmax non-contiguous permute",
+                        xs -> xs[0].permute(2, 0, 1).logSoftmax(0),
+                        r.randn(2, 3, 4)),
                 op("logSoftmax 0-d", xs -> xs[0].logSoftmax(-1), r.scalar()),
                 op("logSoftmax times x", xs -> xs[0].logSoftmax(1).mul(xs[0]), r.randn(2, 4)));
     }
@@ -582,109 +712,174 @@ class GradcheckOpsTest {
     static Stream<Case> inPlace() {
         In r = new In(77);
         return Stream.of(
-                op("y = 2x; y += z; exp_; y *= w", xs -> {
-                    Tensor y = xs[0].mul(2f);
-                    y.add_(xs[1]);
-                    y.exp_();
-                    y.mul_(xs[2]);
-                    return y;
-                }, r.randn(3, 4), r.randn(3, 4), r.randn(3, 4)),
-                op("sub_ alpha, div_, pow_ (broadcast operands)", xs -> {
-                    Tensor y = xs[0].mul(1f);
-                    y.sub_(xs[1], 0.5f);
-                    y.div_(xs[2]);
-                    y.pow_(2f);
-                    return y;
-                }, r.randn(3, 4), r.randn(4), r.away(0.5f, 3, 1)),
-                op("tanh_, sigmoid_, neg_, scalar add_/sub_/mul_/div_", xs -> {
-                    Tensor y = xs[0].add(0f);
-                    y.tanh_();
-                    y.sigmoid_();
-                    y.neg_();
-                    y.add_(0.5f).sub_(0.25f).mul_(3f).div_(2f);
-                    return y;
-                }, r.randn(2, 3)),
-                op("sqrt_, log_", xs -> {
-                    Tensor y = xs[0].mul(1f);
-                    y.sqrt_();
-                    y.log_();
-                    return y;
-                }, r.pos(7)),
-                op("relu_, abs_, clamp_", xs -> {
-                    Tensor y = xs[0].sub(0f);
-                    y.relu_();
-                    Tensor w = xs[0].mul(2f);
-                    w.abs_();
-                    Tensor c = xs[0].mul(1f);
-                    c.clamp_(-0.5f, 0.5f);
-                    return y.add(w).add(c);
-                }, r.avoiding(new float[] {0f, -0.5f, 0.5f, -0.25f, 0.25f}, 0.1f, 3, 4)),
-                op("copy_ into a non-leaf", xs -> {
-                    Tensor y = xs[0].mul(3f);
-                    y.copy_(xs[1].tanh());
-                    return y.mul(xs[0]);
-                }, r.randn(3, 4), r.randn(4)),
-                op("mul_ through a view select(0, 0)", xs -> {
-                    Tensor y = xs[0].mul(1f);
-                    y.select(0, 0).mul_(xs[1]);
-                    return y;
-                }, r.randn(2, 3), r.randn(3)),
-                op("add_ through a transposed view", xs -> {
-                    Tensor y = xs[0].mul(xs[0]); // not exp: ExpBackward0 saves its output, which add_ would change
-                    y.t().add_(xs[1]);
-                    return y;
-                }, r.randn(3, 4), r.randn(4, 3)),
-                op("a view read after the base changed in place", xs -> {
-                    Tensor y = xs[0].mul(1f);
-                    Tensor v = y.slice(1, 0, 4, 2);
-                    y.mul_(xs[1]);
-                    return v.exp();
-                }, r.randn(3, 4), r.randn(3, 4)),
-                op("in-place through a view of a view", xs -> {
-                    Tensor y = xs[0].mul(2f);
-                    y.select(1, 2).slice(0, 0, 3, 2).sigmoid_();
-                    return y;
-                }, r.randn(3, 4)),
-                op("in-place through two different views in turn", xs -> {
-                    Tensor y = xs[0].mul(1f);
-                    y.select(0, 0).mul_(xs[1]);
-                    y.select(0, 1).add_(xs[1].tanh());
-                    return y;
-                }, r.randn(2, 3), r.randn(3)),
-                op("in-place through a view taken before another in-place", xs -> {
-                    Tensor y = xs[0].mul(2f);
-                    Tensor v = y.t();
-                    y.select(1, 0).mul_(xs[1]);
-                    v.add_(xs[2]);
-                    return y.mul(v.t());
-                }, r.randn(3, 2), r.randn(3), r.randn(2, 3)),
-                op("add_ of a view of self", xs -> {
-                    Tensor y = xs[0].mul(xs[0]);
-                    y.select(0, 0).add_(y.select(0, 1));
-                    return y;
-                }, r.randn(2, 3)),
-                op("b.set(value, 0, 1:3) on a non-leaf", xs -> {
-                    Tensor b = xs[0].mul(2f);
-                    b.set(xs[1], 0, Slice.of(1, 3));
-                    return b.tanh();
-                }, r.randn(2, 4), r.randn(2)),
-                op("b.set(value, :, 0:4:2) broadcast value", xs -> {
-                    Tensor b = xs[0].sigmoid().mul(2f);
-                    b.set(xs[1].mul(xs[1]), Slice.all(), Slice.of(0, 4, 2));
-                    return b;
-                }, r.randn(3, 4), r.randn(1, 2)),
-                op("b.set(float, 1, 0) on a non-leaf", xs -> {
-                    Tensor b = xs[0].mul(xs[0]);
-                    b.set(3f, 1, 0);
-                    return b.mul(xs[0]);
-                }, r.randn(2, 2)),
-                op("b = zeros; b.set(f(a), ...) twice (spec G)", xs -> {
-                    Tensor a = xs[0];
-                    Tensor b = Tensor.zeros(1, 2);
-                    b.set(a.get(0, 0).pow(2f).add(a.get(0, 1)), 0, 0);
-                    b.set(a.get(0, 1).pow(3f).add(a.get(0, 0)), 0, 1);
-                    return b.mul(2f);
-                }, r.randn(1, 2)));
+                op(
+                        "y = 2x; y += z; exp_; y *= w",
+                        xs -> {
+                            Tensor y = xs[0].mul(2f);
+                            y.add_(xs[1]);
+                            y.exp_();
+                            y.mul_(xs[2]);
+                            return y;
+                        },
+                        r.randn(3, 4),
+                        r.randn(3, 4),
+                        r.randn(3, 4)),
+                op(
+                        "sub_ alpha, div_, pow_ (broadcast operands)",
+                        xs -> {
+                            Tensor y = xs[0].mul(1f);
+                            y.sub_(xs[1], 0.5f);
+                            y.div_(xs[2]);
+                            y.pow_(2f);
+                            return y;
+                        },
+                        r.randn(3, 4),
+                        r.randn(4),
+                        r.away(0.5f, 3, 1)),
+                op(
+                        "tanh_, sigmoid_, neg_, scalar add_/sub_/mul_/div_",
+                        xs -> {
+                            Tensor y = xs[0].add(0f);
+                            y.tanh_();
+                            y.sigmoid_();
+                            y.neg_();
+                            y.add_(0.5f).sub_(0.25f).mul_(3f).div_(2f);
+                            return y;
+                        },
+                        r.randn(2, 3)),
+                op(
+                        "sqrt_, log_",
+                        xs -> {
+                            Tensor y = xs[0].mul(1f);
+                            y.sqrt_();
+                            y.log_();
+                            return y;
+                        },
+                        r.pos(7)),
+                op(
+                        "relu_, abs_, clamp_",
+                        xs -> {
+                            Tensor y = xs[0].sub(0f);
+                            y.relu_();
+                            Tensor w = xs[0].mul(2f);
+                            w.abs_();
+                            Tensor c = xs[0].mul(1f);
+                            c.clamp_(-0.5f, 0.5f);
+                            return y.add(w).add(c);
+                        },
+                        r.avoiding(new float[] {0f, -0.5f, 0.5f, -0.25f, 0.25f}, 0.1f, 3, 4)),
+                op(
+                        "copy_ into a non-leaf",
+                        xs -> {
+                            Tensor y = xs[0].mul(3f);
+                            y.copy_(xs[1].tanh());
+                            return y.mul(xs[0]);
+                        },
+                        r.randn(3, 4),
+                        r.randn(4)),
+                op(
+                        "mul_ through a view select(0, 0)",
+                        xs -> {
+                            Tensor y = xs[0].mul(1f);
+                            y.select(0, 0).mul_(xs[1]);
+                            return y;
+                        },
+                        r.randn(2, 3),
+                        r.randn(3)),
+                op(
+                        "add_ through a transposed view",
+                        xs -> {
+                            Tensor y =
+                                    xs[0].mul(xs[0]); // not exp: ExpBackward0 saves its output, which add_ would change
+                            y.t().add_(xs[1]);
+                            return y;
+                        },
+                        r.randn(3, 4),
+                        r.randn(4, 3)),
+                op(
+                        "a view read after the base changed in place",
+                        xs -> {
+                            Tensor y = xs[0].mul(1f);
+                            Tensor v = y.slice(1, 0, 4, 2);
+                            y.mul_(xs[1]);
+                            return v.exp();
+                        },
+                        r.randn(3, 4),
+                        r.randn(3, 4)),
+                op(
+                        "in-place through a view of a view",
+                        xs -> {
+                            Tensor y = xs[0].mul(2f);
+                            y.select(1, 2).slice(0, 0, 3, 2).sigmoid_();
+                            return y;
+                        },
+                        r.randn(3, 4)),
+                op(
+                        "in-place through two different views in turn",
+                        xs -> {
+                            Tensor y = xs[0].mul(1f);
+                            y.select(0, 0).mul_(xs[1]);
+                            y.select(0, 1).add_(xs[1].tanh());
+                            return y;
+                        },
+                        r.randn(2, 3),
+                        r.randn(3)),
+                op(
+                        "in-place through a view taken before another in-place",
+                        xs -> {
+                            Tensor y = xs[0].mul(2f);
+                            Tensor v = y.t();
+                            y.select(1, 0).mul_(xs[1]);
+                            v.add_(xs[2]);
+                            return y.mul(v.t());
+                        },
+                        r.randn(3, 2),
+                        r.randn(3),
+                        r.randn(2, 3)),
+                op(
+                        "add_ of a view of self",
+                        xs -> {
+                            Tensor y = xs[0].mul(xs[0]);
+                            y.select(0, 0).add_(y.select(0, 1));
+                            return y;
+                        },
+                        r.randn(2, 3)),
+                op(
+                        "b.set(value, 0, 1:3) on a non-leaf",
+                        xs -> {
+                            Tensor b = xs[0].mul(2f);
+                            b.set(xs[1], 0, Slice.of(1, 3));
+                            return b.tanh();
+                        },
+                        r.randn(2, 4),
+                        r.randn(2)),
+                op(
+                        "b.set(value, :, 0:4:2) broadcast value",
+                        xs -> {
+                            Tensor b = xs[0].sigmoid().mul(2f);
+                            b.set(xs[1].mul(xs[1]), Slice.all(), Slice.of(0, 4, 2));
+                            return b;
+                        },
+                        r.randn(3, 4),
+                        r.randn(1, 2)),
+                op(
+                        "b.set(float, 1, 0) on a non-leaf",
+                        xs -> {
+                            Tensor b = xs[0].mul(xs[0]);
+                            b.set(3f, 1, 0);
+                            return b.mul(xs[0]);
+                        },
+                        r.randn(2, 2)),
+                op(
+                        "b = zeros; b.set(f(a), ...) twice (spec G)",
+                        xs -> {
+                            Tensor a = xs[0];
+                            Tensor b = Tensor.zeros(1, 2);
+                            b.set(a.get(0, 0).pow(2f).add(a.get(0, 1)), 0, 0);
+                            b.set(a.get(0, 1).pow(3f).add(a.get(0, 0)), 0, 1);
+                            return b.mul(2f);
+                        },
+                        r.randn(1, 2)));
     }
 
     @ParameterizedTest(name = "{0}")

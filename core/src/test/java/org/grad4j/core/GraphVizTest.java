@@ -69,21 +69,25 @@ class GraphVizTest {
                 Matcher a = ATTR.matcher(n.group(2));
                 while (a.find()) {
                     String v = a.group(2);
-                    if (v.startsWith("\"")) v = v.substring(1, v.length() - 1).replace("\\n", "\n").replace("\\\"", "\"");
+                    if (v.startsWith("\""))
+                        v = v.substring(1, v.length() - 1).replace("\\n", "\n").replace("\\\"", "\"");
                     attrs.put(a.group(1), v);
                 }
                 nodes.put(n.group(1), attrs);
             }
         }
         for (String[] e : edges) {
-            assertTrue(nodes.containsKey(e[0]) && nodes.containsKey(e[1]), "edge to an undeclared node: " + e[0] + " -> " + e[1]);
+            assertTrue(
+                    nodes.containsKey(e[0]) && nodes.containsKey(e[1]),
+                    "edge to an undeclared node: " + e[0] + " -> " + e[1]);
         }
         return new Dot(nodes, edges);
     }
 
     @Test
     void nodesAreNamedLikePyTorchAndEdgesFollowTheForward() {
-        Tensor w = Tensor.randn(new Generator(1), 3, 2).requiresGrad_(), b = Tensor.zeros(2).requiresGrad_();
+        Tensor w = Tensor.randn(new Generator(1), 3, 2).requiresGrad_(),
+                b = Tensor.zeros(2).requiresGrad_();
         Tensor x = Tensor.randn(new Generator(2), 4, 3);
         Tensor h = x.mm(w).add(b);
         h.retainGrad();
@@ -92,15 +96,28 @@ class GraphVizTest {
 
         List<String> ops = new ArrayList<>();
         for (String id : d.idsWith("fillcolor", "lightgrey")) ops.add(d.label(id));
-        assertEquals(new TreeSet<>(List.of("SumBackward0", "TanhBackward0", "AddBackward0", "MmBackward0")), new TreeSet<>(ops));
+        assertEquals(
+                new TreeSet<>(List.of("SumBackward0", "TanhBackward0", "AddBackward0", "MmBackward0")),
+                new TreeSet<>(ops));
         List<String> leaves = new ArrayList<>();
         for (String id : d.idsWith("fillcolor", "lightblue")) leaves.add(d.label(id));
         assertEquals(new TreeSet<>(List.of("w\n(3, 2)", "b\n(2)")), new TreeSet<>(leaves));
-        assertEquals(List.of("loss\n()"), d.idsWith("fillcolor", "darkolivegreen1").stream().map(d::label).toList());
-        assertEquals(List.of("retains grad\n(4, 2)"), d.idsWith("fillcolor", "gold").stream().map(d::label).toList());
-        assertEquals(new TreeSet<>(List.of(
-                "w -> MmBackward0", "MmBackward0 -> AddBackward0", "b -> AddBackward0", "AddBackward0 -> TanhBackward0",
-                "TanhBackward0 -> SumBackward0", "SumBackward0 -> loss", "AddBackward0 -> retains grad")), d.namedEdges());
+        assertEquals(
+                List.of("loss\n()"),
+                d.idsWith("fillcolor", "darkolivegreen1").stream().map(d::label).toList());
+        assertEquals(
+                List.of("retains grad\n(4, 2)"),
+                d.idsWith("fillcolor", "gold").stream().map(d::label).toList());
+        assertEquals(
+                new TreeSet<>(List.of(
+                        "w -> MmBackward0",
+                        "MmBackward0 -> AddBackward0",
+                        "b -> AddBackward0",
+                        "AddBackward0 -> TanhBackward0",
+                        "TanhBackward0 -> SumBackward0",
+                        "SumBackward0 -> loss",
+                        "AddBackward0 -> retains grad")),
+                d.namedEdges());
     }
 
     @Test
@@ -121,12 +138,20 @@ class GraphVizTest {
         }
         assertEquals(new TreeSet<>(List.of("ExpBackward0", "MulBackward0")), savedEdges);
         Dot named = parse(GraphViz.makeDot(loss, Map.of("y", y), true));
-        assertEquals("saved y\n(2, 3)", named.label(named.idsWith("fillcolor", "orange").get(0)));
-        assertEquals(3, Pattern.compile("-> n\\d+ \\[style=dashed").matcher(GraphViz.makeDot(loss, Map.of(), true)).results()
-                .count());
+        assertEquals(
+                "saved y\n(2, 3)",
+                named.label(named.idsWith("fillcolor", "orange").get(0)));
+        assertEquals(
+                3,
+                Pattern.compile("-> n\\d+ \\[style=dashed")
+                        .matcher(GraphViz.makeDot(loss, Map.of(), true))
+                        .results()
+                        .count());
         // after a backward the graph keeps nothing: no saved boxes
         loss.backward();
-        assertTrue(parse(GraphViz.makeDot(loss, Map.of(), true)).idsWith("fillcolor", "orange").isEmpty());
+        assertTrue(parse(GraphViz.makeDot(loss, Map.of(), true))
+                .idsWith("fillcolor", "orange")
+                .isEmpty());
     }
 
     @Test
@@ -149,8 +174,8 @@ class GraphVizTest {
         byte[] head = Files.readAllBytes(png);
         assertEquals((byte) 0x89, head[0]);
         assertEquals('P', head[1]);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GraphViz.render("digraph {}", dir.resolve("g.txt")));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> GraphViz.render("digraph {}", dir.resolve("g.txt")));
         assertTrue(e.getMessage().contains("name the output *.svg, *.png or *.pdf"));
     }
 }

@@ -66,44 +66,82 @@ class HigherOrderTest {
                 arguments("neg", (Function<Tensor, Tensor>) Tensor::neg, (DoubleUnaryOperator) x -> 0, any),
                 arguments("exp", (Function<Tensor, Tensor>) Tensor::exp, (DoubleUnaryOperator) Math::exp, any),
                 arguments("log", (Function<Tensor, Tensor>) Tensor::log, (DoubleUnaryOperator) x -> -1 / (x * x), pos),
-                arguments("sqrt", (Function<Tensor, Tensor>) Tensor::sqrt,
-                        (DoubleUnaryOperator) x -> -0.25 * Math.pow(x, -1.5), pos),
+                arguments(
+                        "sqrt",
+                        (Function<Tensor, Tensor>) Tensor::sqrt,
+                        (DoubleUnaryOperator) x -> -0.25 * Math.pow(x, -1.5),
+                        pos),
                 arguments("abs", (Function<Tensor, Tensor>) Tensor::abs, (DoubleUnaryOperator) x -> 0, any),
                 arguments("sign", (Function<Tensor, Tensor>) Tensor::sign, (DoubleUnaryOperator) x -> 0, any),
-                arguments("tanh", (Function<Tensor, Tensor>) Tensor::tanh, (DoubleUnaryOperator) x -> {
-                    double t = Math.tanh(x);
-                    return -2 * t * (1 - t * t);
-                }, any),
-                arguments("sigmoid", (Function<Tensor, Tensor>) Tensor::sigmoid, (DoubleUnaryOperator) x -> {
-                    double s = 1 / (1 + Math.exp(-x));
-                    return s * (1 - s) * (1 - 2 * s);
-                }, any),
+                arguments(
+                        "tanh",
+                        (Function<Tensor, Tensor>) Tensor::tanh,
+                        (DoubleUnaryOperator) x -> {
+                            double t = Math.tanh(x);
+                            return -2 * t * (1 - t * t);
+                        },
+                        any),
+                arguments(
+                        "sigmoid",
+                        (Function<Tensor, Tensor>) Tensor::sigmoid,
+                        (DoubleUnaryOperator) x -> {
+                            double s = 1 / (1 + Math.exp(-x));
+                            return s * (1 - s) * (1 - 2 * s);
+                        },
+                        any),
                 arguments("relu", (Function<Tensor, Tensor>) Tensor::relu, (DoubleUnaryOperator) x -> 0, any),
-                arguments("reciprocal", (Function<Tensor, Tensor>) Tensor::reciprocal,
-                        (DoubleUnaryOperator) x -> 2 / (x * x * x), any),
+                arguments(
+                        "reciprocal",
+                        (Function<Tensor, Tensor>) Tensor::reciprocal,
+                        (DoubleUnaryOperator) x -> 2 / (x * x * x),
+                        any),
                 arguments("pow 3", (Function<Tensor, Tensor>) t -> t.pow(3f), (DoubleUnaryOperator) x -> 6 * x, any),
-                arguments("pow -2", (Function<Tensor, Tensor>) t -> t.pow(-2f),
-                        (DoubleUnaryOperator) x -> 6 / (x * x * x * x), any),
-                arguments("pow 2.5", (Function<Tensor, Tensor>) t -> t.pow(2.5f),
-                        (DoubleUnaryOperator) x -> 3.75 * Math.sqrt(x), pos),
-                arguments("pow base 1.7", (Function<Tensor, Tensor>) t -> Torch.pow(1.7f, t),
-                        (DoubleUnaryOperator) x -> Math.pow(Math.log(1.7), 2) * Math.pow(1.7, x), any),
+                arguments(
+                        "pow -2",
+                        (Function<Tensor, Tensor>) t -> t.pow(-2f),
+                        (DoubleUnaryOperator) x -> 6 / (x * x * x * x),
+                        any),
+                arguments(
+                        "pow 2.5",
+                        (Function<Tensor, Tensor>) t -> t.pow(2.5f),
+                        (DoubleUnaryOperator) x -> 3.75 * Math.sqrt(x),
+                        pos),
+                arguments(
+                        "pow base 1.7",
+                        (Function<Tensor, Tensor>) t -> Torch.pow(1.7f, t),
+                        (DoubleUnaryOperator) x -> Math.pow(Math.log(1.7), 2) * Math.pow(1.7, x),
+                        any),
                 arguments("clamp", (Function<Tensor, Tensor>) t -> t.clamp(-1f, 1f), (DoubleUnaryOperator) x -> 0, any),
                 arguments("add scalar", (Function<Tensor, Tensor>) t -> t.add(2f), (DoubleUnaryOperator) x -> 0, any),
                 arguments("mul scalar", (Function<Tensor, Tensor>) t -> t.mul(3f), (DoubleUnaryOperator) x -> 0, any),
                 arguments("div scalar", (Function<Tensor, Tensor>) t -> t.div(3f), (DoubleUnaryOperator) x -> 0, any),
                 arguments("rsub", (Function<Tensor, Tensor>) t -> t.rsub(3f), (DoubleUnaryOperator) x -> 0, any),
                 arguments("x * x", (Function<Tensor, Tensor>) t -> t.mul(t), (DoubleUnaryOperator) x -> 2, any),
-                arguments("x / (x + 3)", (Function<Tensor, Tensor>) t -> t.div(t.add(3f)),
-                        (DoubleUnaryOperator) x -> -6 / Math.pow(x + 3, 3), any),
-                arguments("x ^ x", (Function<Tensor, Tensor>) t -> t.pow(t),
-                        (DoubleUnaryOperator) x -> Math.pow(x, x) * (Math.pow(Math.log(x) + 1, 2) + 1 / x), pos),
-                arguments("maximum(x, 0.5)", (Function<Tensor, Tensor>) t -> t.maximum(Tensor.scalar(0.5f)),
-                        (DoubleUnaryOperator) x -> 0, any),
-                arguments("softmax (1-element rows): constant 1", (Function<Tensor, Tensor>) t -> t.unsqueeze(1).softmax(1),
-                        (DoubleUnaryOperator) x -> 0, any),
-                arguments("where(x > 0, x², x³)", (Function<Tensor, Tensor>) t -> Torch.where(t.gt(0f), t.pow(2f), t.pow(3f)),
-                        (DoubleUnaryOperator) x -> x > 0 ? 2 : 6 * x, any));
+                arguments(
+                        "x / (x + 3)",
+                        (Function<Tensor, Tensor>) t -> t.div(t.add(3f)),
+                        (DoubleUnaryOperator) x -> -6 / Math.pow(x + 3, 3),
+                        any),
+                arguments(
+                        "x ^ x",
+                        (Function<Tensor, Tensor>) t -> t.pow(t),
+                        (DoubleUnaryOperator) x -> Math.pow(x, x) * (Math.pow(Math.log(x) + 1, 2) + 1 / x),
+                        pos),
+                arguments(
+                        "maximum(x, 0.5)",
+                        (Function<Tensor, Tensor>) t -> t.maximum(Tensor.scalar(0.5f)),
+                        (DoubleUnaryOperator) x -> 0,
+                        any),
+                arguments(
+                        "softmax (1-element rows): constant 1",
+                        (Function<Tensor, Tensor>) t -> t.unsqueeze(1).softmax(1),
+                        (DoubleUnaryOperator) x -> 0,
+                        any),
+                arguments(
+                        "where(x > 0, x², x³)",
+                        (Function<Tensor, Tensor>) t -> Torch.where(t.gt(0f), t.pow(2f), t.pow(3f)),
+                        (DoubleUnaryOperator) x -> x > 0 ? 2 : 6 * x,
+                        any));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -122,15 +160,20 @@ class HigherOrderTest {
         record Row(String name, java.util.function.BinaryOperator<Tensor> f, double aa, double bb, double ab) {}
         double lnA = Math.log(av);
         Row[] rows = {
-                new Row("add", Tensor::add, 0, 0, 0),
-                new Row("sub", Tensor::sub, 0, 0, 0),
-                new Row("mul", Tensor::mul, 0, 0, 1),
-                new Row("div", Tensor::div, 0, 2 * av / Math.pow(bv, 3), -1 / (bv * bv)),
-                new Row("pow", Tensor::pow, bv * (bv - 1) * Math.pow(av, bv - 2), Math.pow(av, bv) * lnA * lnA,
-                        Math.pow(av, bv - 1) * (1 + bv * lnA)),
-                new Row("maximum", Tensor::maximum, 0, 0, 0),
-                new Row("minimum", Tensor::minimum, 0, 0, 0),
-                new Row("a*b + a/b", (p, q) -> p.mul(q).add(p.div(q)), 0, 2 * av / Math.pow(bv, 3), 1 - 1 / (bv * bv))};
+            new Row("add", Tensor::add, 0, 0, 0),
+            new Row("sub", Tensor::sub, 0, 0, 0),
+            new Row("mul", Tensor::mul, 0, 0, 1),
+            new Row("div", Tensor::div, 0, 2 * av / Math.pow(bv, 3), -1 / (bv * bv)),
+            new Row(
+                    "pow",
+                    Tensor::pow,
+                    bv * (bv - 1) * Math.pow(av, bv - 2),
+                    Math.pow(av, bv) * lnA * lnA,
+                    Math.pow(av, bv - 1) * (1 + bv * lnA)),
+            new Row("maximum", Tensor::maximum, 0, 0, 0),
+            new Row("minimum", Tensor::minimum, 0, 0, 0),
+            new Row("a*b + a/b", (p, q) -> p.mul(q).add(p.div(q)), 0, 2 * av / Math.pow(bv, 3), 1 - 1 / (bv * bv))
+        };
         for (Row r : rows) {
             Tensor a = Tensor.scalar(av).requiresGrad_(), b = Tensor.scalar(bv).requiresGrad_();
             Tensor[] g = Autograd.grad(new Tensor[] {r.f().apply(a, b)}, new Tensor[] {a, b}, null, true, true, false);
@@ -139,7 +182,8 @@ class HigherOrderTest {
             for (int k = 0; k < 3; k++) {
                 Tensor gi = pairs[k][0];
                 Tensor h = gi.requiresGrad()
-                        ? Autograd.grad(new Tensor[] {gi}, new Tensor[] {pairs[k][1]}, null, true, false, true)[0] : null;
+                        ? Autograd.grad(new Tensor[] {gi}, new Tensor[] {pairs[k][1]}, null, true, false, true)[0]
+                        : null;
                 got[k] = h == null ? 0 : h.item();
             }
             assertEquals(r.aa(), got[0], 1e-4 * Math.max(1, Math.abs(r.aa())), r.name() + " d²/da²");
@@ -168,21 +212,33 @@ class HigherOrderTest {
         Tensor x = Tensor.randn(GEN, 5, 3), target = Tensor.indices(0, 2, 1, 1, 0), y = Tensor.randn(GEN, 5, 3);
         Tensor img = Tensor.randn(GEN, 2, 1, 5, 5), imgTarget = Tensor.indices(1, 0);
         return Stream.of(
-                arguments("MLP tanh + cross entropy", (Function<Tensor[], Tensor>) p -> mlpLoss(p, x, target),
+                arguments(
+                        "MLP tanh + cross entropy",
+                        (Function<Tensor[], Tensor>) p -> mlpLoss(p, x, target),
                         new int[][] {{4, 3}, {4}, {3, 4}, {3}}),
-                arguments("MLP sigmoid + layer norm + mse", (Function<Tensor[], Tensor>) p -> F.mseLoss(
-                        F.layerNorm(Torch.addmm(p[1], x, p[0].t()).sigmoid(), new int[] {4}).matmul(p[2].t()).add(p[3]), y),
+                arguments(
+                        "MLP sigmoid + layer norm + mse",
+                        (Function<Tensor[], Tensor>) p -> F.mseLoss(
+                                F.layerNorm(Torch.addmm(p[1], x, p[0].t()).sigmoid(), new int[] {4})
+                                        .matmul(p[2].t())
+                                        .add(p[3]),
+                                y),
                         new int[][] {{4, 3}, {4}, {3, 4}, {3}}),
-                arguments("conv + tanh + avg pool + linear + cross entropy", (Function<Tensor[], Tensor>) p -> {
-                    Tensor h = F.avgPool2d(F.conv2d(img, p[0], p[1], 1, 1).tanh(), 2).flatten(1, -1);
-                    return F.crossEntropy(h.matmul(p[2].t()), imgTarget);
-                }, new int[][] {{2, 1, 3, 3}, {2}, {2, 8}}));
+                arguments(
+                        "conv + tanh + avg pool + linear + cross entropy",
+                        (Function<Tensor[], Tensor>) p -> {
+                            Tensor h = F.avgPool2d(
+                                            F.conv2d(img, p[0], p[1], 1, 1).tanh(), 2)
+                                    .flatten(1, -1);
+                            return F.crossEntropy(h.matmul(p[2].t()), imgTarget);
+                        },
+                        new int[][] {{2, 1, 3, 3}, {2}, {2, 8}}));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("losses")
-    void hessianVectorProductEqualsFiniteDifferencesOfTheGradient(String name, Function<Tensor[], Tensor> loss,
-                                                                   int[][] shapes) {
+    void hessianVectorProductEqualsFiniteDifferencesOfTheGradient(
+            String name, Function<Tensor[], Tensor> loss, int[][] shapes) {
         Tensor[] params = new Tensor[shapes.length], v = new Tensor[shapes.length];
         for (int i = 0; i < shapes.length; i++) {
             params[i] = Tensor.randn(GEN, shapes[i]).mul(0.7f).detach().requiresGrad_();
@@ -223,8 +279,8 @@ class HigherOrderTest {
         Tensor x = Tensor.scalar(2).requiresGrad_(), unused = Tensor.scalar(1).requiresGrad_();
         Tensor g = Autograd.grad(x.pow(3), x);
         assertNull(g.gradFn());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Autograd.grad(x.pow(2), x, unused));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Autograd.grad(x.pow(2), x, unused));
         assertTrue(e.getMessage().contains("Set allowUnused=true"), e.getMessage());
         Tensor[] r = Autograd.grad(new Tensor[] {x.pow(2)}, new Tensor[] {x, unused}, null, false, false, true);
         assertValues(r[0], 4);

@@ -60,14 +60,16 @@ class HooksTest {
         });
 
         y.backward(Tensor.tensor(1f, 1f));
-        assertEquals(List.of(
-                "y hook 1 tensor([1., 1.])",
-                "y hook 2 tensor([2., 2.])",
-                "mul pre-hook tensor([3., 3.])",
-                "mul post-hook: gradInputs tensor([90., 90.]), gradOutputs tensor([30., 30.])",
-                "x hook tensor([91., 91.])",
-                "x post-accumulate, grad tensor([91., 91.])",
-                "AccumulateGrad post-hook: 0 gradInputs, gradOutputs tensor([91., 91.])"), log);
+        assertEquals(
+                List.of(
+                        "y hook 1 tensor([1., 1.])",
+                        "y hook 2 tensor([2., 2.])",
+                        "mul pre-hook tensor([3., 3.])",
+                        "mul post-hook: gradInputs tensor([90., 90.]), gradOutputs tensor([30., 30.])",
+                        "x hook tensor([91., 91.])",
+                        "x post-accumulate, grad tensor([91., 91.])",
+                        "AccumulateGrad post-hook: 0 gradInputs, gradOutputs tensor([91., 91.])"),
+                log);
         // retainGrad sees the tensor hooks' result, not the node pre-hook's
         assertValues(y.grad(), 3, 3);
         assertValues(x.grad(), 91, 91);
@@ -110,7 +112,9 @@ class HooksTest {
 
     @Test
     void postHookSeesOneGradientPerInputAndNullWhereNoneIsNeeded() {
-        Tensor a = Tensor.tensor(2f, 3f).requiresGrad_(), b = Tensor.tensor(5f, 7f), c = Tensor.tensor(1f, 1f).requiresGrad_();
+        Tensor a = Tensor.tensor(2f, 3f).requiresGrad_(),
+                b = Tensor.tensor(5f, 7f),
+                c = Tensor.tensor(1f, 1f).requiresGrad_();
         Tensor z = a.mul(b).mul(c);
         Tensor[][] seen = new Tensor[2][];
         z.gradFn().registerHook((gin, gout) -> {
@@ -138,9 +142,12 @@ class HooksTest {
         Tensor a = Tensor.ones(2).requiresGrad_();
         Tensor z = a.mul(2f);
         z.gradFn().registerHook((gin, gout) -> new Tensor[] {gin[0], gin[0]});
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> z.sum().backward());
-        assertEquals("hook registered on MulBackward0 returned 2 gradients, but the node has 1 inputs; return one per input "
-                + "(null where none)", e.getMessage());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> z.sum().backward());
+        assertEquals(
+                "hook registered on MulBackward0 returned 2 gradients, but the node has 1 inputs; return one per input "
+                        + "(null where none)",
+                e.getMessage());
         Tensor z2 = a.mul(2f);
         z2.gradFn().registerHook((gin, gout) -> new Tensor[] {Tensor.ones(3)});
         e = assertThrows(IllegalArgumentException.class, () -> z2.sum().backward());

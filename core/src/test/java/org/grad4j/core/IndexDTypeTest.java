@@ -29,7 +29,9 @@ class IndexDTypeTest {
     private static void fails(String message, Tensor x, Function<Tensor, Object> op) {
         float[] before = x.toFloatArray();
         int version = x.version();
-        assertEquals(message, assertThrows(IllegalArgumentException.class, () -> op.apply(x)).getMessage());
+        assertEquals(
+                message,
+                assertThrows(IllegalArgumentException.class, () -> op.apply(x)).getMessage());
         assertArrayEquals(before, x.toFloatArray());
         assertEquals(version, x.version());
         assertNull(x.grad());
@@ -38,34 +40,51 @@ class IndexDTypeTest {
     @ParameterizedTest
     @MethodSource("notIndices")
     void indexSelectTakesInt64Only(Tensor index) {
-        fails("indexSelect(): Expected dtype int64 for index but got " + index.dtype() + " (shape [3]); make index tensors "
-                + "with Tensor.indices(...)", Tensor.arange(6).reshape(3, 2).requiresGrad_(), x -> x.indexSelect(0, index));
-        fails("indexSelect(): Expected dtype int64 for index but got " + index.dtype() + " (shape [3]); make index tensors "
-                + "with Tensor.indices(...)", Tensor.arange(6).reshape(3, 2), x -> Torch.indexSelect(x, 1, index));
+        fails(
+                "indexSelect(): Expected dtype int64 for index but got " + index.dtype()
+                        + " (shape [3]); make index tensors " + "with Tensor.indices(...)",
+                Tensor.arange(6).reshape(3, 2).requiresGrad_(),
+                x -> x.indexSelect(0, index));
+        fails(
+                "indexSelect(): Expected dtype int64 for index but got " + index.dtype()
+                        + " (shape [3]); make index tensors " + "with Tensor.indices(...)",
+                Tensor.arange(6).reshape(3, 2),
+                x -> Torch.indexSelect(x, 1, index));
     }
 
     @ParameterizedTest
     @MethodSource("notIndices")
     void indexAddTakesInt64Only(Tensor index) {
-        fails("indexAdd(): Expected dtype int64 for index but got " + index.dtype() + " (shape [3]); make index tensors "
-                + "with Tensor.indices(...)", Tensor.zeros(3, 2), x -> x.indexAdd(0, index, Tensor.ones(3, 2)));
+        fails(
+                "indexAdd(): Expected dtype int64 for index but got " + index.dtype()
+                        + " (shape [3]); make index tensors " + "with Tensor.indices(...)",
+                Tensor.zeros(3, 2),
+                x -> x.indexAdd(0, index, Tensor.ones(3, 2)));
     }
 
     @ParameterizedTest
     @MethodSource("notIndices")
     void embeddingTakesInt64Only(Tensor index) {
-        fails("embedding(): Expected dtype int64 for indices but got " + index.dtype() + " (shape [3]); make index tensors "
-                + "with Tensor.indices(...)", Tensor.randn(4, 2).requiresGrad_(), w -> F.embedding(index, w));
+        fails(
+                "embedding(): Expected dtype int64 for indices but got " + index.dtype()
+                        + " (shape [3]); make index tensors " + "with Tensor.indices(...)",
+                Tensor.randn(4, 2).requiresGrad_(),
+                w -> F.embedding(index, w));
     }
 
     @ParameterizedTest
     @MethodSource("notIndices")
     void lossTargetsAreInt64Only(Tensor target) {
-        String tail = ", but got " + target.dtype() + "; for class probabilities compute -(target * input.logSoftmax(1)).sum(1)";
-        fails("nllLoss: expected target dtype to be int64 (class indices, e.g. Tensor.indices(...))" + tail,
-                Tensor.randn(3, 2).requiresGrad_(), x -> F.nllLoss(x, target));
-        fails("crossEntropy: expected target dtype to be int64 (class indices, e.g. Tensor.indices(...))" + tail,
-                Tensor.randn(3, 2).requiresGrad_(), x -> F.crossEntropy(x, target));
+        String tail = ", but got " + target.dtype()
+                + "; for class probabilities compute -(target * input.logSoftmax(1)).sum(1)";
+        fails(
+                "nllLoss: expected target dtype to be int64 (class indices, e.g. Tensor.indices(...))" + tail,
+                Tensor.randn(3, 2).requiresGrad_(),
+                x -> F.nllLoss(x, target));
+        fails(
+                "crossEntropy: expected target dtype to be int64 (class indices, e.g. Tensor.indices(...))" + tail,
+                Tensor.randn(3, 2).requiresGrad_(),
+                x -> F.crossEntropy(x, target));
     }
 
     @ParameterizedTest
@@ -95,9 +114,13 @@ class IndexDTypeTest {
         Tensor index = Tensor.indices(0, 1);
         index.add_(0.5f); // storage is float32: the tag stays INT64, the value is 1.5
         Tensor x = Tensor.arange(6).reshape(3, 2);
-        fails("indexSelect(): index holds the non-integral value 0.5 at position 0; indices must be whole numbers", x,
+        fails(
+                "indexSelect(): index holds the non-integral value 0.5 at position 0; indices must be whole numbers",
+                x,
                 t -> t.indexSelect(0, index));
-        fails("embedding(): indices holds the non-integral value 0.5 at position 0; indices must be whole numbers", x,
+        fails(
+                "embedding(): indices holds the non-integral value 0.5 at position 0; indices must be whole numbers",
+                x,
                 t -> F.embedding(index, t));
     }
 
@@ -110,24 +133,40 @@ class IndexDTypeTest {
         assertArrayEquals(new float[] {2, 0, -1, 0, 3e7f}, i.toFloatArray());
         assertFalse(i.requiresGrad());
         assertSame(i, i.to(DType.INT64));
-        assertValues(Tensor.arange(6).reshape(3, 2).indexSelect(0, Tensor.tensor(2, 0).to(DType.INT64)), 4, 5, 0, 1);
+        assertValues(
+                Tensor.arange(6)
+                        .reshape(3, 2)
+                        .indexSelect(0, Tensor.tensor(2, 0).to(DType.INT64)),
+                4,
+                5,
+                0,
+                1);
         assertValues(Tensor.tensor(0.5f, 0f, Float.NaN).to(DType.BOOL), 1, 0, 1);
         assertEquals(DType.FLOAT32, Tensor.indices(3).to(DType.FLOAT32).dtype());
         Tensor bad = Tensor.tensor(1f, Float.NaN);
-        assertEquals("to(torch.int64): cannot convert NaN (at position 1 of a tensor of shape [2]) to an integer",
-                assertThrows(IllegalArgumentException.class, () -> bad.to(DType.INT64)).getMessage());
+        assertEquals(
+                "to(torch.int64): cannot convert NaN (at position 1 of a tensor of shape [2]) to an integer",
+                assertThrows(IllegalArgumentException.class, () -> bad.to(DType.INT64))
+                        .getMessage());
         assertEquals(DType.FLOAT32, bad.dtype());
     }
 
     @Test
     void catAndStackKeepInt64() {
         // collating labels (Dataset.getBatch stacks samples) must keep them usable as class indices
-        Tensor labels = Torch.stack(List.of(Tensor.indices(2).view(), Tensor.indices(0).view()), 0);
+        Tensor labels =
+                Torch.stack(List.of(Tensor.indices(2).view(), Tensor.indices(0).view()), 0);
         assertEquals(DType.INT64, labels.dtype());
         assertValues(F.nllLoss(Tensor.tensor(new float[][] {{-1, -2, -3}, {-4, -5, -6}}), labels), (3 + 4) / 2f);
-        assertEquals(DType.INT64, Torch.cat(0, Tensor.indices(1), Tensor.indices(2)).dtype());
-        assertEquals(DType.INT64, Torch.cat(0, Tensor.indices(1), Tensor.tensor(1).gt(0f)).dtype());
-        assertEquals(DType.BOOL, Torch.cat(0, Tensor.tensor(1).gt(0f), Tensor.tensor(0).gt(0f)).dtype());
-        assertEquals(DType.FLOAT32, Torch.cat(0, Tensor.indices(1), Tensor.tensor(2)).dtype());
+        assertEquals(
+                DType.INT64, Torch.cat(0, Tensor.indices(1), Tensor.indices(2)).dtype());
+        assertEquals(
+                DType.INT64,
+                Torch.cat(0, Tensor.indices(1), Tensor.tensor(1).gt(0f)).dtype());
+        assertEquals(
+                DType.BOOL,
+                Torch.cat(0, Tensor.tensor(1).gt(0f), Tensor.tensor(0).gt(0f)).dtype());
+        assertEquals(
+                DType.FLOAT32, Torch.cat(0, Tensor.indices(1), Tensor.tensor(2)).dtype());
     }
 }

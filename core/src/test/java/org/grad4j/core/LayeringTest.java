@@ -30,11 +30,22 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
     private static final Path MAIN = Path.of("src/main/java/org/grad4j/core");
     /** The API layer's files in org.grad4j.core: everything else of that package lies below autograd. */
-    private static final Set<String> FACE = Set.of("TensorMethods", "Torch", "F", "Autograd", "TensorFormatter");
+    private static final Set<String> FACE = Set.of(
+            "TensorMethods",
+            "PointwiseMethods",
+            "ReductionMethods",
+            "ViewMethods",
+            "InPlaceMethods",
+            "Torch",
+            "F",
+            "Autograd",
+            "TensorFormatter");
+
     private static final List<String> LAYERS = List.of("core", "autograd", "ops", "face", "tools");
 
     /** Each main file of core by its class name, with its code (comments and literals blanked). */
     private static final Map<String, String> CODE = new TreeMap<>();
+
     private static final Map<String, String> LAYER = new TreeMap<>();
     private static final Map<String, Integer> LINES = new TreeMap<>();
 
@@ -78,12 +89,15 @@ class LayeringTest {
     private static Set<String> uses(String name) {
         String code = CODE.get(name);
         Set<String> used = new TreeSet<>();
-        Matcher m = Pattern.compile("import (?:static )?org\\.grad4j\\.core\\.(?:\\w+\\.)?([A-Z]\\w*)").matcher(code);
+        Matcher m = Pattern.compile("import (?:static )?org\\.grad4j\\.core\\.(?:\\w+\\.)?([A-Z]\\w*)")
+                .matcher(code);
         while (m.find()) used.add(m.group(1));
         String pkg = LAYER.get(name).equals("face") ? "core" : LAYER.get(name);
         for (String other : CODE.keySet()) {
             String otherPkg = LAYER.get(other).equals("face") ? "core" : LAYER.get(other);
-            if (!other.equals(name) && otherPkg.equals(pkg) && Pattern.compile("\\b" + other + "\\b").matcher(code).find()) {
+            if (!other.equals(name)
+                    && otherPkg.equals(pkg)
+                    && Pattern.compile("\\b" + other + "\\b").matcher(code).find()) {
                 used.add(other);
             }
         }
@@ -120,18 +134,28 @@ class LayeringTest {
     void onlyTheRecorderAttachesNodes() {
         List<String> makers = new ArrayList<>();
         for (var e : CODE.entrySet()) {
-            Matcher m = Pattern.compile("new (OpNode|CopySlices|AccumulateGrad)\\(|setAutograd\\(").matcher(e.getValue());
+            Matcher m = Pattern.compile("new (OpNode|CopySlices|AccumulateGrad)\\(|setAutograd\\(")
+                    .matcher(e.getValue());
             while (m.find()) makers.add(e.getKey() + ": " + m.group());
         }
         makers.sort(null);
-        assertEquals(List.of("AutogradMeta: new AccumulateGrad(", "AutogradMeta: setAutograd(", "Recorder: new CopySlices(",
-                "Recorder: new OpNode(", "Recorder: new OpNode(", "Recorder: setAutograd(", "TensorInternals: setAutograd("), makers);
+        assertEquals(
+                List.of(
+                        "AutogradMeta: new AccumulateGrad(",
+                        "AutogradMeta: setAutograd(",
+                        "Recorder: new CopySlices(",
+                        "Recorder: new OpNode(",
+                        "Recorder: new OpNode(",
+                        "Recorder: setAutograd(",
+                        "TensorInternals: setAutograd("),
+                makers);
     }
 
     @Test
     void aTensorsAutogradStateIsOneField() {
         List<String> fields = new ArrayList<>();
-        for (Field f : Tensor.class.getDeclaredFields()) if (!Modifier.isStatic(f.getModifiers())) fields.add(f.getName());
+        for (Field f : Tensor.class.getDeclaredFields())
+            if (!Modifier.isStatic(f.getModifiers())) fields.add(f.getName());
         assertEquals(List.of("buffer", "shape", "strides", "offset", "dtype", "version", "base", "autograd"), fields);
     }
 

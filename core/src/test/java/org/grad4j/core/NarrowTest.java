@@ -42,11 +42,20 @@ class NarrowTest {
     @Test
     void narrowRejectsALengthBeyondTheDimension() {
         Tensor x = x32();
-        fails(IllegalArgumentException.class, "narrow(): start (2) + length (5) exceeds dimension size (3).", x,
+        fails(
+                IllegalArgumentException.class,
+                "narrow(): start (2) + length (5) exceeds dimension size (3).",
+                x,
                 () -> x.narrow(0, 2, 5));
-        fails(IllegalArgumentException.class, "narrow(): start (2) + length (2) exceeds dimension size (3).", x,
+        fails(
+                IllegalArgumentException.class,
+                "narrow(): start (2) + length (2) exceeds dimension size (3).",
+                x,
                 () -> x.narrow(0, -1, 2));
-        fails(IllegalArgumentException.class, "narrow(): start (1) + length (2147483647) exceeds dimension size (3).", x,
+        fails(
+                IllegalArgumentException.class,
+                "narrow(): start (1) + length (2147483647) exceeds dimension size (3).",
+                x,
                 () -> x.narrow(0, 1, Integer.MAX_VALUE)); // start + length would wrap in int
     }
 
@@ -59,15 +68,27 @@ class NarrowTest {
     @Test
     void narrowRejectsAStartOutOfRange() {
         Tensor x = x32();
-        fails(IndexOutOfBoundsException.class, "narrow(): start out of range (expected to be in range of [-3, 3], but got 4)",
-                x, () -> x.narrow(0, 4, 0));
-        fails(IndexOutOfBoundsException.class, "narrow(): start out of range (expected to be in range of [-3, 3], but got -4)",
-                x, () -> x.narrow(0, -4, 1));
-        fails(IndexOutOfBoundsException.class,
-                "narrow: dimension out of range (expected to be in range of [-2, 1], but got 2) for a 2-d tensor", x,
+        fails(
+                IndexOutOfBoundsException.class,
+                "narrow(): start out of range (expected to be in range of [-3, 3], but got 4)",
+                x,
+                () -> x.narrow(0, 4, 0));
+        fails(
+                IndexOutOfBoundsException.class,
+                "narrow(): start out of range (expected to be in range of [-3, 3], but got -4)",
+                x,
+                () -> x.narrow(0, -4, 1));
+        fails(
+                IndexOutOfBoundsException.class,
+                "narrow: dimension out of range (expected to be in range of [-2, 1], but got 2) for a 2-d tensor",
+                x,
                 () -> x.narrow(2, 0, 1));
         Tensor s = Tensor.scalar(1f);
-        fails(IllegalArgumentException.class, "narrow() cannot be applied to a 0-dim tensor.", s, () -> s.narrow(0, 0, 1));
+        fails(
+                IllegalArgumentException.class,
+                "narrow() cannot be applied to a 0-dim tensor.",
+                s,
+                () -> s.narrow(0, 0, 1));
     }
 
     @Test
@@ -77,7 +98,9 @@ class NarrowTest {
         assertEquals("SliceBackward0", n.gradFn().name()); // PyTorch records narrow as a slice
         n.sum().backward();
         assertValues(x.grad(), 0, 0, 1, 1, 1, 1);
-        GradCheck.check(xs -> xs[0].narrow(1, -1, 1).mul(xs[0].narrow(1, 0, 1)), Tensor.randn(4, 2).requiresGrad_());
+        GradCheck.check(
+                xs -> xs[0].narrow(1, -1, 1).mul(xs[0].narrow(1, 0, 1)),
+                Tensor.randn(4, 2).requiresGrad_());
     }
 
     @Test
@@ -94,32 +117,57 @@ class NarrowTest {
     @Test
     void sliceRejectsASteplessOrBackwardStep() {
         Tensor x = x32();
-        fails(IllegalArgumentException.class, "slice(): step must be greater than zero, got 0", x,
+        fails(
+                IllegalArgumentException.class,
+                "slice(): step must be greater than zero, got 0",
+                x,
                 () -> x.get(Slice.of(0, 3, 0)));
-        fails(IllegalArgumentException.class, "slice(): step must be greater than zero, got -1", x,
+        fails(
+                IllegalArgumentException.class,
+                "slice(): step must be greater than zero, got -1",
+                x,
                 () -> x.slice(0, 0, 3, -1));
     }
 
     @Test
     void selectRejectsAnIndexOutOfRange() {
         Tensor x = x32();
-        fails(IndexOutOfBoundsException.class, "select(): index 3 out of range for tensor of size [3, 2] at dimension 0 "
-                + "(expected an index in [-3, 2])", x, () -> x.select(0, 3));
+        fails(
+                IndexOutOfBoundsException.class,
+                "select(): index 3 out of range for tensor of size [3, 2] at dimension 0 "
+                        + "(expected an index in [-3, 2])",
+                x,
+                () -> x.select(0, 3));
         // x[0, -3]: the message names x's dimension 1, not dimension 0 of the row x[0]
-        fails(IndexOutOfBoundsException.class, "get: index -3 is out of bounds for dimension 1 with size 2 (tensor of shape "
-                + "[3, 2])", x, () -> x.get(0, -3));
-        fails(IndexOutOfBoundsException.class, "get: index 3 is out of bounds for dimension 0 with size 3 (tensor of shape "
-                + "[3, 2])", x, () -> x.get(3));
+        fails(
+                IndexOutOfBoundsException.class,
+                "get: index -3 is out of bounds for dimension 1 with size 2 (tensor of shape " + "[3, 2])",
+                x,
+                () -> x.get(0, -3));
+        fails(
+                IndexOutOfBoundsException.class,
+                "get: index 3 is out of bounds for dimension 0 with size 3 (tensor of shape " + "[3, 2])",
+                x,
+                () -> x.get(3));
     }
 
     @Test
     void asStridedChecksItsArgumentsAsPyTorch() {
         Tensor x = Tensor.arange(4);
-        fails(IllegalArgumentException.class, "asStrided: Negative strides are not supported at the moment, got strides: [-1]",
-                x, () -> x.asStrided(new int[] {2}, new int[] {-1}, 3));
-        fails(IllegalArgumentException.class, "asStrided: mismatch in length of strides and shape: 2 sizes, 1 strides", x,
+        fails(
+                IllegalArgumentException.class,
+                "asStrided: Negative strides are not supported at the moment, got strides: [-1]",
+                x,
+                () -> x.asStrided(new int[] {2}, new int[] {-1}, 3));
+        fails(
+                IllegalArgumentException.class,
+                "asStrided: mismatch in length of strides and shape: 2 sizes, 1 strides",
+                x,
                 () -> x.asStrided(new int[] {2, 2}, new int[] {1}, 0));
-        fails(IllegalArgumentException.class, "asStrided: invalid storage offset -1", x,
+        fails(
+                IllegalArgumentException.class,
+                "asStrided: invalid storage offset -1",
+                x,
                 () -> x.asStrided(new int[] {2}, new int[] {1}, -1));
         assertValues(x.asStrided(new int[] {2}, new int[] {2}, 1), 1, 3);
     }

@@ -143,7 +143,9 @@ class PyTorchParityTest {
         assertThrows(IllegalArgumentException.class, () -> vec(1, 2, 3).slice(0, 0, 3, -1)); // negative step
         assertValues(vec(1, 2, 3).slice(0, 1, 100), 2, 3); // out of range clamps
         assertShape(vec(1, 2, 3).slice(0, 2, 1), 0);
-        assertThrows(IllegalStateException.class, () -> Tensor.ones(1, 3).expand(2, 3).add_(1f));
+        assertThrows(
+                IllegalStateException.class,
+                () -> Tensor.ones(1, 3).expand(2, 3).add_(1f));
         Tensor c = Torch.cat(0, leaf(1, 2));
         assertEquals("CatBackward0", c.gradFn().name());
         Tensor st = Torch.stack(-1, vec(1, 2), vec(3, 4));

@@ -42,7 +42,7 @@ class RecyclerTest {
         for (int step = 0; step < 30; step++) { // the pool is full of recycled buffers by now
             w.setGrad(null);
             w.mul(x.mul((float) step)).sigmoid().mul(x).sum().backward();
-            Tensor y = x.exp().mul(w).relu();     // forward allocations take recycled buffers
+            Tensor y = x.exp().mul(w).relu(); // forward allocations take recycled buffers
             y.sum().backward();
         }
         assertArrayEquals(firstValues, first.toFloatArray());
@@ -59,7 +59,11 @@ class RecyclerTest {
             w1.setGrad(null);
             w2.setGrad(null);
             Tensor h = x.matmul(w1.t()).relu();
-            Tensor out = h.matmul(w2.t()).logSoftmax(1).mean().neg().add(h.tanh().sum().mul(1e-3f));
+            Tensor out = h.matmul(w2.t())
+                    .logSoftmax(1)
+                    .mean()
+                    .neg()
+                    .add(h.tanh().sum().mul(1e-3f));
             out.backward();
             float[][] now = {w1.grad().toFloatArray(), w2.grad().toFloatArray()};
             if (reference == null) {
@@ -70,6 +74,7 @@ class RecyclerTest {
             }
         }
     }
+
     @Test
     void aGradientAHookKeptIsNeverRecycled() {
         // AddBackward0 hands one gradient tensor to both inputs: the hook on one keeps it, the other
@@ -79,10 +84,11 @@ class RecyclerTest {
         Tensor x = Tensor.randn(gen, N);
         Tensor[] kept = new Tensor[1];
         Tensor a = w.mul(x), b = w.mul(2f);
-        b.registerHook(g -> { // b's node runs first (made later): a's runs after it with the same gradient
-            kept[0] = g;
-            return null;
-        });
+        b.registerHook(
+                g -> { // b's node runs first (made later): a's runs after it with the same gradient
+                    kept[0] = g;
+                    return null;
+                });
         a.add(b).mul(x).sum().backward();
         float[] seen = kept[0].toFloatArray();
         assertArrayEquals(x.toFloatArray(), seen);

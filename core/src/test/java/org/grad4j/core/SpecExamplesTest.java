@@ -189,8 +189,8 @@ class SpecExamplesTest {
         Tensor w2 = Tensor.randn(gen, 1, 2).requiresGrad_();
         Tensor b2 = Tensor.randn(gen, 1).requiresGrad_();
         Tensor input = Tensor.randn(gen, 1, 3);
-        java.util.function.Function<Tensor[], Tensor> net = p ->
-                Torch.addmm(p[3], Torch.addmm(p[1], input, p[0].t()).tanh(), p[2].t());
+        java.util.function.Function<Tensor[], Tensor> net =
+                p -> Torch.addmm(p[3], Torch.addmm(p[1], input, p[0].t()).tanh(), p[2].t());
         Tensor output = net.apply(new Tensor[] {w1, b1, w2, b2});
         assertShape(output, 1, 1);
         output.backward();

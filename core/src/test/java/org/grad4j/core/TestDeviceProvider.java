@@ -55,7 +55,8 @@ public final class TestDeviceProvider implements BackendProvider {
         private Buffer in(Buffer b) {
             if (b == null) return null;
             if (b instanceof TestBuffer t && t.owner == this) return t.inner;
-            throw new IllegalArgumentException("the test backend was given a buffer of backend '" + b.backend().name() + "'");
+            throw new IllegalArgumentException("the test backend was given a buffer of backend '"
+                    + b.backend().name() + "'");
         }
 
         private Buffer wrap(Buffer b) {
@@ -113,12 +114,14 @@ public final class TestDeviceProvider implements BackendProvider {
         }
 
         @Override
-        public void binaryScaled(BinaryOp op, Buffer a, Layout aLayout, Buffer b, Layout bLayout, float alpha, Buffer out) {
+        public void binaryScaled(
+                BinaryOp op, Buffer a, Layout aLayout, Buffer b, Layout bLayout, float alpha, Buffer out) {
             JVM.binaryScaled(op, in(a), aLayout, in(b), bLayout, alpha, in(out));
         }
 
         @Override
-        public void where(Buffer cond, Layout condLayout, Buffer a, Layout aLayout, Buffer b, Layout bLayout, Buffer out) {
+        public void where(
+                Buffer cond, Layout condLayout, Buffer a, Layout aLayout, Buffer b, Layout bLayout, Buffer out) {
             JVM.where(in(cond), condLayout, in(a), aLayout, in(b), bLayout, in(out));
         }
 
@@ -128,19 +131,85 @@ public final class TestDeviceProvider implements BackendProvider {
         }
 
         @Override
-        public void matmul(int batch, int m, int n, int k, Buffer a, int aOffset, int aBatchStride, int aRowStride,
-                int aColStride, Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride, Buffer out,
-                float alpha, float beta) {
-            JVM.matmul(batch, m, n, k, in(a), aOffset, aBatchStride, aRowStride, aColStride, in(b), bOffset, bBatchStride,
-                    bRowStride, bColStride, in(out), alpha, beta);
+        public void matmul(
+                int batch,
+                int m,
+                int n,
+                int k,
+                Buffer a,
+                int aOffset,
+                int aBatchStride,
+                int aRowStride,
+                int aColStride,
+                Buffer b,
+                int bOffset,
+                int bBatchStride,
+                int bRowStride,
+                int bColStride,
+                Buffer out,
+                float alpha,
+                float beta) {
+            JVM.matmul(
+                    batch,
+                    m,
+                    n,
+                    k,
+                    in(a),
+                    aOffset,
+                    aBatchStride,
+                    aRowStride,
+                    aColStride,
+                    in(b),
+                    bOffset,
+                    bBatchStride,
+                    bRowStride,
+                    bColStride,
+                    in(out),
+                    alpha,
+                    beta);
         }
 
         @Override
-        public void addmm(Buffer c, Layout cLayout, int batch, int m, int n, int k, Buffer a, int aOffset, int aBatchStride,
-                int aRowStride, int aColStride, Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
-                Buffer out, float alpha, float beta) {
-            JVM.addmm(in(c), cLayout, batch, m, n, k, in(a), aOffset, aBatchStride, aRowStride, aColStride, in(b), bOffset,
-                    bBatchStride, bRowStride, bColStride, in(out), alpha, beta);
+        public void addmm(
+                Buffer c,
+                Layout cLayout,
+                int batch,
+                int m,
+                int n,
+                int k,
+                Buffer a,
+                int aOffset,
+                int aBatchStride,
+                int aRowStride,
+                int aColStride,
+                Buffer b,
+                int bOffset,
+                int bBatchStride,
+                int bRowStride,
+                int bColStride,
+                Buffer out,
+                float alpha,
+                float beta) {
+            JVM.addmm(
+                    in(c),
+                    cLayout,
+                    batch,
+                    m,
+                    n,
+                    k,
+                    in(a),
+                    aOffset,
+                    aBatchStride,
+                    aRowStride,
+                    aColStride,
+                    in(b),
+                    bOffset,
+                    bBatchStride,
+                    bRowStride,
+                    bColStride,
+                    in(out),
+                    alpha,
+                    beta);
         }
 
         @Override
@@ -159,42 +228,148 @@ public final class TestDeviceProvider implements BackendProvider {
         }
 
         @Override
-        public void im2col(Buffer x, int batch, int channels, int height, int width, int kernelH, int kernelW, int padH,
-                int padW, int strideH, int strideW, int dilationH, int dilationW, int outH, int outW, Buffer cols) {
-            JVM.im2col(in(x), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
+        public void im2col(
+                Buffer x,
+                int batch,
+                int channels,
+                int height,
+                int width,
+                int kernelH,
+                int kernelW,
+                int padH,
+                int padW,
+                int strideH,
+                int strideW,
+                int dilationH,
+                int dilationW,
+                int outH,
+                int outW,
+                Buffer cols) {
+            JVM.im2col(
+                    in(x), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
                     dilationW, outH, outW, in(cols));
         }
 
         @Override
-        public void col2im(Buffer cols, int batch, int channels, int height, int width, int kernelH, int kernelW, int padH,
-                int padW, int strideH, int strideW, int dilationH, int dilationW, int outH, int outW, Buffer x) {
-            JVM.col2im(in(cols), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
+        public void col2im(
+                Buffer cols,
+                int batch,
+                int channels,
+                int height,
+                int width,
+                int kernelH,
+                int kernelW,
+                int padH,
+                int padW,
+                int strideH,
+                int strideW,
+                int dilationH,
+                int dilationW,
+                int outH,
+                int outW,
+                Buffer x) {
+            JVM.col2im(
+                    in(cols), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
                     dilationW, outH, outW, in(x));
         }
 
         @Override
-        public void maxPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
-                int strideH, int strideW, int dilationH, int dilationW, int outH, int outW, Buffer out, Buffer indices) {
-            JVM.maxPool2d(in(x), planes, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW,
-                    outH, outW, in(out), in(indices));
+        public void maxPool2d(
+                Buffer x,
+                int planes,
+                int height,
+                int width,
+                int kernelH,
+                int kernelW,
+                int padH,
+                int padW,
+                int strideH,
+                int strideW,
+                int dilationH,
+                int dilationW,
+                int outH,
+                int outW,
+                Buffer out,
+                Buffer indices) {
+            JVM.maxPool2d(
+                    in(x),
+                    planes,
+                    height,
+                    width,
+                    kernelH,
+                    kernelW,
+                    padH,
+                    padW,
+                    strideH,
+                    strideW,
+                    dilationH,
+                    dilationW,
+                    outH,
+                    outW,
+                    in(out),
+                    in(indices));
         }
 
         @Override
-        public void avgPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
-                int strideH, int strideW, int outH, int outW, boolean countIncludePad, Buffer out) {
-            JVM.avgPool2d(in(x), planes, height, width, kernelH, kernelW, padH, padW, strideH, strideW, outH, outW,
-                    countIncludePad, in(out));
+        public void avgPool2d(
+                Buffer x,
+                int planes,
+                int height,
+                int width,
+                int kernelH,
+                int kernelW,
+                int padH,
+                int padW,
+                int strideH,
+                int strideW,
+                int outH,
+                int outW,
+                boolean countIncludePad,
+                Buffer out) {
+            JVM.avgPool2d(
+                    in(x),
+                    planes,
+                    height,
+                    width,
+                    kernelH,
+                    kernelW,
+                    padH,
+                    padW,
+                    strideH,
+                    strideW,
+                    outH,
+                    outW,
+                    countIncludePad,
+                    in(out));
         }
 
         @Override
-        public void adamStep(Buffer p, Buffer g, Buffer m, Buffer v, int n, float beta1, float beta2, float stepSize,
-                float bc2Sqrt, float eps) {
+        public void adamStep(
+                Buffer p,
+                Buffer g,
+                Buffer m,
+                Buffer v,
+                int n,
+                float beta1,
+                float beta2,
+                float stepSize,
+                float bc2Sqrt,
+                float eps) {
             JVM.adamStep(in(p), in(g), in(m), in(v), n, beta1, beta2, stepSize, bc2Sqrt, eps);
         }
 
         @Override
-        public void adamSteps(Buffer[] p, Buffer[] g, Buffer[] m, Buffer[] v, int[] n, float beta1, float beta2,
-                float[] stepSize, float[] bc2Sqrt, float eps) {
+        public void adamSteps(
+                Buffer[] p,
+                Buffer[] g,
+                Buffer[] m,
+                Buffer[] v,
+                int[] n,
+                float beta1,
+                float beta2,
+                float[] stepSize,
+                float[] bc2Sqrt,
+                float eps) {
             JVM.adamSteps(unwrap(p), unwrap(g), unwrap(m), unwrap(v), n, beta1, beta2, stepSize, bc2Sqrt, eps);
         }
 

@@ -24,14 +24,21 @@ class WithoutVectorApiTest {
 
     @Test
     void sumOverOuterAndInnerDimsOfTheIssue() {
-        assertArrayEquals(new float[] {32, 32, 32}, Tensor.ones(2, 3, 16).sum(new int[] {0, 2}, false).toFloatArray());
+        assertArrayEquals(
+                new float[] {32, 32, 32},
+                Tensor.ones(2, 3, 16).sum(new int[] {0, 2}, false).toFloatArray());
     }
 
     @Test
     void sumsOverEveryLayoutTheKernelsSplit() {
         // {shape, dims}: strided unit-stride runs, rows, column sums, a long whole-tensor sum
         int[][][] cases = {
-            {{3, 5, 40}, {0, 2}}, {{2, 4, 17}, {0, 2}}, {{5, 64}, {1}}, {{33, 24}, {0}}, {{70_000}, {0}}, {{6, 7, 8}, {1}},
+            {{3, 5, 40}, {0, 2}},
+            {{2, 4, 17}, {0, 2}},
+            {{5, 64}, {1}},
+            {{33, 24}, {0}},
+            {{70_000}, {0}},
+            {{6, 7, 8}, {1}},
         };
         for (int[][] c : cases) {
             int[] shape = c[0], dims = c[1];
@@ -54,7 +61,11 @@ class WithoutVectorApiTest {
                 }
                 want[out] += xs[flat];
             }
-            assertClose(want, got, 1e-4, "sum of " + java.util.Arrays.toString(shape) + " over " + java.util.Arrays.toString(dims));
+            assertClose(
+                    want,
+                    got,
+                    1e-4,
+                    "sum of " + java.util.Arrays.toString(shape) + " over " + java.util.Arrays.toString(dims));
         }
     }
 
@@ -78,11 +89,18 @@ class WithoutVectorApiTest {
             int m = s[0], k = s[1], n = s[2];
             Tensor a = Tensor.randn(GEN, m, k), w = Tensor.randn(GEN, n, k);
             float[] got = a.matmul(w.t()).toFloatArray();
-            assertClose(product(a.toFloatArray(), w.t().contiguous().toFloatArray(), 1, m, k, n), got, 1e-4,
+            assertClose(
+                    product(a.toFloatArray(), w.t().contiguous().toFloatArray(), 1, m, k, n),
+                    got,
+                    1e-4,
                     "matmul " + m + "x" + k + "x" + n);
         }
         Tensor a = Tensor.randn(GEN, 4, 16, 20), b = Tensor.randn(GEN, 4, 20, 24);
-        assertClose(product(a.toFloatArray(), b.toFloatArray(), 4, 16, 20, 24), a.matmul(b).toFloatArray(), 1e-4, "bmm");
+        assertClose(
+                product(a.toFloatArray(), b.toFloatArray(), 4, 16, 20, 24),
+                a.matmul(b).toFloatArray(),
+                1e-4,
+                "bmm");
     }
 
     @Test

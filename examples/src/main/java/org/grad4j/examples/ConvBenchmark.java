@@ -92,13 +92,16 @@ public final class ConvBenchmark {
     private static void trainFashionMnist(int steps) {
         Path dir = Path.of(System.getenv().getOrDefault("FMNIST_DIR", Mnist.FASHION_MNIST_DIR.toString()));
         FashionMnistData.Splits data = FashionMnistData.load(dir, false, System.out);
-        float[] xTrain = data.train().tensors().get(0).toFloatArray(), xTest = data.test().tensors().get(0).toFloatArray();
-        int[] yTrain = labels(data.train().tensors().get(1)), yTest = labels(data.test().tensors().get(1));
+        float[] xTrain = data.train().tensors().get(0).toFloatArray(),
+                xTest = data.test().tensors().get(0).toFloatArray();
+        int[] yTrain = labels(data.train().tensors().get(1)),
+                yTest = labels(data.test().tensors().get(1));
         Generator gen = new Generator(0);
         Tensor[] p = {
-                Tensor.randn(gen, 16, 1, 3, 3).mul((float) Math.sqrt(2 / 9.0)), Tensor.zeros(16),
-                Tensor.randn(gen, 32, 16, 3, 3).mul((float) Math.sqrt(2 / 144.0)), Tensor.zeros(32),
-                Tensor.randn(gen, 10, 1568).mul((float) Math.sqrt(1 / 1568.0)), Tensor.zeros(10)};
+            Tensor.randn(gen, 16, 1, 3, 3).mul((float) Math.sqrt(2 / 9.0)), Tensor.zeros(16),
+            Tensor.randn(gen, 32, 16, 3, 3).mul((float) Math.sqrt(2 / 144.0)), Tensor.zeros(32),
+            Tensor.randn(gen, 10, 1568).mul((float) Math.sqrt(1 / 1568.0)), Tensor.zeros(10)
+        };
         for (Tensor t : p) t.requiresGrad_();
         int n = yTrain.length, bs = 64;
         int[] order = new int[n];
@@ -126,8 +129,9 @@ public final class ConvBenchmark {
             }
             lossSum += loss.item();
             if ((step + 1) % 100 == 0) {
-                System.out.printf("step %4d  loss (last 100) %.4f  %.1f ms/step%n", step + 1, lossSum / 100,
-                        (System.nanoTime() - t0) / 1e6 / (step + 1));
+                System.out.printf(
+                        "step %4d  loss (last 100) %.4f  %.1f ms/step%n",
+                        step + 1, lossSum / 100, (System.nanoTime() - t0) / 1e6 / (step + 1));
                 lossSum = 0;
             }
         }
@@ -142,7 +146,8 @@ public final class ConvBenchmark {
                 for (int i = 0; i < m; i++) if ((int) pred[i] == yTest[from + i]) correct++;
             }
         }
-        System.out.printf("trained %d steps of batch %d in %.1f s (%.1f ms/step); test accuracy %.4f%n", steps, bs, trainS,
-                trainS * 1e3 / steps, correct / (double) yTest.length);
+        System.out.printf(
+                "trained %d steps of batch %d in %.1f s (%.1f ms/step); test accuracy %.4f%n",
+                steps, bs, trainS, trainS * 1e3 / steps, correct / (double) yTest.length);
     }
 }

@@ -63,16 +63,39 @@ public final class DistributedFashionMnist {
               --no-progress        a line per tenth of an epoch instead of a progress bar""";
 
     /** The command-line options. */
-    public record Options(int workers, String master, int executorMemory, int epochs, int batchSize, double lr, long seed, int trainLimit,
-                          int testLimit, Path data, boolean install, Path out, Path checkpointDir, int checkpointEvery, boolean resume,
-                          int timeout, boolean progress) {
+    public record Options(
+            int workers,
+            String master,
+            int executorMemory,
+            int epochs,
+            int batchSize,
+            double lr,
+            long seed,
+            int trainLimit,
+            int testLimit,
+            Path data,
+            boolean install,
+            Path out,
+            Path checkpointDir,
+            int checkpointEvery,
+            boolean resume,
+            int timeout,
+            boolean progress) {
         public static Options parse(String... args) {
-            int workers = 2, memory = 1024, epochs = 1, batch = 64, trainLimit = Integer.MAX_VALUE, testLimit = Integer.MAX_VALUE, every = 100;
+            int workers = 2,
+                    memory = 1024,
+                    epochs = 1,
+                    batch = 64,
+                    trainLimit = Integer.MAX_VALUE,
+                    testLimit = Integer.MAX_VALUE,
+                    every = 100;
             int timeout = 60;
             String master = null;
             double lr = 1e-3;
             long seed = 0;
-            Path data = Mnist.FASHION_MNIST_DIR, out = Path.of("target", "distributed-fashion-mnist"), checkpoints = null;
+            Path data = Mnist.FASHION_MNIST_DIR,
+                    out = Path.of("target", "distributed-fashion-mnist"),
+                    checkpoints = null;
             boolean install = true, resume = false, progress = true;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -90,8 +113,7 @@ public final class DistributedFashionMnist {
                         continue;
                     }
                     case "-h", "--help" -> throw new IllegalArgumentException("");
-                    default -> {
-                    }
+                    default -> {}
                 }
                 if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value");
                 String v = args[++i];
@@ -118,8 +140,24 @@ public final class DistributedFashionMnist {
                 }
             }
             if (workers <= 0) throw new IllegalArgumentException("--workers " + workers + ": expected at least 1");
-            return new Options(workers, master, memory, epochs, batch, lr, seed, trainLimit, testLimit, data, install, out,
-                    checkpoints == null ? out.resolve("checkpoints") : checkpoints, every, resume, timeout, progress);
+            return new Options(
+                    workers,
+                    master,
+                    memory,
+                    epochs,
+                    batch,
+                    lr,
+                    seed,
+                    trainLimit,
+                    testLimit,
+                    data,
+                    install,
+                    out,
+                    checkpoints == null ? out.resolve("checkpoints") : checkpoints,
+                    every,
+                    resume,
+                    timeout,
+                    progress);
         }
 
         /** local-cluster unless a master was given, here or by spark-submit. */
@@ -138,7 +176,9 @@ public final class DistributedFashionMnist {
             System.exit(e.getMessage().isEmpty() ? 0 : 1);
             return;
         }
-        if (o.localCluster()) LocalSpark.ensureDriverSetup(DistributedFashionMnist.class, args, o.out().resolve("spark-home"));
+        if (o.localCluster())
+            LocalSpark.ensureDriverSetup(
+                    DistributedFashionMnist.class, args, o.out().resolve("spark-home"));
         try {
             run(o, System.out);
         } catch (DataFileException e) {
@@ -152,19 +192,27 @@ public final class DistributedFashionMnist {
 
     static Data load(Options o, PrintStream out) {
         FashionMnistData.Splits splits = FashionMnistData.load(o.data(), o.install(), out);
-        TensorDataset train = splits.train().head(o.trainLimit()), test = splits.test().head(o.testLimit());
+        TensorDataset train = splits.train().head(o.trainLimit()),
+                test = splits.test().head(o.testLimit());
         Tensor images = train.tensors().get(0);
-        float mean = images.mean().item(), std = images.sub(mean).pow(2).mean().sqrt().item();
-        float[] px = images.sub(mean).div(std).toFloatArray(), labels = train.tensors().get(1).toFloatArray();
+        float mean = images.mean().item(),
+                std = images.sub(mean).pow(2).mean().sqrt().item();
+        float[] px = images.sub(mean).div(std).toFloatArray(),
+                labels = train.tensors().get(1).toFloatArray();
         List<Sample> samples = new ArrayList<>(labels.length);
         for (int i = 0; i < labels.length; i++) {
             float[] f = new float[784];
             System.arraycopy(px, i * 784, f, 0, 784);
             samples.add(new Sample(f, (int) labels[i]));
         }
-        out.printf("%s: %d training and %d test images; pixels standardised with mean %.4f and std %.4f%n", splits.source(), samples.size(),
-                test.size(), mean, std);
-        return new Data(samples, new TensorDataset(test.tensors().get(0).sub(mean).div(std), test.tensors().get(1)), splits.source());
+        out.printf(
+                "%s: %d training and %d test images; pixels standardised with mean %.4f and std %.4f%n",
+                splits.source(), samples.size(), test.size(), mean, std);
+        return new Data(
+                samples,
+                new TensorDataset(
+                        test.tensors().get(0).sub(mean).div(std), test.tensors().get(1)),
+                splits.source());
     }
 
     public static SparkTrainer.Result run(Options o, PrintStream out) {
@@ -172,8 +220,10 @@ public final class DistributedFashionMnist {
         if (!o.resume()) deleteTree(o.checkpointDir());
         SparkConf conf = o.localCluster() ? LocalCluster.conf(o.workers(), 1, o.executorMemory()) : new SparkConf();
         if (o.master() != null) conf.setMaster(o.master());
-        if (conf.get("spark.master", "").startsWith("local")) conf.setIfMissing("spark.driver.host", "127.0.0.1").setIfMissing("spark.driver.bindAddress", "127.0.0.1");
-        conf.setAppName("grad4j DistributedFashionMnist").setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
+        if (conf.get("spark.master", "").startsWith("local"))
+            conf.setIfMissing("spark.driver.host", "127.0.0.1").setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        conf.setAppName("grad4j DistributedFashionMnist")
+                .setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
         long start = System.nanoTime();
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
             sc.setLogLevel("WARN");
@@ -181,7 +231,9 @@ public final class DistributedFashionMnist {
                 out.printf("Starting %s: %d executor JVMs...%n", conf.get("spark.master"), o.workers());
                 LocalCluster.awaitExecutors(sc, o.workers(), Duration.ofMinutes(3));
             }
-            out.printf("Spark %s, master %s: %.1f s to start%n", sc.version(), sc.master(), (System.nanoTime() - start) / 1e9);
+            out.printf(
+                    "Spark %s, master %s: %.1f s to start%n",
+                    sc.version(), sc.master(), (System.nanoTime() - start) / 1e9);
             // a few MB per partition keeps each task's data well under Spark's message limit
             int partitions = Math.max(o.workers(), (int) Math.ceil(data.train().size() * 784 * 4 / 8e6));
             JavaRDD<Sample> rdd = sc.parallelize(data.train(), partitions);
@@ -189,12 +241,25 @@ public final class DistributedFashionMnist {
             double lr = o.lr();
             int stepsPerEpoch = data.train().size() / (o.workers() * o.batchSize());
             Display display = new Display(out, o.progress(), o.epochs(), stepsPerEpoch);
-            SparkTrainer trainer = SparkTrainer.builder(() -> FashionMnist.mlp(seed), m -> new Adam(m.parameters(), lr), CrossEntropyLoss::new)
-                    .numWorkers(o.workers()).batchSize(o.batchSize()).epochs(o.epochs())
-                    .checkpointDir(o.checkpointDir().toAbsolutePath()).checkpointEvery(o.checkpointEvery())
-                    .timeout(Duration.ofSeconds(o.timeout())).progress(display).build();
-            out.printf("Model: %s%nOptimizer: Adam lr %s; %d workers x batch %d = global batch %d; %d steps per epoch, %d epoch(s)%n",
-                    FashionMnist.mlp(seed), lr, o.workers(), o.batchSize(), o.workers() * o.batchSize(), stepsPerEpoch, o.epochs());
+            SparkTrainer trainer = SparkTrainer.builder(
+                            () -> FashionMnist.mlp(seed), m -> new Adam(m.parameters(), lr), CrossEntropyLoss::new)
+                    .numWorkers(o.workers())
+                    .batchSize(o.batchSize())
+                    .epochs(o.epochs())
+                    .checkpointDir(o.checkpointDir().toAbsolutePath())
+                    .checkpointEvery(o.checkpointEvery())
+                    .timeout(Duration.ofSeconds(o.timeout()))
+                    .progress(display)
+                    .build();
+            out.printf(
+                    "Model: %s%nOptimizer: Adam lr %s; %d workers x batch %d = global batch %d; %d steps per epoch, %d epoch(s)%n",
+                    FashionMnist.mlp(seed),
+                    lr,
+                    o.workers(),
+                    o.batchSize(),
+                    o.workers() * o.batchSize(),
+                    stepsPerEpoch,
+                    o.epochs());
             long t0 = System.nanoTime();
             SparkTrainer.Result r = trainer.fit(rdd);
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -204,21 +269,40 @@ public final class DistributedFashionMnist {
             model.loadStateDict(r.stateDict());
             EvalMetrics test = evaluate(model, data.test());
             List<double[]> stepLosses = new ArrayList<>();
-            for (StepMetrics m : r.steps()) stepLosses.add(new double[] {m.epoch() + (m.batch() + 1.0) / r.stepsPerEpoch(), m.loss()});
+            for (StepMetrics m : r.steps())
+                stepLosses.add(new double[] {m.epoch() + (m.batch() + 1.0) / r.stepsPerEpoch(), m.loss()});
             for (int e = 0; e < o.epochs(); e++) {
                 int epoch = e;
-                double mean = r.steps().stream().filter(m -> m.epoch() == epoch).mapToDouble(StepMetrics::loss).average().orElse(Double.NaN);
+                double mean = r.steps().stream()
+                        .filter(m -> m.epoch() == epoch)
+                        .mapToDouble(StepMetrics::loss)
+                        .average()
+                        .orElse(Double.NaN);
                 out.printf("epoch %d/%d: train loss %.4f (mean over the workers)%n", e + 1, o.epochs(), mean);
             }
-            Path weights = o.out().resolve("fashion-mnist-mlp-distributed.safetensors"), chart = o.out().resolve("fashion-mnist-mlp-distributed.png");
+            Path weights = o.out().resolve("fashion-mnist-mlp-distributed.safetensors"),
+                    chart = o.out().resolve("fashion-mnist-mlp-distributed.png");
             Checkpoint.saveModel(weights, model);
-            FashionMnist.writeChart(chart, stepLosses, List.of(new EvalMetrics(o.epochs() - 1, test.loss(), test.accuracy(), test.samples(), 0)));
+            FashionMnist.writeChart(
+                    chart,
+                    stepLosses,
+                    List.of(new EvalMetrics(o.epochs() - 1, test.loss(), test.accuracy(), test.samples(), 0)));
             out.printf("Test loss %.4f%n", test.loss());
             out.printf("Final test accuracy: %.4f (%d test images)%n", test.accuracy(), test.samples());
-            out.printf("Training: %.1f s on %d workers, %.1f s of it in the steps (the rest: dealing the data, starting the tasks, the "
-                    + "rendezvous %.2f s); %d stage attempt(s)%s%n", seconds, r.workers(), r.trainSeconds(), r.rendezvousSeconds(), r.attempts(),
+            out.printf(
+                    "Training: %.1f s on %d workers, %.1f s of it in the steps (the rest: dealing the data, starting the tasks, the "
+                            + "rendezvous %.2f s); %d stage attempt(s)%s%n",
+                    seconds,
+                    r.workers(),
+                    r.trainSeconds(),
+                    r.rendezvousSeconds(),
+                    r.attempts(),
                     r.attempts() > 1 ? ", the last resumed from step " + r.resumedFromStep() : "");
-            out.printf("Weights: %s%nChart: %s%nCheckpoints: %s%n", weights.toAbsolutePath(), chart.toAbsolutePath(), o.checkpointDir().toAbsolutePath());
+            out.printf(
+                    "Weights: %s%nChart: %s%nCheckpoints: %s%n",
+                    weights.toAbsolutePath(),
+                    chart.toAbsolutePath(),
+                    o.checkpointDir().toAbsolutePath());
             return r;
         }
     }
@@ -259,8 +343,11 @@ public final class DistributedFashionMnist {
 
         @Override
         public void onStatus(int attempt, String message) {
-            if (bar != null && attempt == this.attempt && message.startsWith("checkpoint ")) { // shown in the bar, not over it
-                lastCheckpoint = ", saved @" + Long.parseLong(message.replaceAll("\\D+", " ").strip().split(" ")[0]);
+            if (bar != null
+                    && attempt == this.attempt
+                    && message.startsWith("checkpoint ")) { // shown in the bar, not over it
+                lastCheckpoint = ", saved @"
+                        + Long.parseLong(message.replaceAll("\\D+", " ").strip().split(" ")[0]);
                 return;
             }
             closeBar();
@@ -275,20 +362,27 @@ public final class DistributedFashionMnist {
             }
             if (!bars) {
                 if ((m.batch() + 1) % Math.max(1, stepsPerEpoch / 10) == 0 || m.batch() + 1 == stepsPerEpoch) {
-                    out.printf("epoch %d/%d, step %d/%d: loss %.4f, %.0f samples/s%n", m.epoch() + 1, epochs, m.batch() + 1, stepsPerEpoch, m.loss(),
-                            m.samplesPerSecond());
+                    out.printf(
+                            "epoch %d/%d, step %d/%d: loss %.4f, %.0f samples/s%n",
+                            m.epoch() + 1, epochs, m.batch() + 1, stepsPerEpoch, m.loss(), m.samplesPerSecond());
                 }
                 return;
             }
             if (bar == null || barEpoch != m.epoch()) {
                 closeBar();
-                bar = new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", m.epoch() + 1, epochs)).setInitialMax(stepsPerEpoch)
-                        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setUnit(" steps", 1)
-                        .setConsumer(new ConsoleProgressBarConsumer(out, 110)).build();
+                bar = new ProgressBarBuilder()
+                        .setTaskName(String.format("epoch %d/%d", m.epoch() + 1, epochs))
+                        .setInitialMax(stepsPerEpoch)
+                        .setStyle(ProgressBarStyle.ASCII)
+                        .setUpdateIntervalMillis(250)
+                        .setUnit(" steps", 1)
+                        .setConsumer(new ConsoleProgressBarConsumer(out, 110))
+                        .build();
                 barEpoch = m.epoch();
             }
             bar.stepTo(m.batch() + 1);
-            bar.setExtraMessage(String.format(" loss %.4f  %5.0f samples/s%s", m.loss(), m.samplesPerSecond(), lastCheckpoint));
+            bar.setExtraMessage(
+                    String.format(" loss %.4f  %5.0f samples/s%s", m.loss(), m.samplesPerSecond(), lastCheckpoint));
         }
 
         private void closeBar() {

@@ -68,8 +68,21 @@ public final class FashionMnist {
               --no-progress     no progress bar""";
 
     /** The command-line options. */
-    public record Options(int epochs, int batchSize, double lr, long seed, int workers, int trainLimit, int testLimit, Path data,
-                          Path out, String model, boolean normalize, boolean progress, String device, boolean install) {
+    public record Options(
+            int epochs,
+            int batchSize,
+            double lr,
+            long seed,
+            int workers,
+            int trainLimit,
+            int testLimit,
+            Path data,
+            Path out,
+            String model,
+            boolean normalize,
+            boolean progress,
+            String device,
+            boolean install) {
         public static Options parse(String... args) {
             int epochs = 1, batch = 64, workers = 2, trainLimit = Integer.MAX_VALUE, testLimit = Integer.MAX_VALUE;
             double lr = 1e-3;
@@ -116,7 +129,21 @@ public final class FashionMnist {
             if (!model.equals("mlp") && !model.equals("cnn")) {
                 throw new IllegalArgumentException("--model " + model + ": expected mlp or cnn");
             }
-            return new Options(epochs, batch, lr, seed, workers, trainLimit, testLimit, data, out, model, normalize, progress, device, install);
+            return new Options(
+                    epochs,
+                    batch,
+                    lr,
+                    seed,
+                    workers,
+                    trainLimit,
+                    testLimit,
+                    data,
+                    out,
+                    model,
+                    normalize,
+                    progress,
+                    device,
+                    install);
         }
     }
 
@@ -148,7 +175,12 @@ public final class FashionMnist {
     /** The MLP 784-256-128-10 (PyTorch's default initialisation, seeded). */
     public static Sequential mlp(long seed) {
         Generator g = new Generator(seed);
-        return new Sequential(new Flatten(), new Linear(784, 256, true, g), new ReLU(), new Linear(256, 128, true, g), new ReLU(),
+        return new Sequential(
+                new Flatten(),
+                new Linear(784, 256, true, g),
+                new ReLU(),
+                new Linear(256, 128, true, g),
+                new ReLU(),
                 new Linear(128, 10, true, g));
     }
 
@@ -157,8 +189,17 @@ public final class FashionMnist {
      */
     public static Sequential cnn(long seed) {
         Generator g = new Generator(seed);
-        return new Sequential(new Conv2d(1, 16, 3, 1, 1, g), new ReLU(), new MaxPool2d(2), new Conv2d(16, 32, 3, 1, 1, g), new ReLU(),
-                new MaxPool2d(2), new Flatten(), new Linear(32 * 7 * 7, 128, true, g), new ReLU(), new Linear(128, 10, true, g));
+        return new Sequential(
+                new Conv2d(1, 16, 3, 1, 1, g),
+                new ReLU(),
+                new MaxPool2d(2),
+                new Conv2d(16, 32, 3, 1, 1, g),
+                new ReLU(),
+                new MaxPool2d(2),
+                new Flatten(),
+                new Linear(32 * 7 * 7, 128, true, g),
+                new ReLU(),
+                new Linear(128, 10, true, g));
     }
 
     public static Result run(Options o, PrintStream out) {
@@ -169,9 +210,11 @@ public final class FashionMnist {
         if (o.normalize()) {
             // torchvision's Normalize(mean, std), with the statistics of the training images
             Tensor images = train.tensors().get(0);
-            float mean = images.mean().item(), std = images.sub(mean).pow(2).mean().sqrt().item();
+            float mean = images.mean().item(),
+                    std = images.sub(mean).pow(2).mean().sqrt().item();
             train = new TensorDataset(images.sub(mean).div(std), train.tensors().get(1));
-            test = new TensorDataset(test.tensors().get(0).sub(mean).div(std), test.tensors().get(1));
+            test = new TensorDataset(
+                    test.tensors().get(0).sub(mean).div(std), test.tensors().get(1));
             out.printf("Pixels standardised with the training set's mean %.4f and std %.4f%n", mean, std);
         }
 
@@ -181,44 +224,74 @@ public final class FashionMnist {
         Adam optimizer = new Adam(model.parameters(), o.lr());
         Path checkpoint = o.out().resolve("fashion-mnist-" + o.model() + ".safetensors");
         out.printf("Device: %s%n", device);
-        out.printf("Model: %s%nOptimizer: Adam lr %s, batch size %d, %d epoch(s)%n", model, o.lr(), o.batchSize(), o.epochs());
+        out.printf(
+                "Model: %s%nOptimizer: Adam lr %s, batch size %d, %d epoch(s)%n",
+                model, o.lr(), o.batchSize(), o.epochs());
 
         List<double[]> stepLosses = new ArrayList<>(); // {epoch + fraction, loss}
         List<EvalMetrics> evals = new ArrayList<>();
         double[] trainSeconds = new double[o.epochs()];
         int batches;
         // closing the loaders stops their worker threads
-        try (DataLoader trainLoader = DataLoader.builder(train).batchSize(o.batchSize()).shuffle(true).seed(o.seed())
-                     .numWorkers(o.workers()).build();
-             DataLoader testLoader = DataLoader.builder(test).batchSize(1000).numWorkers(o.workers()).build();
-             Trainer trainer = Trainer.builder(model, optimizer).loss(new CrossEntropyLoss()).device(device).build()) {
+        try (DataLoader trainLoader = DataLoader.builder(train)
+                        .batchSize(o.batchSize())
+                        .shuffle(true)
+                        .seed(o.seed())
+                        .numWorkers(o.workers())
+                        .build();
+                DataLoader testLoader = DataLoader.builder(test)
+                        .batchSize(1000)
+                        .numWorkers(o.workers())
+                        .build();
+                Trainer trainer = Trainer.builder(model, optimizer)
+                        .loss(new CrossEntropyLoss())
+                        .device(device)
+                        .build()) {
             batches = trainLoader.numBatches();
-            Flux.range(0, o.epochs()).concatMap(epoch -> {
-                ProgressBar bar = o.progress() ? progressBar(out, epoch, o.epochs(), batches) : null;
-                long start = System.nanoTime();
-                double[] lossSum = {0};
-                return trainer.train(epoch, trainLoader.flux(epoch))
-                        .doOnNext(m -> {
-                            stepLosses.add(new double[] {epoch + (m.batch() + 1.0) / batches, m.loss()});
-                            lossSum[0] += m.loss();
-                            if (bar != null) {
-                                bar.step();
-                                bar.setExtraMessage(String.format(" loss %.4f  %5.0f samples/s", m.loss(), m.samplesPerSecond()));
-                            }
-                        })
-                        .doOnTerminate(() -> {
-                            if (bar != null) bar.close();
-                        })
-                        .then(Mono.fromRunnable(() -> trainSeconds[epoch] = (System.nanoTime() - start) / 1e9))
-                        .then(trainer.evaluate(epoch, testLoader.flux(0)))
-                        .doOnNext(ev -> {
-                            // on the training thread, between steps: a consistent state to save
-                            Checkpoint.save(checkpoint, model, optimizer, Map.of("epoch", Integer.toString(epoch),
-                                    "test_accuracy", Double.toString(ev.accuracy())));
-                            out.printf("epoch %d/%d: train loss %.4f | test loss %.4f, test accuracy %.4f | %.1f s training, %.1f s testing%n",
-                                    epoch + 1, o.epochs(), lossSum[0] / batches, ev.loss(), ev.accuracy(), trainSeconds[epoch], ev.seconds());
-                        });
-            }).doOnNext(evals::add).blockLast();
+            Flux.range(0, o.epochs())
+                    .concatMap(epoch -> {
+                        ProgressBar bar = o.progress() ? progressBar(out, epoch, o.epochs(), batches) : null;
+                        long start = System.nanoTime();
+                        double[] lossSum = {0};
+                        return trainer.train(epoch, trainLoader.flux(epoch))
+                                .doOnNext(m -> {
+                                    stepLosses.add(new double[] {epoch + (m.batch() + 1.0) / batches, m.loss()});
+                                    lossSum[0] += m.loss();
+                                    if (bar != null) {
+                                        bar.step();
+                                        bar.setExtraMessage(String.format(
+                                                " loss %.4f  %5.0f samples/s", m.loss(), m.samplesPerSecond()));
+                                    }
+                                })
+                                .doOnTerminate(() -> {
+                                    if (bar != null) bar.close();
+                                })
+                                .then(Mono.fromRunnable(() -> trainSeconds[epoch] = (System.nanoTime() - start) / 1e9))
+                                .then(trainer.evaluate(epoch, testLoader.flux(0)))
+                                .doOnNext(ev -> {
+                                    // on the training thread, between steps: a consistent state to save
+                                    Checkpoint.save(
+                                            checkpoint,
+                                            model,
+                                            optimizer,
+                                            Map.of(
+                                                    "epoch",
+                                                    Integer.toString(epoch),
+                                                    "test_accuracy",
+                                                    Double.toString(ev.accuracy())));
+                                    out.printf(
+                                            "epoch %d/%d: train loss %.4f | test loss %.4f, test accuracy %.4f | %.1f s training, %.1f s testing%n",
+                                            epoch + 1,
+                                            o.epochs(),
+                                            lossSum[0] / batches,
+                                            ev.loss(),
+                                            ev.accuracy(),
+                                            trainSeconds[epoch],
+                                            ev.seconds());
+                                });
+                    })
+                    .doOnNext(evals::add)
+                    .blockLast();
         }
         Path chart = o.out().resolve("fashion-mnist-" + o.model() + ".png");
         writeChart(chart, stepLosses, evals);
@@ -232,14 +305,25 @@ public final class FashionMnist {
     }
 
     private static ProgressBar progressBar(PrintStream out, int epoch, int epochs, int batches) {
-        return new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", epoch + 1, epochs)).setInitialMax(batches)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setUnit(" batches", 1)
-                .setConsumer(new ConsoleProgressBarConsumer(out, 110)).build();
+        return new ProgressBarBuilder()
+                .setTaskName(String.format("epoch %d/%d", epoch + 1, epochs))
+                .setInitialMax(batches)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(250)
+                .setUnit(" batches", 1)
+                .setConsumer(new ConsoleProgressBarConsumer(out, 110))
+                .build();
     }
 
     /** Two charts side by side: training loss per step (smoothed) and test loss per epoch; test accuracy per epoch. */
     static void writeChart(Path file, List<double[]> stepLosses, List<EvalMetrics> evals) {
-        XYChart loss = new XYChartBuilder().width(640).height(420).title("Loss").xAxisTitle("epoch").yAxisTitle("cross-entropy").build();
+        XYChart loss = new XYChartBuilder()
+                .width(640)
+                .height(420)
+                .title("Loss")
+                .xAxisTitle("epoch")
+                .yAxisTitle("cross-entropy")
+                .build();
         int window = Math.max(1, stepLosses.size() / 200);
         List<Double> xs = new ArrayList<>(), ys = new ArrayList<>();
         for (int i = 0; i + window <= stepLosses.size(); i += window) {
@@ -248,7 +332,8 @@ public final class FashionMnist {
             xs.add(stepLosses.get(i + window - 1)[0]);
             ys.add(s / window);
         }
-        loss.addSeries("train (mean of " + window + " steps)", xs, ys).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+        loss.addSeries("train (mean of " + window + " steps)", xs, ys)
+                .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
         List<Double> ex = new ArrayList<>(), el = new ArrayList<>(), ea = new ArrayList<>();
         for (EvalMetrics e : evals) {
             ex.add(e.epoch() + 1.0);
@@ -256,7 +341,13 @@ public final class FashionMnist {
             ea.add(e.accuracy());
         }
         loss.addSeries("test", ex, el);
-        XYChart acc = new XYChartBuilder().width(640).height(420).title("Test accuracy").xAxisTitle("epoch").yAxisTitle("accuracy").build();
+        XYChart acc = new XYChartBuilder()
+                .width(640)
+                .height(420)
+                .title("Test accuracy")
+                .xAxisTitle("epoch")
+                .yAxisTitle("accuracy")
+                .build();
         loss.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         acc.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         acc.addSeries("test accuracy", ex, ea);

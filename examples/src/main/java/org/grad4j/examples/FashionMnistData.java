@@ -25,8 +25,8 @@ final class FashionMnistData {
     private FashionMnistData() {}
 
     /** The data set's four files, each also accepted without the {@code .gz}. */
-    static final List<String> FILES = List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-            "t10k-labels-idx1-ubyte");
+    static final List<String> FILES = List.of(
+            "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
 
     static final String SAMPLE = "fashion-mnist-sample/";
 
@@ -46,9 +46,11 @@ final class FashionMnistData {
             if (why != null) notInstalled = " (could not install it: " + why + ")";
         }
         if (holdsAnyFile(dir)) {
-            return new Splits(Mnist.fashionMnist(dir, true), Mnist.fashionMnist(dir, false), "Fashion-MNIST from " + dir, false);
+            return new Splits(
+                    Mnist.fashionMnist(dir, true), Mnist.fashionMnist(dir, false), "Fashion-MNIST from " + dir, false);
         }
-        out.println("Fashion-MNIST is not in " + dir + notInstalled + ": training on the sample embedded in the examples (4,000 training and 1,000"
+        out.println("Fashion-MNIST is not in " + dir + notInstalled
+                + ": training on the sample embedded in the examples (4,000 training and 1,000"
                 + " test images); for the full set: " + Mnist.FASHION_MNIST_INSTALL + ", or --data DIR");
         return new Splits(sample(true), sample(false), "the embedded Fashion-MNIST sample", true);
     }
@@ -68,7 +70,9 @@ final class FashionMnistData {
                 String prefix = train ? "train" : "t10k";
                 for (String kind : new String[] {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"}) {
                     try (InputStream in = FashionMnistData.class.getResourceAsStream(SAMPLE + prefix + kind)) {
-                        if (in == null) throw new IllegalStateException("the examples jar lacks its resource " + SAMPLE + prefix + kind);
+                        if (in == null)
+                            throw new IllegalStateException(
+                                    "the examples jar lacks its resource " + SAMPLE + prefix + kind);
                         Files.copy(in, tmp.resolve(prefix + kind), StandardCopyOption.REPLACE_EXISTING);
                     }
                 }
@@ -100,7 +104,15 @@ final class FashionMnistData {
         }
         out.println("Fashion-MNIST is not installed: installing Debian's dataset-fashion-mnist (about 30 MB, once)...");
         List<String> install = new ArrayList<>(prefix);
-        install.addAll(List.of("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=60",
+        install.addAll(List.of(
+                "env",
+                "DEBIAN_FRONTEND=noninteractive",
+                "apt-get",
+                "install",
+                "-y",
+                "-qq",
+                "-o",
+                "DPkg::Lock::Timeout=60",
                 "dataset-fashion-mnist"));
         if (run(install, 300)) return null;
         // the package lists may be missing or stale on a fresh machine
@@ -113,8 +125,11 @@ final class FashionMnistData {
     /** Whether the command exits with 0 within the time (its output is not needed). */
     private static boolean run(List<String> command, int seconds) {
         try {
-            Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             if (p.waitFor(seconds, TimeUnit.SECONDS)) return p.exitValue() == 0;
             p.destroyForcibly();
             return false;

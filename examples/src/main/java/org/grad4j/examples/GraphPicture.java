@@ -22,8 +22,10 @@ public final class GraphPicture {
         Path dir = Path.of(args.length > 0 ? args[0] : "docs");
         Files.createDirectories(dir);
         Generator gen = new Generator(0);
-        Tensor w1 = Tensor.randn(gen, 8, 4).requiresGrad_(), b1 = Tensor.zeros(8).requiresGrad_();
-        Tensor w2 = Tensor.randn(gen, 3, 8).requiresGrad_(), b2 = Tensor.zeros(3).requiresGrad_();
+        Tensor w1 = Tensor.randn(gen, 8, 4).requiresGrad_(),
+                b1 = Tensor.zeros(8).requiresGrad_();
+        Tensor w2 = Tensor.randn(gen, 3, 8).requiresGrad_(),
+                b2 = Tensor.zeros(3).requiresGrad_();
         Tensor x = Tensor.randn(gen, 5, 4), target = Tensor.indices(0, 2, 1, 1, 0);
 
         Tensor hidden = F.relu(Torch.addmm(b1, x, w1.t()));

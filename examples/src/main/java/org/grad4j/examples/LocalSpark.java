@@ -26,7 +26,8 @@ public final class LocalSpark {
         boolean opened = Object.class.getModule().isOpen("java.nio", LocalSpark.class.getModule());
         if (LocalCluster.missingSetup() == null && opened) return;
         if (System.getenv(CHILD) != null) {
-            throw new IllegalStateException("local-cluster cannot start: " + (opened ? LocalCluster.missingSetup() : "java.nio is not opened"));
+            throw new IllegalStateException(
+                    "local-cluster cannot start: " + (opened ? LocalCluster.missingSetup() : "java.nio is not opened"));
         }
         Path home = sparkHome.toAbsolutePath();
         try {
@@ -36,7 +37,8 @@ public final class LocalSpark {
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments()); // this JVM's own flags (heap, headless, ...)
+        cmd.addAll(
+                ManagementFactory.getRuntimeMXBean().getInputArguments()); // this JVM's own flags (heap, headless, ...)
         cmd.addAll(LocalCluster.jvmOptions());
         List<String> cp = new ArrayList<>();
         for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {

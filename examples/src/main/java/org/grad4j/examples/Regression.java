@@ -45,7 +45,8 @@ public final class Regression {
             }
         }
         double ms = (System.nanoTime() - start) / 1e6;
-        out.printf("final w = %.4f (target 3), b = %.4f (target about 2.1), %d steps in %.1f ms%n",
+        out.printf(
+                "final w = %.4f (target 3), b = %.4f (target about 2.1), %d steps in %.1f ms%n",
                 w.item(), b.item(), steps, ms);
         return new float[] {w.item(), b.item()};
     }

@@ -28,7 +28,8 @@ public final class SgdRegression {
         Tensor b = Tensor.zeros(1, 1).requiresGrad_();
         SGD optimizer = new SGD(List.of(w, b), 0.001f);
 
-        out.printf("Fitting y = w*x^2 + b to 3x^2 + 2 + 0.2*U(0,1) with SGD (seed %d, %d steps, lr 0.001)%n", seed, steps);
+        out.printf(
+                "Fitting y = w*x^2 + b to 3x^2 + 2 + 0.2*U(0,1) with SGD (seed %d, %d steps, lr 0.001)%n", seed, steps);
         long start = System.nanoTime();
         for (int i = 1; i <= steps; i++) {
             Tensor loss = y.sub(w.mul(x.pow(2)).add(b)).pow(2).sum();
@@ -40,7 +41,9 @@ public final class SgdRegression {
             }
         }
         double ms = (System.nanoTime() - start) / 1e6;
-        out.printf("final w = %.4f (target 3), b = %.4f (target about 2.1), %d steps in %.1f ms%n", w.item(), b.item(), steps, ms);
+        out.printf(
+                "final w = %.4f (target 3), b = %.4f (target about 2.1), %d steps in %.1f ms%n",
+                w.item(), b.item(), steps, ms);
         return new float[] {w.item(), b.item()};
     }
 }

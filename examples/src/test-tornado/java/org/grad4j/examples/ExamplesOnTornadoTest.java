@@ -39,7 +39,11 @@ class ExamplesOnTornadoTest {
             float[] sgdCpu = on(Device.cpu(), () -> SgdRegression.fit(seed, 800, QUIET));
             float[] sgdTvm = on(Device.tornado(), () -> SgdRegression.fit(seed, 800, QUIET));
             for (int i = 0; i < sgdCpu.length; i++) {
-                assertEquals(sgdCpu[i], sgdTvm[i], 1e-4f * Math.max(1, Math.abs(sgdCpu[i])), "SgdRegression[" + i + "], seed " + seed);
+                assertEquals(
+                        sgdCpu[i],
+                        sgdTvm[i],
+                        1e-4f * Math.max(1, Math.abs(sgdCpu[i])),
+                        "SgdRegression[" + i + "], seed " + seed);
             }
         }
     }
@@ -47,18 +51,30 @@ class ExamplesOnTornadoTest {
     /** The CNN (conv, max-pool, their backward kernels) trains on the device like on the JVM backend. */
     @Test
     void fashionMnistCnnOnASubsetTracksTheJvmBackend(@TempDir Path out) {
-        assumeTrue(Files.isDirectory(Mnist.FASHION_MNIST_DIR), "Fashion-MNIST not installed: " + Mnist.FASHION_MNIST_INSTALL);
-        String[] common = {"--model", "cnn", "--train-limit", "1024", "--test-limit", "500", "--no-progress", "--workers", "1"};
-        FashionMnist.Result cpu = FashionMnist.run(FashionMnist.Options.parse(concat(common, "--out", out.resolve("cpu").toString())), QUIET);
+        assumeTrue(
+                Files.isDirectory(Mnist.FASHION_MNIST_DIR),
+                "Fashion-MNIST not installed: " + Mnist.FASHION_MNIST_INSTALL);
+        String[] common = {
+            "--model", "cnn", "--train-limit", "1024", "--test-limit", "500", "--no-progress", "--workers", "1"
+        };
+        FashionMnist.Result cpu = FashionMnist.run(
+                FashionMnist.Options.parse(
+                        concat(common, "--out", out.resolve("cpu").toString())),
+                QUIET);
         org.grad4j.kernels.tornado.TornadoBackend backend = org.grad4j.kernels.tornado.TornadoBackend.instance();
         long readsBefore = backend.stats().reads();
-        FashionMnist.Result tvm = FashionMnist.run(FashionMnist.Options.parse(concat(common, "--out", out.resolve("tvm").toString(),
-                "--device", "tornado")), QUIET);
+        FashionMnist.Result tvm = FashionMnist.run(
+                FashionMnist.Options.parse(
+                        concat(common, "--out", out.resolve("tvm").toString(), "--device", "tornado")),
+                QUIET);
         // 16 steps read their loss; the one test batch its loss and its count of correct answers;
         // the checkpoint reads the 8 parameters (2 conv and 2 linear layers: weight and bias) and
         // Adam's two moments of each
         assertEquals(16 + 2 + 8 + 16, backend.stats().reads() - readsBefore, "device-to-host transfers");
-        assertEquals(cpu.epochs().getLast().loss(), tvm.epochs().getLast().loss(), 0.02 * cpu.epochs().getLast().loss());
+        assertEquals(
+                cpu.epochs().getLast().loss(),
+                tvm.epochs().getLast().loss(),
+                0.02 * cpu.epochs().getLast().loss());
         assertEquals(cpu.testAccuracy(), tvm.testAccuracy(), 0.02);
         assertTrue(tvm.testAccuracy() > 0.5, "accuracy " + tvm.testAccuracy());
     }

@@ -36,11 +36,30 @@ class DistributedFashionMnistTest {
         FashionMnistTest.writeSplit(dir, "t10k", 200, 2);
         Path out = dir.resolve("out");
         Files.createDirectories(out.resolve("checkpoints"));
-        Files.writeString(out.resolve("checkpoints").resolve("step-000000001.safetensors"), "a previous run's: cleared unless --resume");
+        Files.writeString(
+                out.resolve("checkpoints").resolve("step-000000001.safetensors"),
+                "a previous run's: cleared unless --resume");
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        SparkTrainer.Result r = DistributedFashionMnist.run(DistributedFashionMnist.Options.parse("--master", "local[2]", "--workers", "2",
-                "--data", dir.toString(), "--out", out.toString(), "--epochs", "2", "--batch-size", "16", "--lr", "3e-3", "--checkpoint-every", "10",
-                "--no-progress"), new PrintStream(printed, true, StandardCharsets.UTF_8));
+        SparkTrainer.Result r = DistributedFashionMnist.run(
+                DistributedFashionMnist.Options.parse(
+                        "--master",
+                        "local[2]",
+                        "--workers",
+                        "2",
+                        "--data",
+                        dir.toString(),
+                        "--out",
+                        out.toString(),
+                        "--epochs",
+                        "2",
+                        "--batch-size",
+                        "16",
+                        "--lr",
+                        "3e-3",
+                        "--checkpoint-every",
+                        "10",
+                        "--no-progress"),
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
         String text = printed.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("512 training and 200 test images"), text);
         assertTrue(text.contains("2 workers x batch 16 = global batch 32; 16 steps per epoch, 2 epoch(s)"), text);
@@ -48,29 +67,52 @@ class DistributedFashionMnistTest {
         assertTrue(text.contains("epoch 2/2, step 16/16: loss "), text);
         assertTrue(text.contains("epoch 2/2: train loss "), text);
         assertEquals(32, r.steps().size());
-        String last = text.lines().filter(l -> l.startsWith("Final test accuracy: ")).findFirst().orElseThrow(() -> new AssertionError(text));
-        double accuracy = Double.parseDouble(last.substring("Final test accuracy: ".length()).split(" ")[0]);
+        String last = text.lines()
+                .filter(l -> l.startsWith("Final test accuracy: "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(text));
+        double accuracy = Double.parseDouble(
+                last.substring("Final test accuracy: ".length()).split(" ")[0]);
         assertTrue(accuracy > 0.9, "the bands are easy to tell apart: " + last);
         // the weights on disk are the trained ones
         Sequential reloaded = FashionMnist.mlp(42);
         Checkpoint.loadModel(out.resolve("fashion-mnist-mlp-distributed.safetensors"), reloaded);
-        assertArrayEquals(r.stateDict().get("5.bias").toFloatArray(), reloaded.stateDict().get("5.bias").toFloatArray());
+        assertArrayEquals(
+                r.stateDict().get("5.bias").toFloatArray(),
+                reloaded.stateDict().get("5.bias").toFloatArray());
         byte[] png = Files.readAllBytes(out.resolve("fashion-mnist-mlp-distributed.png"));
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(png, 4));
-        assertFalse(Files.exists(out.resolve("checkpoints").resolve("step-000000001.safetensors")), "the old run's checkpoints were cleared");
-        assertTrue(Files.exists(out.resolve("checkpoints").resolve("step-000000032.safetensors")), "the final checkpoint");
+        assertFalse(
+                Files.exists(out.resolve("checkpoints").resolve("step-000000001.safetensors")),
+                "the old run's checkpoints were cleared");
+        assertTrue(
+                Files.exists(out.resolve("checkpoints").resolve("step-000000032.safetensors")), "the final checkpoint");
     }
 
     @Test
     void badOptionsAreNamed() {
-        assertEquals("--workers 0: expected at least 1",
-                assertThrows(IllegalArgumentException.class, () -> DistributedFashionMnist.Options.parse("--workers", "0")).getMessage());
-        assertEquals("option --batch-size: 'x' is not a number",
-                assertThrows(IllegalArgumentException.class, () -> DistributedFashionMnist.Options.parse("--batch-size", "x")).getMessage());
-        assertEquals("option --master needs a value", assertThrows(IllegalArgumentException.class,
-                () -> DistributedFashionMnist.Options.parse("--master")).getMessage());
-        assertEquals("unknown option --model", assertThrows(IllegalArgumentException.class,
-                () -> DistributedFashionMnist.Options.parse("--model", "cnn")).getMessage());
+        assertEquals(
+                "--workers 0: expected at least 1",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> DistributedFashionMnist.Options.parse("--workers", "0"))
+                        .getMessage());
+        assertEquals(
+                "option --batch-size: 'x' is not a number",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> DistributedFashionMnist.Options.parse("--batch-size", "x"))
+                        .getMessage());
+        assertEquals(
+                "option --master needs a value",
+                assertThrows(IllegalArgumentException.class, () -> DistributedFashionMnist.Options.parse("--master"))
+                        .getMessage());
+        assertEquals(
+                "unknown option --model",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> DistributedFashionMnist.Options.parse("--model", "cnn"))
+                        .getMessage());
         DistributedFashionMnist.Options o = DistributedFashionMnist.Options.parse("--out", "x");
         assertEquals(Path.of("x", "checkpoints"), o.checkpointDir());
         assertEquals(2, o.workers());

@@ -36,7 +36,11 @@ class FashionMnistTest {
 
     static void writeSplit(Path dir, String prefix, int n, long seed) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
-        ByteBuffer images = ByteBuffer.allocate(16 + n * 784).putInt(0x00000803).putInt(n).putInt(28).putInt(28);
+        ByteBuffer images = ByteBuffer.allocate(16 + n * 784)
+                .putInt(0x00000803)
+                .putInt(n)
+                .putInt(28)
+                .putInt(28);
         ByteBuffer labels = ByteBuffer.allocate(8 + n).putInt(0x00000801).putInt(n);
         for (int i = 0; i < n; i++) {
             int c = rnd.nextInt(10);
@@ -64,8 +68,21 @@ class FashionMnistTest {
         writeSplit("t10k", 200, 2);
         Path out = dir.resolve("out");
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        FashionMnist.Result r = FashionMnist.run(FashionMnist.Options.parse("--data", dir.toString(), "--out", out.toString(), "--epochs", "2",
-                "--batch-size", "32", "--lr", "3e-3", "--workers", "2"), new PrintStream(printed, true, StandardCharsets.UTF_8));
+        FashionMnist.Result r = FashionMnist.run(
+                FashionMnist.Options.parse(
+                        "--data",
+                        dir.toString(),
+                        "--out",
+                        out.toString(),
+                        "--epochs",
+                        "2",
+                        "--batch-size",
+                        "32",
+                        "--lr",
+                        "3e-3",
+                        "--workers",
+                        "2"),
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
         String text = printed.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("512 training and 200 test images"), text);
         assertTrue(text.contains("epoch 2/2: train loss"), text);
@@ -78,28 +95,50 @@ class FashionMnistTest {
         // the checkpoint holds the trained weights
         Sequential reloaded = FashionMnist.mlp(123);
         assertEquals("1", Checkpoint.loadModel(r.checkpoint(), reloaded).get("epoch"));
-        assertEquals(r.testAccuracy(), Double.parseDouble(Checkpoint.loadModel(r.checkpoint(), reloaded).get("test_accuracy")));
+        assertEquals(
+                r.testAccuracy(),
+                Double.parseDouble(
+                        Checkpoint.loadModel(r.checkpoint(), reloaded).get("test_accuracy")));
     }
 
     @Test
     void theCnnTrainsToo() throws IOException {
         writeSplit("train", 256, 3);
         writeSplit("t10k", 100, 4);
-        FashionMnist.Result r = FashionMnist.run(FashionMnist.Options.parse("--data", dir.toString(), "--out", dir.resolve("cnn").toString(),
-                "--model", "cnn", "--epochs", "2", "--batch-size", "32", "--lr", "3e-3", "--no-progress"), new PrintStream(OutputStream.nullOutputStream()));
+        FashionMnist.Result r = FashionMnist.run(
+                FashionMnist.Options.parse(
+                        "--data",
+                        dir.toString(),
+                        "--out",
+                        dir.resolve("cnn").toString(),
+                        "--model",
+                        "cnn",
+                        "--epochs",
+                        "2",
+                        "--batch-size",
+                        "32",
+                        "--lr",
+                        "3e-3",
+                        "--no-progress"),
+                new PrintStream(OutputStream.nullOutputStream()));
         assertTrue(r.testAccuracy() > 0.9, "accuracy " + r.testAccuracy());
         assertTrue(r.checkpoint().getFileName().toString().equals("fashion-mnist-cnn.safetensors"));
-        assertEquals("1", Checkpoint.loadModel(r.checkpoint(), FashionMnist.cnn(5)).get("epoch"));
+        assertEquals(
+                "1", Checkpoint.loadModel(r.checkpoint(), FashionMnist.cnn(5)).get("epoch"));
     }
 
     @Test
     void anEmptyDirectoryTrainsOnTheEmbeddedSampleAndSaysHowToGetTheFullSet() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        FashionMnist.Result r = FashionMnist.run(FashionMnist.Options.parse("--data", empty.toString(), "--out", dir.resolve("out").toString(),
-                "--no-progress"), new PrintStream(printed, true, StandardCharsets.UTF_8));
+        FashionMnist.Result r = FashionMnist.run(
+                FashionMnist.Options.parse(
+                        "--data", empty.toString(), "--out", dir.resolve("out").toString(), "--no-progress"),
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
         String text = printed.toString(StandardCharsets.UTF_8);
-        assertTrue(text.contains("Fashion-MNIST is not in " + empty + ": training on the sample embedded in the examples"), text);
+        assertTrue(
+                text.contains("Fashion-MNIST is not in " + empty + ": training on the sample embedded in the examples"),
+                text);
         assertTrue(text.contains("for the full set: sudo apt-get install dataset-fashion-mnist, or --data DIR"), text);
         assertTrue(text.contains("the embedded Fashion-MNIST sample: 4000 training and 1000 test images"), text);
         assertFalse(text.contains("installing"), "only Debian's own directory is installed into: " + text);
@@ -111,7 +150,8 @@ class FashionMnistTest {
 
     @Test
     void theEmbeddedSampleIsRealFashionMnist() {
-        FashionMnistData.Splits s = FashionMnistData.load(dir.resolve("missing"), false, new PrintStream(OutputStream.nullOutputStream()));
+        FashionMnistData.Splits s =
+                FashionMnistData.load(dir.resolve("missing"), false, new PrintStream(OutputStream.nullOutputStream()));
         assertTrue(s.embedded());
         Tensor images = s.train().tensors().get(0), labels = s.train().tensors().get(1);
         assertArrayEquals(new int[] {4000, 1, 28, 28}, images.shape());
@@ -130,21 +170,32 @@ class FashionMnistTest {
     @Test
     void anIncompleteDatasetIsAnErrorNotAFallback() throws IOException {
         writeSplit("train", 64, 5);
-        DataFileException e = assertThrows(DataFileException.class, () -> FashionMnist.run(
-                FashionMnist.Options.parse("--data", dir.toString(), "--no-progress"), new PrintStream(OutputStream.nullOutputStream())));
+        DataFileException e = assertThrows(
+                DataFileException.class,
+                () -> FashionMnist.run(
+                        FashionMnist.Options.parse("--data", dir.toString(), "--no-progress"),
+                        new PrintStream(OutputStream.nullOutputStream())));
         assertTrue(e.getMessage().contains("t10k-images-idx3-ubyte"), e.getMessage());
     }
 
     @Test
     void badOptionsAreNamed() {
-        assertEquals("unknown option --epoch", assertThrows(IllegalArgumentException.class,
-                () -> FashionMnist.Options.parse("--epoch", "3")).getMessage());
-        assertEquals("option --lr: 'fast' is not a number", assertThrows(IllegalArgumentException.class,
-                () -> FashionMnist.Options.parse("--lr", "fast")).getMessage());
-        assertEquals("option --epochs needs a value", assertThrows(IllegalArgumentException.class,
-                () -> FashionMnist.Options.parse("--epochs")).getMessage());
-        assertEquals("--model resnet: expected mlp or cnn", assertThrows(IllegalArgumentException.class,
-                () -> FashionMnist.Options.parse("--model", "resnet")).getMessage());
+        assertEquals(
+                "unknown option --epoch",
+                assertThrows(IllegalArgumentException.class, () -> FashionMnist.Options.parse("--epoch", "3"))
+                        .getMessage());
+        assertEquals(
+                "option --lr: 'fast' is not a number",
+                assertThrows(IllegalArgumentException.class, () -> FashionMnist.Options.parse("--lr", "fast"))
+                        .getMessage());
+        assertEquals(
+                "option --epochs needs a value",
+                assertThrows(IllegalArgumentException.class, () -> FashionMnist.Options.parse("--epochs"))
+                        .getMessage());
+        assertEquals(
+                "--model resnet: expected mlp or cnn",
+                assertThrows(IllegalArgumentException.class, () -> FashionMnist.Options.parse("--model", "resnet"))
+                        .getMessage());
         FashionMnist.Options o = FashionMnist.Options.parse();
         assertEquals(1, o.epochs());
         assertEquals(64, o.batchSize());

@@ -67,23 +67,69 @@ public interface Backend {
      * B of shape k×n given by offsets and (batch, row, column) strides; {@code out} is contiguous
      * batch×m×n. With {@code beta == 0} the old contents of {@code out} are ignored (NaNs included).
      */
-    void matmul(int batch, int m, int n, int k,
-                Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
-                Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
-                Buffer out, float alpha, float beta);
+    void matmul(
+            int batch,
+            int m,
+            int n,
+            int k,
+            Buffer a,
+            int aOffset,
+            int aBatchStride,
+            int aRowStride,
+            int aColStride,
+            Buffer b,
+            int bOffset,
+            int bBatchStride,
+            int bRowStride,
+            int bColStride,
+            Buffer out,
+            float alpha,
+            float beta);
 
     /**
      * {@code out[b] = beta*C[b] + alpha * A[b] @ B[b]} where C is a batch×m×n view (a bias broadcast
      * with stride 0, say): PyTorch's addmm/baddbmm. The default copies C into {@code out} and calls
      * {@link #matmul} with that beta; a device where each kernel launch costs does both in one.
      */
-    default void addmm(Buffer c, Layout cLayout, int batch, int m, int n, int k,
-                       Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
-                       Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
-                       Buffer out, float alpha, float beta) {
+    default void addmm(
+            Buffer c,
+            Layout cLayout,
+            int batch,
+            int m,
+            int n,
+            int k,
+            Buffer a,
+            int aOffset,
+            int aBatchStride,
+            int aRowStride,
+            int aColStride,
+            Buffer b,
+            int bOffset,
+            int bBatchStride,
+            int bRowStride,
+            int bColStride,
+            Buffer out,
+            float alpha,
+            float beta) {
         copy(c, cLayout, out, Layout.contiguous(new int[] {batch, m, n}));
-        matmul(batch, m, n, k, a, aOffset, aBatchStride, aRowStride, aColStride,
-                b, bOffset, bBatchStride, bRowStride, bColStride, out, alpha, beta);
+        matmul(
+                batch,
+                m,
+                n,
+                k,
+                a,
+                aOffset,
+                aBatchStride,
+                aRowStride,
+                aColStride,
+                b,
+                bOffset,
+                bBatchStride,
+                bRowStride,
+                bColStride,
+                out,
+                alpha,
+                beta);
     }
 
     // ---- fused row functions ------------------------------------------------------------------
@@ -110,16 +156,44 @@ public interface Backend {
      * contiguous) gets, in row {@code (c·kh + i)·kw + j}, the pixel of channel c under kernel tap
      * (i, j) for each output position; positions in the zero padding read as 0.
      */
-    default void im2col(Buffer x, int batch, int channels, int height, int width, int kernelH, int kernelW,
-            int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
-            int outH, int outW, Buffer cols) {
+    default void im2col(
+            Buffer x,
+            int batch,
+            int channels,
+            int height,
+            int width,
+            int kernelH,
+            int kernelW,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilationH,
+            int dilationW,
+            int outH,
+            int outW,
+            Buffer cols) {
         throw new UnsupportedOperationException("backend '" + name() + "' does not implement im2col");
     }
 
     /** The adjoint of {@link #im2col}: adds each column entry into the pixel of {@code x} it came from. */
-    default void col2im(Buffer cols, int batch, int channels, int height, int width, int kernelH, int kernelW,
-            int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
-            int outH, int outW, Buffer x) {
+    default void col2im(
+            Buffer cols,
+            int batch,
+            int channels,
+            int height,
+            int width,
+            int kernelH,
+            int kernelW,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilationH,
+            int dilationW,
+            int outH,
+            int outW,
+            Buffer x) {
         throw new UnsupportedOperationException("backend '" + name() + "' does not implement col2im");
     }
 
@@ -127,15 +201,42 @@ public interface Backend {
      * 2-d max pooling over {@code planes} contiguous height×width planes; {@code indices} gets the
      * position {@code y·width + x} of each maximum within its plane (a NaN wins).
      */
-    default void maxPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
-            int strideH, int strideW, int dilationH, int dilationW, int outH, int outW,
-            Buffer out, Buffer indices) {
+    default void maxPool2d(
+            Buffer x,
+            int planes,
+            int height,
+            int width,
+            int kernelH,
+            int kernelW,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilationH,
+            int dilationW,
+            int outH,
+            int outW,
+            Buffer out,
+            Buffer indices) {
         throw new UnsupportedOperationException("backend '" + name() + "' does not implement maxPool2d");
     }
 
     /** 2-d average pooling; padding counts in the divisor when {@code countIncludePad}. */
-    default void avgPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
-            int strideH, int strideW, int outH, int outW, boolean countIncludePad, Buffer out) {
+    default void avgPool2d(
+            Buffer x,
+            int planes,
+            int height,
+            int width,
+            int kernelH,
+            int kernelW,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int outH,
+            int outW,
+            boolean countIncludePad,
+            Buffer out) {
         throw new UnsupportedOperationException("backend '" + name() + "' does not implement avgPool2d");
     }
 
@@ -147,7 +248,8 @@ public interface Backend {
      * the binary op would be. The default scales b into a temporary first; a backend may fuse the two.
      */
     default void binaryScaled(BinaryOp op, Buffer a, Layout al, Buffer b, Layout bl, float alpha, Buffer out) {
-        if (op != BinaryOp.ADD && op != BinaryOp.SUB) throw new IllegalArgumentException("binaryScaled: ADD or SUB, got " + op);
+        if (op != BinaryOp.ADD && op != BinaryOp.SUB)
+            throw new IllegalArgumentException("binaryScaled: ADD or SUB, got " + op);
         Buffer scaled = allocateUninitialized(bl.numel());
         unary(UnaryOp.AFFINE, alpha, 0f, b, bl, scaled);
         binary(op, a, al, scaled, Layout.contiguous(bl.shape()), out);
@@ -159,8 +261,17 @@ public interface Backend {
      * {@code v = beta2 v + (1-beta2) g²}, {@code p -= stepSize * m / (sqrt(v)/bc2Sqrt + eps)}: the
      * update of {@code torch.optim.Adam} in one pass instead of a dozen tensor ops.
      */
-    default void adamStep(Buffer p, Buffer g, Buffer m, Buffer v, int n, float beta1, float beta2, float stepSize,
-                          float bc2Sqrt, float eps) {
+    default void adamStep(
+            Buffer p,
+            Buffer g,
+            Buffer m,
+            Buffer v,
+            int n,
+            float beta1,
+            float beta2,
+            float stepSize,
+            float bc2Sqrt,
+            float eps) {
         throw new UnsupportedOperationException("backend " + name() + " does not implement adamStep");
     }
 
@@ -169,8 +280,18 @@ public interface Backend {
      * step size and bias correction are per parameter (each keeps its own step count). The default
      * steps them one by one; a device where each kernel launch costs does them in one.
      */
-    default void adamSteps(Buffer[] p, Buffer[] g, Buffer[] m, Buffer[] v, int[] n, float beta1, float beta2,
-                           float[] stepSize, float[] bc2Sqrt, float eps) {
-        for (int i = 0; i < p.length; i++) adamStep(p[i], g[i], m[i], v[i], n[i], beta1, beta2, stepSize[i], bc2Sqrt[i], eps);
+    default void adamSteps(
+            Buffer[] p,
+            Buffer[] g,
+            Buffer[] m,
+            Buffer[] v,
+            int[] n,
+            float beta1,
+            float beta2,
+            float[] stepSize,
+            float[] bc2Sqrt,
+            float eps) {
+        for (int i = 0; i < p.length; i++)
+            adamStep(p[i], g[i], m[i], v[i], n[i], beta1, beta2, stepSize[i], bc2Sqrt[i], eps);
     }
 }

@@ -117,8 +117,22 @@ public enum BinaryOp {
     public static final class Code {
         private Code() {}
 
-        public static final int ADD = 1, SUB = 2, MUL = 3, DIV = 4, POW = 5, MAXIMUM = 6, MINIMUM = 7, EQ = 8, NE = 9,
-                LT = 10, LE = 11, GT = 12, GE = 13, TANH_BACKWARD = 14, SIGMOID_BACKWARD = 15, RELU_BACKWARD = 16;
+        public static final int ADD = 1,
+                SUB = 2,
+                MUL = 3,
+                DIV = 4,
+                POW = 5,
+                MAXIMUM = 6,
+                MINIMUM = 7,
+                EQ = 8,
+                NE = 9,
+                LT = 10,
+                LE = 11,
+                GT = 12,
+                GE = 13,
+                TANH_BACKWARD = 14,
+                SIGMOID_BACKWARD = 15,
+                RELU_BACKWARD = 16;
     }
 
     private final int code;

@@ -23,7 +23,10 @@ public final class Geometry {
                 boolean merge = true;
                 for (int k = 0; k < strides.length; k++) {
                     // the previous kept dim merges with d when its stride equals stride[d]*shape[d]
-                    if (st[k][r - 1] != strides[k][d] * shape[d]) { merge = false; break; }
+                    if (st[k][r - 1] != strides[k][d] * shape[d]) {
+                        merge = false;
+                        break;
+                    }
                 }
                 if (merge) {
                     s[r - 1] *= shape[d];

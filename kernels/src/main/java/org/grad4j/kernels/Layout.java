@@ -37,12 +37,14 @@ public record Layout(int[] shape, int[] strides, int offset) {
         long n = 1;
         for (int d : shape) {
             if (d < 0) {
-                throw new IllegalArgumentException(op + ": negative dimension " + d + " in shape " + Arrays.toString(shape));
+                throw new IllegalArgumentException(
+                        op + ": negative dimension " + d + " in shape " + Arrays.toString(shape));
             }
             n *= d; // both factors are at most 2^31-1 here, so the long product cannot wrap
             if (n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(op + ": a tensor of shape " + Arrays.toString(shape) + " would have more "
-                        + "than 2^31-1 elements (the product of its sizes overflows), which one buffer cannot hold");
+                throw new IllegalArgumentException(
+                        op + ": a tensor of shape " + Arrays.toString(shape) + " would have more "
+                                + "than 2^31-1 elements (the product of its sizes overflows), which one buffer cannot hold");
             }
         }
         return (int) n;
@@ -68,7 +70,9 @@ public record Layout(int[] shape, int[] strides, int offset) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Layout l && offset == l.offset && Arrays.equals(shape, l.shape)
+        return o instanceof Layout l
+                && offset == l.offset
+                && Arrays.equals(shape, l.shape)
                 && Arrays.equals(strides, l.strides);
     }
 

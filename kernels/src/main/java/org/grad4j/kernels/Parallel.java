@@ -32,7 +32,9 @@ public final class Parallel {
 
     private static int defaultThreads() {
         String p = System.getProperty("grad4j.threads");
-        return p != null ? Math.max(1, Integer.parseInt(p)) : Runtime.getRuntime().availableProcessors();
+        return p != null
+                ? Math.max(1, Integer.parseInt(p))
+                : Runtime.getRuntime().availableProcessors();
     }
 
     public static int numThreads() {

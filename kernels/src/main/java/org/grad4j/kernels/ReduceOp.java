@@ -6,7 +6,9 @@ package org.grad4j.kernels;
  * elementwise ops' codes).
  */
 public enum ReduceOp {
-    SUM(Code.SUM), MAX(Code.MAX), MIN(Code.MIN);
+    SUM(Code.SUM),
+    MAX(Code.MAX),
+    MIN(Code.MIN);
 
     /** The device codes, one named constant per reduction. */
     public static final class Code {

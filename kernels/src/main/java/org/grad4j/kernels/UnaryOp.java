@@ -112,8 +112,20 @@ public enum UnaryOp {
     public static final class Code {
         private Code() {}
 
-        public static final int NEG = 1, EXP = 2, LOG = 3, SQRT = 4, ABS = 5, TANH = 6, SIGMOID = 7, RELU = 8,
-                SIGN = 9, POW = 10, POW_BASE = 11, AFFINE = 12, CLAMP = 13, RECIPROCAL = 14;
+        public static final int NEG = 1,
+                EXP = 2,
+                LOG = 3,
+                SQRT = 4,
+                ABS = 5,
+                TANH = 6,
+                SIGMOID = 7,
+                RELU = 8,
+                SIGN = 9,
+                POW = 10,
+                POW_BASE = 11,
+                AFFINE = 12,
+                CLAMP = 13,
+                RECIPROCAL = 14;
     }
 
     private final int code;

@@ -20,11 +20,46 @@ public final class ElementwiseCases {
     public static final float[] SPECIAL = specialValues();
 
     private static float[] specialValues() {
-        List<Float> v = new ArrayList<>(List.of(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
-                Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -Float.MIN_NORMAL,
-                Float.MAX_VALUE, -Float.MAX_VALUE,
-                1f, -1f, 2f, -2f, 0.5f, -0.5f, 1e-20f, -1e-20f, 3.5f, -3.5f, 9.1f, -9.1f, 20f, -20f,
-                88.7f, 88.73f, 89f, -87.3f, -87.4f, -88f, -103f, -104f, -110f, 0.625f, -0.625f, 0.6f, 1e30f, -1e30f));
+        List<Float> v = new ArrayList<>(List.of(
+                Float.NaN,
+                Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY,
+                0f,
+                -0f,
+                Float.MIN_VALUE,
+                -Float.MIN_VALUE,
+                Float.MIN_NORMAL,
+                -Float.MIN_NORMAL,
+                Float.MAX_VALUE,
+                -Float.MAX_VALUE,
+                1f,
+                -1f,
+                2f,
+                -2f,
+                0.5f,
+                -0.5f,
+                1e-20f,
+                -1e-20f,
+                3.5f,
+                -3.5f,
+                9.1f,
+                -9.1f,
+                20f,
+                -20f,
+                88.7f,
+                88.73f,
+                89f,
+                -87.3f,
+                -87.4f,
+                -88f,
+                -103f,
+                -104f,
+                -110f,
+                0.625f,
+                -0.625f,
+                0.6f,
+                1e30f,
+                -1e30f));
         Random rnd = new Random(7);
         for (int i = 0; i < 90; i++) v.add((float) rnd.nextGaussian() * 3f);
         float[] out = new float[v.size()];
@@ -35,12 +70,14 @@ public final class ElementwiseCases {
     /** The (p0, p1) each unary op is tried with: its special parameters included. */
     public static float[][] parameters(UnaryOp op) {
         return switch (op) {
-            case POW -> new float[][] {{2f, 0f}, {1f, 0f}, {3f, 0f}, {0.5f, 0f}, {-1f, 0f}, {2.5f, 0f}, {0f, 0f},
-                {Float.NaN, 0f}};
+            case POW ->
+                new float[][] {
+                    {2f, 0f}, {1f, 0f}, {3f, 0f}, {0.5f, 0f}, {-1f, 0f}, {2.5f, 0f}, {0f, 0f}, {Float.NaN, 0f}
+                };
             case POW_BASE -> new float[][] {{1.7f, 0f}, {2f, 0f}, {0.5f, 0f}, {-2f, 0f}, {0f, 0f}, {1f, 0f}};
             case AFFINE -> new float[][] {{1.5f, 0.25f}, {-2f, 0f}, {0f, -0f}, {1e30f, 1f}, {Float.NaN, 1f}};
-            case CLAMP -> new float[][] {{-0.5f, Float.NaN}, {Float.NaN, 0.5f}, {-1f, 1f}, {Float.NaN, Float.NaN},
-                {0f, 0f}};
+            case CLAMP ->
+                new float[][] {{-0.5f, Float.NaN}, {Float.NaN, 0.5f}, {-1f, 1f}, {Float.NaN, Float.NaN}, {0f, 0f}};
             default -> new float[][] {{0f, 0f}};
         };
     }
@@ -79,15 +116,16 @@ public final class ElementwiseCases {
 
     /** {@link #assertWithin}, or at most {@code absolute} apart (results of cancellation). */
     public static void assertClose(int ulps, float absolute, float expected, float actual, String what) {
-        boolean special = Float.isNaN(expected) || Float.isNaN(actual) || Float.isInfinite(expected)
-                || Float.isInfinite(actual);
+        boolean special =
+                Float.isNaN(expected) || Float.isNaN(actual) || Float.isInfinite(expected) || Float.isInfinite(actual);
         if (ulps == 0 || special) {
             assertSame(expected, actual, what);
             return;
         }
         if (Math.abs(expected) < Float.MIN_NORMAL && Math.abs(actual) < Float.MIN_NORMAL) return;
         long distance = Math.abs((long) ordered(expected) - ordered(actual));
-        assertTrue(distance <= ulps || Math.abs(expected - actual) <= absolute,
+        assertTrue(
+                distance <= ulps || Math.abs(expected - actual) <= absolute,
                 what + ": expected " + expected + " but got " + actual + ", " + distance + " ulp apart");
     }
 

@@ -21,26 +21,43 @@ import org.junit.jupiter.api.Test;
 class PublicSurfaceTest {
 
     private static final Set<String> SPI = Set.of(
-            "org.grad4j.kernels.Backend", "org.grad4j.kernels.BackendProvider", "org.grad4j.kernels.Buffer",
-            "org.grad4j.kernels.Layout", "org.grad4j.kernels.Geometry", "org.grad4j.kernels.Parallel",
-            "org.grad4j.kernels.Parallel$Chunk", "org.grad4j.kernels.UnaryOp", "org.grad4j.kernels.UnaryOp$Code",
-            "org.grad4j.kernels.BinaryOp", "org.grad4j.kernels.BinaryOp$Code", "org.grad4j.kernels.ReduceOp",
-            "org.grad4j.kernels.ReduceOp$Code", "org.grad4j.kernels.VectorForm",
-            "org.grad4j.kernels.jvm.JvmBackend", "org.grad4j.kernels.jvm.Simd");
+            "org.grad4j.kernels.Backend",
+            "org.grad4j.kernels.BackendProvider",
+            "org.grad4j.kernels.Buffer",
+            "org.grad4j.kernels.Layout",
+            "org.grad4j.kernels.Geometry",
+            "org.grad4j.kernels.Parallel",
+            "org.grad4j.kernels.Parallel$Chunk",
+            "org.grad4j.kernels.UnaryOp",
+            "org.grad4j.kernels.UnaryOp$Code",
+            "org.grad4j.kernels.BinaryOp",
+            "org.grad4j.kernels.BinaryOp$Code",
+            "org.grad4j.kernels.ReduceOp",
+            "org.grad4j.kernels.ReduceOp$Code",
+            "org.grad4j.kernels.VectorForm",
+            "org.grad4j.kernels.jvm.JvmBackend",
+            "org.grad4j.kernels.jvm.Simd");
 
     /** Compiled only under the tornado profile (the SDK's API on the class path). */
     private static final Set<String> TORNADO = Set.of(
-            "org.grad4j.kernels.tornado.TornadoBackend", "org.grad4j.kernels.tornado.TornadoBackend$Stats",
+            "org.grad4j.kernels.tornado.TornadoBackend",
+            "org.grad4j.kernels.tornado.TornadoBackend$Stats",
             "org.grad4j.kernels.tornado.TornadoProvider");
 
     @Test
     void onlyTheSpiAndTheBackendsArePublic() throws IOException, URISyntaxException, ClassNotFoundException {
-        Path root = Path.of(Backend.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path root = Path.of(Backend.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
         Set<String> publicClasses = new TreeSet<>();
         boolean tornado = false;
         try (Stream<Path> files = Files.walk(root)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
-                String name = root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), ".")
+                String name = root.relativize(f)
+                        .toString()
+                        .replace(f.getFileSystem().getSeparator(), ".")
                         .replaceAll("\\.class$", "");
                 if (name.startsWith("org.grad4j.kernels.tornado.TornadoBackend")) tornado = true;
                 if (isPublic(name)) publicClasses.add(name);

@@ -66,14 +66,19 @@ class TrainingOnTornadoTest {
     /** A model trained on the device saves a checkpoint that a model on the JVM backend loads, and back. */
     @Test
     void checkpointsMoveBetweenDevices(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        Sequential onDevice = new Sequential(new Linear(5, 3, true, new Generator(1)), new ReLU(), new Linear(3, 2, true, new Generator(2)));
+        Sequential onDevice = new Sequential(
+                new Linear(5, 3, true, new Generator(1)), new ReLU(), new Linear(3, 2, true, new Generator(2)));
         onDevice.to(Device.tornado());
         java.nio.file.Path file = dir.resolve("m.safetensors");
         org.grad4j.training.checkpoint.Checkpoint.saveModel(file, onDevice);
-        Sequential onCpu = new Sequential(new Linear(5, 3, true, new Generator(3)), new ReLU(), new Linear(3, 2, true, new Generator(4)));
+        Sequential onCpu = new Sequential(
+                new Linear(5, 3, true, new Generator(3)), new ReLU(), new Linear(3, 2, true, new Generator(4)));
         org.grad4j.training.checkpoint.Checkpoint.loadModel(file, onCpu);
         Tensor x = Tensor.randn(new Generator(5), 4, 5);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(onDevice.call(x.to(Device.tornado())).toFloatArray(), onCpu.call(x).toFloatArray(), 1e-5f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                onDevice.call(x.to(Device.tornado())).toFloatArray(),
+                onCpu.call(x).toFloatArray(),
+                1e-5f);
         assertEquals(Device.cpu(), onCpu.parameters().get(0).device());
     }
 
@@ -81,14 +86,24 @@ class TrainingOnTornadoTest {
 
     private static Run fashionMnistEpoch(Device device, TensorDataset train, TensorDataset test) {
         Generator g = new Generator(0);
-        Sequential model = new Sequential(new Flatten(), new Linear(784, 256, true, g), new ReLU(), new Linear(256, 128, true, g),
-                new ReLU(), new Linear(128, 10, true, g));
+        Sequential model = new Sequential(
+                new Flatten(),
+                new Linear(784, 256, true, g),
+                new ReLU(),
+                new Linear(256, 128, true, g),
+                new ReLU(),
+                new Linear(128, 10, true, g));
         model.to(device);
         Adam optimizer = new Adam(model.parameters(), 1e-3);
-        DataLoader trainLoader = DataLoader.builder(train).batchSize(64).shuffle(true).seed(0).build();
+        DataLoader trainLoader =
+                DataLoader.builder(train).batchSize(64).shuffle(true).seed(0).build();
         DataLoader testLoader = DataLoader.builder(test).batchSize(1000).build();
-        try (Trainer trainer = Trainer.builder(model, optimizer).loss(new CrossEntropyLoss()).device(device).build()) {
-            List<StepMetrics> steps = trainer.train(0, trainLoader.flux(0)).collectList().block();
+        try (Trainer trainer = Trainer.builder(model, optimizer)
+                .loss(new CrossEntropyLoss())
+                .device(device)
+                .build()) {
+            List<StepMetrics> steps =
+                    trainer.train(0, trainLoader.flux(0)).collectList().block();
             EvalMetrics eval = trainer.evaluate(0, testLoader.flux(0)).block();
             return new Run(steps, eval);
         }
@@ -101,7 +116,9 @@ class TrainingOnTornadoTest {
      */
     @Test
     void fashionMnistMlpEpochTracksTheJvmBackend() {
-        assumeTrue(Files.isDirectory(Mnist.FASHION_MNIST_DIR), "Fashion-MNIST not installed: " + Mnist.FASHION_MNIST_INSTALL);
+        assumeTrue(
+                Files.isDirectory(Mnist.FASHION_MNIST_DIR),
+                "Fashion-MNIST not installed: " + Mnist.FASHION_MNIST_INSTALL);
         TensorDataset train = Mnist.fashionMnist(true), test = Mnist.fashionMnist(false);
         Run cpu = fashionMnistEpoch(Device.cpu(), train, test);
         TornadoBackend backend = TornadoBackend.instance();
@@ -126,10 +143,18 @@ class TrainingOnTornadoTest {
 
         long steps = tvm.steps().size(), evalBatches = 10;
         long reads = after.reads() - before.reads(), writes = after.writes() - before.writes();
-        System.out.printf("Fashion-MNIST MLP epoch on %s: %.1f s, test accuracy %.4f (JVM %.4f); %d kernel launches, "
+        System.out.printf(
+                "Fashion-MNIST MLP epoch on %s: %.1f s, test accuracy %.4f (JVM %.4f); %d kernel launches, "
                         + "%d host-to-device and %d device-to-host transfers for %d steps and %d test batches%n",
-                backend.deviceName(), seconds, tvm.eval().accuracy(), cpu.eval().accuracy(), after.launches() - before.launches(),
-                writes, reads, steps, evalBatches);
+                backend.deviceName(),
+                seconds,
+                tvm.eval().accuracy(),
+                cpu.eval().accuracy(),
+                after.launches() - before.launches(),
+                writes,
+                reads,
+                steps,
+                evalBatches);
         // model.to: 6 parameters up; each step: inputs and targets up, the loss down; each test batch:
         // inputs and targets up, its loss and its count of correct answers down
         assertEquals(6 + 2 * steps + 2 * evalBatches, writes, "host-to-device transfers");

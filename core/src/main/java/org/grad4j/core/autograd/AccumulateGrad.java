@@ -27,6 +27,7 @@ final class AccumulateGrad extends Node {
     final Tensor variable;
     /** The leaf's autograd state, where its gradient is kept (it has one: it requires grad). */
     private final AutogradMeta meta;
+
     volatile List<TensorHook> postAccumulateHooks;
 
     AccumulateGrad(Tensor variable) {
@@ -80,8 +81,12 @@ final class AccumulateGrad extends Node {
      * (read without the lock: a quick no once it has one) and {@code grad} has its exact layout.
      */
     boolean canTake(Tensor grad) {
-        return meta.grad == null && meta.sparseGrad == null && grad.storageOffset() == 0 && grad.isContiguous()
-                && buffer(grad).size() == grad.numel() && java.util.Arrays.equals(shape(grad), shape(variable))
+        return meta.grad == null
+                && meta.sparseGrad == null
+                && grad.storageOffset() == 0
+                && grad.isContiguous()
+                && buffer(grad).size() == grad.numel()
+                && java.util.Arrays.equals(shape(grad), shape(variable))
                 && !GradMode.isEnabled();
     }
 

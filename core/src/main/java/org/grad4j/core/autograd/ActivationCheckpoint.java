@@ -43,7 +43,8 @@ public final class ActivationCheckpoint {
         } finally {
             ACTIVE.remove();
         }
-        if (out == null) throw new IllegalArgumentException("checkpoint: the function returned null instead of a Tensor");
+        if (out == null)
+            throw new IllegalArgumentException("checkpoint: the function returned null instead of a Tensor");
         frame.sealed();
         return out;
     }
@@ -135,7 +136,8 @@ public final class ActivationCheckpoint {
                 if (!Arrays.equals(got.get(k).shape(), shapes.get(k))) {
                     throw new IllegalStateException("checkpoint: recomputed tensor " + k + " has shape "
                             + Arrays.toString(got.get(k).shape()) + " but the forward saved one of shape "
-                            + Arrays.toString(shapes.get(k)) + ": the function must run the same ops when called again");
+                            + Arrays.toString(shapes.get(k))
+                            + ": the function must run the same ops when called again");
                 }
             }
             recomputed = got;

@@ -27,9 +27,11 @@ final class AnomalyCheck {
 
     /** Names the backward node, its forward op and where that op was created (and, for double backward, its parent). */
     private static String message(Node node, int output, String what) {
-        StringBuilder sb = new StringBuilder("Function '" + node.name() + "' returned " + what + " values in its " + output
-                + "th output. Error detected in " + node.name() + ", the backward of the forward op '" + forwardOpName(node)
-                + "'");
+        StringBuilder sb =
+                new StringBuilder("Function '" + node.name() + "' returned " + what + " values in its " + output
+                        + "th output. Error detected in " + node.name() + ", the backward of the forward op '"
+                        + forwardOpName(node)
+                        + "'");
         if (node.creationTrace == null) {
             sb.append(". Run the forward pass inside Torch.detectAnomaly() too, to see where that op was created.");
             return sb.toString();
@@ -37,12 +39,16 @@ final class AnomalyCheck {
         sb.append(", which was created at (Java stack of the forward call):");
         appendTrace(sb, node.creationTrace);
         for (Node p = node.anomalyParent; p != null; p = p.anomalyParent) {
-            sb.append("\nThe op was recorded during the backward of ").append(p.name()).append(" (createGraph), whose forward op '")
-                    .append(forwardOpName(p)).append("' was created at:");
+            sb.append("\nThe op was recorded during the backward of ")
+                    .append(p.name())
+                    .append(" (createGraph), whose forward op '")
+                    .append(forwardOpName(p))
+                    .append("' was created at:");
             if (p.creationTrace != null) appendTrace(sb, p.creationTrace);
         }
-        sb.append("\nCheck that op's inputs for values outside its domain (log or sqrt of a negative number, division by "
-                + "zero, ...) or the gradient flowing into it.");
+        sb.append(
+                "\nCheck that op's inputs for values outside its domain (log or sqrt of a negative number, division by "
+                        + "zero, ...) or the gradient flowing into it.");
         return sb.toString();
     }
 
@@ -57,8 +63,10 @@ final class AnomalyCheck {
         boolean started = false;
         for (StackTraceElement e : trace.getStackTrace()) {
             String c = e.getClassName();
-            boolean machinery = c.equals(Node.class.getName()) || c.equals(OpNode.class.getName())
-                    || c.equals(Recorder.class.getName()) || e.getMethodName().equals("<init>") && c.startsWith("org.grad4j.core.");
+            boolean machinery = c.equals(Node.class.getName())
+                    || c.equals(OpNode.class.getName())
+                    || c.equals(Recorder.class.getName())
+                    || e.getMethodName().equals("<init>") && c.startsWith("org.grad4j.core.");
             if (!started && machinery) continue;
             started = true;
             sb.append("\n\tat ").append(e);

@@ -40,7 +40,8 @@ public final class AutogradGraph {
     static Map<Object, Integer> heldStorages(Tensor root) {
         Map<Object, Integer> storages = new IdentityHashMap<>();
         for (Node n : nodes(root)) {
-            n.forEachSaved(s -> s.forEachHeld(t -> storages.put(buffer(t), buffer(t).size())));
+            n.forEachSaved(
+                    s -> s.forEachHeld(t -> storages.put(buffer(t), buffer(t).size())));
         }
         return storages;
     }

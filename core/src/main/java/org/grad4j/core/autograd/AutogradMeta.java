@@ -32,6 +32,7 @@ public final class AutogradMeta {
     boolean requiresGrad;
     /** The node that made the tensor, null for a leaf; for a view possibly stale (see {@link #gradFn(Tensor)}). */
     Node gradFn;
+
     Tensor grad;
     /** A row-sparse accumulated gradient (sparse embedding); when set, {@link #grad} is null. */
     SparseGrad sparseGrad;
@@ -82,13 +83,17 @@ public final class AutogradMeta {
         if (fn != null) {
             // as in PyTorch, asking a non-leaf (which requires grad already) to require grad is a no-op
             if (requires) return t;
-            throw new IllegalStateException("requiresGrad_: you can only change requires_grad flags of leaf variables; this "
-                    + "tensor (shape " + Arrays.toString(shape(t)) + ") is the output of " + fn.name() + ". If you want "
-                    + "to use a computed variable in a subgraph that doesn't require differentiation use detach()");
+            throw new IllegalStateException(
+                    "requiresGrad_: you can only change requires_grad flags of leaf variables; this "
+                            + "tensor (shape " + Arrays.toString(shape(t)) + ") is the output of " + fn.name()
+                            + ". If you want "
+                            + "to use a computed variable in a subgraph that doesn't require differentiation use detach()");
         }
         if (requires && !t.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("requiresGrad_: only Tensors of floating point dtype can require gradients, got "
-                    + t.dtype() + " (shape " + Arrays.toString(shape(t)) + "); create it as float32, e.g. Tensor.of(values, shape)");
+            throw new IllegalArgumentException(
+                    "requiresGrad_: only Tensors of floating point dtype can require gradients, got " + t.dtype()
+                            + " (shape " + Arrays.toString(shape(t))
+                            + "); create it as float32, e.g. Tensor.of(values, shape)");
         }
         if (requires || get(t) != null) of(t).requiresGrad = requires;
         return t;
@@ -150,8 +155,8 @@ public final class AutogradMeta {
                     + " but the tensor has shape " + Arrays.toString(shape(t)));
         }
         if (g != null && backend(g) != backend(t) && !g.device().equals(t.device())) {
-            throw new IllegalArgumentException("setGrad: assigned grad is on device " + g.device() + " but the tensor is on "
-                    + t.device() + "; move it first, e.g. setGrad(g.to(t.device()))");
+            throw new IllegalArgumentException("setGrad: assigned grad is on device " + g.device()
+                    + " but the tensor is on " + t.device() + "; move it first, e.g. setGrad(g.to(t.device()))");
         }
         if (g == null && get(t) == null) return; // nothing to clear
         AutogradMeta m = of(t);
@@ -176,7 +181,8 @@ public final class AutogradMeta {
 
     public static RemovableHandle registerHook(Tensor t, TensorHook hook) {
         if (!requiresGrad(t)) {
-            throw new IllegalStateException("registerHook: cannot register a hook on a tensor that doesn't require gradient");
+            throw new IllegalStateException(
+                    "registerHook: cannot register a hook on a tensor that doesn't require gradient");
         }
         return gradEdge(t).registerTensorPreHook(hook);
     }

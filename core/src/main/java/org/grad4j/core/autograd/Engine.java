@@ -53,7 +53,8 @@ public final class Engine {
      * The gradients of {@code roots} with respect to {@code inputs}, touching no {@code grad()}
      * ({@code torch.autograd.grad}); with {@code allowUnused}, null for an input the roots do not depend on.
      */
-    public static Tensor[] grad(Tensor[] roots, Tensor[] rootGrads, Tensor[] inputs, boolean allowUnused, Options options) {
+    public static Tensor[] grad(
+            Tensor[] roots, Tensor[] rootGrads, Tensor[] inputs, boolean allowUnused, Options options) {
         Capture capture = new Capture(inputs, allowUnused);
         run("grad", roots, rootGrads, options, capture);
         return capture.result();
@@ -67,7 +68,8 @@ public final class Engine {
             Tensor r = roots[i];
             Node n = AutogradMeta.gradEdge(r);
             if (n == null) {
-                throw new IllegalArgumentException(op + ": element " + i + " of tensors does not require grad and does not have "
+                throw new IllegalArgumentException(op + ": element " + i
+                        + " of tensors does not require grad and does not have "
                         + "a grad_fn: the root " + Arrays.toString(r.shape()) + " was not computed from a tensor with "
                         + "requiresGrad(true) while grad mode was on (no-grad scope, or detach()?)");
             }
@@ -85,7 +87,8 @@ public final class Engine {
     private static Tensor rootGrad(String op, Tensor root, Tensor given, int i) {
         if (given == null) {
             if (root.numel() != 1) {
-                throw new IllegalArgumentException(op + ": grad can be implicitly created only for scalar outputs: the root "
+                throw new IllegalArgumentException(op
+                        + ": grad can be implicitly created only for scalar outputs: the root "
                         + "has shape " + Arrays.toString(root.shape()) + "; pass a gradient of that shape, e.g. "
                         + "backward(Tensor.onesLike(root))");
             }
@@ -131,7 +134,8 @@ public final class Engine {
     // ---- 2. schedule -----------------------------------------------------------------------------
 
     /** The pass's bookkeeping with the roots' gradients waiting at their nodes (summed for a repeated root). */
-    private static GraphTask schedule(Node[] rootNodes, Tensor[] grads, Map<Node, int[]> dependencies, Recycler recycler) {
+    private static GraphTask schedule(
+            Node[] rootNodes, Tensor[] grads, Map<Node, int[]> dependencies, Recycler recycler) {
         GraphTask task = new GraphTask(dependencies, recycler);
         for (int i = 0; i < rootNodes.length; i++) task.addGradient(rootNodes[i], grads[i]);
         for (Node n : rootNodes) task.readyIfFree(n);
@@ -165,7 +169,8 @@ public final class Engine {
                 List<NodeHook> postHooks = node.postHooks;
                 // post-hooks see dense gradients: a node with some takes the dense path
                 SparseGrad[] sparse = g == null || postHooks != null ? null : node.applySparse(g);
-                Tensor[] outs = g == null || sparse != null ? new Tensor[node.next.length] : apply(node, g, recycle, rec);
+                Tensor[] outs =
+                        g == null || sparse != null ? new Tensor[node.next.length] : apply(node, g, recycle, rec);
                 if (g != null && postHooks != null) outs = HookRunner.afterNode(node, postHooks, outs, g, rec);
                 if (AnomalyMode.isEnabled()) AnomalyCheck.check(node, outs);
                 if (!options.retainGraph()) node.release();

@@ -73,12 +73,14 @@ final class HookRunner {
             Tensor[] r = h.apply(outs.clone(), new Tensor[] {gradOutput});
             if (r == null) continue;
             if (r.length != outs.length) {
-                throw new IllegalArgumentException("hook registered on " + node.name() + " returned " + r.length
-                        + " gradients, but the node has " + outs.length + " inputs; return one per input (null where none)");
+                throw new IllegalArgumentException(
+                        "hook registered on " + node.name() + " returned " + r.length + " gradients, but the node has "
+                                + outs.length + " inputs; return one per input (null where none)");
             }
             for (int i = 0; i < r.length; i++) {
                 if (r[i] != null && outs[i] != null && !Arrays.equals(r[i].shape(), outs[i].shape())) {
-                    throw new IllegalArgumentException("hook registered on " + node.name() + " changed the shape of gradient "
+                    throw new IllegalArgumentException("hook registered on " + node.name()
+                            + " changed the shape of gradient "
                             + i + " from " + Arrays.toString(outs[i].shape()) + " to " + Arrays.toString(r[i].shape())
                             + "; a replacement gradient must keep the shape");
                 }

@@ -62,10 +62,11 @@ public abstract class Node {
      */
     private static Throwable creationTrace() {
         CodeSource library = Node.class.getProtectionDomain().getCodeSource();
-        StackTraceElement[] frames = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(s -> s
-                .dropWhile(f -> Objects.equals(f.getDeclaringClass().getProtectionDomain().getCodeSource(), library))
-                .map(StackWalker.StackFrame::toStackTraceElement)
-                .toArray(StackTraceElement[]::new));
+        StackTraceElement[] frames = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+                .walk(s -> s.dropWhile(f -> Objects.equals(
+                                f.getDeclaringClass().getProtectionDomain().getCodeSource(), library))
+                        .map(StackWalker.StackFrame::toStackTraceElement)
+                        .toArray(StackTraceElement[]::new));
         Throwable t = new Throwable("forward op created here");
         t.setStackTrace(frames);
         return t;

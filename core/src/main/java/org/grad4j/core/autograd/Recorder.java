@@ -37,8 +37,8 @@ public final class Recorder {
     }
 
     /** The same, with a rule that may give inputs row-sparse gradients instead (null for none). */
-    public static Tensor record(Tensor out, String name, Tensor[] inputs, Tensor[] saved, OpNode.Rule rule,
-                                OpNode.SparseRule sparseRule) {
+    public static Tensor record(
+            Tensor out, String name, Tensor[] inputs, Tensor[] saved, OpNode.Rule rule, OpNode.SparseRule sparseRule) {
         if (!needsGrad(inputs)) return out;
         Node[] next = new Node[inputs.length];
         int[][] shapes = new int[inputs.length][];

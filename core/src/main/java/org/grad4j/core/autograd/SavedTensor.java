@@ -24,6 +24,7 @@ final class SavedTensor {
     private final String producer; // "output 0 of XBackward0", or null for a leaf / untracked tensor
     /** Inside a checkpointed region: the region that recomputes this tensor, and its position there. */
     private Source frame;
+
     private final int index;
 
     SavedTensor(Tensor tensor, String producer) {
@@ -56,12 +57,13 @@ final class SavedTensor {
         Tensor t = tensor;
         if (t == null) return unpackFreed(owner);
         if (t.version() != version) {
-            throw new IllegalStateException("one of the variables needed for gradient computation has been modified by an "
-                    + "inplace operation: [" + t.dtype() + " " + java.util.Arrays.toString(t.shape()) + "]"
-                    + (producer == null ? "" : ", which is " + producer + ",")
-                    + " is at version " + t.version() + "; expected version " + version + " instead. "
-                    + owner + " needs its value as it was in forward: use an out-of-place op (x = x.add(y) "
-                    + "instead of x.add_(y)) or modify a clone().");
+            throw new IllegalStateException(
+                    "one of the variables needed for gradient computation has been modified by an "
+                            + "inplace operation: [" + t.dtype() + " " + java.util.Arrays.toString(t.shape()) + "]"
+                            + (producer == null ? "" : ", which is " + producer + ",")
+                            + " is at version " + t.version() + "; expected version " + version + " instead. "
+                            + owner + " needs its value as it was in forward: use an out-of-place op (x = x.add(y) "
+                            + "instead of x.add_(y)) or modify a clone().");
         }
         return t;
     }

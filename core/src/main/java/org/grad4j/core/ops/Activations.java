@@ -50,28 +50,50 @@ public final class Activations {
     static Tensor tanhBackward(Tensor g, Tensor y) {
         Tensor out = Pointwise.binary("tanh_backward", BinaryOp.TANH_BACKWARD, g, y, DType.FLOAT32);
         if (!needsGrad(g, y)) return out;
-        return record(out, "TanhBackwardBackward0", g, y, (gg, ctx) -> {
-            Tensor g0 = ctx.saved(0), y0 = ctx.saved(1);
-            return grads(ctx.needs(0) ? tanhBackward(gg, y0) : null, ctx.needs(1) ? gg.mul(g0).mul(y0).mul(-2f) : null);
-        }, y.requiresGrad() ? g : null, y);
+        return record(
+                out,
+                "TanhBackwardBackward0",
+                g,
+                y,
+                (gg, ctx) -> {
+                    Tensor g0 = ctx.saved(0), y0 = ctx.saved(1);
+                    return grads(
+                            ctx.needs(0) ? tanhBackward(gg, y0) : null,
+                            ctx.needs(1) ? gg.mul(g0).mul(y0).mul(-2f) : null);
+                },
+                y.requiresGrad() ? g : null,
+                y);
     }
 
     /** {@code g * y * (1 - y)}. */
     static Tensor sigmoidBackward(Tensor g, Tensor y) {
         Tensor out = Pointwise.binary("sigmoid_backward", BinaryOp.SIGMOID_BACKWARD, g, y, DType.FLOAT32);
         if (!needsGrad(g, y)) return out;
-        return record(out, "SigmoidBackwardBackward0", g, y, (gg, ctx) -> {
-            Tensor g0 = ctx.saved(0), y0 = ctx.saved(1);
-            return grads(ctx.needs(0) ? sigmoidBackward(gg, y0) : null,
-                    ctx.needs(1) ? gg.mul(g0).mul(y0.mul(-2f).add(1f)) : null);
-        }, y.requiresGrad() ? g : null, y);
+        return record(
+                out,
+                "SigmoidBackwardBackward0",
+                g,
+                y,
+                (gg, ctx) -> {
+                    Tensor g0 = ctx.saved(0), y0 = ctx.saved(1);
+                    return grads(
+                            ctx.needs(0) ? sigmoidBackward(gg, y0) : null,
+                            ctx.needs(1) ? gg.mul(g0).mul(y0.mul(-2f).add(1f)) : null);
+                },
+                y.requiresGrad() ? g : null,
+                y);
     }
 
     /** {@code y > 0 ? g : 0}; flat in y, so y gets no gradient. */
     static Tensor thresholdBackward(Tensor g, Tensor y) {
         Tensor out = Pointwise.binary("threshold_backward", BinaryOp.RELU_BACKWARD, g, y, DType.FLOAT32);
-        return record(out, "ThresholdBackwardBackward0", g, y,
-                (gg, ctx) -> grads(thresholdBackward(gg, ctx.saved(0)), ctx.needs(1) ? Tensor.zerosLike(gg) : null), y);
+        return record(
+                out,
+                "ThresholdBackwardBackward0",
+                g,
+                y,
+                (gg, ctx) -> grads(thresholdBackward(gg, ctx.saved(0)), ctx.needs(1) ? Tensor.zerosLike(gg) : null),
+                y);
     }
 
     // ---- softmax --------------------------------------------------------------------------------
@@ -83,18 +105,28 @@ public final class Activations {
         Tensor xc = contiguousUntracked(x);
         Tensor out = newUninitialized(x, shape(x), DType.FLOAT32);
         int size = x.dim() == 0 ? 1 : shape(x)[dim];
-        int outer = x.dim() == 0 ? 1 : Indexing.outer(shape(x), dim), inner = x.dim() == 0 ? 1 : Indexing.inner(shape(x), dim);
+        int outer = x.dim() == 0 ? 1 : Indexing.outer(shape(x), dim),
+                inner = x.dim() == 0 ? 1 : Indexing.inner(shape(x), dim);
         backend(x).softmax(buffer(xc), outer, size, inner, log, buffer(out));
         if (log) {
             // d/dx log_softmax: g - softmax * sum(g)
-            return record(out, "LogSoftmaxBackward0", x, (g, ctx) ->
-                    new Tensor[] {g.sub(ctx.saved(0).exp().mul(g.sum(dim, true)))}, out);
+            return record(
+                    out,
+                    "LogSoftmaxBackward0",
+                    x,
+                    (g, ctx) -> new Tensor[] {g.sub(ctx.saved(0).exp().mul(g.sum(dim, true)))},
+                    out);
         }
         // d/dx softmax: y * (g - sum(g * y))
-        return record(out, "SoftmaxBackward0", x, (g, ctx) -> {
-            Tensor y = ctx.saved(0);
-            return new Tensor[] {y.mul(g.sub(g.mul(y).sum(dim, true)))};
-        }, out);
+        return record(
+                out,
+                "SoftmaxBackward0",
+                x,
+                (g, ctx) -> {
+                    Tensor y = ctx.saved(0);
+                    return new Tensor[] {y.mul(g.sub(g.mul(y).sum(dim, true)))};
+                },
+                out);
     }
 
     // ---- dropout --------------------------------------------------------------------------------

@@ -43,25 +43,33 @@ public final class Conv {
 
         /** Checks the sizes are positive (non-negative for padding) and the output is not empty. */
         void check(String op, int[] inShape, int h, int w) {
-            if (kh <= 0 || kw <= 0) throw new IllegalArgumentException(op + ": kernel size should be greater than zero, but got "
-                    + "kernelSize=" + pair(kh, kw));
-            if (sh <= 0 || sw <= 0) throw new IllegalArgumentException(op + ": stride should be greater than zero, but got stride="
-                    + pair(sh, sw));
-            if (ph < 0 || pw < 0) throw new IllegalArgumentException(op + ": negative padding is not supported, got padding="
-                    + pair(ph, pw));
-            if (dh <= 0 || dw <= 0) throw new IllegalArgumentException(op + ": dilation should be greater than zero, but got "
-                    + "dilation=" + pair(dh, dw));
+            if (kh <= 0 || kw <= 0)
+                throw new IllegalArgumentException(
+                        op + ": kernel size should be greater than zero, but got " + "kernelSize=" + pair(kh, kw));
+            if (sh <= 0 || sw <= 0)
+                throw new IllegalArgumentException(
+                        op + ": stride should be greater than zero, but got stride=" + pair(sh, sw));
+            if (ph < 0 || pw < 0)
+                throw new IllegalArgumentException(
+                        op + ": negative padding is not supported, got padding=" + pair(ph, pw));
+            if (dh <= 0 || dw <= 0)
+                throw new IllegalArgumentException(
+                        op + ": dilation should be greater than zero, but got " + "dilation=" + pair(dh, dw));
             long eh = (long) dh * (kh - 1) + 1, ew = (long) dw * (kw - 1) + 1;
             long hp = h + 2L * ph, wp = w + 2L * pw;
             if (hp < eh || wp < ew) {
                 throw new IllegalArgumentException(op + ": calculated padded input size per channel: (" + hp + " x "
                         + wp + "). Kernel size: (" + eh + " x " + ew + "). Kernel size can't be greater than actual "
-                        + "input size (input shape " + Arrays.toString(inShape) + "); use a smaller kernel or more padding");
+                        + "input size (input shape " + Arrays.toString(inShape)
+                        + "); use a smaller kernel or more padding");
             }
             long oh = (hp - eh) / sh + 1, ow = (wp - ew) / sw + 1;
-            if (oh > Integer.MAX_VALUE || ow > Integer.MAX_VALUE || oh * ow > Integer.MAX_VALUE
+            if (oh > Integer.MAX_VALUE
+                    || ow > Integer.MAX_VALUE
+                    || oh * ow > Integer.MAX_VALUE
                     || (long) kh * kw > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(op + ": " + oh + " x " + ow + " windows of " + kh + " x " + kw + " taps "
+                throw new IllegalArgumentException(op + ": " + oh + " x " + ow + " windows of " + kh + " x " + kw
+                        + " taps "
                         + "(input shape " + Arrays.toString(inShape) + ", padding=" + pair(ph, pw) + ", dilation="
                         + pair(dh, dw) + ") are more than 2^31-1 elements, which one buffer cannot hold");
             }
@@ -89,7 +97,8 @@ public final class Conv {
     }
 
     /** {@code F.fold} with PyTorch's int-or-pair arguments. */
-    public static Tensor fold(Tensor input, int[] outputSize, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+    public static Tensor fold(
+            Tensor input, int[] outputSize, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
         int[] size = two("fold", "outputSize", outputSize);
         return fold(input, size[0], size[1], window("fold", kernelSize, stride, padding, dilation));
     }
@@ -107,8 +116,9 @@ public final class Conv {
     static Tensor unfold(Tensor x, Window k) {
         int r = x.dim();
         if (r != 3 && r != 4) {
-            throw new IllegalArgumentException("unfold: expected a 3-d (unbatched) [C, H, W] or 4-d (batched) [N, C, H, W] "
-                    + "input, got shape " + Arrays.toString(shape(x)));
+            throw new IllegalArgumentException(
+                    "unfold: expected a 3-d (unbatched) [C, H, W] or 4-d (batched) [N, C, H, W] " + "input, got shape "
+                            + Arrays.toString(shape(x)));
         }
         int n = r == 4 ? shape(x)[0] : 1, c = shape(x)[r - 3], h = shape(x)[r - 2], w = shape(x)[r - 1];
         k.check("unfold", shape(x), h, w);
@@ -134,52 +144,66 @@ public final class Conv {
         k.check("fold", shape(cols), h, w);
         int n = r == 3 ? shape(cols)[0] : 1, rows = shape(cols)[r - 2], oh = k.outH(h), ow = k.outW(w);
         if (rows % k.taps() != 0) {
-            throw new IllegalArgumentException("fold: expected size of input's dimension " + (r - 2) + " to be divisible by "
+            throw new IllegalArgumentException("fold: expected size of input's dimension " + (r - 2)
+                    + " to be divisible by "
                     + "the product of kernel_size, but got input.size(" + (r - 2) + ")=" + rows + " and kernel_size="
                     + pair(k.kh, k.kw));
         }
         if (shape(cols)[r - 1] != (long) oh * ow) {
-            throw new IllegalArgumentException("fold: given output_size=" + pair(h, w) + ", kernel_size=" + pair(k.kh, k.kw)
-                    + ", dilation=" + pair(k.dh, k.dw) + ", padding=" + pair(k.ph, k.pw) + ", stride=" + pair(k.sh, k.sw)
-                    + ", expected size of input's dimension " + (r - 1) + " to match the calculated number of sliding blocks "
-                    + oh + " * " + ow + " = " + ((long) oh * ow) + ", but got input.size(" + (r - 1) + ")=" + shape(cols)[r - 1]);
+            throw new IllegalArgumentException(
+                    "fold: given output_size=" + pair(h, w) + ", kernel_size=" + pair(k.kh, k.kw)
+                            + ", dilation=" + pair(k.dh, k.dw) + ", padding=" + pair(k.ph, k.pw) + ", stride="
+                            + pair(k.sh, k.sw)
+                            + ", expected size of input's dimension " + (r - 1)
+                            + " to match the calculated number of sliding blocks "
+                            + oh + " * " + ow + " = " + ((long) oh * ow) + ", but got input.size(" + (r - 1) + ")="
+                            + shape(cols)[r - 1]);
         }
         int c = rows / k.taps();
         int[] outShape = r == 3 ? new int[] {n, c, h, w} : new int[] {c, h, w};
         Layout.numel("fold", outShape);
         Tensor cc = contiguousUntracked(cols);
         Tensor out = newEmpty(cols, outShape, DType.FLOAT32); // zeros: col2im adds into it
-        backend(cols).col2im(buffer(cc), n, c, h, w, k.kh, k.kw, k.ph, k.pw, k.sh, k.sw, k.dh, k.dw, oh, ow, buffer(out));
+        backend(cols)
+                .col2im(buffer(cc), n, c, h, w, k.kh, k.kw, k.ph, k.pw, k.sh, k.sw, k.dh, k.dw, oh, ow, buffer(out));
         return record(out, "Col2ImBackward0", cols, (g, ctx) -> new Tensor[] {unfold(g, k)});
     }
 
     // ---- conv2d -----------------------------------------------------------------------------------
 
-    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] strideIn, int[] paddingIn, int[] dilationIn, int groups) {
+    public static Tensor conv2d(
+            Tensor x, Tensor weight, Tensor bias, int[] strideIn, int[] paddingIn, int[] dilationIn, int groups) {
         if (x.dim() == 3) { // unbatched [C, H, W], as PyTorch accepts
-            return conv2d(x.unsqueeze(0), weight, bias, strideIn, paddingIn, dilationIn, groups).squeeze(0);
+            return conv2d(x.unsqueeze(0), weight, bias, strideIn, paddingIn, dilationIn, groups)
+                    .squeeze(0);
         }
         int[] st = two("conv2d", "stride", strideIn), pd = two("conv2d", "padding", paddingIn);
         int[] dl = two("conv2d", "dilation", dilationIn);
         if (x.dim() != 4) {
-            throw new IllegalArgumentException("conv2d: expected 3-d (unbatched) or 4-d (batched) input [N, C, H, W], but got "
-                    + "input of shape " + Arrays.toString(shape(x)));
+            throw new IllegalArgumentException(
+                    "conv2d: expected 3-d (unbatched) or 4-d (batched) input [N, C, H, W], but got " + "input of shape "
+                            + Arrays.toString(shape(x)));
         }
         if (weight.dim() != 4) {
-            throw new IllegalArgumentException("conv2d: expected a 4-d weight [outChannels, inChannels/groups, kH, kW], got "
-                    + "shape " + Arrays.toString(shape(weight)));
+            throw new IllegalArgumentException(
+                    "conv2d: expected a 4-d weight [outChannels, inChannels/groups, kH, kW], got " + "shape "
+                            + Arrays.toString(shape(weight)));
         }
-        if (groups <= 0) throw new IllegalArgumentException("conv2d: non-positive groups is not supported, got groups=" + groups);
+        if (groups <= 0)
+            throw new IllegalArgumentException("conv2d: non-positive groups is not supported, got groups=" + groups);
         int n = shape(x)[0], c = shape(x)[1], h = shape(x)[2], w = shape(x)[3];
         int o = shape(weight)[0], cg = shape(weight)[1], kh = shape(weight)[2], kw = shape(weight)[3];
         if (o % groups != 0) {
-            throw new IllegalArgumentException("conv2d: given groups=" + groups + ", expected weight to be divisible by "
-                    + groups + " at dimension 0, but got weight of size " + Arrays.toString(shape(weight)) + " instead");
+            throw new IllegalArgumentException(
+                    "conv2d: given groups=" + groups + ", expected weight to be divisible by " + groups
+                            + " at dimension 0, but got weight of size " + Arrays.toString(shape(weight)) + " instead");
         }
         if (cg * groups != c) {
             throw new IllegalArgumentException("conv2d: given groups=" + groups + ", weight of size "
-                    + Arrays.toString(shape(weight)) + ", expected input" + Arrays.toString(shape(x)) + " to have " + (cg * groups)
-                    + " channels, but got " + c + " channels instead; the weight's dimension 1 must be inChannels/groups");
+                    + Arrays.toString(shape(weight)) + ", expected input" + Arrays.toString(shape(x)) + " to have "
+                    + (cg * groups)
+                    + " channels, but got " + c
+                    + " channels instead; the weight's dimension 1 must be inChannels/groups");
         }
         if (bias != null && (bias.dim() != 1 || shape(bias)[0] != o)) {
             throw new IllegalArgumentException("conv2d: given weight of size " + Arrays.toString(shape(weight))
@@ -195,8 +219,12 @@ public final class Conv {
         Tensor out = forward(x, weight, bias, k, groups, oh, ow);
 
         int[] xShape = shape(x);
-        return Recorder.record(out, "ConvolutionBackward0", new Tensor[] {x, weight, bias},
-                new Tensor[] {weight.requiresGrad() ? x : null, x.requiresGrad() ? weight : null}, (g, ctx) -> {
+        return Recorder.record(
+                out,
+                "ConvolutionBackward0",
+                new Tensor[] {x, weight, bias},
+                new Tensor[] {weight.requiresGrad() ? x : null, x.requiresGrad() ? weight : null},
+                (g, ctx) -> {
                     Tensor gm = g.reshape(n, groups, og, l);
                     Tensor gx = null, gw = null, gb = null;
                     if (ctx.needs(0)) {
@@ -214,13 +242,20 @@ public final class Conv {
                             // smaller g is transposed. The N per-image products ([N, ckk, og]) are no larger than
                             // the columns while og <= L (a permuted copy of all the columns for one product over
                             // N·L was a tenth of a batch-64 32->64 layer's forward and backward)
-                            Tensor perImage = cols.view(n * groups, ckk, l).bmm(gm.reshape(n * groups, og, l).transpose(1, 2));
-                            gw = perImage.view(n, groups, ckk, og).sum(0).transpose(1, 2).contiguous().view(o, cg, kh, kw);
+                            Tensor perImage = cols.view(n * groups, ckk, l)
+                                    .bmm(gm.reshape(n * groups, og, l).transpose(1, 2));
+                            gw = perImage.view(n, groups, ckk, og)
+                                    .sum(0)
+                                    .transpose(1, 2)
+                                    .contiguous()
+                                    .view(o, cg, kh, kw);
                             freeScratch(perImage, g);
                         } else {
                             // many channels on small images (og > L): one product with N·L as the inner dimension
                             Tensor a = gm.permute(1, 2, 0, 3).reshape(groups, og, n * l);
-                            Tensor b = cols.view(n, groups, ckk, l).permute(1, 0, 3, 2).reshape(groups, n * l, ckk);
+                            Tensor b = cols.view(n, groups, ckk, l)
+                                    .permute(1, 0, 3, 2)
+                                    .reshape(groups, n * l, ckk);
                             gw = a.bmm(b).view(o, cg, kh, kw);
                             freeScratch(a, g);
                             freeScratch(b, g, cols);
@@ -246,19 +281,54 @@ public final class Conv {
         Tensor dst = groups == 1 ? out : newUninitialized(x, new int[] {n, og, l}, DType.FLOAT32);
         for (int gi = 0; gi < groups; gi++) {
             if (bias != null) { // bias[o] broadcast over every (n, l) of the group, added by the product
-                be.addmm(buffer(bias), new Layout(new int[] {n, og, l}, new int[] {0, strides(bias)[0], 0},
-                                bias.storageOffset() + gi * og * strides(bias)[0]), n, og, l, ckk,
-                        buffer(wc), wc.storageOffset() + gi * og * ckk, 0, ckk, 1,
-                        buffer(cols), gi * ckk * l, c * k.taps() * l, l, 1,
-                        buffer(dst), 1f, 1f);
+                be.addmm(
+                        buffer(bias),
+                        new Layout(
+                                new int[] {n, og, l},
+                                new int[] {0, strides(bias)[0], 0},
+                                bias.storageOffset() + gi * og * strides(bias)[0]),
+                        n,
+                        og,
+                        l,
+                        ckk,
+                        buffer(wc),
+                        wc.storageOffset() + gi * og * ckk,
+                        0,
+                        ckk,
+                        1,
+                        buffer(cols),
+                        gi * ckk * l,
+                        c * k.taps() * l,
+                        l,
+                        1,
+                        buffer(dst),
+                        1f,
+                        1f);
             } else {
-                be.matmul(n, og, l, ckk,
-                        buffer(wc), wc.storageOffset() + gi * og * ckk, 0, ckk, 1,
-                        buffer(cols), gi * ckk * l, c * k.taps() * l, l, 1,
-                        buffer(dst), 1f, 0f);
+                be.matmul(
+                        n,
+                        og,
+                        l,
+                        ckk,
+                        buffer(wc),
+                        wc.storageOffset() + gi * og * ckk,
+                        0,
+                        ckk,
+                        1,
+                        buffer(cols),
+                        gi * ckk * l,
+                        c * k.taps() * l,
+                        l,
+                        1,
+                        buffer(dst),
+                        1f,
+                        0f);
             }
             if (groups > 1) { // the group's channels are a strided slice of out
-                be.copy(buffer(dst), Layout.contiguous(new int[] {n, og, l}), buffer(out),
+                be.copy(
+                        buffer(dst),
+                        Layout.contiguous(new int[] {n, og, l}),
+                        buffer(out),
                         new Layout(new int[] {n, og, l}, new int[] {o * l, l, 1}, gi * og * l));
             }
         }

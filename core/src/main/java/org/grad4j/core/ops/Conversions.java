@@ -44,7 +44,7 @@ public final class Conversions {
         for (int i = 0; i < v.length; i++) {
             float f = v[i];
             switch (to) {
-                case FLOAT32 -> { } // bool and int64 values are already their float32 values
+                case FLOAT32 -> {} // bool and int64 values are already their float32 values
                 case INT64 -> {
                     // every float32 is an exact int64 after truncation; NaN and infinities have no int64 value
                     if (!Float.isFinite(f)) {

@@ -28,8 +28,9 @@ public final class Embeddings {
 
     public static Tensor embedding(Tensor weight, Tensor indices, int paddingIdx, boolean sparse) {
         if (weight.dim() != 2) {
-            throw new IllegalArgumentException("embedding: expected a 2-d weight [numEmbeddings, embeddingDim], got shape "
-                    + Arrays.toString(shape(weight)));
+            throw new IllegalArgumentException(
+                    "embedding: expected a 2-d weight [numEmbeddings, embeddingDim], got shape "
+                            + Arrays.toString(shape(weight)));
         }
         checkSameDevice(indices, weight); // F.embedding(indices, weight): named in argument order
         int v = shape(weight)[0], d = shape(weight)[1];
@@ -37,17 +38,19 @@ public final class Embeddings {
         int pad = paddingIdx;
         if (pad != NO_PADDING) {
             if (pad < -v || pad >= v) {
-                throw new IllegalArgumentException("embedding: paddingIdx " + paddingIdx + " must be within numEmbeddings ("
-                        + v + ")");
+                throw new IllegalArgumentException(
+                        "embedding: paddingIdx " + paddingIdx + " must be within numEmbeddings (" + v + ")");
             }
             if (pad < 0) pad += v;
         }
         int[] idx = Indexing.indexValues("embedding", "indices", indices);
         for (int i = 0; i < idx.length; i++) {
             if (idx[i] < 0 || idx[i] >= v) {
-                throw new IndexOutOfBoundsException("embedding: index " + idx[i] + " (at position " + i + ") is out of range "
-                        + "for a weight of " + v + " rows (shape " + Arrays.toString(shape(weight)) + "); indices must be in [0, "
-                        + v + ")");
+                throw new IndexOutOfBoundsException(
+                        "embedding: index " + idx[i] + " (at position " + i + ") is out of range "
+                                + "for a weight of " + v + " rows (shape " + Arrays.toString(shape(weight))
+                                + "); indices must be in [0, "
+                                + v + ")");
             }
         }
         int[] outShape = Arrays.copyOf(shape(indices), indices.dim() + 1);
@@ -61,11 +64,25 @@ public final class Embeddings {
         for (int i = 0; i < kept.length; i++) rows[i] = idx[kept[i]];
         boolean allKept = kept.length == idx.length;
         // the padding row gets no gradient; repeated indices add up
-        return Recorder.record(out, "EmbeddingBackward0", new Tensor[] {weight}, new Tensor[0],
-                (g, ctx) -> new Tensor[] {Indexing.indexAdd(newEmpty(weight, new int[] {v, d}, DType.FLOAT32), 0, rows,
-                        picked(g, d, kept, allKept))},
-                !sparse ? null : (g, ctx) -> GradMode.isEnabled() || !ctx.feedsLeaf(0) ? null
-                        : new SparseGrad[] {new SparseGrad(new int[] {v, d}, rows, picked(g, d, kept, allKept).contiguous())});
+        return Recorder.record(
+                out,
+                "EmbeddingBackward0",
+                new Tensor[] {weight},
+                new Tensor[0],
+                (g, ctx) -> new Tensor[] {
+                    Indexing.indexAdd(
+                            newEmpty(weight, new int[] {v, d}, DType.FLOAT32), 0, rows, picked(g, d, kept, allKept))
+                },
+                !sparse
+                        ? null
+                        : (g, ctx) -> GradMode.isEnabled() || !ctx.feedsLeaf(0)
+                                ? null
+                                : new SparseGrad[] {
+                                    new SparseGrad(
+                                            new int[] {v, d},
+                                            rows,
+                                            picked(g, d, kept, allKept).contiguous())
+                                });
     }
 
     /** The gradient's rows of the kept (not padding) positions, [kept, d]. */

@@ -37,7 +37,12 @@ public final class InPlace {
     }
 
     public static Tensor add_(Tensor self, Tensor other, float alpha) {
-        return apply(self, "add_", other, s -> s.add(other, alpha), d -> Pointwise.binaryInto(d, BinaryOp.ADD, other, alpha));
+        return apply(
+                self,
+                "add_",
+                other,
+                s -> s.add(other, alpha),
+                d -> Pointwise.binaryInto(d, BinaryOp.ADD, other, alpha));
     }
 
     public static Tensor add_(Tensor self, float v) {
@@ -45,7 +50,12 @@ public final class InPlace {
     }
 
     public static Tensor sub_(Tensor self, Tensor other, float alpha) {
-        return apply(self, "sub_", other, s -> s.sub(other, alpha), d -> Pointwise.binaryInto(d, BinaryOp.SUB, other, alpha));
+        return apply(
+                self,
+                "sub_",
+                other,
+                s -> s.sub(other, alpha),
+                d -> Pointwise.binaryInto(d, BinaryOp.SUB, other, alpha));
     }
 
     public static Tensor sub_(Tensor self, float v) {
@@ -112,41 +122,54 @@ public final class InPlace {
 
     /** Another operand may share self's storage only as exactly the same view (x.add_(x)). */
     private static boolean noHazard(Tensor self, Tensor other) {
-        return other == null || buffer(other) != buffer(self)
-                || (other.storageOffset() == self.storageOffset() && Arrays.equals(shape(other), shape(self)) && Arrays.equals(strides(other), strides(self)));
+        return other == null
+                || buffer(other) != buffer(self)
+                || (other.storageOffset() == self.storageOffset()
+                        && Arrays.equals(shape(other), shape(self))
+                        && Arrays.equals(strides(other), strides(self)));
     }
 
     private static void checkWritable(Tensor self, String op) {
         if (GradMode.isEnabled()) {
             if (base(self) == null && self.requiresGrad() && AutogradMeta.storedGradFn(self) == null) {
-                throw new IllegalStateException(op + ": a leaf Variable that requires grad (shape "
-                        + Arrays.toString(shape(self)) + ") is being used in an in-place operation. Modify it inside a "
-                        + "no-grad scope (try (var s = GradMode.noGrad()) {...}) or through data(), or use the out-of-place op.");
+                throw new IllegalStateException(
+                        op + ": a leaf Variable that requires grad (shape "
+                                + Arrays.toString(shape(self))
+                                + ") is being used in an in-place operation. Modify it inside a "
+                                + "no-grad scope (try (var s = GradMode.noGrad()) {...}) or through data(), or use the out-of-place op.");
             }
             if (base(self) != null && base(self).requiresGrad() && AutogradMeta.storedGradFn(base(self)) == null) {
-                throw new IllegalStateException(op + ": a view (shape " + Arrays.toString(shape(self)) + ") of a leaf Variable "
-                        + "that requires grad (shape " + Arrays.toString(shape(base(self))) + ") is being used in an in-place "
-                        + "operation. Modify it inside a no-grad scope, or clone() the leaf first.");
+                throw new IllegalStateException(
+                        op + ": a view (shape " + Arrays.toString(shape(self)) + ") of a leaf Variable "
+                                + "that requires grad (shape " + Arrays.toString(shape(base(self)))
+                                + ") is being used in an in-place "
+                                + "operation. Modify it inside a no-grad scope, or clone() the leaf first.");
             }
-            if (base(self) != null && !AutogradMeta.isTrackedView(self) && base(self).requiresGrad()) {
-                throw new IllegalStateException(op + ": a view (shape " + Arrays.toString(shape(self)) + ") was created in "
-                        + "no_grad mode and is being modified inplace with grad mode enabled; create the view with grad mode "
-                        + "on, or modify it in a no-grad scope.");
+            if (base(self) != null
+                    && !AutogradMeta.isTrackedView(self)
+                    && base(self).requiresGrad()) {
+                throw new IllegalStateException(
+                        op + ": a view (shape " + Arrays.toString(shape(self)) + ") was created in "
+                                + "no_grad mode and is being modified inplace with grad mode enabled; create the view with grad mode "
+                                + "on, or modify it in a no-grad scope.");
             }
         }
         for (int i = 0; i < shape(self).length; i++) {
             if (strides(self)[i] == 0 && shape(self)[i] > 1) {
-                throw new IllegalStateException(op + ": unsupported operation: more than one element of the written-to tensor "
-                        + "refers to a single memory location (an expanded tensor of shape " + Arrays.toString(shape(self))
-                        + "). Please clone() the tensor before performing the operation.");
+                throw new IllegalStateException(
+                        op + ": unsupported operation: more than one element of the written-to tensor "
+                                + "refers to a single memory location (an expanded tensor of shape "
+                                + Arrays.toString(shape(self))
+                                + "). Please clone() the tensor before performing the operation.");
             }
         }
     }
 
     private static void write(Tensor self, Tensor r, String op) {
         if (!Arrays.equals(shape(r), shape(self))) {
-            throw new IllegalArgumentException(op + ": output with shape " + Arrays.toString(shape(self)) + " doesn't match the "
-                    + "broadcast shape " + Arrays.toString(shape(r)) + "; an in-place op cannot change the shape of its tensor");
+            throw new IllegalArgumentException(op + ": output with shape " + Arrays.toString(shape(self))
+                    + " doesn't match the " + "broadcast shape " + Arrays.toString(shape(r))
+                    + "; an in-place op cannot change the shape of its tensor");
         }
         backend(self).copy(buffer(r), layout(r), buffer(self), layout(self));
         bumpVersion(self);
@@ -159,7 +182,7 @@ public final class InPlace {
             return;
         }
         Tensor base = base(self);
-        int[] positions = Views.logicalPositions(layout(base), layout(self));
+        int[] positions = Slicing.logicalPositions(layout(base), layout(self));
         Node cs = Recorder.rebaseHistoryThroughView(base, fn, new ViewPositions(positions, shape(self), base.numel()));
         Views.rebaseView(self, cs);
     }

@@ -52,11 +52,13 @@ public final class Indexing {
             } else if (ix instanceof Tensor t) {
                 if (t.dtype() == DType.BOOL) {
                     throw new IllegalArgumentException("get: boolean mask indexing (x[mask]) is not supported, got a "
-                            + "torch.bool index of shape " + Arrays.toString(shape(t)) + "; index with Tensor.indices(...)");
+                            + "torch.bool index of shape " + Arrays.toString(shape(t))
+                            + "; index with Tensor.indices(...)");
                 }
                 if (t.dtype() != DType.INT64) {
-                    throw new IllegalArgumentException("get: tensors used as indices must be int64 (Tensor.indices(...)), "
-                            + "got " + t.dtype() + " of shape " + Arrays.toString(shape(t)));
+                    throw new IllegalArgumentException(
+                            "get: tensors used as indices must be int64 (Tensor.indices(...)), " + "got " + t.dtype()
+                                    + " of shape " + Arrays.toString(shape(t)));
                 }
                 if (t.dim() != 1) {
                     throw new IllegalArgumentException("get: only 1-d index tensors are supported, got shape "
@@ -66,8 +68,9 @@ public final class Indexing {
                 dim++;
                 orig++;
             } else {
-                throw new IllegalArgumentException("get: an index must be an Integer, a Slice or a 1-d index Tensor, got "
-                        + (ix == null ? "null" : ix.getClass().getSimpleName()));
+                throw new IllegalArgumentException(
+                        "get: an index must be an Integer, a Slice or a 1-d index Tensor, got "
+                                + (ix == null ? "null" : ix.getClass().getSimpleName()));
             }
         }
         return r;
@@ -76,8 +79,9 @@ public final class Indexing {
     public static Tensor set(Tensor x, Tensor value, Object[] indices) {
         for (Object ix : indices) {
             if (ix instanceof Tensor) {
-                throw new IllegalArgumentException("set: assignment through index tensors (index_put_) is not supported; "
-                        + "use Integer and Slice indices");
+                throw new IllegalArgumentException(
+                        "set: assignment through index tensors (index_put_) is not supported; "
+                                + "use Integer and Slice indices");
             }
         }
         Tensor view = get(x, indices);
@@ -91,7 +95,8 @@ public final class Indexing {
         checkSameDevice(x, index);
         checkIndexDType("indexSelect", "index", index);
         if (index.dim() > 1) {
-            throw new IllegalArgumentException("indexSelect: index should have 1 dimension, got shape " + Arrays.toString(shape(index)));
+            throw new IllegalArgumentException(
+                    "indexSelect: index should have 1 dimension, got shape " + Arrays.toString(shape(index)));
         }
         return indexSelect(x, dim, indexValues("indexSelect", "index", index));
     }
@@ -136,9 +141,11 @@ public final class Indexing {
         int[] idx = index.clone();
         for (int i = 0; i < idx.length; i++) {
             if (idx[i] < -size || idx[i] >= size) {
-                throw new IndexOutOfBoundsException("indexSelect(): index " + idx[i] + " is out of bounds for dimension " + dim
-                        + " with size " + size + " of a tensor of shape " + Arrays.toString(shape(x)) + " (expected indices in ["
-                        + (-size) + ", " + (size - 1) + "])");
+                throw new IndexOutOfBoundsException(
+                        "indexSelect(): index " + idx[i] + " is out of bounds for dimension " + dim
+                                + " with size " + size + " of a tensor of shape " + Arrays.toString(shape(x))
+                                + " (expected indices in ["
+                                + (-size) + ", " + (size - 1) + "])");
             }
             if (idx[i] < 0) idx[i] += size;
         }
@@ -148,16 +155,16 @@ public final class Indexing {
         Tensor out = newUninitialized(x, outShape, x.dtype());
         backend(x).indexSelect(buffer(xc), outer(shape(x), dim), size, inner(shape(x), dim), idx, buffer(out));
         int[] in = shape(x);
-        return record(out, "IndexSelectBackward0", x,
-                (g, ctx) -> new Tensor[] {indexAdd(newEmpty(g, in, DType.FLOAT32), dim, idx, g)});
+        return record(out, "IndexSelectBackward0", x, (g, ctx) ->
+                new Tensor[] {indexAdd(newEmpty(g, in, DType.FLOAT32), dim, idx, g)});
     }
 
     public static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source) {
         checkSameDevice(self, index, source);
         checkIndexDType("indexAdd", "index", index);
         if (index.dim() > 1) {
-            throw new IllegalArgumentException("indexAdd(): Index is supposed to be a vector, got shape "
-                    + Arrays.toString(shape(index)));
+            throw new IllegalArgumentException(
+                    "indexAdd(): Index is supposed to be a vector, got shape " + Arrays.toString(shape(index)));
         }
         return indexAdd(self, dim, indexValues("indexAdd", "index", index), source);
     }
@@ -175,16 +182,16 @@ public final class Indexing {
         int size = shape(self)[dim];
         for (int i : idx) {
             if (i < 0 || i >= size) {
-                throw new IndexOutOfBoundsException("indexAdd(): index " + i + " is out of bounds for dimension " + dim
-                        + " with size " + size);
+                throw new IndexOutOfBoundsException(
+                        "indexAdd(): index " + i + " is out of bounds for dimension " + dim + " with size " + size);
             }
         }
         Tensor out = newUninitialized(self, shape(self), DType.FLOAT32);
         backend(self).copy(buffer(self), layout(self), buffer(out), layout(out));
         Tensor src = contiguousUntracked(source);
         backend(self).indexAdd(buffer(src), outer(shape(self), dim), size, inner(shape(self), dim), idx, buffer(out));
-        return record(out, "IndexAddBackward0", self, source,
-                (g, ctx) -> new Tensor[] {g, ctx.needs(1) ? indexSelect(g, dim, idx) : null});
+        return record(out, "IndexAddBackward0", self, source, (g, ctx) ->
+                new Tensor[] {g, ctx.needs(1) ? indexSelect(g, dim, idx) : null});
     }
 
     static int outer(int[] shape, int dim) {
@@ -204,7 +211,8 @@ public final class Indexing {
     public static Tensor cat(List<Tensor> tensors, int dimIn) {
         if (tensors.isEmpty()) throw new IllegalArgumentException("cat(): expected a non-empty list of Tensors");
         Tensor first = tensors.get(0);
-        if (first.dim() == 0) throw new IllegalArgumentException("cat(): zero-dimensional tensor (at position 0) cannot be concatenated");
+        if (first.dim() == 0)
+            throw new IllegalArgumentException("cat(): zero-dimensional tensor (at position 0) cannot be concatenated");
         int dim = Shapes.wrapDim("cat", dimIn, first.dim());
         long total = 0;
         DType dtype = first.dtype();
@@ -212,16 +220,21 @@ public final class Indexing {
             Tensor x = tensors.get(t);
             checkSameDevice(first, x);
             if (x.dim() != first.dim()) {
-                throw new IllegalArgumentException("cat(): Tensors must have same number of dimensions: got " + first.dim()
-                        + " and " + x.dim() + " (shapes " + Arrays.toString(shape(first)) + " and " + Arrays.toString(shape(x))
-                        + ", tensor number " + t + "); unsqueeze or reshape them to the same rank");
+                throw new IllegalArgumentException(
+                        "cat(): Tensors must have same number of dimensions: got " + first.dim()
+                                + " and " + x.dim() + " (shapes " + Arrays.toString(shape(first)) + " and "
+                                + Arrays.toString(shape(x))
+                                + ", tensor number " + t + "); unsqueeze or reshape them to the same rank");
             }
             for (int d = 0; d < first.dim(); d++) {
                 if (d != dim && shape(x)[d] != shape(first)[d]) {
                     throw new IllegalArgumentException("cat(): Sizes of tensors must match except in dimension " + dim
-                            + ". Expected size " + shape(first)[d] + " but got size " + shape(x)[d] + " for tensor number " + t
-                            + " in the list (shapes " + Arrays.toString(shape(first)) + " and " + Arrays.toString(shape(x))
-                            + " differ at dimension " + d + "); make them equal there, or concatenate along dimension " + d);
+                            + ". Expected size " + shape(first)[d] + " but got size " + shape(x)[d]
+                            + " for tensor number " + t
+                            + " in the list (shapes " + Arrays.toString(shape(first)) + " and "
+                            + Arrays.toString(shape(x))
+                            + " differ at dimension " + d + "); make them equal there, or concatenate along dimension "
+                            + d);
                 }
             }
             total += shape(x)[dim];
@@ -229,8 +242,8 @@ public final class Indexing {
         }
         int[] outShape = shape(first).clone();
         if (total > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("cat(): the concatenated size along dimension " + dim + " is " + total
-                    + ", more than 2^31-1");
+            throw new IllegalArgumentException(
+                    "cat(): the concatenated size along dimension " + dim + " is " + total + ", more than 2^31-1");
         }
         outShape[dim] = (int) total;
         org.grad4j.kernels.Layout.numel("cat", outShape);
@@ -270,7 +283,8 @@ public final class Indexing {
             if (!Arrays.equals(shape(tensors.get(t)), shape(first))) {
                 throw new IllegalArgumentException("stack expects each tensor to be equal size, but got "
                         + Arrays.toString(shape(first)) + " at entry 0 and " + Arrays.toString(shape(tensors.get(t)))
-                        + " at entry " + t + "; stack needs equal shapes (use cat to join tensors along an existing dimension)");
+                        + " at entry " + t
+                        + "; stack needs equal shapes (use cat to join tensors along an existing dimension)");
             }
         }
         int dim = Shapes.wrapDim("stack", dimIn, first.dim() + 1);

@@ -27,30 +27,64 @@ public final class LinearAlgebra {
     private static void gemm(Tensor a3, Tensor b3, Tensor out, float alpha, float beta) {
         checkSameDevice(a3, b3, out);
         int batch = shape(a3)[0], m = shape(a3)[1], k = shape(a3)[2], n = shape(b3)[2];
-        backend(out).matmul(batch, m, n, k,
-                buffer(a3), a3.storageOffset(), strides(a3)[0], strides(a3)[1], strides(a3)[2],
-                buffer(b3), b3.storageOffset(), strides(b3)[0], strides(b3)[1], strides(b3)[2],
-                buffer(out), alpha, beta);
+        backend(out)
+                .matmul(
+                        batch,
+                        m,
+                        n,
+                        k,
+                        buffer(a3),
+                        a3.storageOffset(),
+                        strides(a3)[0],
+                        strides(a3)[1],
+                        strides(a3)[2],
+                        buffer(b3),
+                        b3.storageOffset(),
+                        strides(b3)[0],
+                        strides(b3)[1],
+                        strides(b3)[2],
+                        buffer(out),
+                        alpha,
+                        beta);
     }
 
     private static Tensor as3d(Tensor t) {
-        return alias(t, new Layout(new int[] {1, shape(t)[0], shape(t)[1]}, new int[] {0, strides(t)[0], strides(t)[1]},
-                t.storageOffset()));
+        return alias(
+                t,
+                new Layout(
+                        new int[] {1, shape(t)[0], shape(t)[1]},
+                        new int[] {0, strides(t)[0], strides(t)[1]},
+                        t.storageOffset()));
     }
 
     public static Tensor mm(Tensor a, Tensor b) {
-        check(a.dim() == 2, "mm: self must be a matrix, got shape " + Arrays.toString(shape(a)) + "; use matmul for other ranks");
-        check(b.dim() == 2, "mm: mat2 must be a matrix, got shape " + Arrays.toString(shape(b)) + "; use matmul (or mv) for "
-                + "other ranks");
-        check(shape(a)[1] == shape(b)[0], "mm: mat1 and mat2 shapes cannot be multiplied (" + shape(a)[0] + "x" + shape(a)[1]
-                + " and " + shape(b)[0] + "x" + shape(b)[1] + "): the columns of mat1 must equal the rows of mat2; transpose "
-                + "or reshape an operand");
+        check(
+                a.dim() == 2,
+                "mm: self must be a matrix, got shape " + Arrays.toString(shape(a)) + "; use matmul for other ranks");
+        check(
+                b.dim() == 2,
+                "mm: mat2 must be a matrix, got shape " + Arrays.toString(shape(b)) + "; use matmul (or mv) for "
+                        + "other ranks");
+        check(
+                shape(a)[1] == shape(b)[0],
+                "mm: mat1 and mat2 shapes cannot be multiplied (" + shape(a)[0] + "x" + shape(a)[1]
+                        + " and " + shape(b)[0] + "x" + shape(b)[1]
+                        + "): the columns of mat1 must equal the rows of mat2; transpose "
+                        + "or reshape an operand");
         Tensor out = newUninitialized(a, new int[] {shape(a)[0], shape(b)[1]}, DType.FLOAT32);
         gemm(as3d(a), as3d(b), out, 1f, 0f);
         if (!Recorder.needsGrad(a, b)) return out;
-        return record(out, "MmBackward0", a, b, (g, ctx) -> new Tensor[] {
-                ctx.needs(0) ? g.mm(ctx.saved(1).t()) : null,
-                ctx.needs(1) ? mat2Grad(ctx.saved(0), g, strides(b)) : null}, b.requiresGrad() ? a : null, a.requiresGrad() ? b : null);
+        return record(
+                out,
+                "MmBackward0",
+                a,
+                b,
+                (g, ctx) -> new Tensor[] {
+                    ctx.needs(0) ? g.mm(ctx.saved(1).t()) : null,
+                    ctx.needs(1) ? mat2Grad(ctx.saved(0), g, strides(b)) : null
+                },
+                b.requiresGrad() ? a : null,
+                a.requiresGrad() ? b : null);
     }
 
     /**
@@ -66,72 +100,141 @@ public final class LinearAlgebra {
     public static Tensor bmm(Tensor a, Tensor b) {
         check(a.dim() == 3, "bmm: batch1 must be a 3D tensor, got shape " + Arrays.toString(shape(a)));
         check(b.dim() == 3, "bmm: batch2 must be a 3D tensor, got shape " + Arrays.toString(shape(b)));
-        check(shape(a)[0] == shape(b)[0], "bmm: batch1 and batch2 must have same number of batches, got " + shape(a)[0] + " and "
-                + shape(b)[0]);
-        check(shape(a)[2] == shape(b)[1], "bmm: Expected size for first two dimensions of batch2 tensor to be: ["
-                + shape(a)[0] + ", " + shape(a)[2] + "] but got: [" + shape(b)[0] + ", " + shape(b)[1] + "].");
+        check(
+                shape(a)[0] == shape(b)[0],
+                "bmm: batch1 and batch2 must have same number of batches, got " + shape(a)[0] + " and " + shape(b)[0]);
+        check(
+                shape(a)[2] == shape(b)[1],
+                "bmm: Expected size for first two dimensions of batch2 tensor to be: [" + shape(a)[0] + ", "
+                        + shape(a)[2] + "] but got: [" + shape(b)[0] + ", " + shape(b)[1] + "].");
         Tensor out = newUninitialized(a, new int[] {shape(a)[0], shape(a)[1], shape(b)[2]}, DType.FLOAT32);
         gemm(a, b, out, 1f, 0f);
         if (!Recorder.needsGrad(a, b)) return out;
-        return record(out, "BmmBackward0", a, b, (g, ctx) -> new Tensor[] {
-                ctx.needs(0) ? g.bmm(ctx.saved(1).transpose(1, 2)) : null,
-                ctx.needs(1) ? ctx.saved(0).transpose(1, 2).bmm(g) : null}, b.requiresGrad() ? a : null, a.requiresGrad() ? b : null);
+        return record(
+                out,
+                "BmmBackward0",
+                a,
+                b,
+                (g, ctx) -> new Tensor[] {
+                    ctx.needs(0) ? g.bmm(ctx.saved(1).transpose(1, 2)) : null,
+                    ctx.needs(1) ? ctx.saved(0).transpose(1, 2).bmm(g) : null
+                },
+                b.requiresGrad() ? a : null,
+                a.requiresGrad() ? b : null);
     }
 
     public static Tensor mv(Tensor a, Tensor v) {
-        check(a.dim() == 2 && v.dim() == 1, "mv: expected a matrix and a vector, got shapes " + Arrays.toString(shape(a))
-                + " and " + Arrays.toString(shape(v)));
-        check(shape(a)[1] == shape(v)[0], "mv: size mismatch, got input (" + shape(a)[0] + "x" + shape(a)[1] + "), vec ("
-                + shape(v)[0] + ")");
+        check(
+                a.dim() == 2 && v.dim() == 1,
+                "mv: expected a matrix and a vector, got shapes " + Arrays.toString(shape(a)) + " and "
+                        + Arrays.toString(shape(v)));
+        check(
+                shape(a)[1] == shape(v)[0],
+                "mv: size mismatch, got input (" + shape(a)[0] + "x" + shape(a)[1] + "), vec (" + shape(v)[0] + ")");
         Tensor out = newUninitialized(a, new int[] {shape(a)[0]}, DType.FLOAT32);
-        Tensor v3 = alias(v, new Layout(new int[] {1, shape(v)[0], 1}, new int[] {0, strides(v)[0], 1}, v.storageOffset()));
+        Tensor v3 =
+                alias(v, new Layout(new int[] {1, shape(v)[0], 1}, new int[] {0, strides(v)[0], 1}, v.storageOffset()));
         gemm(as3d(a), v3, out, 1f, 0f);
         if (!Recorder.needsGrad(a, v)) return out;
-        return record(out, "MvBackward0", a, v, (g, ctx) -> new Tensor[] {
-                ctx.needs(0) ? g.unsqueeze(1).mm(ctx.saved(1).unsqueeze(0)) : null,
-                ctx.needs(1) ? ctx.saved(0).t().mv(g) : null}, v.requiresGrad() ? a : null, a.requiresGrad() ? v : null);
+        return record(
+                out,
+                "MvBackward0",
+                a,
+                v,
+                (g, ctx) -> new Tensor[] {
+                    ctx.needs(0) ? g.unsqueeze(1).mm(ctx.saved(1).unsqueeze(0)) : null,
+                    ctx.needs(1) ? ctx.saved(0).t().mv(g) : null
+                },
+                v.requiresGrad() ? a : null,
+                a.requiresGrad() ? v : null);
     }
 
     public static Tensor dot(Tensor a, Tensor b) {
-        check(a.dim() == 1 && b.dim() == 1, "dot: 1D tensors expected, but got " + a.dim() + "D and " + b.dim() + "D tensors");
-        check(shape(a)[0] == shape(b)[0], "dot: inconsistent tensor size, expected tensor [" + shape(a)[0]
-                + "] and src [" + shape(b)[0] + "] to have the same number of elements, but got " + shape(a)[0] + " and "
-                + shape(b)[0] + " elements respectively");
+        check(
+                a.dim() == 1 && b.dim() == 1,
+                "dot: 1D tensors expected, but got " + a.dim() + "D and " + b.dim() + "D tensors");
+        check(
+                shape(a)[0] == shape(b)[0],
+                "dot: inconsistent tensor size, expected tensor [" + shape(a)[0]
+                        + "] and src [" + shape(b)[0] + "] to have the same number of elements, but got " + shape(a)[0]
+                        + " and "
+                        + shape(b)[0] + " elements respectively");
         Tensor out = newUninitialized(a, new int[0], DType.FLOAT32);
-        Tensor a3 = alias(a, new Layout(new int[] {1, 1, shape(a)[0]}, new int[] {0, 0, strides(a)[0]}, a.storageOffset()));
-        Tensor b3 = alias(b, new Layout(new int[] {1, shape(b)[0], 1}, new int[] {0, strides(b)[0], 1}, b.storageOffset()));
+        Tensor a3 =
+                alias(a, new Layout(new int[] {1, 1, shape(a)[0]}, new int[] {0, 0, strides(a)[0]}, a.storageOffset()));
+        Tensor b3 =
+                alias(b, new Layout(new int[] {1, shape(b)[0], 1}, new int[] {0, strides(b)[0], 1}, b.storageOffset()));
         gemm(a3, b3, out, 1f, 0f);
         if (!Recorder.needsGrad(a, b)) return out;
-        return record(out, "DotBackward0", a, b, (g, ctx) -> new Tensor[] {
-                ctx.needs(0) ? ctx.saved(1).mul(g) : null,
-                ctx.needs(1) ? ctx.saved(0).mul(g) : null}, b.requiresGrad() ? a : null, a.requiresGrad() ? b : null);
+        return record(
+                out,
+                "DotBackward0",
+                a,
+                b,
+                (g, ctx) -> new Tensor[] {
+                    ctx.needs(0) ? ctx.saved(1).mul(g) : null,
+                    ctx.needs(1) ? ctx.saved(0).mul(g) : null
+                },
+                b.requiresGrad() ? a : null,
+                a.requiresGrad() ? b : null);
     }
 
     /** {@code beta*input + alpha*(a @ b)}, input broadcast to the product's shape (the Linear layer's op). */
     public static Tensor addmm(Tensor input, Tensor a, Tensor b, float beta, float alpha) {
         checkSameDevice(input, a, b);
-        check(a.dim() == 2 && b.dim() == 2, "addmm: mat1 and mat2 must be matrices, got shapes " + Arrays.toString(shape(a))
-                + " and " + Arrays.toString(shape(b)));
-        check(shape(a)[1] == shape(b)[0], "addmm: mat1 and mat2 shapes cannot be multiplied (" + shape(a)[0] + "x" + shape(a)[1]
-                + " and " + shape(b)[0] + "x" + shape(b)[1] + ")");
+        check(
+                a.dim() == 2 && b.dim() == 2,
+                "addmm: mat1 and mat2 must be matrices, got shapes " + Arrays.toString(shape(a)) + " and "
+                        + Arrays.toString(shape(b)));
+        check(
+                shape(a)[1] == shape(b)[0],
+                "addmm: mat1 and mat2 shapes cannot be multiplied (" + shape(a)[0] + "x" + shape(a)[1] + " and "
+                        + shape(b)[0] + "x" + shape(b)[1] + ")");
         int[] shape = {shape(a)[0], shape(b)[1]};
         int[] bshape = Shapes.broadcast("addmm", shape(input), shape);
-        check(Arrays.equals(bshape, shape), "addmm: input of shape " + Arrays.toString(shape(input))
-                + " cannot be broadcast to the product's shape " + Arrays.toString(shape));
+        check(
+                Arrays.equals(bshape, shape),
+                "addmm: input of shape " + Arrays.toString(shape(input))
+                        + " cannot be broadcast to the product's shape " + Arrays.toString(shape));
         Tensor out = newUninitialized(a, shape, DType.FLOAT32);
         Layout c = Shapes.broadcastLayout(input, shape);
         Tensor a3 = as3d(a), b3 = as3d(b);
-        backend(out).addmm(buffer(input), new Layout(new int[] {1, shape[0], shape[1]}, new int[] {0, c.strides()[0], c.strides()[1]},
-                        c.offset()), 1, shape[0], shape[1], shape(a)[1],
-                buffer(a3), a3.storageOffset(), strides(a3)[0], strides(a3)[1], strides(a3)[2],
-                buffer(b3), b3.storageOffset(), strides(b3)[0], strides(b3)[1], strides(b3)[2], buffer(out), alpha, beta);
+        backend(out)
+                .addmm(
+                        buffer(input),
+                        new Layout(
+                                new int[] {1, shape[0], shape[1]},
+                                new int[] {0, c.strides()[0], c.strides()[1]},
+                                c.offset()),
+                        1,
+                        shape[0],
+                        shape[1],
+                        shape(a)[1],
+                        buffer(a3),
+                        a3.storageOffset(),
+                        strides(a3)[0],
+                        strides(a3)[1],
+                        strides(a3)[2],
+                        buffer(b3),
+                        b3.storageOffset(),
+                        strides(b3)[0],
+                        strides(b3)[1],
+                        strides(b3)[2],
+                        buffer(out),
+                        alpha,
+                        beta);
         Tensor[] inputs = {input, a, b};
         if (!Recorder.needsGrad(inputs)) return out;
-        return Recorder.record(out, "AddmmBackward0", inputs, new Tensor[] {b.requiresGrad() ? a : null, a.requiresGrad() ? b : null},
+        return Recorder.record(
+                out,
+                "AddmmBackward0",
+                inputs,
+                new Tensor[] {b.requiresGrad() ? a : null, a.requiresGrad() ? b : null},
                 (g, ctx) -> new Tensor[] {
-                        ctx.needs(0) ? (beta == 1f ? g : g.mul(beta)) : null,
-                        ctx.needs(1) ? scale(g.mm(ctx.saved(1).t()), alpha) : null,
-                        ctx.needs(2) ? scale(mat2Grad(ctx.saved(0), g, strides(b)), alpha) : null});
+                    ctx.needs(0) ? (beta == 1f ? g : g.mul(beta)) : null,
+                    ctx.needs(1) ? scale(g.mm(ctx.saved(1).t()), alpha) : null,
+                    ctx.needs(2) ? scale(mat2Grad(ctx.saved(0), g, strides(b)), alpha) : null
+                });
     }
 
     private static Tensor scale(Tensor t, float alpha) {
@@ -144,10 +247,13 @@ public final class LinearAlgebra {
         check(da > 0 && db > 0, "matmul: both arguments need at least 1 dimension, got " + da + "D and " + db + "D");
         // checked here for every case, so that the message names matmul and both shapes (not mm, mv or dot)
         int ka = shape(a)[da - 1], kb = shape(b)[db == 1 ? 0 : db - 2];
-        check(ka == kb, "matmul: shapes " + Arrays.toString(shape(a)) + " and " + Arrays.toString(shape(b)) + " cannot be "
-                + "multiplied: the last dimension of the first (" + ka + ") must equal the "
-                + (db == 1 ? "length of the vector" : "second-to-last dimension of the second") + " (" + kb + "); transpose "
-                + "or reshape an operand");
+        check(
+                ka == kb,
+                "matmul: shapes " + Arrays.toString(shape(a)) + " and " + Arrays.toString(shape(b)) + " cannot be "
+                        + "multiplied: the last dimension of the first (" + ka + ") must equal the "
+                        + (db == 1 ? "length of the vector" : "second-to-last dimension of the second") + " (" + kb
+                        + "); transpose "
+                        + "or reshape an operand");
         if (da == 1 && db == 1) return dot(a, b);
         if (da == 2 && db == 1) return mv(a, b);
         if (da == 1 && db == 2) return a.unsqueeze(0).mm(b).squeeze(0);

@@ -30,7 +30,9 @@ public final class Normalization {
      * with statistics over {@code dims}, where {@code gy} is the gradient of xhat.
      */
     private static Tensor normGradient(Tensor gy, Tensor xhat, Tensor rstd, int[] dims) {
-        return gy.sub(gy.mean(dims, true)).sub(xhat.mul(gy.mul(xhat).mean(dims, true))).mul(rstd);
+        return gy.sub(gy.mean(dims, true))
+                .sub(xhat.mul(gy.mul(xhat).mean(dims, true)))
+                .mul(rstd);
     }
 
     // ---- layer_norm ------------------------------------------------------------------------------
@@ -41,14 +43,16 @@ public final class Normalization {
         for (int i = 0; ok && i < k; i++) ok = shape(x)[r - k + i] == normalizedShape[i];
         if (!ok) {
             throw new IllegalArgumentException("layerNorm: given normalized_shape=" + Arrays.toString(normalizedShape)
-                    + ", expected input with shape [*, " + Arrays.toString(normalizedShape).replaceAll("[\\[\\]]", "")
+                    + ", expected input with shape [*, "
+                    + Arrays.toString(normalizedShape).replaceAll("[\\[\\]]", "")
                     + "], but got input of size " + Arrays.toString(shape(x))
                     + "; normalizedShape must be the trailing dimensions of the input");
         }
         for (Tensor p : new Tensor[] {weight, bias}) {
             if (p != null && !Arrays.equals(shape(p), normalizedShape)) {
-                throw new IllegalArgumentException("layerNorm: expected " + (p == weight ? "weight" : "bias") + " of shape "
-                        + Arrays.toString(normalizedShape) + " (normalizedShape), but got " + Arrays.toString(shape(p)));
+                throw new IllegalArgumentException("layerNorm: expected " + (p == weight ? "weight" : "bias")
+                        + " of shape " + Arrays.toString(normalizedShape) + " (normalizedShape), but got "
+                        + Arrays.toString(shape(p)));
             }
         }
         int[] dims = new int[k];
@@ -62,8 +66,8 @@ public final class Normalization {
             if (bias != null) out = out.add(bias);
         }
         Tensor mean = st[0], rstd = st[1];
-        return Recorder.record(out, "NativeLayerNormBackward0", new Tensor[] {x, weight, bias},
-                new Tensor[] {x, weight}, (g, ctx) -> {
+        return Recorder.record(
+                out, "NativeLayerNormBackward0", new Tensor[] {x, weight, bias}, new Tensor[] {x, weight}, (g, ctx) -> {
                     Tensor xs = ctx.saved(0), w = weight == null ? null : ctx.saved(1);
                     Tensor m = mean, rs = rstd;
                     if (GradMode.isEnabled()) { // createGraph: statistics as functions of x
@@ -80,32 +84,42 @@ public final class Normalization {
 
     // ---- batch_norm ------------------------------------------------------------------------------
 
-    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
-                            boolean training, float momentum, float eps) {
+    public static Tensor batchNorm(
+            Tensor x,
+            Tensor runningMean,
+            Tensor runningVar,
+            Tensor weight,
+            Tensor bias,
+            boolean training,
+            float momentum,
+            float eps) {
         if (x.dim() < 2) {
-            throw new IllegalArgumentException("batchNorm: expected an input of shape [N, C, *] (2-d or more), got "
-                    + Arrays.toString(shape(x)));
+            throw new IllegalArgumentException(
+                    "batchNorm: expected an input of shape [N, C, *] (2-d or more), got " + Arrays.toString(shape(x)));
         }
         int c = shape(x)[1];
         String[] names = {"runningMean", "runningVar", "weight", "bias"};
         Tensor[] params = {runningMean, runningVar, weight, bias};
         for (int i = 0; i < 4; i++) {
             if (params[i] != null && (params[i].dim() != 1 || shape(params[i])[0] != c)) {
-                throw new IllegalArgumentException("batchNorm: " + names[i] + " should contain " + c + " elements (one per "
-                        + "channel of input " + Arrays.toString(shape(x)) + ") not " + Arrays.toString(shape(params[i])));
+                throw new IllegalArgumentException(
+                        "batchNorm: " + names[i] + " should contain " + c + " elements (one per " + "channel of input "
+                                + Arrays.toString(shape(x)) + ") not " + Arrays.toString(shape(params[i])));
             }
         }
         if (!training && (runningMean == null || runningVar == null)) {
-            throw new IllegalArgumentException("batchNorm: running_mean and running_var must be defined in evaluation mode "
-                    + "(training=false); pass them, or use training=true");
+            throw new IllegalArgumentException(
+                    "batchNorm: running_mean and running_var must be defined in evaluation mode "
+                            + "(training=false); pass them, or use training=true");
         }
         int[] dims = new int[x.dim() - 1];
         dims[0] = 0;
         for (int i = 2; i < x.dim(); i++) dims[i - 1] = i;
         int count = x.numel() / Math.max(c, 1);
         if (training && count <= 1) {
-            throw new IllegalArgumentException("batchNorm: expected more than 1 value per channel when training, got input "
-                    + "size " + Arrays.toString(shape(x)) + "; use a batch of more than one sample, or eval mode");
+            throw new IllegalArgumentException(
+                    "batchNorm: expected more than 1 value per channel when training, got input " + "size "
+                            + Arrays.toString(shape(x)) + "; use a batch of more than one sample, or eval mode");
         }
         int[] chShape = new int[x.dim()]; // [1, C, 1, ...]: per-channel values broadcast over the input
         Arrays.fill(chShape, 1);
@@ -131,9 +145,10 @@ public final class Normalization {
             if (bias != null) out = out.add(bias.reshape(chShape));
         }
         Tensor m0 = mean, rs0 = rstd;
-        return Recorder.record(out, "NativeBatchNormBackward0", new Tensor[] {x, weight, bias},
-                new Tensor[] {x, weight}, (g, ctx) -> {
-                    Tensor xs = ctx.saved(0), w = weight == null ? null : ctx.saved(1).reshape(chShape);
+        return Recorder.record(
+                out, "NativeBatchNormBackward0", new Tensor[] {x, weight, bias}, new Tensor[] {x, weight}, (g, ctx) -> {
+                    Tensor xs = ctx.saved(0),
+                            w = weight == null ? null : ctx.saved(1).reshape(chShape);
                     Tensor m = m0, rs = rs0;
                     if (training && GradMode.isEnabled()) { // createGraph: batch statistics as functions of x
                         Tensor[] again = stats(xs, dims, eps);
@@ -147,8 +162,9 @@ public final class Normalization {
                         // in eval mode the statistics are constants: the input gradient is only rescaled
                         gx = training ? normGradient(gy, xhat, rs, dims) : gy.mul(rs);
                     }
-                    return new Tensor[] {gx, ctx.needs(1) ? g.mul(xhat).sum(dims, false) : null,
-                            ctx.needs(2) ? g.sum(dims, false) : null};
+                    return new Tensor[] {
+                        gx, ctx.needs(1) ? g.mul(xhat).sum(dims, false) : null, ctx.needs(2) ? g.sum(dims, false) : null
+                    };
                 });
     }
 }

@@ -36,7 +36,14 @@ public final class Pointwise {
         checkSameDevice(a, b);
         int[] shape = Shapes.broadcast(name, shape(a), shape(b));
         Tensor out = newUninitialized(a, shape, dtype);
-        backend(a).binary(op, buffer(a), Shapes.broadcastLayout(a, shape), buffer(b), Shapes.broadcastLayout(b, shape), buffer(out));
+        backend(a)
+                .binary(
+                        op,
+                        buffer(a),
+                        Shapes.broadcastLayout(a, shape),
+                        buffer(b),
+                        Shapes.broadcastLayout(b, shape),
+                        buffer(out));
         return out;
     }
 
@@ -49,33 +56,44 @@ public final class Pointwise {
     public static Tensor add(Tensor a, Tensor b, float alpha) {
         Tensor bb = alpha == 1f ? b : unary(b, UnaryOp.AFFINE, alpha, 0f);
         Tensor out = binary("add", BinaryOp.ADD, a, bb, DType.FLOAT32);
-        return record(out, "AddBackward0", a, b,
-                (g, ctx) -> grads(g, alpha == 1f ? g : g.mul(alpha)));
+        return record(out, "AddBackward0", a, b, (g, ctx) -> grads(g, alpha == 1f ? g : g.mul(alpha)));
     }
 
     public static Tensor sub(Tensor a, Tensor b, float alpha) {
         Tensor bb = alpha == 1f ? b : unary(b, UnaryOp.AFFINE, alpha, 0f);
         Tensor out = binary("sub", BinaryOp.SUB, a, bb, DType.FLOAT32);
-        return record(out, "SubBackward0", a, b,
-                (g, ctx) -> grads(g, ctx.needs(1) ? g.mul(-alpha) : null));
+        return record(out, "SubBackward0", a, b, (g, ctx) -> grads(g, ctx.needs(1) ? g.mul(-alpha) : null));
     }
 
     public static Tensor mul(Tensor a, Tensor b) {
         Tensor out = binary("mul", BinaryOp.MUL, a, b, DType.FLOAT32);
         if (!needsGrad(a, b)) return out;
-        return record(out, "MulBackward0", a, b,
+        return record(
+                out,
+                "MulBackward0",
+                a,
+                b,
                 (g, ctx) -> grads(ctx.needs(0) ? g.mul(ctx.saved(1)) : null, ctx.needs(1) ? g.mul(ctx.saved(0)) : null),
-                b.requiresGrad() ? a : null, a.requiresGrad() ? b : null);
+                b.requiresGrad() ? a : null,
+                a.requiresGrad() ? b : null);
     }
 
     public static Tensor div(Tensor a, Tensor b) {
         Tensor out = binary("div", BinaryOp.DIV, a, b, DType.FLOAT32);
         if (!needsGrad(a, b)) return out;
-        return record(out, "DivBackward0", a, b, (g, ctx) -> {
-            Tensor bs = ctx.saved(1);
-            return grads(ctx.needs(0) ? g.div(bs) : null,
-                    ctx.needs(1) ? g.neg().mul(ctx.saved(0)).div(bs.mul(bs)) : null);
-        }, b.requiresGrad() ? a : null, b);
+        return record(
+                out,
+                "DivBackward0",
+                a,
+                b,
+                (g, ctx) -> {
+                    Tensor bs = ctx.saved(1);
+                    return grads(
+                            ctx.needs(0) ? g.div(bs) : null,
+                            ctx.needs(1) ? g.neg().mul(ctx.saved(0)).div(bs.mul(bs)) : null);
+                },
+                b.requiresGrad() ? a : null,
+                b);
     }
 
     public static Tensor addScalar(Tensor x, float s) {
@@ -106,39 +124,61 @@ public final class Pointwise {
 
     public static Tensor pow(Tensor x, float p) {
         Tensor out = unary(x, UnaryOp.POW, p, 0f);
-        return record(out, "PowBackward0", x, (g, ctx) -> {
-            if (p == 0f) return grads(Tensor.zerosLike(g));
-            Tensor xs = ctx.saved(0);
-            return grads(g.mul(xs.pow(p - 1f).mul(p)));
-        }, x);
+        return record(
+                out,
+                "PowBackward0",
+                x,
+                (g, ctx) -> {
+                    if (p == 0f) return grads(Tensor.zerosLike(g));
+                    Tensor xs = ctx.saved(0);
+                    return grads(g.mul(xs.pow(p - 1f).mul(p)));
+                },
+                x);
     }
 
     public static Tensor pow(Tensor a, Tensor b) {
         Tensor out = binary("pow", BinaryOp.POW, a, b, DType.FLOAT32);
         if (!needsGrad(a, b)) return out;
-        return record(out, "PowBackward1", a, b, (g, ctx) -> {
-            Tensor as = ctx.saved(0), bs = ctx.saved(1);
-            // d/da a^b = b a^(b-1), taken as 0 where b == 0 (0 * 0^-1 would be NaN at a == 0)
-            Tensor ga = ctx.needs(0) ? where(bs.eq(0f), scalarLike(g, 0f), g.mul(bs.mul(as.pow(bs.sub(1f))))) : null;
-            Tensor gb = null;
-            if (ctx.needs(1)) {
-                // d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention)
-                Tensor mask = as.eq(0f).logicalAnd(bs.ge(0f));
-                gb = where(mask, scalarLike(g, 0f), g.mul(ctx.saved(2)).mul(as.log()));
-            }
-            return grads(ga, gb);
-        }, a, b, out);
+        return record(
+                out,
+                "PowBackward1",
+                a,
+                b,
+                (g, ctx) -> {
+                    Tensor as = ctx.saved(0), bs = ctx.saved(1);
+                    // d/da a^b = b a^(b-1), taken as 0 where b == 0 (0 * 0^-1 would be NaN at a == 0)
+                    Tensor ga = ctx.needs(0)
+                            ? Comparisons.where(bs.eq(0f), scalarLike(g, 0f), g.mul(bs.mul(as.pow(bs.sub(1f)))))
+                            : null;
+                    Tensor gb = null;
+                    if (ctx.needs(1)) {
+                        // d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention)
+                        Tensor mask = as.eq(0f).logicalAnd(bs.ge(0f));
+                        gb = Comparisons.where(
+                                mask, scalarLike(g, 0f), g.mul(ctx.saved(2)).mul(as.log()));
+                    }
+                    return grads(ga, gb);
+                },
+                a,
+                b,
+                out);
     }
 
     /** {@code base ^ x} for a scalar base. */
     public static Tensor pow(float base, Tensor x) {
         Tensor out = unary(x, UnaryOp.POW_BASE, base, 0f);
         float lnBase = (float) Math.log(base);
-        return record(out, "PowBackward2", x, (g, ctx) -> {
-            Tensor gx = g.mul(ctx.saved(0)).mul(lnBase);
-            // d/dx 0^x taken as 0 where x >= 0 (PyTorch's convention; 0 * ln 0 would be NaN)
-            return grads(base == 0f ? where(ctx.saved(1).ge(0f), scalarLike(g, 0f), gx) : gx);
-        }, out, base == 0f ? x : null);
+        return record(
+                out,
+                "PowBackward2",
+                x,
+                (g, ctx) -> {
+                    Tensor gx = g.mul(ctx.saved(0)).mul(lnBase);
+                    // d/dx 0^x taken as 0 where x >= 0 (PyTorch's convention; 0 * ln 0 would be NaN)
+                    return grads(base == 0f ? Comparisons.where(ctx.saved(1).ge(0f), scalarLike(g, 0f), gx) : gx);
+                },
+                out,
+                base == 0f ? x : null);
     }
 
     public static Tensor maximum(Tensor a, Tensor b) {
@@ -150,13 +190,21 @@ public final class Pointwise {
     }
 
     private static Tensor extremum(Tensor a, Tensor b, boolean max) {
-        Tensor out = binary(max ? "maximum" : "minimum", max ? BinaryOp.MAXIMUM : BinaryOp.MINIMUM, a, b, DType.FLOAT32);
-        return record(out, max ? "MaximumBackward0" : "MinimumBackward0", a, b, (g, ctx) -> {
-            Tensor as = ctx.saved(0), bs = ctx.saved(1);
-            // the winner takes the gradient; ties split it evenly
-            Tensor wins = (max ? as.gt(bs) : as.lt(bs)).add(as.eq(bs).mul(0.5f));
-            return grads(ctx.needs(0) ? g.mul(wins) : null, ctx.needs(1) ? g.mul(wins.rsub(1f)) : null);
-        }, a, b);
+        Tensor out =
+                binary(max ? "maximum" : "minimum", max ? BinaryOp.MAXIMUM : BinaryOp.MINIMUM, a, b, DType.FLOAT32);
+        return record(
+                out,
+                max ? "MaximumBackward0" : "MinimumBackward0",
+                a,
+                b,
+                (g, ctx) -> {
+                    Tensor as = ctx.saved(0), bs = ctx.saved(1);
+                    // the winner takes the gradient; ties split it evenly
+                    Tensor wins = (max ? as.gt(bs) : as.lt(bs)).add(as.eq(bs).mul(0.5f));
+                    return grads(ctx.needs(0) ? g.mul(wins) : null, ctx.needs(1) ? g.mul(wins.rsub(1f)) : null);
+                },
+                a,
+                b);
     }
 
     // ---- functions -----------------------------------------------------------------------------
@@ -172,11 +220,17 @@ public final class Pointwise {
 
     public static Tensor sqrt(Tensor x) {
         Tensor out = unary(x, UnaryOp.SQRT, 0f, 0f);
-        return record(out, "SqrtBackward0", x, (g, ctx) -> grads(g.div(ctx.saved(0).mul(2f))), out);
+        return record(
+                out, "SqrtBackward0", x, (g, ctx) -> grads(g.div(ctx.saved(0).mul(2f))), out);
     }
 
     public static Tensor abs(Tensor x) {
-        return record(unary(x, UnaryOp.ABS, 0f, 0f), "AbsBackward0", x, (g, ctx) -> grads(g.mul(ctx.saved(0).sign())), x);
+        return record(
+                unary(x, UnaryOp.ABS, 0f, 0f),
+                "AbsBackward0",
+                x,
+                (g, ctx) -> grads(g.mul(ctx.saved(0).sign())),
+                x);
     }
 
     public static Tensor sign(Tensor x) {
@@ -185,10 +239,15 @@ public final class Pointwise {
 
     public static Tensor reciprocal(Tensor x) {
         Tensor out = unary(x, UnaryOp.RECIPROCAL, 0f, 0f);
-        return record(out, "ReciprocalBackward0", x, (g, ctx) -> {
-            Tensor y = ctx.saved(0);
-            return grads(g.neg().mul(y.mul(y)));
-        }, out);
+        return record(
+                out,
+                "ReciprocalBackward0",
+                x,
+                (g, ctx) -> {
+                    Tensor y = ctx.saved(0);
+                    return grads(g.neg().mul(y.mul(y)));
+                },
+                out);
     }
 
     /** {@code torch.clamp}: either bound may be null (none on that side), not both. */
@@ -219,43 +278,19 @@ public final class Pointwise {
         } else {
             out = unary(x, UnaryOp.CLAMP, a, b);
         }
-        return record(out, name, x, (g, ctx) -> {
-            Tensor xs = ctx.saved(0);
-            Tensor mask = !lo ? xs.le(b) : !hi ? xs.ge(a) : xs.ge(a).logicalAnd(xs.le(b));
-            return grads(where(mask, g, scalarLike(g, 0f))); // where, not a product: an infinite gradient stops at a bound too
-        }, x);
-    }
-
-    // ---- selection and comparison --------------------------------------------------------------
-
-    /** {@code cond ? a : b} elementwise, all three broadcast together. */
-    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
-        checkSameDevice(cond, a, b);
-        int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", shape(cond), shape(a)), shape(b));
-        Tensor out = newUninitialized(a, shape, DType.FLOAT32);
-        backend(a).where(buffer(cond), Shapes.broadcastLayout(cond, shape), buffer(a), Shapes.broadcastLayout(a, shape),
-                buffer(b), Shapes.broadcastLayout(b, shape), buffer(out));
-        if (!needsGrad(a, b)) return out;
-        return record(out, "WhereBackward0", a, b, (g, ctx) -> {
-            Tensor c = ctx.saved(0), zero = scalarLike(g, 0f);
-            return grads(ctx.needs(0) ? where(c, g, zero) : null, ctx.needs(1) ? where(c, zero, g) : null);
-        }, cond);
-    }
-
-    private static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
-        return binary(op.name().toLowerCase(), op, a, b, DType.BOOL);
-    }
-
-    public static Tensor eq(Tensor a, Tensor b) { return compare(BinaryOp.EQ, a, b); }
-    public static Tensor ne(Tensor a, Tensor b) { return compare(BinaryOp.NE, a, b); }
-    public static Tensor lt(Tensor a, Tensor b) { return compare(BinaryOp.LT, a, b); }
-    public static Tensor le(Tensor a, Tensor b) { return compare(BinaryOp.LE, a, b); }
-    public static Tensor gt(Tensor a, Tensor b) { return compare(BinaryOp.GT, a, b); }
-    public static Tensor ge(Tensor a, Tensor b) { return compare(BinaryOp.GE, a, b); }
-
-    public static Tensor logicalAnd(Tensor a, Tensor b) {
-        Tensor prod = binary("logicalAnd", BinaryOp.MUL, a, b, DType.FLOAT32);
-        return binary("logicalAnd", BinaryOp.NE, prod, scalarLike(prod, 0f), DType.BOOL);
+        return record(
+                out,
+                name,
+                x,
+                (g, ctx) -> {
+                    Tensor xs = ctx.saved(0);
+                    Tensor mask = !lo ? xs.le(b) : !hi ? xs.ge(a) : xs.ge(a).logicalAnd(xs.le(b));
+                    return grads(Comparisons.where(
+                            mask,
+                            g,
+                            scalarLike(g, 0f))); // where, not a product: an infinite gradient stops at a bound too
+                },
+                x);
     }
 
     // ---- direct in-place kernels (unrecorded in-place ops write into self's own storage) --------
@@ -272,29 +307,46 @@ public final class Pointwise {
     }
 
     /** In-place op names for messages ("sub_"), made once: lower-casing per call showed in profiles. */
-    private static final String[] NAMES_ = java.util.Arrays.stream(BinaryOp.values()).map(o -> o.name().toLowerCase() + "_")
+    private static final String[] NAMES_ = java.util.Arrays.stream(BinaryOp.values())
+            .map(o -> o.name().toLowerCase() + "_")
             .toArray(String[]::new);
 
     /** Whether {@code self op= other} can write straight into self's storage (other broadcasts to self). */
     private static boolean writableInPlace(Tensor self, BinaryOp op, Tensor other) {
         checkSameDevice(self, other);
         return denseFromZero(self)
-                && java.util.Arrays.equals(Shapes.broadcast(NAMES_[op.ordinal()], shape(self), shape(other)), shape(self));
+                && java.util.Arrays.equals(
+                        Shapes.broadcast(NAMES_[op.ordinal()], shape(self), shape(other)), shape(self));
     }
 
     static boolean binaryInto(Tensor self, BinaryOp op, Tensor other) {
         if (!writableInPlace(self, op, other)) return false;
-        backend(self).binary(op, buffer(self), layout(self), buffer(other), Shapes.broadcastLayout(other, shape(self)), buffer(self));
+        backend(self)
+                .binary(
+                        op,
+                        buffer(self),
+                        layout(self),
+                        buffer(other),
+                        Shapes.broadcastLayout(other, shape(self)),
+                        buffer(self));
         return true;
     }
 
     /** {@code self op= alpha * other}: one fused pass for ADD and SUB (an optimizer's update). */
     static boolean binaryInto(Tensor self, BinaryOp op, Tensor other, float alpha) {
         if (alpha == 1f) return binaryInto(self, op, other);
-        if (op != BinaryOp.ADD && op != BinaryOp.SUB) return binaryInto(self, op, unary(other, UnaryOp.AFFINE, alpha, 0f));
+        if (op != BinaryOp.ADD && op != BinaryOp.SUB)
+            return binaryInto(self, op, unary(other, UnaryOp.AFFINE, alpha, 0f));
         if (!writableInPlace(self, op, other)) return false;
-        backend(self).binaryScaled(op, buffer(self), layout(self), buffer(other), Shapes.broadcastLayout(other, shape(self)), alpha,
-                buffer(self));
+        backend(self)
+                .binaryScaled(
+                        op,
+                        buffer(self),
+                        layout(self),
+                        buffer(other),
+                        Shapes.broadcastLayout(other, shape(self)),
+                        alpha,
+                        buffer(self));
         return true;
     }
 

@@ -26,21 +26,26 @@ import org.grad4j.core.autograd.Recorder;
 public final class Pooling {
     private Pooling() {}
 
-    private static Conv.Window window(String op, Tensor x, int[] kernelIn, int[] strideIn, int[] paddingIn, int[] dilationIn) {
+    private static Conv.Window window(
+            String op, Tensor x, int[] kernelIn, int[] strideIn, int[] paddingIn, int[] dilationIn) {
         if (x.dim() != 3 && x.dim() != 4) {
-            throw new IllegalArgumentException(op + ": expected 3-d (unbatched) or 4-d (batched) input [N, C, H, W], but got "
-                    + "input of shape " + Arrays.toString(shape(x)));
+            throw new IllegalArgumentException(
+                    op + ": expected 3-d (unbatched) or 4-d (batched) input [N, C, H, W], but got " + "input of shape "
+                            + Arrays.toString(shape(x)));
         }
         int[] k = Conv.two(op, "kernelSize", kernelIn);
-        int[] s = strideIn == null || strideIn.length == 0 ? k : Conv.two(op, "stride", strideIn); // stride defaults to the kernel
+        int[] s = strideIn == null || strideIn.length == 0
+                ? k
+                : Conv.two(op, "stride", strideIn); // stride defaults to the kernel
         int[] p = Conv.two(op, "padding", paddingIn), d = Conv.two(op, "dilation", dilationIn);
         Conv.Window win = new Conv.Window(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
         int r = x.dim();
         win.check(op, shape(x), shape(x)[r - 2], shape(x)[r - 1]);
         for (int i = 0; i < 2; i++) { // height first, as PyTorch reports the first dimension that fails
             if (p[i] > ((long) d[i] * (k[i] - 1) + 1) / 2) {
-                throw new IllegalArgumentException(op + ": pad should be at most half of effective kernel size, but got pad="
-                        + p[i] + ", kernel_size=" + k[i] + " and dilation=" + d[i]);
+                throw new IllegalArgumentException(
+                        op + ": pad should be at most half of effective kernel size, but got pad=" + p[i]
+                                + ", kernel_size=" + k[i] + " and dilation=" + d[i]);
             }
         }
         return win;
@@ -54,8 +59,9 @@ public final class Pooling {
      */
     private static void checkMaxPoolWindows(Tensor x, Conv.Window k) {
         if (k.ph() > k.kh() / 2 || k.pw() > k.kw() / 2) {
-            throw new IllegalArgumentException("maxPool2d: pad should be smaller than or equal to half of kernel size, but got "
-                    + "padW = " + k.pw() + ", padH = " + k.ph() + ", kW = " + k.kw() + ", kH = " + k.kh());
+            throw new IllegalArgumentException(
+                    "maxPool2d: pad should be smaller than or equal to half of kernel size, but got " + "padW = "
+                            + k.pw() + ", padH = " + k.ph() + ", kW = " + k.kw() + ", kH = " + k.kh());
         }
         int r = x.dim(), h = shape(x)[r - 2], w = shape(x)[r - 1];
         int row = windowInPadding(h, k.outH(h), k.kh(), k.sh(), k.ph(), k.dh());
@@ -64,7 +70,8 @@ public final class Pooling {
             String where = row >= 0 ? "row " + row + " (input height " + h : "column " + col + " (input width " + w;
             throw new IllegalArgumentException("maxPool2d: the windows of output " + where + ", kernel_size="
                     + Conv.pair(k.kh(), k.kw()) + ", padding=" + Conv.pair(k.ph(), k.pw()) + ", dilation="
-                    + Conv.pair(k.dh(), k.dw()) + ", stride=" + Conv.pair(k.sh(), k.sw()) + ") lie wholly in the padding, "
+                    + Conv.pair(k.dh(), k.dw()) + ", stride=" + Conv.pair(k.sh(), k.sw())
+                    + ") lie wholly in the padding, "
                     + "so they have no element to take the maximum of; use less padding or a smaller dilation");
         }
     }
@@ -87,25 +94,45 @@ public final class Pooling {
     }
 
     /** Values and INT64 indices ({@code y*W + x} within each plane, as PyTorch's). */
-    public static Tensor.ValuesIndices maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation,
-                                          boolean returnIndices) {
+    public static Tensor.ValuesIndices maxPool2d(
+            Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean returnIndices) {
         Conv.Window k = window("maxPool2d", x, kernel, stride, padding, dilation);
         checkMaxPoolWindows(x, k);
         int r = x.dim(), h = shape(x)[r - 2], w = shape(x)[r - 1], oh = k.outH(h), ow = k.outW(w);
         if ((returnIndices || Recorder.needsGrad(x)) && (long) h * w - 1 > TensorInternals.MAX_EXACT_INDEX) {
             // the indices (y·W + x within a plane) are float32-backed: beyond 2^24 they would round to a neighbour
-            throw new IllegalArgumentException("maxPool2d: a plane of " + h + " x " + w + " = " + ((long) h * w) + " positions "
-                    + "(input shape " + Arrays.toString(shape(x)) + ") has indices beyond 2^24 = " + TensorInternals.MAX_EXACT_INDEX
-                    + ", which int64 tensors (stored as float32) cannot hold exactly; the indices and the gradient need "
-                    + "them. Pool smaller planes, or pool without gradient or indices");
+            throw new IllegalArgumentException(
+                    "maxPool2d: a plane of " + h + " x " + w + " = " + ((long) h * w) + " positions "
+                            + "(input shape " + Arrays.toString(shape(x)) + ") has indices beyond 2^24 = "
+                            + TensorInternals.MAX_EXACT_INDEX
+                            + ", which int64 tensors (stored as float32) cannot hold exactly; the indices and the gradient need "
+                            + "them. Pool smaller planes, or pool without gradient or indices");
         }
         int planes = x.numel() / Math.max(1, h * w);
         Tensor xc = contiguousUntracked(x);
         int[] os = outShape(x, oh, ow);
         Tensor out = newUninitialized(x, os, DType.FLOAT32), idx = newUninitialized(x, os, DType.INT64);
-        backend(x).maxPool2d(buffer(xc), planes, h, w, k.kh(), k.kw(), k.ph(), k.pw(), k.sh(), k.sw(), k.dh(), k.dw(), oh, ow,
-                buffer(out), buffer(idx));
-        if (Recorder.needsGrad(x) && !x.device().equals(Device.cpu()) && (long) h * w < (1 << 24)) { // positions exact in float32
+        backend(x)
+                .maxPool2d(
+                        buffer(xc),
+                        planes,
+                        h,
+                        w,
+                        k.kh(),
+                        k.kw(),
+                        k.ph(),
+                        k.pw(),
+                        k.sh(),
+                        k.sw(),
+                        k.dh(),
+                        k.dw(),
+                        oh,
+                        ow,
+                        buffer(out),
+                        buffer(idx));
+        if (Recorder.needsGrad(x)
+                && !x.device().equals(Device.cpu())
+                && (long) h * w < (1 << 24)) { // positions exact in float32
             // on an accelerator the indices stay there: each window's tap whose position is the
             // window's argmax gets the gradient (a mask over the unfolded positions), and fold adds
             // the taps back into the image (no read-back of the indices in a training step)
@@ -114,7 +141,9 @@ public final class Pooling {
             int[] in = shape(x);
             record(out, "MaxPool2DWithIndicesBackward0", x, (g, ctx) -> {
                 Tensor winner = posCols.eq(idx.reshape(planes, 1, l).add(1f)); // positions count from 1: 0 is padding
-                return new Tensor[] {Conv.fold(winner.mul(g.reshape(planes, 1, l)), h, w, k).reshape(in)};
+                return new Tensor[] {
+                    Conv.fold(winner.mul(g.reshape(planes, 1, l)), h, w, k).reshape(in)
+                };
             });
         } else if (Recorder.needsGrad(x)) {
             // positions of the maxima in the flattened input: the backward is a scatter-add there
@@ -124,12 +153,13 @@ public final class Pooling {
                 for (int end = i + per, base = p * h * w; i < end; i++) pos[i] += base;
             }
             int[] in = shape(x);
-            record(out, "MaxPool2DWithIndicesBackward0", x, (g, ctx) -> new Tensor[] {Views.scatter(g, in, pos)});
+            record(out, "MaxPool2DWithIndicesBackward0", x, (g, ctx) -> new Tensor[] {Slicing.scatter(g, in, pos)});
         }
         return new Tensor.ValuesIndices(out, idx);
     }
 
-    private static final java.util.Map<List<Object>, Tensor> POSITION_COLUMNS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.Map<List<Object>, Tensor> POSITION_COLUMNS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * {@code y·w + x + 1} of the pixel under every tap of every window (0 in the padding), as
@@ -159,8 +189,22 @@ public final class Pooling {
         int planes = x.numel() / Math.max(1, h * w), l = oh * ow, taps = k.taps();
         Tensor xc = contiguousUntracked(x);
         Tensor out = newUninitialized(x, outShape(x, oh, ow), DType.FLOAT32);
-        backend(x).avgPool2d(buffer(xc), planes, h, w, k.kh(), k.kw(), k.ph(), k.pw(), k.sh(), k.sw(), oh, ow,
-                countIncludePad, buffer(out));
+        backend(x)
+                .avgPool2d(
+                        buffer(xc),
+                        planes,
+                        h,
+                        w,
+                        k.kh(),
+                        k.kw(),
+                        k.ph(),
+                        k.pw(),
+                        k.sh(),
+                        k.sw(),
+                        oh,
+                        ow,
+                        countIncludePad,
+                        buffer(out));
         if (!Recorder.needsGrad(x)) return out;
         Tensor divisor = countIncludePad ? null : validCounts(x, k, h, w, oh, ow);
         int[] in = shape(x);

@@ -18,10 +18,12 @@ final class Shapes {
             int da = i - (rank - a.length), db = i - (rank - b.length);
             int sa = da >= 0 ? a[da] : 1, sb = db >= 0 ? b[db] : 1;
             if (sa != sb && sa != 1 && sb != 1) {
-                throw new IllegalArgumentException(op + ": the size of tensor a (" + sa + ") must match the size of tensor b ("
-                        + sb + ") at non-singleton dimension " + i + "; shapes " + Arrays.toString(a) + " and "
-                        + Arrays.toString(b) + " cannot be broadcast together (aligned from the right, each pair of sizes "
-                        + "must be equal or one of them 1): reshape, unsqueeze or transpose an operand");
+                throw new IllegalArgumentException(
+                        op + ": the size of tensor a (" + sa + ") must match the size of tensor b ("
+                                + sb + ") at non-singleton dimension " + i + "; shapes " + Arrays.toString(a) + " and "
+                                + Arrays.toString(b)
+                                + " cannot be broadcast together (aligned from the right, each pair of sizes "
+                                + "must be equal or one of them 1): reshape, unsqueeze or transpose an operand");
             }
             out[i] = sa == 1 ? sb : sa;
         }
@@ -42,8 +44,8 @@ final class Shapes {
     static int wrapDim(String op, int dim, int rank) {
         int r = Math.max(rank, 1); // a 0-d tensor accepts dims 0 and -1, as in PyTorch
         if (dim < -r || dim >= r) {
-            throw new IndexOutOfBoundsException(op + ": dimension out of range (expected to be in range of [" + (-r) + ", "
-                    + (r - 1) + "], but got " + dim + ") for a " + rank + "-d tensor");
+            throw new IndexOutOfBoundsException(op + ": dimension out of range (expected to be in range of [" + (-r)
+                    + ", " + (r - 1) + "], but got " + dim + ") for a " + rank + "-d tensor");
         }
         return dim < 0 ? dim + r : dim;
     }
@@ -54,16 +56,19 @@ final class Shapes {
         long known = 1;
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] == -1) {
-                if (infer >= 0) throw new IllegalArgumentException(op + ": only one dimension can be inferred, got "
-                        + Arrays.toString(shape));
+                if (infer >= 0)
+                    throw new IllegalArgumentException(
+                            op + ": only one dimension can be inferred, got " + Arrays.toString(shape));
                 infer = i;
             } else if (shape[i] < 0) {
-                throw new IllegalArgumentException(op + ": invalid shape dimension " + shape[i] + " in " + Arrays.toString(shape));
+                throw new IllegalArgumentException(
+                        op + ": invalid shape dimension " + shape[i] + " in " + Arrays.toString(shape));
             } else {
                 known *= shape[i];
                 if (known > Integer.MAX_VALUE) { // checked at each step, so a later 0 cannot hide a wrapped product
-                    throw new IllegalArgumentException(op + ": a tensor of shape " + Arrays.toString(shape) + " would have "
-                            + "more than 2^31-1 elements (the product of its sizes overflows), which one buffer cannot hold");
+                    throw new IllegalArgumentException(
+                            op + ": a tensor of shape " + Arrays.toString(shape) + " would have "
+                                    + "more than 2^31-1 elements (the product of its sizes overflows), which one buffer cannot hold");
                 }
             }
         }
@@ -99,7 +104,8 @@ final class Shapes {
         long tensorNumel = 1, viewNumel = 1;
         for (int tensorD = oldShape.length - 1; tensorD >= 0; tensorD--) {
             tensorNumel *= oldShape[tensorD];
-            if (tensorD == 0 || (oldShape[tensorD - 1] != 1 && oldStrides[tensorD - 1] != tensorNumel * chunkBaseStride)) {
+            if (tensorD == 0
+                    || (oldShape[tensorD - 1] != 1 && oldStrides[tensorD - 1] != tensorNumel * chunkBaseStride)) {
                 while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] == 1)) {
                     newStrides[viewD] = (int) (viewNumel * chunkBaseStride);
                     viewNumel *= newShape[viewD];

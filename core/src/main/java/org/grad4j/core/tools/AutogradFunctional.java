@@ -107,7 +107,9 @@ public final class AutogradFunctional {
         Tensor[] jac = new Tensor[xs.length];
         for (int i = 0; i < xs.length; i++) {
             int[] shape = concat(out.shape(), xs[i].shape());
-            Tensor j = m == 0 ? newEmpty(xs[i], shape, DType.FLOAT32) : Torch.stack(Arrays.asList(rows[i]), 0).reshape(shape);
+            Tensor j = m == 0
+                    ? newEmpty(xs[i], shape, DType.FLOAT32)
+                    : Torch.stack(Arrays.asList(rows[i]), 0).reshape(shape);
             jac[i] = createGraph ? j : j.detach();
         }
         return jac;
@@ -126,7 +128,8 @@ public final class AutogradFunctional {
         Tensor out = call("hessian", fn, xs);
         scalarOutput("hessian", out);
         Tensor[] g = out.requiresGrad()
-                ? Autograd.grad(new Tensor[] {out}, xs, null, true, true, true) : new Tensor[xs.length];
+                ? Autograd.grad(new Tensor[] {out}, xs, null, true, true, true)
+                : new Tensor[xs.length];
         Tensor[][] h = new Tensor[xs.length][];
         for (int i = 0; i < xs.length; i++) {
             Tensor gi = g[i] != null ? g[i] : Tensor.zerosLike(xs[i]);
@@ -149,8 +152,8 @@ public final class AutogradFunctional {
         return secondOrderProduct("vhp", fn, inputs, v, false);
     }
 
-    private static Result secondOrderProduct(String op, Function<Tensor[], Tensor> fn, Tensor[] inputs, Tensor[] v,
-                                             boolean createGraph) {
+    private static Result secondOrderProduct(
+            String op, Function<Tensor[], Tensor> fn, Tensor[] inputs, Tensor[] v, boolean createGraph) {
         checkVectors(op, inputs, v);
         Tensor[] xs = differentiable(inputs, createGraph);
         Tensor out = call(op, fn, xs);
@@ -185,7 +188,9 @@ public final class AutogradFunctional {
                     throw new IllegalArgumentException("autograd functional: input " + i + " has dtype " + x.dtype()
                             + "; only float32 inputs can be differentiated");
                 }
-                xs[i] = createGraph && x.requiresGrad() ? x.view(x.shape()) : x.detach().requiresGrad_();
+                xs[i] = createGraph && x.requiresGrad()
+                        ? x.view(x.shape())
+                        : x.detach().requiresGrad_();
             }
         }
         return xs;
@@ -216,8 +221,9 @@ public final class AutogradFunctional {
     private static Tensor vectorFor(String op, String name, Tensor v, Tensor out) {
         if (v == null) {
             if (out.numel() != 1) {
-                throw new IllegalArgumentException(op + ": the vector " + name + " can only be omitted when the function "
-                        + "returns a single element, but it returned shape " + Arrays.toString(out.shape()));
+                throw new IllegalArgumentException(
+                        op + ": the vector " + name + " can only be omitted when the function "
+                                + "returns a single element, but it returned shape " + Arrays.toString(out.shape()));
             }
             return Tensor.onesLike(out);
         }
@@ -235,16 +241,18 @@ public final class AutogradFunctional {
         }
         for (int i = 0; i < v.length; i++) {
             if (!Arrays.equals(v[i].shape(), inputs[i].shape())) {
-                throw new IllegalArgumentException(op + ": the vector v[" + i + "] has shape " + Arrays.toString(v[i].shape())
-                        + " but input " + i + " has shape " + Arrays.toString(inputs[i].shape()) + "; they must match");
+                throw new IllegalArgumentException(
+                        op + ": the vector v[" + i + "] has shape " + Arrays.toString(v[i].shape()) + " but input " + i
+                                + " has shape " + Arrays.toString(inputs[i].shape()) + "; they must match");
             }
         }
     }
 
     private static void scalarOutput(String op, Tensor out) {
         if (out.numel() != 1) {
-            throw new IllegalArgumentException(op + ": the function should return a Tensor with a single element, but it "
-                    + "returned shape " + Arrays.toString(out.shape()));
+            throw new IllegalArgumentException(
+                    op + ": the function should return a Tensor with a single element, but it " + "returned shape "
+                            + Arrays.toString(out.shape()));
         }
     }
 

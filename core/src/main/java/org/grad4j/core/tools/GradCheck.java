@@ -56,7 +56,8 @@ public final class GradCheck {
         Tensor out0 = fn.apply(inputs);
         Tensor v = Tensor.randn(gen, out0.shape()).to(out0.device());
         Tensor[] us = new Tensor[inputs.length];
-        for (int i = 0; i < inputs.length; i++) us[i] = Tensor.randn(gen, inputs[i].shape()).to(inputs[i].device());
+        for (int i = 0; i < inputs.length; i++)
+            us[i] = Tensor.randn(gen, inputs[i].shape()).to(inputs[i].device());
         Function<Tensor[], Tensor> firstOrder = xs -> {
             // the first-order gradient needs a graph even where the numeric pass evaluates this in no-grad mode
             try (var mode = GradMode.enableGrad()) {
@@ -74,7 +75,8 @@ public final class GradCheck {
         check(firstOrder, 2e-3f, 5e-3, 2e-2, inputs);
     }
 
-    private static float[] numericGradient(Function<Tensor[], Tensor> fn, Tensor[] inputs, int which, float[] v, float eps) {
+    private static float[] numericGradient(
+            Function<Tensor[], Tensor> fn, Tensor[] inputs, int which, float[] v, float eps) {
         Tensor x = inputs[which];
         Tensor raw = x.data(); // untracked writes: perturbing must not disturb autograd's version checks
         float[] base = raw.toFloatArray();
@@ -105,9 +107,10 @@ public final class GradCheck {
         for (int j = 0; j < a.length; j++) {
             double tol = atol + rtol * Math.max(Math.abs(a[j]), Math.abs(n[j]));
             if (!(Math.abs(a[j] - n[j]) <= tol)) {
-                throw new AssertionError("gradcheck: " + what + " (shape " + Arrays.toString(shape) + ") differs at element " + j
-                        + ": analytic " + a[j] + " vs numeric " + n[j] + "\n analytic=" + Arrays.toString(a)
-                        + "\n numeric =" + Arrays.toString(n));
+                throw new AssertionError(
+                        "gradcheck: " + what + " (shape " + Arrays.toString(shape) + ") differs at element " + j
+                                + ": analytic " + a[j] + " vs numeric " + n[j] + "\n analytic=" + Arrays.toString(a)
+                                + "\n numeric =" + Arrays.toString(n));
             }
         }
     }

@@ -53,18 +53,29 @@ public final class GraphViz {
             Tensor v = AutogradGraph.variable(n);
             if (v != null) {
                 String name = names.get(v);
-                sb.append('\t').append(id).append(" [label=").append(quote((name == null ? "" : name) + "\n" + shape(v)))
+                sb.append('\t')
+                        .append(id)
+                        .append(" [label=")
+                        .append(quote((name == null ? "" : name) + "\n" + shape(v)))
                         .append(" fillcolor=lightblue]\n");
             } else {
-                sb.append('\t').append(id).append(" [label=").append(quote(n.name())).append(" fillcolor=lightgrey]\n");
+                sb.append('\t')
+                        .append(id)
+                        .append(" [label=")
+                        .append(quote(n.name()))
+                        .append(" fillcolor=lightgrey]\n");
             }
-            for (Node m : n.nextFunctions()) sb.append('\t').append(ids.get(m)).append(" -> ").append(id).append('\n');
+            for (Node m : n.nextFunctions())
+                sb.append('\t').append(ids.get(m)).append(" -> ").append(id).append('\n');
             Tensor t = AutogradGraph.retainedGradOf(n);
             if (t != null && t != root) {
                 String tid = id + "_retained";
                 String name = names.get(t);
-                sb.append('\t').append(tid).append(" [label=").append(quote((name == null ? "" : name + " ") + "retains grad\n"
-                        + shape(t))).append(" fillcolor=gold]\n");
+                sb.append('\t')
+                        .append(tid)
+                        .append(" [label=")
+                        .append(quote((name == null ? "" : name + " ") + "retains grad\n" + shape(t)))
+                        .append(" fillcolor=gold]\n");
                 sb.append('\t').append(id).append(" -> ").append(tid).append(" [style=dotted]\n");
             }
         }
@@ -77,16 +88,25 @@ public final class GraphViz {
                         sid = "s" + savedIds.size();
                         savedIds.put(t, sid);
                         String name = names.get(t);
-                        if (name == null && base(t) != null && names.get(base(t)) != null) name = names.get(base(t)) + " (view)";
-                        sb.append('\t').append(sid).append(" [label=").append(quote((name == null ? "saved" : "saved " + name) + "\n"
-                                + shape(t))).append(" fillcolor=orange]\n");
+                        if (name == null && base(t) != null && names.get(base(t)) != null)
+                            name = names.get(base(t)) + " (view)";
+                        sb.append('\t')
+                                .append(sid)
+                                .append(" [label=")
+                                .append(quote((name == null ? "saved" : "saved " + name) + "\n" + shape(t)))
+                                .append(" fillcolor=orange]\n");
                     }
-                    sb.append('\t').append(sid).append(" -> ").append(ids.get(n)).append(" [style=dashed dir=none]\n");
+                    sb.append('\t')
+                            .append(sid)
+                            .append(" -> ")
+                            .append(ids.get(n))
+                            .append(" [style=dashed dir=none]\n");
                 }
             }
         }
         String rootName = names.get(root);
-        sb.append("\troot [label=").append(quote((rootName == null ? "" : rootName) + "\n" + shape(root)))
+        sb.append("\troot [label=")
+                .append(quote((rootName == null ? "" : rootName) + "\n" + shape(root)))
                 .append(" fillcolor=darkolivegreen1]\n");
         if (!nodes.isEmpty()) sb.append('\t').append(ids.get(nodes.get(0))).append(" -> root\n");
         sb.append("}\n");
@@ -113,7 +133,8 @@ public final class GraphViz {
     /** Whether Graphviz's {@code dot} can be run. */
     public static boolean isDotAvailable() {
         try {
-            Process p = new ProcessBuilder("dot", "-V").redirectErrorStream(true).start();
+            Process p =
+                    new ProcessBuilder("dot", "-V").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
             return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
@@ -136,7 +157,8 @@ public final class GraphViz {
             throw new IllegalArgumentException("GraphViz.render: cannot tell the format from '" + file
                     + "'; name the output *.svg, *.png or *.pdf");
         }
-        List<String> cmd = new ArrayList<>(List.of("dot", "-T" + format, "-o", output.toAbsolutePath().toString()));
+        List<String> cmd = new ArrayList<>(
+                List.of("dot", "-T" + format, "-o", output.toAbsolutePath().toString()));
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             try (OutputStream in = p.getOutputStream()) {
@@ -147,9 +169,11 @@ public final class GraphViz {
                 throw new IllegalStateException("GraphViz.render: dot failed on " + output + ": " + log.strip());
             }
         } catch (IOException e) {
-            throw new IllegalStateException("GraphViz.render: Graphviz's 'dot' could not be run (" + e.getMessage()
-                    + "); install Graphviz (Debian/Ubuntu: apt-get install graphviz) or render the text of makeDot "
-                    + "elsewhere", e);
+            throw new IllegalStateException(
+                    "GraphViz.render: Graphviz's 'dot' could not be run (" + e.getMessage()
+                            + "); install Graphviz (Debian/Ubuntu: apt-get install graphviz) or render the text of makeDot "
+                            + "elsewhere",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("GraphViz.render: interrupted while dot was running", e);

@@ -26,7 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
 @State(Scope.Thread)
 public class ConvBenchmarks {
 
@@ -42,7 +44,9 @@ public class ConvBenchmarks {
         int in = Integer.parseInt(p[0]), side = Integer.parseInt(p[1]), out = Integer.parseInt(p[2]);
         Generator gen = new Generator(3);
         x = Tensor.randn(gen, 64, in, side, side).requiresGrad_();
-        w = Tensor.randn(gen, out, in, 3, 3).mul((float) Math.sqrt(2.0 / (9 * in))).requiresGrad_();
+        w = Tensor.randn(gen, out, in, 3, 3)
+                .mul((float) Math.sqrt(2.0 / (9 * in)))
+                .requiresGrad_();
         b = Tensor.zeros(out).requiresGrad_();
     }
 

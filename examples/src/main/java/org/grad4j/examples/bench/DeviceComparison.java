@@ -19,7 +19,8 @@ public final class DeviceComparison {
     private DeviceComparison() {}
 
     public static void main(String[] args) {
-        String[] devices = args.length > 0 ? args
+        String[] devices = args.length > 0
+                ? args
                 : Device.isAvailable("tornado") ? new String[] {"cpu", "tornado"} : new String[] {"cpu"};
         for (String d : devices) {
             Device device = Device.of(d);
@@ -43,12 +44,17 @@ public final class DeviceComparison {
             emit(dev + ".matmul.n" + n + ".gflops", 2.0 * n * n * n / s / 1e9, "GFLOP/s");
         }
         Generator g = new Generator(3);
-        Tensor x = Tensor.randn(g, 1 << 20).requiresGrad_(), w = Tensor.randn(g, 1 << 20).requiresGrad_(),
+        Tensor x = Tensor.randn(g, 1 << 20).requiresGrad_(),
+                w = Tensor.randn(g, 1 << 20).requiresGrad_(),
                 bias = Tensor.randn(g, 1 << 20).requiresGrad_();
-        emit(dev + ".elementwise.n1M.fwd_bwd_ms", min(3, 5, () -> {
-            x.mul(w).add(bias).tanh().sum().backward();
-            x.grad().sum().item();
-        }) * 1e3, "ms");
+        emit(
+                dev + ".elementwise.n1M.fwd_bwd_ms",
+                min(3, 5, () -> {
+                            x.mul(w).add(bias).tanh().sum().backward();
+                            x.grad().sum().item();
+                        })
+                        * 1e3,
+                "ms");
         for (int bs : new int[] {64, 256}) {
             Generator gen = new Generator(0);
             Workloads.Mlp net = new Workloads.Mlp(gen);
@@ -57,13 +63,17 @@ public final class DeviceComparison {
             int[] labels = new int[bs];
             for (int i = 0; i < bs; i++) labels[i] = gen.nextInt(10);
             Tensor y = Tensor.indices(labels);
-            emit(dev + ".mlp.b" + bs + ".ms_per_step", min(3, 5, () -> {
-                Tensor loss = F.crossEntropy(net.forward(in), y);
-                loss.backward();
-                opt.step();
-                opt.zeroGrad();
-                loss.item();
-            }) * 1e3, "ms");
+            emit(
+                    dev + ".mlp.b" + bs + ".ms_per_step",
+                    min(3, 5, () -> {
+                                Tensor loss = F.crossEntropy(net.forward(in), y);
+                                loss.backward();
+                                opt.step();
+                                opt.zeroGrad();
+                                loss.item();
+                            })
+                            * 1e3,
+                    "ms");
         }
     }
 

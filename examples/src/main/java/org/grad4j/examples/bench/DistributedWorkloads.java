@@ -142,7 +142,10 @@ public final class DistributedWorkloads {
             for (int i = 0; i < batch; i++) labels[i] = g.nextInt(10);
             Batch b = Batch.of(Tensor.randn(g, batch, 784), Tensor.indices(labels));
             double[] perStep = new double[windows], perExchange = new double[windows];
-            try (Trainer t = Trainer.builder(model, new SGD(model.parameters(), 0.01f)).loss(new CrossEntropyLoss()).gradientExchange(timed).build()) {
+            try (Trainer t = Trainer.builder(model, new SGD(model.parameters(), 0.01f))
+                    .loss(new CrossEntropyLoss())
+                    .gradientExchange(timed)
+                    .build()) {
                 t.train(0, Flux.range(0, warm).map(i -> b)).blockLast();
                 for (int w = 0; w < windows; w++) {
                     exchangeNanos[0] = 0;
@@ -169,7 +172,8 @@ public final class DistributedWorkloads {
             emit("rendezvous.ring.r" + n + ".ms", Workloads.median(t), "ms");
         }
         for (int n : new int[] {2, 3}) {
-            try (JavaSparkContext sc = new JavaSparkContext(LocalCluster.conf(n, 1, 768).setAppName("grad4j rendezvous benchmark"))) {
+            try (JavaSparkContext sc =
+                    new JavaSparkContext(LocalCluster.conf(n, 1, 768).setAppName("grad4j rendezvous benchmark"))) {
                 sc.setLogLevel("WARN");
                 LocalCluster.awaitExecutors(sc, n, Duration.ofMinutes(3));
                 List<Sample> data = new ArrayList<>();
@@ -177,8 +181,13 @@ public final class DistributedWorkloads {
                 double[] t = new double[3], total = new double[3];
                 for (int i = 0; i < t.length; i++) {
                     long t0 = System.nanoTime();
-                    SparkTrainer.Result r = SparkTrainer.builder(() -> new Linear(2, 2, true, new Generator(0)),
-                            m -> new SGD(m.parameters(), 0.1f), CrossEntropyLoss::new).numWorkers(n).batchSize(8).build()
+                    SparkTrainer.Result r = SparkTrainer.builder(
+                                    () -> new Linear(2, 2, true, new Generator(0)),
+                                    m -> new SGD(m.parameters(), 0.1f),
+                                    CrossEntropyLoss::new)
+                            .numWorkers(n)
+                            .batchSize(8)
+                            .build()
                             .fit(sc.parallelize(data, n));
                     total[i] = (System.nanoTime() - t0) / 1e9;
                     t[i] = r.rendezvousSeconds();
@@ -202,17 +211,28 @@ public final class DistributedWorkloads {
         Ranks(int n) {
             try {
                 ServerSocketChannel listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
-                List<String> addresses = new ArrayList<>(List.of("127.0.0.1:" + ((InetSocketAddress) listener.getLocalAddress()).getPort()));
+                List<String> addresses = new ArrayList<>(
+                        List.of("127.0.0.1:" + ((InetSocketAddress) listener.getLocalAddress()).getPort()));
                 for (int r = 1; r < n; r++) {
-                    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                            "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                            DistributedWorkloads.class.getName(), Integer.toString(r)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    Process p = new ProcessBuilder(
+                                    Path.of(System.getProperty("java.home"), "bin", "java")
+                                            .toString(),
+                                    "-Xmx1g",
+                                    "--add-modules",
+                                    "jdk.incubator.vector",
+                                    "-cp",
+                                    System.getProperty("java.class.path"),
+                                    DistributedWorkloads.class.getName(),
+                                    Integer.toString(r))
+                            .redirectError(ProcessBuilder.Redirect.INHERIT)
+                            .start();
                     processes.add(p);
                     stdins.add(new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8));
                     BlockingQueue<String> q = new LinkedBlockingQueue<>();
                     lines.add(q);
                     Thread reader = new Thread(() -> {
-                        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                        try (BufferedReader in =
+                                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                             for (String l; (l = in.readLine()) != null; ) q.add(l);
                         } catch (IOException ignored) {
                             // the rank ended
@@ -224,7 +244,10 @@ public final class DistributedWorkloads {
                 for (int r = 1; r < n; r++) addresses.add("127.0.0.1:" + next(r).substring("PORT ".length()));
                 long t0 = System.nanoTime();
                 send("GROUP " + String.join(",", addresses));
-                group = ProcessGroup.builder(0, addresses).listener(listener).timeout(TIMEOUT).connect();
+                group = ProcessGroup.builder(0, addresses)
+                        .listener(listener)
+                        .timeout(TIMEOUT)
+                        .connect();
                 connectMillis = (System.nanoTime() - t0) / 1e6;
             } catch (IOException e) {
                 close();
@@ -257,7 +280,8 @@ public final class DistributedWorkloads {
         void await(String what) {
             for (int r = 1; r <= processes.size(); r++) {
                 String l = next(r);
-                if (!l.equals(what)) throw new IllegalStateException("rank " + r + " said '" + l + "', expected " + what);
+                if (!l.equals(what))
+                    throw new IllegalStateException("rank " + r + " said '" + l + "', expected " + what);
             }
         }
 
@@ -289,8 +313,12 @@ public final class DistributedWorkloads {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String first = in.readLine();
         if (first == null || !first.startsWith("GROUP ")) return;
-        List<String> addresses = Arrays.asList(first.substring("GROUP ".length()).split(","));
-        try (ProcessGroup group = ProcessGroup.builder(rank, addresses).listener(listener).timeout(TIMEOUT).connect()) {
+        List<String> addresses =
+                Arrays.asList(first.substring("GROUP ".length()).split(","));
+        try (ProcessGroup group = ProcessGroup.builder(rank, addresses)
+                .listener(listener)
+                .timeout(TIMEOUT)
+                .connect()) {
             for (String line; (line = in.readLine()) != null; ) {
                 String[] c = line.split(" ");
                 switch (c[0]) {
@@ -298,12 +326,20 @@ public final class DistributedWorkloads {
                         float[] d = new float[Integer.parseInt(c[1])];
                         for (int i = Integer.parseInt(c[2]); i > 0; i--) group.allReduce(d, ReduceOp.SUM);
                     }
-                    case "MLP" -> mlpSteps(group, Integer.parseInt(c[1]), Integer.parseInt(c[2]), Integer.parseInt(c[3]), Integer.parseInt(c[4]),
-                            Integer.parseInt(c[5]));
+                    case "MLP" ->
+                        mlpSteps(
+                                group,
+                                Integer.parseInt(c[1]),
+                                Integer.parseInt(c[2]),
+                                Integer.parseInt(c[3]),
+                                Integer.parseInt(c[4]),
+                                Integer.parseInt(c[5]));
                     case "EXIT" -> {
                         return;
                     }
-                    default -> throw new IllegalArgumentException("DistributedWorkloads rank " + rank + ": unknown command " + line);
+                    default ->
+                        throw new IllegalArgumentException(
+                                "DistributedWorkloads rank " + rank + ": unknown command " + line);
                 }
                 System.out.println("DONE");
                 System.out.flush();

@@ -1,6 +1,5 @@
 package org.grad4j.examples.bench;
 
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.grad4j.core.Generator;
 import org.grad4j.core.GradMode;
@@ -27,7 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
 public class EndToEndBenchmarks {
 
     @State(Scope.Thread)
@@ -114,5 +115,4 @@ public class EndToEndBenchmarks {
         }
         return out;
     }
-
 }

@@ -32,7 +32,8 @@ public final class Workloads {
         if (todo.isEmpty() || todo.remove("all")) todo.addAll(List.of("seed", "matmul", "mlp", "elementwise"));
         if (todo.remove("distributed")) todo.addAll(List.of("allreduce", "ddp", "rendezvous"));
         // Spark's local-cluster needs SPARK_HOME and module openings: this JVM may run again with them
-        if (todo.contains("rendezvous")) LocalSpark.ensureDriverSetup(Workloads.class, args, Path.of("target", "spark-home"));
+        if (todo.contains("rendezvous"))
+            LocalSpark.ensureDriverSetup(Workloads.class, args, Path.of("target", "spark-home"));
         emit("env.java_version", System.getProperty("java.version"), "-");
         emit("env.cpu", cpuModel(), "-");
         emit("env.threads_default", CORES, "threads");
@@ -47,8 +48,9 @@ public final class Workloads {
                 case "allreduce" -> DistributedWorkloads.allReduce();
                 case "ddp" -> DistributedWorkloads.ddp();
                 case "rendezvous" -> DistributedWorkloads.rendezvous();
-                default -> throw new IllegalArgumentException("unknown workload: " + w
-                        + " (seed, matmul, mlp, elementwise, all; allreduce, ddp, rendezvous, distributed)");
+                default ->
+                    throw new IllegalArgumentException("unknown workload: " + w
+                            + " (seed, matmul, mlp, elementwise, all; allreduce, ddp, rendezvous, distributed)");
             }
         }
         emit("env.loadavg_end", loadavg(), "load1m");
@@ -62,7 +64,8 @@ public final class Workloads {
     }
 
     static String fmt(double d) {
-        return Math.abs(d) >= 1e5 || d == Math.rint(d) ? String.format(Locale.ROOT, "%.1f", d)
+        return Math.abs(d) >= 1e5 || d == Math.rint(d)
+                ? String.format(Locale.ROOT, "%.1f", d)
                 : String.format(Locale.ROOT, "%.5g", d);
     }
 
@@ -86,10 +89,10 @@ public final class Workloads {
         emit(name + ".median", work / median(secs), unit);
     }
 
-    /** Warm-up, then {@code samples} windows of k iterations (k chosen so a window lasts ~targetSec). */
     /** Every setting runs at least this long before it is measured: the JIT's C2 tier (which on 2 busy cores takes seconds). */
     static final long WARMUP_NANOS = Long.getLong("bench.warmupMillis", 2000) * 1_000_000L;
 
+    /** Warm-up, then {@code samples} windows of k iterations (k chosen so a window lasts ~targetSec). */
     static double[] bench(int warmup, int samples, double targetSec, Runnable body) {
         long start = System.nanoTime();
         for (int i = 0; i < warmup || System.nanoTime() - start < WARMUP_NANOS; i++) body.run();
@@ -114,7 +117,8 @@ public final class Workloads {
     static String cpuModel() {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (l.startsWith("model name")) return l.substring(l.indexOf(':') + 1).strip();
+                if (l.startsWith("model name"))
+                    return l.substring(l.indexOf(':') + 1).strip();
             }
         } catch (Exception e) {
             // not Linux
@@ -213,7 +217,10 @@ public final class Workloads {
         }
 
         static Tensor uniform(Generator gen, double bound, int... shape) {
-            return Tensor.rand(gen, shape).mul((float) (2 * bound)).sub((float) bound).requiresGrad_();
+            return Tensor.rand(gen, shape)
+                    .mul((float) (2 * bound))
+                    .sub((float) bound)
+                    .requiresGrad_();
         }
 
         Tensor forward(Tensor x) {
@@ -265,7 +272,9 @@ public final class Workloads {
         for (int threads : threadSettings()) {
             Parallel.setNumThreads(threads);
             Generator gen = new Generator(1);
-            Tensor x = Tensor.randn(gen, n), w = Tensor.randn(gen, n).requiresGrad_(), b = Tensor.randn(gen, n).requiresGrad_();
+            Tensor x = Tensor.randn(gen, n),
+                    w = Tensor.randn(gen, n).requiresGrad_(),
+                    b = Tensor.randn(gen, n).requiresGrad_();
             double[] fwd = bench(5, 9, 0.2, () -> x.mul(w).add(b).tanh());
             double[] fb = bench(5, 9, 0.3, () -> {
                 x.mul(w).add(b).tanh().sum().backward();
@@ -280,5 +289,4 @@ public final class Workloads {
         }
         Parallel.setNumThreads(CORES);
     }
-
 }

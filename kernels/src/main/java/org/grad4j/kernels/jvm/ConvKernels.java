@@ -14,16 +14,45 @@ package org.grad4j.kernels.jvm;
 final class ConvKernels {
     private ConvKernels() {}
 
-    static void im2col(float[] x, int batch, int channels, int h, int w, int kh, int kw,
-                              int padH, int padW, int strideH, int strideW, int dilH, int dilW,
-                              int oh, int ow, float[] cols) {
+    static void im2col(
+            float[] x,
+            int batch,
+            int channels,
+            int h,
+            int w,
+            int kh,
+            int kw,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilH,
+            int dilW,
+            int oh,
+            int ow,
+            float[] cols) {
         im2col(x, 0, batch, channels, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, cols);
     }
 
     /** Images {@code [n0, n1)} of the batch only (images are independent: the backend splits them over threads). */
-    static void im2col(float[] x, int n0, int n1, int channels, int h, int w, int kh, int kw,
-                              int padH, int padW, int strideH, int strideW, int dilH, int dilW,
-                              int oh, int ow, float[] cols) {
+    static void im2col(
+            float[] x,
+            int n0,
+            int n1,
+            int channels,
+            int h,
+            int w,
+            int kh,
+            int kw,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilH,
+            int dilW,
+            int oh,
+            int ow,
+            float[] cols) {
         int l = oh * ow;
         int rows = channels * kh * kw;
         boolean sameWidth = strideH == 1 && strideW == 1 && ow == w;
@@ -63,7 +92,8 @@ final class ConvKernels {
      * consecutive input rows, so the in-range rows are one copy; the columns that wrapped round from
      * the neighbouring row are zeroed after it (many short copies per row cost three times as much).
      */
-    private static void shiftedPlane(float[] x, int xPlane, int h, int w, int dy, int dx, int oh, float[] cols, int dst) {
+    private static void shiftedPlane(
+            float[] x, int xPlane, int h, int w, int dy, int dx, int oh, float[] cols, int dst) {
         int oyA = Math.min(oh, Math.max(0, -dy)), oyB = Math.max(oyA, Math.min(oh, h - dy)); // rows with 0 <= oy+dy < h
         int ox0 = firstInside(dx, 1), ox1 = Math.max(ox0, endInside(dx, 1, w, w));
         if (oyB == oyA || ox1 == ox0) { // no pixel of the plane is under this tap
@@ -82,16 +112,45 @@ final class ConvKernels {
     }
 
     /** The adjoint of {@link #im2col}: adds every column entry into the pixel it was read from. */
-    static void col2im(float[] cols, int batch, int channels, int h, int w, int kh, int kw,
-                              int padH, int padW, int strideH, int strideW, int dilH, int dilW,
-                              int oh, int ow, float[] x) {
+    static void col2im(
+            float[] cols,
+            int batch,
+            int channels,
+            int h,
+            int w,
+            int kh,
+            int kw,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilH,
+            int dilW,
+            int oh,
+            int ow,
+            float[] x) {
         col2im(cols, 0, batch, channels, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, x);
     }
 
     /** Images {@code [n0, n1)} of the batch only (images are independent: the backend splits them over threads). */
-    static void col2im(float[] cols, int n0, int n1, int channels, int h, int w, int kh, int kw,
-                              int padH, int padW, int strideH, int strideW, int dilH, int dilW,
-                              int oh, int ow, float[] x) {
+    static void col2im(
+            float[] cols,
+            int n0,
+            int n1,
+            int channels,
+            int h,
+            int w,
+            int kh,
+            int kw,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilH,
+            int dilW,
+            int oh,
+            int ow,
+            float[] x) {
         int l = oh * ow;
         int rows = channels * kh * kw;
         for (int n = n0; n < n1; n++) {
@@ -109,7 +168,8 @@ final class ConvKernels {
                         int at = xRow + ix0;
                         for (int ox = firstInside(ix0, 1); ox < ox1; ox++) x[at + ox] += cols[s + ox];
                     } else {
-                        for (int ox = firstInside(ix0, strideW); ox < ox1; ox++) x[xRow + ix0 + ox * strideW] += cols[s + ox];
+                        for (int ox = firstInside(ix0, strideW); ox < ox1; ox++)
+                            x[xRow + ix0 + ox * strideW] += cols[s + ox];
                     }
                 }
             }
@@ -131,9 +191,23 @@ final class ConvKernels {
      * Max over each window of each of {@code planes} h×w planes; {@code idx} gets the position
      * {@code iy*w + ix} of the maximum within its plane (the first one; a NaN wins, as in PyTorch).
      */
-    static void maxPool2d(float[] x, int planes, int h, int w, int kh, int kw, int padH, int padW,
-                                 int strideH, int strideW, int dilH, int dilW, int oh, int ow,
-                                 float[] out, float[] idx) {
+    static void maxPool2d(
+            float[] x,
+            int planes,
+            int h,
+            int w,
+            int kh,
+            int kw,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilH,
+            int dilW,
+            int oh,
+            int ow,
+            float[] out,
+            float[] idx) {
         maxPool2d(x, 0, planes, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, out, idx);
     }
 
@@ -142,9 +216,24 @@ final class ConvKernels {
      * Without padding every tap is inside the image, so the windows are scanned without bounds tests,
      * and the usual 2×2 window of stride 2 reads its four taps directly; every path picks the same tap.
      */
-    static void maxPool2d(float[] x, int p0, int p1, int h, int w, int kh, int kw, int padH, int padW,
-                                 int strideH, int strideW, int dilH, int dilW, int oh, int ow,
-                                 float[] out, float[] idx) {
+    static void maxPool2d(
+            float[] x,
+            int p0,
+            int p1,
+            int h,
+            int w,
+            int kh,
+            int kw,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilH,
+            int dilW,
+            int oh,
+            int ow,
+            float[] out,
+            float[] idx) {
         boolean inside = padH == 0 && padW == 0;
         boolean twoByTwo = inside && kh == 2 && kw == 2 && strideH == 2 && strideW == 2 && dilH == 1 && dilW == 1;
         for (int p = p0; p < p1; p++) {
@@ -198,8 +287,21 @@ final class ConvKernels {
      * Mean over each window; padding counts in the divisor when {@code countIncludePad} (PyTorch's
      * default), else only the in-range elements do.
      */
-    static void avgPool2d(float[] x, int planes, int h, int w, int kh, int kw, int padH, int padW,
-                                 int strideH, int strideW, int oh, int ow, boolean countIncludePad, float[] out) {
+    static void avgPool2d(
+            float[] x,
+            int planes,
+            int h,
+            int w,
+            int kh,
+            int kw,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int oh,
+            int ow,
+            boolean countIncludePad,
+            float[] out) {
         for (int p = 0; p < planes; p++) {
             int xPlane = p * h * w;
             for (int oy = 0; oy < oh; oy++) {

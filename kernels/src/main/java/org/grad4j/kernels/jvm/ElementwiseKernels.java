@@ -176,8 +176,8 @@ final class ElementwiseKernels {
         for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.TANH_BACKWARD.apply(a[ao + j * as], b[bo + j * bs]);
     }
 
-    private static void sigmoidBackward(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo,
-                                        int n) {
+    private static void sigmoidBackward(
+            float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
         for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.SIGMOID_BACKWARD.apply(a[ao + j * as], b[bo + j * bs]);
     }
 
@@ -185,8 +185,19 @@ final class ElementwiseKernels {
         for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.RELU_BACKWARD.apply(a[ao + j * as], b[bo + j * bs]);
     }
 
-    static void where(float[] c, int co, int cs, float[] a, int ao, int as, float[] b, int bo, int bs,
-                      float[] out, int oo, int n) {
+    static void where(
+            float[] c,
+            int co,
+            int cs,
+            float[] a,
+            int ao,
+            int as,
+            float[] b,
+            int bo,
+            int bs,
+            float[] out,
+            int oo,
+            int n) {
         for (int j = 0; j < n; j++) out[oo + j] = c[co + j * cs] != 0f ? a[ao + j * as] : b[bo + j * bs];
     }
 

@@ -74,8 +74,15 @@ public final class JvmBackend implements Backend {
         int[] drows = Geometry.rowStarts(shape, g[2], dl.offset());
         float[] s = arr(src), d = arr(dst);
         int rank = shape.length;
-        if (Simd.AVAILABLE && Transpose16.AVAILABLE && rank >= 2 && ds == 1 && ss != 1 && g[1][rank - 2] == 1
-                && g[2][rank - 2] == n && shape[rank - 2] >= 16 && n >= 16) {
+        if (Simd.AVAILABLE
+                && Transpose16.AVAILABLE
+                && rank >= 2
+                && ds == 1
+                && ss != 1
+                && g[1][rank - 2] == 1
+                && g[2][rank - 2] == n
+                && shape[rank - 2] >= 16
+                && n >= 16) {
             transposeCopy(s, sl.offset(), g, d, dl.offset());
             return;
         }
@@ -113,7 +120,8 @@ public final class JvmBackend implements Backend {
                 int sBase = sOffset + so[t / tiles], dBase = dOffset + dOffs[t / tiles];
                 int a0 = t % tiles * 16, ra = Math.min(16, rows - a0), b = 0;
                 if (ra == 16) { // dst[a][b] = src[a + b*ss] for 16 rows a and 16 columns b at a time
-                    for (; b + 16 <= n; b += 16) Transpose16.block(s, sBase + a0 + b * ss, ss, d, dBase + a0 * n + b, n);
+                    for (; b + 16 <= n; b += 16)
+                        Transpose16.block(s, sBase + a0 + b * ss, ss, d, dBase + a0 * n + b, n);
                 }
                 for (int a = a0; a < a0 + ra; a++) {
                     for (int j = b; j < n; j++) d[dBase + a * n + j] = s[sBase + a + j * ss];
@@ -132,8 +140,10 @@ public final class JvmBackend implements Backend {
         int[] rows = Geometry.rowStarts(shape, g[1], l.offset());
         if (st == 1 && rows.length == 1) { // one contiguous run (zero_ of a gradient): chunks over the threads
             int off = rows[0];
-            Parallel.forRange((n + CHUNK - 1) / CHUNK, n, (from, to) ->
-                    java.util.Arrays.fill(d, off + from * CHUNK, off + Math.min(n, to * CHUNK), value));
+            Parallel.forRange(
+                    (n + CHUNK - 1) / CHUNK,
+                    n,
+                    (from, to) -> java.util.Arrays.fill(d, off + from * CHUNK, off + Math.min(n, to * CHUNK), value));
             return;
         }
         Parallel.forRange(rows.length, (long) rows.length * n, (from, to) -> {
@@ -148,7 +158,11 @@ public final class JvmBackend implements Backend {
     private static final int CHUNK = 1 << 14;
 
     private static boolean transcendental(UnaryOp op) {
-        return op == UnaryOp.EXP || op == UnaryOp.LOG || op == UnaryOp.TANH || op == UnaryOp.SIGMOID || op == UnaryOp.POW
+        return op == UnaryOp.EXP
+                || op == UnaryOp.LOG
+                || op == UnaryOp.TANH
+                || op == UnaryOp.SIGMOID
+                || op == UnaryOp.POW
                 || op == UnaryOp.POW_BASE;
     }
 
@@ -157,7 +171,8 @@ public final class JvmBackend implements Backend {
         ElementwiseKernels.unary(op, p0, p1, x, xo, xs, o, oo, n);
     }
 
-    private static void binaryRow(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
+    private static void binaryRow(
+            BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
         if (Simd.AVAILABLE && VectorElementwise.binary(op, a, ao, as, b, bo, bs, o, oo, n)) return;
         ElementwiseKernels.binary(op, a, ao, as, b, bo, bs, o, oo, n);
     }
@@ -193,24 +208,83 @@ public final class JvmBackend implements Backend {
      * the same two roundings, without reading the whole output back from memory.
      */
     @Override
-    public void addmm(Buffer c, Layout cLayout, int batch, int m, int n, int k,
-                      Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
-                      Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
-                      Buffer out, float alpha, float beta) {
+    public void addmm(
+            Buffer c,
+            Layout cLayout,
+            int batch,
+            int m,
+            int n,
+            int k,
+            Buffer a,
+            int aOffset,
+            int aBatchStride,
+            int aRowStride,
+            int aColStride,
+            Buffer b,
+            int bOffset,
+            int bBatchStride,
+            int bRowStride,
+            int bColStride,
+            Buffer out,
+            float alpha,
+            float beta) {
         if (beta == 1f && batchedProducts(batch, m, n, k)) {
             float[] ca = arr(c), o = arr(out);
             int[] cs = cLayout.strides();
-            products(batch, m, n, k, arr(a), aOffset, aBatchStride, aRowStride, aColStride,
-                    arr(b), bOffset, bBatchStride, bRowStride, bColStride, o, alpha, 0f, e -> {
+            products(
+                    batch,
+                    m,
+                    n,
+                    k,
+                    arr(a),
+                    aOffset,
+                    aBatchStride,
+                    aRowStride,
+                    aColStride,
+                    arr(b),
+                    bOffset,
+                    bBatchStride,
+                    bRowStride,
+                    bColStride,
+                    o,
+                    alpha,
+                    0f,
+                    e -> {
                         for (int i = 0; i < m; i++) {
                             int row = (e * m + i) * n;
-                            binaryRow(BinaryOp.ADD, o, row, 1, ca, cLayout.offset() + e * cs[0] + i * cs[1], cs[2], o, row, n);
+                            binaryRow(
+                                    BinaryOp.ADD,
+                                    o,
+                                    row,
+                                    1,
+                                    ca,
+                                    cLayout.offset() + e * cs[0] + i * cs[1],
+                                    cs[2],
+                                    o,
+                                    row,
+                                    n);
                         }
                     });
             return;
         }
-        matmul(batch, m, n, k, a, aOffset, aBatchStride, aRowStride, aColStride,
-                b, bOffset, bBatchStride, bRowStride, bColStride, out, alpha, 0f);
+        matmul(
+                batch,
+                m,
+                n,
+                k,
+                a,
+                aOffset,
+                aBatchStride,
+                aRowStride,
+                aColStride,
+                b,
+                bOffset,
+                bBatchStride,
+                bRowStride,
+                bColStride,
+                out,
+                alpha,
+                0f);
         if (beta == 0f) return; // as BLAS and PyTorch: C is not read at all
         Layout dense = Layout.contiguous(new int[] {batch, m, n});
         if (beta == 1f) binary(BinaryOp.ADD, out, dense, c, cLayout, out);
@@ -307,7 +381,8 @@ public final class JvmBackend implements Backend {
             if (g[0].length == 1) {
                 int n = g[0][0], st = g[1][0];
                 if (st == 1 && Simd.AVAILABLE && starts.length == 1 && n >= 1 << 16) {
-                    o[0] = (float) VectorElementwise.sumParallel(xa, starts[0], n); // a whole long tensor: over the threads
+                    o[0] = (float)
+                            VectorElementwise.sumParallel(xa, starts[0], n); // a whole long tensor: over the threads
                 } else if (st == 1 && Simd.AVAILABLE) {
                     Parallel.forRange(outN, (long) outN * n, (from, to) -> {
                         for (int i = from; i < to; i++) o[i] = (float) VectorElementwise.sum(xa, starts[i], n);
@@ -316,7 +391,8 @@ public final class JvmBackend implements Backend {
                     // column sums (a bias gradient: sum over the batch): add whole rows, vectorised
                     VectorElementwise.columnSums(xa, starts[0], n, st, outN, o);
                 } else {
-                    Parallel.forRange(outN, (long) outN * n, (from, to) -> ReduceKernels.sumRows(xa, starts, n, st, o, from, to));
+                    Parallel.forRange(
+                            outN, (long) outN * n, (from, to) -> ReduceKernels.sumRows(xa, starts, n, st, o, from, to));
                 }
                 return;
             }
@@ -345,19 +421,55 @@ public final class JvmBackend implements Backend {
     }
 
     @Override
-    public void matmul(int batch, int m, int n, int k,
-                       Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
-                       Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
-                       Buffer out, float alpha, float beta) {
+    public void matmul(
+            int batch,
+            int m,
+            int n,
+            int k,
+            Buffer a,
+            int aOffset,
+            int aBatchStride,
+            int aRowStride,
+            int aColStride,
+            Buffer b,
+            int bOffset,
+            int bBatchStride,
+            int bRowStride,
+            int bColStride,
+            Buffer out,
+            float alpha,
+            float beta) {
         float[] aa = arr(a), ba = arr(b), c = arr(out);
         long flops = 2L * m * n * k;
         if (batchedProducts(batch, m, n, k)) {
-            products(batch, m, n, k, aa, aOffset, aBatchStride, aRowStride, aColStride,
-                    ba, bOffset, bBatchStride, bRowStride, bColStride, c, alpha, beta, null);
+            products(
+                    batch,
+                    m,
+                    n,
+                    k,
+                    aa,
+                    aOffset,
+                    aBatchStride,
+                    aRowStride,
+                    aColStride,
+                    ba,
+                    bOffset,
+                    bBatchStride,
+                    bRowStride,
+                    bColStride,
+                    c,
+                    alpha,
+                    beta,
+                    null);
             return;
         }
         if (Simd.AVAILABLE && (long) m * n * k >= 4096 && n >= 8) {
-            if (bColStride != 1 && bRowStride == 1 && aColStride == 1 && batch == 1 && m <= 2 * VectorGemm.NR && n > m) {
+            if (bColStride != 1
+                    && bRowStride == 1
+                    && aColStride == 1
+                    && batch == 1
+                    && m <= 2 * VectorGemm.NR
+                    && n > m) {
                 // x @ w.t() with a short x (a Linear layer on a small batch): packing the big column-major
                 // w would cost as much as the product, so compute C^T = w @ x^T instead, reading w in place.
                 transposedProduct(m, n, k, aa, aOffset, aRowStride, ba, bOffset, bColStride, c, alpha, beta, flops);
@@ -375,8 +487,24 @@ public final class JvmBackend implements Backend {
                     Parallel.forRange(parts, flops, (from, to) -> {
                         for (int part = from; part < to; part++) {
                             int j0 = panels * part / parts * vr, j1 = Math.min(n, panels * (part + 1) / parts * vr);
-                            if (j1 > j0) VectorGemm.gemm(m, j1 - j0, k, alpha, aa, ao, aRowStride, aColStride,
-                                    ba, bo + j0 * bColStride, bRowStride, bColStride, c, co + j0, n, beta == 0f);
+                            if (j1 > j0)
+                                VectorGemm.gemm(
+                                        m,
+                                        j1 - j0,
+                                        k,
+                                        alpha,
+                                        aa,
+                                        ao,
+                                        aRowStride,
+                                        aColStride,
+                                        ba,
+                                        bo + j0 * bColStride,
+                                        bRowStride,
+                                        bColStride,
+                                        c,
+                                        co + j0,
+                                        n,
+                                        beta == 0f);
                         }
                     });
                 } else {
@@ -384,8 +512,24 @@ public final class JvmBackend implements Backend {
                     Parallel.forRange(parts, flops, (from, to) -> {
                         for (int part = from; part < to; part++) {
                             int i0 = blocks * part / parts * mr, i1 = Math.min(m, blocks * (part + 1) / parts * mr);
-                            if (i1 > i0) VectorGemm.gemm(i1 - i0, n, k, alpha, aa, ao + i0 * aRowStride, aRowStride, aColStride,
-                                    ba, bo, bRowStride, bColStride, c, co + i0 * n, n, beta == 0f);
+                            if (i1 > i0)
+                                VectorGemm.gemm(
+                                        i1 - i0,
+                                        n,
+                                        k,
+                                        alpha,
+                                        aa,
+                                        ao + i0 * aRowStride,
+                                        aRowStride,
+                                        aColStride,
+                                        ba,
+                                        bo,
+                                        bRowStride,
+                                        bColStride,
+                                        c,
+                                        co + i0 * n,
+                                        n,
+                                        beta == 0f);
                         }
                     });
                 }
@@ -404,8 +548,21 @@ public final class JvmBackend implements Backend {
                 bo = 0;
                 brs = n;
             }
-            MatmulKernels.gemm(m, n, k, aa, aOffset + t * aBatchStride, aRowStride, aColStride,
-                    bb, bo, brs, c, t * m * n, alpha, beta);
+            MatmulKernels.gemm(
+                    m,
+                    n,
+                    k,
+                    aa,
+                    aOffset + t * aBatchStride,
+                    aRowStride,
+                    aColStride,
+                    bb,
+                    bo,
+                    brs,
+                    c,
+                    t * m * n,
+                    alpha,
+                    beta);
         }
     }
 
@@ -419,24 +576,68 @@ public final class JvmBackend implements Backend {
      * the same thread while the entry's C is in cache. Entries sharing one A (a convolution's weight)
      * pack it once per task.
      */
-    private static void products(int batch, int m, int n, int k, float[] aa, int aOffset, int aBatchStride, int aRowStride,
-                                 int aColStride, float[] ba, int bOffset, int bBatchStride, int bRowStride, int bColStride,
-                                 float[] c, float alpha, float beta, java.util.function.IntConsumer after) {
+    private static void products(
+            int batch,
+            int m,
+            int n,
+            int k,
+            float[] aa,
+            int aOffset,
+            int aBatchStride,
+            int aRowStride,
+            int aColStride,
+            float[] ba,
+            int bOffset,
+            int bBatchStride,
+            int bRowStride,
+            int bColStride,
+            float[] c,
+            float alpha,
+            float beta,
+            java.util.function.IntConsumer after) {
         Parallel.forRange(batch, 2L * m * n * k * batch, (from, to) -> {
             for (int e = from; e < to; e++) {
                 int co = e * m * n;
                 if (beta != 0f) scale(c, co, m * n, beta); // beta == 0: the product stores C
-                VectorGemm.gemm(m, n, k, alpha, aa, aOffset + e * aBatchStride, aRowStride, aColStride,
-                        ba, bOffset + e * bBatchStride, bRowStride, bColStride, c, co, n, beta == 0f,
-                        aBatchStride == 0, e > from);
+                VectorGemm.gemm(
+                        m,
+                        n,
+                        k,
+                        alpha,
+                        aa,
+                        aOffset + e * aBatchStride,
+                        aRowStride,
+                        aColStride,
+                        ba,
+                        bOffset + e * bBatchStride,
+                        bRowStride,
+                        bColStride,
+                        c,
+                        co,
+                        n,
+                        beta == 0f,
+                        aBatchStride == 0,
+                        e > from);
                 if (after != null) after.accept(e);
             }
         });
     }
 
     /** C = beta*C + alpha * A @ B for row-major A (m×k) and column-major B (k×n), via C^T = B^T @ A^T. */
-    private static void transposedProduct(int m, int n, int k, float[] aa, int ao, int ars, float[] ba, int bo, int bcs,
-                                          float[] c, float alpha, float beta, long flops) {
+    private static void transposedProduct(
+            int m,
+            int n,
+            int k,
+            float[] aa,
+            int ao,
+            int ars,
+            float[] ba,
+            int bo,
+            int bcs,
+            float[] c,
+            float alpha,
+            float beta,
+            long flops) {
         float[] pooled = POOL.take(n * m), ct = pooled != null ? pooled : new float[n * m]; // fully written below
         int parts = Math.max(1, Math.min(Parallel.numThreads(), (int) (flops >> 20)));
         int mr = VectorGemm.MR, blocks = (n + mr - 1) / mr;
@@ -444,7 +645,8 @@ public final class JvmBackend implements Backend {
             for (int part = from; part < to; part++) {
                 int i0 = blocks * part / parts * mr, i1 = Math.min(n, blocks * (part + 1) / parts * mr);
                 // rows i0..i1 of C^T = B^T[i0..i1) (row-major, row stride bcs) @ A^T (column-major)
-                if (i1 > i0) VectorGemm.gemm(i1 - i0, m, k, 1f, ba, bo + i0 * bcs, bcs, 1, aa, ao, 1, ars, ct, i0 * m, m, true);
+                if (i1 > i0)
+                    VectorGemm.gemm(i1 - i0, m, k, 1f, ba, bo + i0 * bcs, bcs, 1, aa, ao, 1, ars, ct, i0 * m, m, true);
             }
         });
         for (int i = 0; i < m; i++) { // C = beta*C + alpha*(C^T)^T in one pass (beta == 0 never reads C)
@@ -476,44 +678,133 @@ public final class JvmBackend implements Backend {
     }
 
     @Override
-    public void im2col(Buffer x, int batch, int channels, int height, int width, int kernelH, int kernelW,
-                       int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
-                       int outH, int outW, Buffer cols) {
+    public void im2col(
+            Buffer x,
+            int batch,
+            int channels,
+            int height,
+            int width,
+            int kernelH,
+            int kernelW,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilationH,
+            int dilationW,
+            int outH,
+            int outW,
+            Buffer cols) {
         float[] xa = arr(x), ca = arr(cols);
         long work = (long) batch * channels * kernelH * kernelW * outH * outW;
-        Parallel.forRange(batch, work, (n0, n1) -> ConvKernels.im2col(xa, n0, n1, channels, height, width, kernelH, kernelW,
-                padH, padW, strideH, strideW, dilationH, dilationW, outH, outW, ca));
+        Parallel.forRange(
+                batch,
+                work,
+                (n0, n1) -> ConvKernels.im2col(
+                        xa, n0, n1, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
+                        dilationW, outH, outW, ca));
     }
 
     @Override
-    public void col2im(Buffer cols, int batch, int channels, int height, int width, int kernelH, int kernelW,
-                       int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
-                       int outH, int outW, Buffer x) {
+    public void col2im(
+            Buffer cols,
+            int batch,
+            int channels,
+            int height,
+            int width,
+            int kernelH,
+            int kernelW,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilationH,
+            int dilationW,
+            int outH,
+            int outW,
+            Buffer x) {
         float[] ca = arr(cols), xa = arr(x);
         long work = (long) batch * channels * kernelH * kernelW * outH * outW;
-        Parallel.forRange(batch, work, (n0, n1) -> ConvKernels.col2im(ca, n0, n1, channels, height, width, kernelH, kernelW,
-                padH, padW, strideH, strideW, dilationH, dilationW, outH, outW, xa));
+        Parallel.forRange(
+                batch,
+                work,
+                (n0, n1) -> ConvKernels.col2im(
+                        ca, n0, n1, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
+                        dilationW, outH, outW, xa));
     }
 
     @Override
-    public void maxPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
-                          int strideH, int strideW, int dilationH, int dilationW, int outH, int outW,
-                          Buffer out, Buffer indices) {
+    public void maxPool2d(
+            Buffer x,
+            int planes,
+            int height,
+            int width,
+            int kernelH,
+            int kernelW,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilationH,
+            int dilationW,
+            int outH,
+            int outW,
+            Buffer out,
+            Buffer indices) {
         float[] xa = arr(x), oa = arr(out), ia = arr(indices);
-        Parallel.forRange(planes, (long) planes * outH * outW * kernelH * kernelW, (p0, p1) -> ConvKernels.maxPool2d(xa, p0, p1,
-                height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW, outH, outW, oa, ia));
+        Parallel.forRange(
+                planes,
+                (long) planes * outH * outW * kernelH * kernelW,
+                (p0, p1) -> ConvKernels.maxPool2d(
+                        xa, p0, p1, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW,
+                        outH, outW, oa, ia));
     }
 
     @Override
-    public void avgPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
-                          int strideH, int strideW, int outH, int outW, boolean countIncludePad, Buffer out) {
-        ConvKernels.avgPool2d(arr(x), planes, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
-                outH, outW, countIncludePad, arr(out));
+    public void avgPool2d(
+            Buffer x,
+            int planes,
+            int height,
+            int width,
+            int kernelH,
+            int kernelW,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int outH,
+            int outW,
+            boolean countIncludePad,
+            Buffer out) {
+        ConvKernels.avgPool2d(
+                arr(x),
+                planes,
+                height,
+                width,
+                kernelH,
+                kernelW,
+                padH,
+                padW,
+                strideH,
+                strideW,
+                outH,
+                outW,
+                countIncludePad,
+                arr(out));
     }
 
     @Override
-    public void adamStep(Buffer p, Buffer g, Buffer m, Buffer v, int n, float beta1, float beta2, float stepSize,
-                         float bc2Sqrt, float eps) {
+    public void adamStep(
+            Buffer p,
+            Buffer g,
+            Buffer m,
+            Buffer v,
+            int n,
+            float beta1,
+            float beta2,
+            float stepSize,
+            float bc2Sqrt,
+            float eps) {
         float[] pa = arr(p), ga = arr(g), ma = arr(m), va = arr(v);
         Parallel.forRange((n + CHUNK - 1) / CHUNK, 8L * n, (from, to) -> {
             int s = from * CHUNK, e = Math.min(n, to * CHUNK);

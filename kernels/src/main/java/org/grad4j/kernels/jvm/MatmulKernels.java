@@ -8,10 +8,21 @@ package org.grad4j.kernels.jvm;
 final class MatmulKernels {
     private MatmulKernels() {}
 
-    static void gemm(int m, int n, int k,
-                            float[] a, int ao, int ars, int acs,
-                            float[] b, int bo, int brs,
-                            float[] c, int co, float alpha, float beta) {
+    static void gemm(
+            int m,
+            int n,
+            int k,
+            float[] a,
+            int ao,
+            int ars,
+            int acs,
+            float[] b,
+            int bo,
+            int brs,
+            float[] c,
+            int co,
+            float alpha,
+            float beta) {
         for (int i = 0; i < m; i++) {
             int ci = co + i * n;
             if (beta == 0f) {

@@ -37,8 +37,15 @@ final class ReduceKernels {
             if (best == best) {
                 for (int r = 1; r < offs.length; r++) {
                     float v = x[s + offs[r]];
-                    if (v != v) { best = v; at = r; break; }
-                    if (sign * v > sign * best) { best = v; at = r; }
+                    if (v != v) {
+                        best = v;
+                        at = r;
+                        break;
+                    }
+                    if (sign * v > sign * best) {
+                        best = v;
+                        at = r;
+                    }
                 }
             }
             out[o] = best;

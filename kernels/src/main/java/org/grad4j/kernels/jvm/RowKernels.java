@@ -18,7 +18,8 @@ final class RowKernels {
                     for (int s = 0; s < size; s++) out[base + s * inner] = x[base + s * inner] - max - lse;
                 } else {
                     double inv = 1.0 / sum;
-                    for (int s = 0; s < size; s++) out[base + s * inner] = (float) (Math.exp(x[base + s * inner] - max) * inv);
+                    for (int s = 0; s < size; s++)
+                        out[base + s * inner] = (float) (Math.exp(x[base + s * inner] - max) * inv);
                 }
             }
         }

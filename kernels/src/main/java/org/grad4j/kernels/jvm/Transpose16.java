@@ -21,6 +21,7 @@ final class Transpose16 {
     static final boolean AVAILABLE = S.length() == 16;
     /** For the swap of distance d (index s = log2 d): lanes of the first and of the second row after it. */
     private static final FloatVector F0 = first(0), F1 = first(1), F2 = first(2), F3 = first(3);
+
     private static final FloatVector S0 = second(0), S1 = second(1), S2 = second(2), S3 = second(3);
 
     /** Indexes into the concatenation (x, y) of the two rows: x's lanes where bit d is clear, y's shifted in. */
@@ -61,41 +62,169 @@ final class Transpose16 {
         FloatVector r14 = FloatVector.fromArray(S, src, srcOffset + 14 * srcStride);
         FloatVector r15 = FloatVector.fromArray(S, src, srcOffset + 15 * srcStride);
         // swap blocks of 8
-        { FloatVector x = r0, y = r8; r0 = f3.selectFrom(x, y); r8 = s3.selectFrom(x, y); }
-        { FloatVector x = r1, y = r9; r1 = f3.selectFrom(x, y); r9 = s3.selectFrom(x, y); }
-        { FloatVector x = r2, y = r10; r2 = f3.selectFrom(x, y); r10 = s3.selectFrom(x, y); }
-        { FloatVector x = r3, y = r11; r3 = f3.selectFrom(x, y); r11 = s3.selectFrom(x, y); }
-        { FloatVector x = r4, y = r12; r4 = f3.selectFrom(x, y); r12 = s3.selectFrom(x, y); }
-        { FloatVector x = r5, y = r13; r5 = f3.selectFrom(x, y); r13 = s3.selectFrom(x, y); }
-        { FloatVector x = r6, y = r14; r6 = f3.selectFrom(x, y); r14 = s3.selectFrom(x, y); }
-        { FloatVector x = r7, y = r15; r7 = f3.selectFrom(x, y); r15 = s3.selectFrom(x, y); }
+        {
+            FloatVector x = r0, y = r8;
+            r0 = f3.selectFrom(x, y);
+            r8 = s3.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r1, y = r9;
+            r1 = f3.selectFrom(x, y);
+            r9 = s3.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r2, y = r10;
+            r2 = f3.selectFrom(x, y);
+            r10 = s3.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r3, y = r11;
+            r3 = f3.selectFrom(x, y);
+            r11 = s3.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r4, y = r12;
+            r4 = f3.selectFrom(x, y);
+            r12 = s3.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r5, y = r13;
+            r5 = f3.selectFrom(x, y);
+            r13 = s3.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r6, y = r14;
+            r6 = f3.selectFrom(x, y);
+            r14 = s3.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r7, y = r15;
+            r7 = f3.selectFrom(x, y);
+            r15 = s3.selectFrom(x, y);
+        }
         // swap blocks of 4
-        { FloatVector x = r0, y = r4; r0 = f2.selectFrom(x, y); r4 = s2.selectFrom(x, y); }
-        { FloatVector x = r1, y = r5; r1 = f2.selectFrom(x, y); r5 = s2.selectFrom(x, y); }
-        { FloatVector x = r2, y = r6; r2 = f2.selectFrom(x, y); r6 = s2.selectFrom(x, y); }
-        { FloatVector x = r3, y = r7; r3 = f2.selectFrom(x, y); r7 = s2.selectFrom(x, y); }
-        { FloatVector x = r8, y = r12; r8 = f2.selectFrom(x, y); r12 = s2.selectFrom(x, y); }
-        { FloatVector x = r9, y = r13; r9 = f2.selectFrom(x, y); r13 = s2.selectFrom(x, y); }
-        { FloatVector x = r10, y = r14; r10 = f2.selectFrom(x, y); r14 = s2.selectFrom(x, y); }
-        { FloatVector x = r11, y = r15; r11 = f2.selectFrom(x, y); r15 = s2.selectFrom(x, y); }
+        {
+            FloatVector x = r0, y = r4;
+            r0 = f2.selectFrom(x, y);
+            r4 = s2.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r1, y = r5;
+            r1 = f2.selectFrom(x, y);
+            r5 = s2.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r2, y = r6;
+            r2 = f2.selectFrom(x, y);
+            r6 = s2.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r3, y = r7;
+            r3 = f2.selectFrom(x, y);
+            r7 = s2.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r8, y = r12;
+            r8 = f2.selectFrom(x, y);
+            r12 = s2.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r9, y = r13;
+            r9 = f2.selectFrom(x, y);
+            r13 = s2.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r10, y = r14;
+            r10 = f2.selectFrom(x, y);
+            r14 = s2.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r11, y = r15;
+            r11 = f2.selectFrom(x, y);
+            r15 = s2.selectFrom(x, y);
+        }
         // swap blocks of 2
-        { FloatVector x = r0, y = r2; r0 = f1.selectFrom(x, y); r2 = s1.selectFrom(x, y); }
-        { FloatVector x = r1, y = r3; r1 = f1.selectFrom(x, y); r3 = s1.selectFrom(x, y); }
-        { FloatVector x = r4, y = r6; r4 = f1.selectFrom(x, y); r6 = s1.selectFrom(x, y); }
-        { FloatVector x = r5, y = r7; r5 = f1.selectFrom(x, y); r7 = s1.selectFrom(x, y); }
-        { FloatVector x = r8, y = r10; r8 = f1.selectFrom(x, y); r10 = s1.selectFrom(x, y); }
-        { FloatVector x = r9, y = r11; r9 = f1.selectFrom(x, y); r11 = s1.selectFrom(x, y); }
-        { FloatVector x = r12, y = r14; r12 = f1.selectFrom(x, y); r14 = s1.selectFrom(x, y); }
-        { FloatVector x = r13, y = r15; r13 = f1.selectFrom(x, y); r15 = s1.selectFrom(x, y); }
+        {
+            FloatVector x = r0, y = r2;
+            r0 = f1.selectFrom(x, y);
+            r2 = s1.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r1, y = r3;
+            r1 = f1.selectFrom(x, y);
+            r3 = s1.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r4, y = r6;
+            r4 = f1.selectFrom(x, y);
+            r6 = s1.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r5, y = r7;
+            r5 = f1.selectFrom(x, y);
+            r7 = s1.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r8, y = r10;
+            r8 = f1.selectFrom(x, y);
+            r10 = s1.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r9, y = r11;
+            r9 = f1.selectFrom(x, y);
+            r11 = s1.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r12, y = r14;
+            r12 = f1.selectFrom(x, y);
+            r14 = s1.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r13, y = r15;
+            r13 = f1.selectFrom(x, y);
+            r15 = s1.selectFrom(x, y);
+        }
         // swap blocks of 1
-        { FloatVector x = r0, y = r1; r0 = f0.selectFrom(x, y); r1 = s0.selectFrom(x, y); }
-        { FloatVector x = r2, y = r3; r2 = f0.selectFrom(x, y); r3 = s0.selectFrom(x, y); }
-        { FloatVector x = r4, y = r5; r4 = f0.selectFrom(x, y); r5 = s0.selectFrom(x, y); }
-        { FloatVector x = r6, y = r7; r6 = f0.selectFrom(x, y); r7 = s0.selectFrom(x, y); }
-        { FloatVector x = r8, y = r9; r8 = f0.selectFrom(x, y); r9 = s0.selectFrom(x, y); }
-        { FloatVector x = r10, y = r11; r10 = f0.selectFrom(x, y); r11 = s0.selectFrom(x, y); }
-        { FloatVector x = r12, y = r13; r12 = f0.selectFrom(x, y); r13 = s0.selectFrom(x, y); }
-        { FloatVector x = r14, y = r15; r14 = f0.selectFrom(x, y); r15 = s0.selectFrom(x, y); }
+        {
+            FloatVector x = r0, y = r1;
+            r0 = f0.selectFrom(x, y);
+            r1 = s0.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r2, y = r3;
+            r2 = f0.selectFrom(x, y);
+            r3 = s0.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r4, y = r5;
+            r4 = f0.selectFrom(x, y);
+            r5 = s0.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r6, y = r7;
+            r6 = f0.selectFrom(x, y);
+            r7 = s0.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r8, y = r9;
+            r8 = f0.selectFrom(x, y);
+            r9 = s0.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r10, y = r11;
+            r10 = f0.selectFrom(x, y);
+            r11 = s0.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r12, y = r13;
+            r12 = f0.selectFrom(x, y);
+            r13 = s0.selectFrom(x, y);
+        }
+        {
+            FloatVector x = r14, y = r15;
+            r14 = f0.selectFrom(x, y);
+            r15 = s0.selectFrom(x, y);
+        }
         r0.intoArray(dst, dstOffset);
         r1.intoArray(dst, dstOffset + dstStride);
         r2.intoArray(dst, dstOffset + 2 * dstStride);

@@ -37,27 +37,32 @@ final class VectorElementwise {
             case POW -> square(x, xo, out, oo, bound); // p0 == 2
             case AFFINE -> affine(p0, p1, x, xo, out, oo, bound);
             case RECIPROCAL -> reciprocal(x, xo, out, oo, bound);
-            default -> throw new IllegalStateException("unary op " + op + " has vector form " + op.vectorForm()
-                    + " in the table but no vector loop");
+            default ->
+                throw new IllegalStateException(
+                        "unary op " + op + " has vector form " + op.vectorForm() + " in the table but no vector loop");
         }
         if (bound < n) ElementwiseKernels.unary(op, p0, p1, x, xo + bound, 1, out, oo + bound, n - bound);
         return true;
     }
 
     private static void neg(float[] x, int xo, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).neg().intoArray(out, oo + j);
+        for (int j = 0; j < bound; j += L)
+            FloatVector.fromArray(S, x, xo + j).neg().intoArray(out, oo + j);
     }
 
     private static void sqrt(float[] x, int xo, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).sqrt().intoArray(out, oo + j);
+        for (int j = 0; j < bound; j += L)
+            FloatVector.fromArray(S, x, xo + j).sqrt().intoArray(out, oo + j);
     }
 
     private static void abs(float[] x, int xo, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).abs().intoArray(out, oo + j);
+        for (int j = 0; j < bound; j += L)
+            FloatVector.fromArray(S, x, xo + j).abs().intoArray(out, oo + j);
     }
 
     private static void relu(float[] x, int xo, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).max(0f).intoArray(out, oo + j);
+        for (int j = 0; j < bound; j += L)
+            FloatVector.fromArray(S, x, xo + j).max(0f).intoArray(out, oo + j);
     }
 
     private static void square(float[] x, int xo, float[] out, int oo, int bound) {
@@ -68,17 +73,19 @@ final class VectorElementwise {
     }
 
     private static void affine(float p0, float p1, float[] x, int xo, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) FloatVector.fromArray(S, x, xo + j).mul(p0).add(p1).intoArray(out, oo + j);
+        for (int j = 0; j < bound; j += L)
+            FloatVector.fromArray(S, x, xo + j).mul(p0).add(p1).intoArray(out, oo + j);
     }
 
     private static void reciprocal(float[] x, int xo, float[] out, int oo, int bound) {
         FloatVector one = FloatVector.broadcast(S, 1f);
-        for (int j = 0; j < bound; j += L) one.div(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j);
+        for (int j = 0; j < bound; j += L)
+            one.div(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j);
     }
 
     /** Unit-stride or broadcast-scalar operands: strides (1,1), (1,0) or (0,1). */
-    static boolean binary(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo,
-                          int n) {
+    static boolean binary(
+            BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
         boolean unitOrBroadcast = (as == 1 || as == 0) && (bs == 1 || bs == 0) && !(as == 0 && bs == 0);
         if (op.vectorForm() == VectorForm.NONE || !unitOrBroadcast) return false;
         int bound = n - n % L;
@@ -92,8 +99,9 @@ final class VectorElementwise {
             case TANH_BACKWARD -> tanhBackward(a, ao, as, b, bo, bs, out, oo, bound);
             case SIGMOID_BACKWARD -> sigmoidBackward(a, ao, as, b, bo, bs, out, oo, bound);
             case RELU_BACKWARD -> reluBackward(a, ao, as, b, bo, bs, out, oo, bound);
-            default -> throw new IllegalStateException("binary op " + op + " has vector form " + op.vectorForm()
-                    + " in the table but no vector loop");
+            default ->
+                throw new IllegalStateException(
+                        "binary op " + op + " has vector form " + op.vectorForm() + " in the table but no vector loop");
         }
         if (bound < n) {
             ElementwiseKernels.binary(op, a, ao + bound * as, as, b, bo + bound * bs, bs, out, oo + bound, n - bound);
@@ -102,48 +110,54 @@ final class VectorElementwise {
     }
 
     private static void add(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) va(a, ao, as, j).add(vb(b, bo, bs, j)).intoArray(out, oo + j);
+        for (int j = 0; j < bound; j += L)
+            va(a, ao, as, j).add(vb(b, bo, bs, j)).intoArray(out, oo + j);
     }
 
     private static void sub(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) va(a, ao, as, j).sub(vb(b, bo, bs, j)).intoArray(out, oo + j);
+        for (int j = 0; j < bound; j += L)
+            va(a, ao, as, j).sub(vb(b, bo, bs, j)).intoArray(out, oo + j);
     }
 
     private static void mul(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) va(a, ao, as, j).mul(vb(b, bo, bs, j)).intoArray(out, oo + j);
+        for (int j = 0; j < bound; j += L)
+            va(a, ao, as, j).mul(vb(b, bo, bs, j)).intoArray(out, oo + j);
     }
 
     private static void div(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) va(a, ao, as, j).div(vb(b, bo, bs, j)).intoArray(out, oo + j);
+        for (int j = 0; j < bound; j += L)
+            va(a, ao, as, j).div(vb(b, bo, bs, j)).intoArray(out, oo + j);
     }
 
     private static void maximum(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) va(a, ao, as, j).max(vb(b, bo, bs, j)).intoArray(out, oo + j);
+        for (int j = 0; j < bound; j += L)
+            va(a, ao, as, j).max(vb(b, bo, bs, j)).intoArray(out, oo + j);
     }
 
     private static void minimum(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) va(a, ao, as, j).min(vb(b, bo, bs, j)).intoArray(out, oo + j);
+        for (int j = 0; j < bound; j += L)
+            va(a, ao, as, j).min(vb(b, bo, bs, j)).intoArray(out, oo + j);
     }
 
     /** a * (1 - y*y), written -(y*y) + 1: the same rounding. */
-    private static void tanhBackward(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo,
-                                     int bound) {
+    private static void tanhBackward(
+            float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
         for (int j = 0; j < bound; j += L) {
             FloatVector y = vb(b, bo, bs, j);
             va(a, ao, as, j).mul(y.mul(y).neg().add(1f)).intoArray(out, oo + j);
         }
     }
 
-    private static void sigmoidBackward(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo,
-                                        int bound) {
+    private static void sigmoidBackward(
+            float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
         for (int j = 0; j < bound; j += L) {
             FloatVector y = vb(b, bo, bs, j);
             va(a, ao, as, j).mul(y).mul(y.neg().add(1f)).intoArray(out, oo + j);
         }
     }
 
-    private static void reluBackward(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo,
-                                     int bound) {
+    private static void reluBackward(
+            float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
         for (int j = 0; j < bound; j += L) {
             FloatVector y = vb(b, bo, bs, j);
             va(a, ao, as, j).blend(0f, y.compare(VectorOperators.GT, 0f).not()).intoArray(out, oo + j);
@@ -170,7 +184,9 @@ final class VectorElementwise {
             for (int i = r0; i < r1; i++) {
                 int row = off + i * rowStride, j = 0;
                 for (; j < bound; j += L) {
-                    FloatVector.fromArray(S, x, row + j).add(FloatVector.fromArray(S, block, j)).intoArray(block, j);
+                    FloatVector.fromArray(S, x, row + j)
+                            .add(FloatVector.fromArray(S, block, j))
+                            .intoArray(block, j);
                 }
                 for (; j < cols; j++) block[j] += x[row + j];
             }
@@ -206,7 +222,8 @@ final class VectorElementwise {
         org.grad4j.kernels.Parallel.forRange((blocks + perTask - 1) / perTask, n, (from, to) -> {
             for (int b = from * perTask, last = Math.min(blocks, to * perTask); b < last; b++) {
                 FloatVector acc = FloatVector.zero(S);
-                for (int j = b * 1024, end = Math.min(vecEnd, j + 1024); j < end; j += L) acc = acc.add(FloatVector.fromArray(S, x, xo + j));
+                for (int j = b * 1024, end = Math.min(vecEnd, j + 1024); j < end; j += L)
+                    acc = acc.add(FloatVector.fromArray(S, x, xo + j));
                 acc.intoArray(lanes, b * L);
             }
         });

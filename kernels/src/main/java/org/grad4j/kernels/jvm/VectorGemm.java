@@ -21,14 +21,27 @@ final class VectorGemm {
     /** Widest row-major B (in floats) read without packing; wider rows alias in L1 and are packed. */
     static final int DIRECT_B_MAX_STRIDE = 1000; // measured best on Zen 4 (AVX-512) for n = 256..2048
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {
-            new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+    private static final ThreadLocal<float[][]> BUFFERS =
+            ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
 
     /** {@code C[i*ldc + j] (+)= alpha * sum_p A[i,p] B[p,j]} for a sub-problem (sequential); k > 0. */
-    static void gemm(int m, int n, int k, float alpha,
-                     float[] a, int ao, int ars, int acs,
-                     float[] b, int bo, int brs, int bcs,
-                     float[] c, int co, int ldc, boolean store) {
+    static void gemm(
+            int m,
+            int n,
+            int k,
+            float alpha,
+            float[] a,
+            int ao,
+            int ars,
+            int acs,
+            float[] b,
+            int bo,
+            int brs,
+            int bcs,
+            float[] c,
+            int co,
+            int ldc,
+            boolean store) {
         gemm(m, n, k, alpha, a, ao, ars, acs, b, bo, brs, bcs, c, co, ldc, store, false, false);
     }
 
@@ -38,10 +51,25 @@ final class VectorGemm {
      * block, and A fits the thread's A buffer, the first entry packs all of A and the later ones
      * ({@code sameAAsLastCall}) use that packing again.
      */
-    static void gemm(int m, int n, int k, float alpha,
-                     float[] a, int ao, int ars, int acs,
-                     float[] b, int bo, int brs, int bcs,
-                     float[] c, int co, int ldc, boolean store, boolean sharedA, boolean sameAAsLastCall) {
+    static void gemm(
+            int m,
+            int n,
+            int k,
+            float alpha,
+            float[] a,
+            int ao,
+            int ars,
+            int acs,
+            float[] b,
+            int bo,
+            int brs,
+            int bcs,
+            float[] c,
+            int co,
+            int ldc,
+            boolean store,
+            boolean sharedA,
+            boolean sameAAsLastCall) {
         float[][] buf = BUFFERS.get();
         float[] ap = buf[0], tile = buf[2];
         // a shared A of one k block is kept packed whole, its row block ic at ap[ic * k]; only with one
@@ -66,7 +94,8 @@ final class VectorGemm {
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     int aBase = wholeA ? ic * kc : 0;
-                    if (!directA && !packedAlready) packA(a, ao + ic * ars + pc * acs, ars, acs, mc, kc, alpha, ap, aBase);
+                    if (!directA && !packedAlready)
+                        packA(a, ao + ic * ars + pc * acs, ars, acs, mc, kc, alpha, ap, aBase);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         float[] bsrc = bp;
@@ -119,10 +148,14 @@ final class VectorGemm {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int base = jr * kc;
-            if (brs == 1 && bcs != 1 && Transpose16.AVAILABLE && nr == NR) { // column-major B: 16×16 register transposes
+            if (brs == 1
+                    && bcs != 1
+                    && Transpose16.AVAILABLE
+                    && nr == NR) { // column-major B: 16×16 register transposes
                 int p = 0;
                 for (; p + 16 <= kc; p += 16) {
-                    for (int h = 0; h < NR; h += 16) Transpose16.block(b, bo + (jr + h) * bcs + p, bcs, bp, base + p * NR + h, NR);
+                    for (int h = 0; h < NR; h += 16)
+                        Transpose16.block(b, bo + (jr + h) * bcs + p, bcs, bp, base + p * NR + h, NR);
                 }
                 for (int j = 0; j < NR; j++) { // the last kc % 16 rows
                     int src = bo + (jr + j) * bcs;
@@ -131,7 +164,9 @@ final class VectorGemm {
                 continue;
             }
             if (brs == 1 && bcs != 1) { // column-major B (a Linear layer's w.t()): a blocked transpose
-                for (int p0 = 0; p0 < kc; p0 += 16) { // 16 rows of the panel (2 KB) stay in L1 while all columns fill them
+                for (int p0 = 0;
+                        p0 < kc;
+                        p0 += 16) { // 16 rows of the panel (2 KB) stay in L1 while all columns fill them
                     int p1 = Math.min(kc, p0 + 16);
                     for (int j = 0; j < nr; j++) {
                         int src = bo + (jr + j) * bcs;
@@ -156,7 +191,8 @@ final class VectorGemm {
     }
 
     /** A block mc×kc (times alpha) into panels of MR rows from ap[apOffset]: panel r holds columns p=0..kc-1 of MR floats. */
-    private static void packA(float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap, int apOffset) {
+    private static void packA(
+            float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap, int apOffset) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int base = apOffset + ir * kc;
@@ -179,7 +215,8 @@ final class VectorGemm {
     }
 
     /** The 8×2L micro-kernel: tile = Ap panel × Bp panel (8 rows of 2L floats). */
-    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
+    private static void kernel(
+            int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -243,7 +280,8 @@ final class VectorGemm {
      * {@link #kernel} on purpose: one kernel parameterised by A's two strides would walk eight row
      * pointers in the packed case too, and these loops are the whole cost of a matmul.
      */
-    private static void kernelDirectA(int kc, float[] a, int a0, int ars, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
+    private static void kernelDirectA(
+            int kc, float[] a, int a0, int ars, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -252,7 +290,14 @@ final class VectorGemm {
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
         FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
         FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
-        int r0 = a0, r1 = a0 + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars, r6 = r5 + ars, r7 = r6 + ars;
+        int r0 = a0,
+                r1 = a0 + ars,
+                r2 = r1 + ars,
+                r3 = r2 + ars,
+                r4 = r3 + ars,
+                r5 = r4 + ars,
+                r6 = r5 + ars,
+                r7 = r6 + ars;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
@@ -304,8 +349,12 @@ final class VectorGemm {
     private static void addTile(float[] tile, float[] c, int ci, int ldc) {
         for (int i = 0; i < MR; i++) {
             int at = ci + i * ldc;
-            FloatVector.fromArray(S, tile, i * NR).add(FloatVector.fromArray(S, c, at)).intoArray(c, at);
-            FloatVector.fromArray(S, tile, i * NR + L).add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
+            FloatVector.fromArray(S, tile, i * NR)
+                    .add(FloatVector.fromArray(S, c, at))
+                    .intoArray(c, at);
+            FloatVector.fromArray(S, tile, i * NR + L)
+                    .add(FloatVector.fromArray(S, c, at + L))
+                    .intoArray(c, at + L);
         }
     }
 }

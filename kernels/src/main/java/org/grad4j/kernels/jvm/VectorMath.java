@@ -22,12 +22,20 @@ final class VectorMath {
     static final VectorSpecies<Float> S = VectorElementwise.S;
     static final int L = S.length();
 
-    private static final float EXP_HI = 88.72283935546875f, EXP_LO = -87.33654f; // below EXP_LO: subnormal, flushed to 0
+    private static final float EXP_HI = 88.72283935546875f,
+            EXP_LO = -87.33654f; // below EXP_LO: subnormal, flushed to 0
     private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
-    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
-            P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
-    private static final float T0 = -5.70498872745e-3f, T1 = 2.06390887954e-2f, T2 = -5.37397155531e-2f,
-            T3 = 1.33314422036e-1f, T4 = -3.33332819422e-1f;
+    private static final float P0 = 1.9875691500e-4f,
+            P1 = 1.3981999507e-3f,
+            P2 = 8.3334519073e-3f,
+            P3 = 4.1665795894e-2f,
+            P4 = 1.6666665459e-1f,
+            P5 = 5.0000001201e-1f;
+    private static final float T0 = -5.70498872745e-3f,
+            T1 = 2.06390887954e-2f,
+            T2 = -5.37397155531e-2f,
+            T3 = 1.33314422036e-1f,
+            T4 = -3.33332819422e-1f;
 
     /** A broadcast constant (small enough to inline; C2 hoists it out of the loops). */
     private static FloatVector bc(float v) {
@@ -44,12 +52,19 @@ final class VectorMath {
             FloatVector tr = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
             FloatVector n = tr.blend(tr.sub(1f), tr.compare(VectorOperators.GT, t));
             FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
-            FloatVector y = r.fma(P0, P1).fma(r, bc(P2)).fma(r, bc(P3)).fma(r, bc(P4)).fma(r, bc(P5)).fma(r.mul(r), r).add(1f);
+            FloatVector y = r.fma(P0, P1)
+                    .fma(r, bc(P2))
+                    .fma(r, bc(P3))
+                    .fma(r, bc(P4))
+                    .fma(r, bc(P5))
+                    .fma(r.mul(r), r)
+                    .add(1f);
             IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
             IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
-            FloatVector e = y.mul((FloatVector) h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul((FloatVector) ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI)).blend(0f, a.compare(VectorOperators.LT, EXP_LO));
+            FloatVector e = y.mul(h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI))
+                    .blend(0f, a.compare(VectorOperators.LT, EXP_LO));
             // ----------------
             e.intoArray(out, oo + j);
         }
@@ -65,12 +80,19 @@ final class VectorMath {
             FloatVector tr = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
             FloatVector n = tr.blend(tr.sub(1f), tr.compare(VectorOperators.GT, t));
             FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
-            FloatVector y = r.fma(P0, P1).fma(r, bc(P2)).fma(r, bc(P3)).fma(r, bc(P4)).fma(r, bc(P5)).fma(r.mul(r), r).add(1f);
+            FloatVector y = r.fma(P0, P1)
+                    .fma(r, bc(P2))
+                    .fma(r, bc(P3))
+                    .fma(r, bc(P4))
+                    .fma(r, bc(P5))
+                    .fma(r.mul(r), r)
+                    .add(1f);
             IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
             IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
-            FloatVector e = y.mul((FloatVector) h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul((FloatVector) ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI)).blend(0f, a.compare(VectorOperators.LT, EXP_LO));
+            FloatVector e = y.mul(h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI))
+                    .blend(0f, a.compare(VectorOperators.LT, EXP_LO));
             // ----------------
             FloatVector.broadcast(S, 1f).div(e.add(1f)).intoArray(out, oo + j);
         }
@@ -86,19 +108,34 @@ final class VectorMath {
             FloatVector v = FloatVector.fromArray(S, x, xo + j);
             FloatVector ax = v.abs();
             FloatVector z = v.mul(v);
-            FloatVector small = z.fma(T0, T1).fma(z, bc(T2)).fma(z, bc(T3)).fma(z, bc(T4)).mul(z).fma(v, v);
+            FloatVector small = z.fma(T0, T1)
+                    .fma(z, bc(T2))
+                    .fma(z, bc(T3))
+                    .fma(z, bc(T4))
+                    .mul(z)
+                    .fma(v, v);
             FloatVector c = ax.add(ax).min(TANH_CAP);
             // ---- exp(c), c in [0, 40] ----
             FloatVector t = c.fma(LOG2E, 0.5f);
-            FloatVector n = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0); // t >= 0.5: truncation is floor
+            FloatVector n = (FloatVector)
+                    t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0); // t >= 0.5: truncation is floor
             FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
-            FloatVector y = r.fma(P0, P1).fma(r, bc(P2)).fma(r, bc(P3)).fma(r, bc(P4)).fma(r, bc(P5)).fma(r.mul(r), r).add(1f);
+            FloatVector y = r.fma(P0, P1)
+                    .fma(r, bc(P2))
+                    .fma(r, bc(P3))
+                    .fma(r, bc(P4))
+                    .fma(r, bc(P5))
+                    .fma(r.mul(r), r)
+                    .add(1f);
             IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
-            FloatVector e = y.mul((FloatVector) ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector e = y.mul(ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             // ----------------
-            FloatVector big = FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(e.add(1f)));
+            FloatVector big = FloatVector.broadcast(S, 1f)
+                    .sub(FloatVector.broadcast(S, 2f).div(e.add(1f)));
             big = big.blend(big.neg(), v.compare(VectorOperators.LT, 0f));
-            big.blend(small, ax.compare(VectorOperators.LT, 0.625f)).blend(v, v.compare(VectorOperators.NE, v)).intoArray(out, oo + j);
+            big.blend(small, ax.compare(VectorOperators.LT, 0.625f))
+                    .blend(v, v.compare(VectorOperators.NE, v))
+                    .intoArray(out, oo + j);
         }
     }
 

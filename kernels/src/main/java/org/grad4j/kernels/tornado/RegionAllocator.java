@@ -17,12 +17,14 @@ final class RegionAllocator {
     private final int capacity;
     /** Free regions: offset → length, never adjacent (merged on free). */
     private final TreeMap<Integer, Integer> free = new TreeMap<>();
+
     private long used;
     private long peak;
 
     RegionAllocator(int capacity) {
         if (capacity <= 0 || capacity % ALIGN != 0) {
-            throw new IllegalArgumentException("capacity must be a positive multiple of " + ALIGN + ", got " + capacity);
+            throw new IllegalArgumentException(
+                    "capacity must be a positive multiple of " + ALIGN + ", got " + capacity);
         }
         this.capacity = capacity;
         free.put(0, capacity);

@@ -91,7 +91,8 @@ class TornadoBackendTest {
                 boolean positive = op == UnaryOp.LOG || op == UnaryOp.SQRT || op == UnaryOp.POW;
                 Pair x = pair(data(n, positive ? 0.1f : -3f, 3f));
                 Pair out = zeros(n);
-                float p0 = op == UnaryOp.CLAMP ? -0.5f : op == UnaryOp.POW_BASE ? 1.7f : op == UnaryOp.POW ? 2.5f : 1.5f;
+                float p0 =
+                        op == UnaryOp.CLAMP ? -0.5f : op == UnaryOp.POW_BASE ? 1.7f : op == UnaryOp.POW ? 2.5f : 1.5f;
                 float p1 = op == UnaryOp.CLAMP ? Float.NaN : 0.25f;
                 Layout l = Layout.contiguous(new int[] {n});
                 JVM.unary(op, p0, p1, x.jvm, l, out.jvm);
@@ -122,7 +123,8 @@ class TornadoBackendTest {
     void aReleasedBufferCannotBeUsed() {
         Buffer b = TVM.allocate(10);
         TVM.release(b);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> TVM.fill(b, Layout.contiguous(new int[] {10}), 1f));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> TVM.fill(b, Layout.contiguous(new int[] {10}), 1f));
         assertTrue(e.getMessage().contains("after it was released"), e.getMessage());
     }
 
@@ -247,7 +249,9 @@ class TornadoBackendTest {
         JVM.indexAdd(sel.jvm, outer, size, inner, index, acc.jvm);
         TVM.indexAdd(sel.tvm, outer, size, inner, index, acc.tvm);
         assertClose(acc, "indexAdd with a repeated index");
-        assertThrows(IndexOutOfBoundsException.class, () -> TVM.indexSelect(x.tvm, outer, size, inner, new int[] {17}, sel.tvm));
+        assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> TVM.indexSelect(x.tvm, outer, size, inner, new int[] {17}, sel.tvm));
     }
 
     @Test
@@ -281,7 +285,10 @@ class TornadoBackendTest {
     @Test
     void adamStep() {
         int n = 1023;
-        Pair p = pair(data(n, -1, 1)), g = pair(data(n, -1, 1)), m = pair(data(n, -0.1f, 0.1f)), v = pair(data(n, 0, 0.01f));
+        Pair p = pair(data(n, -1, 1)),
+                g = pair(data(n, -1, 1)),
+                m = pair(data(n, -0.1f, 0.1f)),
+                v = pair(data(n, 0, 0.01f));
         for (int step = 0; step < 3; step++) {
             JVM.adamStep(p.jvm, g.jvm, m.jvm, v.jvm, n, 0.9f, 0.999f, 1e-3f, 0.03f, 1e-8f);
             TVM.adamStep(p.tvm, g.tvm, m.tvm, v.tvm, n, 0.9f, 0.999f, 1e-3f, 0.03f, 1e-8f);
@@ -333,7 +340,11 @@ class TornadoBackendTest {
                 TVM.unary(op, p[0], p[1], xs.tvm, dense, out.tvm);
                 float[] got = read(TVM, out.tvm);
                 for (int i = 0; i < n; i++) {
-                    ElementwiseCases.assertClose(DEVICE_ULPS, CONTRACTED, op.apply(x[i], p[0], p[1]), got[i],
+                    ElementwiseCases.assertClose(
+                            DEVICE_ULPS,
+                            CONTRACTED,
+                            op.apply(x[i], p[0], p[1]),
+                            got[i],
                             op + "(" + x[i] + ", p0=" + p[0] + ", p1=" + p[1] + ") on the device");
                 }
             }
@@ -347,7 +358,11 @@ class TornadoBackendTest {
             TVM.binary(op, a.tvm, pairs, b.tvm, pairs, out.tvm);
             float[] got = read(TVM, out.tvm);
             for (int i = 0; i < m; i++) {
-                ElementwiseCases.assertClose(DEVICE_ULPS, CONTRACTED, op.apply(ab[0][i], ab[1][i]), got[i],
+                ElementwiseCases.assertClose(
+                        DEVICE_ULPS,
+                        CONTRACTED,
+                        op.apply(ab[0][i], ab[1][i]),
+                        got[i],
                         op + "(" + ab[0][i] + ", " + ab[1][i] + ") on the device");
             }
         }

@@ -78,10 +78,11 @@ class ArrayPoolTest {
                 }
             }
             float[] a;
-            for (int len = 1024; len < 1029; len++) while ((a = pool.take(len)) != null) {
-                seen.add(a);
-                total++;
-            }
+            for (int len = 1024; len < 1029; len++)
+                while ((a = pool.take(len)) != null) {
+                    seen.add(a);
+                    total++;
+                }
             assertEquals(total, seen.size(), "an array kept by a thread (or left in the pool) went out twice");
         } finally {
             ex.shutdownNow();

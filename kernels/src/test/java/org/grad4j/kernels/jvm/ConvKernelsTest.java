@@ -28,22 +28,23 @@ class ConvKernelsTest {
 
     @ParameterizedTest(name = "n={0} c={1} {2}x{3} k={4}x{5} pad={6},{7} stride={8},{9} dil={10},{11}")
     @CsvSource({
-            "1, 1, 5, 5, 3, 3, 0, 0, 1, 1, 1, 1",
-            "2, 3, 7, 6, 3, 2, 1, 0, 2, 1, 1, 1",
-            "2, 2, 9, 8, 3, 3, 2, 1, 1, 2, 2, 1",
-            "1, 4, 4, 5, 1, 1, 0, 0, 1, 1, 1, 1",
-            "3, 1, 6, 6, 2, 2, 1, 1, 3, 3, 1, 2",
-            "1, 2, 3, 2, 3, 3, 2, 2, 1, 1, 2, 2",
-            "2, 1, 5, 7, 3, 3, 3, 3, 2, 3, 1, 1",
-            "2, 3, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1",
-            "2, 2, 7, 5, 3, 3, 2, 2, 1, 1, 2, 2",
-            "1, 1, 6, 4, 5, 5, 2, 2, 1, 1, 1, 1",
-            "1, 2, 4, 9, 1, 3, 0, 1, 1, 1, 1, 1",
-            "1, 1, 3, 2, 7, 5, 3, 2, 1, 1, 1, 1",
-            "2, 1, 1, 1, 1, 2, 0, 5, 2, 2, 1, 10",
-            "1, 2, 5, 3, 3, 4, 0, 10, 1, 1, 2, 7"})
-    void im2colIsADirectConvolutionAndCol2imItsAdjoint(int n, int c, int h, int w, int kh, int kw, int ph, int pw,
-                                                        int sh, int sw, int dh, int dw) {
+        "1, 1, 5, 5, 3, 3, 0, 0, 1, 1, 1, 1",
+        "2, 3, 7, 6, 3, 2, 1, 0, 2, 1, 1, 1",
+        "2, 2, 9, 8, 3, 3, 2, 1, 1, 2, 2, 1",
+        "1, 4, 4, 5, 1, 1, 0, 0, 1, 1, 1, 1",
+        "3, 1, 6, 6, 2, 2, 1, 1, 3, 3, 1, 2",
+        "1, 2, 3, 2, 3, 3, 2, 2, 1, 1, 2, 2",
+        "2, 1, 5, 7, 3, 3, 3, 3, 2, 3, 1, 1",
+        "2, 3, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1",
+        "2, 2, 7, 5, 3, 3, 2, 2, 1, 1, 2, 2",
+        "1, 1, 6, 4, 5, 5, 2, 2, 1, 1, 1, 1",
+        "1, 2, 4, 9, 1, 3, 0, 1, 1, 1, 1, 1",
+        "1, 1, 3, 2, 7, 5, 3, 2, 1, 1, 1, 1",
+        "2, 1, 1, 1, 1, 2, 0, 5, 2, 2, 1, 10",
+        "1, 2, 5, 3, 3, 4, 0, 10, 1, 1, 2, 7"
+    })
+    void im2colIsADirectConvolutionAndCol2imItsAdjoint(
+            int n, int c, int h, int w, int kh, int kw, int ph, int pw, int sh, int sw, int dh, int dw) {
         int oh = outSize(h, kh, ph, sh, dh), ow = outSize(w, kw, pw, sw, dw), l = oh * ow, rows = c * kh * kw;
         float[] x = random(n * c * h * w);
         Buffer cols = be.allocate(n * rows * l);
@@ -59,7 +60,9 @@ class ConvKernelsTest {
                         for (int i = 0; i < kh; i++) {
                             for (int j = 0; j < kw; j++) {
                                 int iy = oy * sh - ph + i * dh, ix = ox * sw - pw + j * dw;
-                                float v = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[((b * c + ci) * h + iy) * w + ix] : 0f;
+                                float v = iy >= 0 && iy < h && ix >= 0 && ix < w
+                                        ? x[((b * c + ci) * h + iy) * w + ix]
+                                        : 0f;
                                 direct += k[(ci * kh + i) * kw + j] * v;
                             }
                         }
@@ -120,7 +123,9 @@ class ConvKernelsTest {
                     int ci = r / (kh * kw), i = (r / kw) % kh, j = r % kw;
                     for (int oy = 0; oy < oh; oy++) {
                         for (int ox = 0; ox < ow; ox++) {
-                            int iy = oy * sh - ph + i * dh, ix = ox * sw - pw + j * dw, at = (b * rows + r) * l + oy * ow + ox;
+                            int iy = oy * sh - ph + i * dh,
+                                    ix = ox * sw - pw + j * dw,
+                                    at = (b * rows + r) * l + oy * ow + ox;
                             if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
                             expectedCols[at] = x[((b * c + ci) * h + iy) * w + ix];
                             expectedX[((b * c + ci) * h + iy) * w + ix] += y[at];
@@ -139,14 +144,15 @@ class ConvKernelsTest {
 
     @ParameterizedTest(name = "{0}x{1} planes={2} k={3}x{4} pad={5} stride={6} dil={7}")
     @CsvSource({
-            "4, 4, 1, 2, 2, 0, 2, 1",
-            "7, 5, 3, 3, 3, 1, 2, 1",
-            "6, 9, 2, 3, 2, 1, 1, 1",
-            "8, 8, 2, 2, 2, 1, 3, 2",
-            "7, 9, 3, 2, 2, 0, 2, 1",
-            "14, 14, 256, 2, 2, 0, 2, 1",
-            "9, 8, 2, 3, 3, 0, 1, 2",
-            "6, 7, 2, 2, 3, 0, 2, 1"})
+        "4, 4, 1, 2, 2, 0, 2, 1",
+        "7, 5, 3, 3, 3, 1, 2, 1",
+        "6, 9, 2, 3, 2, 1, 1, 1",
+        "8, 8, 2, 2, 2, 1, 3, 2",
+        "7, 9, 3, 2, 2, 0, 2, 1",
+        "14, 14, 256, 2, 2, 0, 2, 1",
+        "9, 8, 2, 3, 3, 0, 1, 2",
+        "6, 7, 2, 2, 3, 0, 2, 1"
+    })
     void poolingMatchesNaiveWindows(int h, int w, int planes, int kh, int kw, int pad, int stride, int dil) {
         float[] x = random(planes * h * w);
         x[3] = Float.NaN; // a NaN wins its windows
@@ -179,7 +185,10 @@ class ConvKernelsTest {
                         }
                     }
                     int e = (p * oh + oy) * ow + ox;
-                    assertEquals(Float.floatToIntBits(best), Float.floatToIntBits(o[e]), "max of window " + e + ": " + best + " vs " + o[e]);
+                    assertEquals(
+                            Float.floatToIntBits(best),
+                            Float.floatToIntBits(o[e]),
+                            "max of window " + e + ": " + best + " vs " + o[e]);
                     assertEquals(at, (int) ix[e]);
                 }
             }

@@ -38,9 +38,18 @@ class ElementwiseTableTest {
 
     @Test
     void everyOpHasTheDeviceCodeNamedAfterItAndNoOther() throws ReflectiveOperationException {
-        checkCodes(UnaryOp.class, UnaryOp.Code.class, Arrays.stream(UnaryOp.values()).mapToInt(UnaryOp::code));
-        checkCodes(BinaryOp.class, BinaryOp.Code.class, Arrays.stream(BinaryOp.values()).mapToInt(BinaryOp::code));
-        checkCodes(ReduceOp.class, ReduceOp.Code.class, Arrays.stream(ReduceOp.values()).mapToInt(ReduceOp::code));
+        checkCodes(
+                UnaryOp.class,
+                UnaryOp.Code.class,
+                Arrays.stream(UnaryOp.values()).mapToInt(UnaryOp::code));
+        checkCodes(
+                BinaryOp.class,
+                BinaryOp.Code.class,
+                Arrays.stream(BinaryOp.values()).mapToInt(BinaryOp::code));
+        checkCodes(
+                ReduceOp.class,
+                ReduceOp.Code.class,
+                Arrays.stream(ReduceOp.values()).mapToInt(ReduceOp::code));
     }
 
     /** {@code codesInOrder}: the ops' code() in the enum's order. */
@@ -52,13 +61,17 @@ class ElementwiseTableTest {
         for (Enum<?> op : values) {
             Field f = codes.getField(op.name());
             int m = f.getModifiers();
-            assertTrue(Modifier.isStatic(m) && Modifier.isFinal(m) && f.getType() == int.class,
+            assertTrue(
+                    Modifier.isStatic(m) && Modifier.isFinal(m) && f.getType() == int.class,
                     codes.getName() + "." + op.name() + " is a static final int");
-            assertEquals(f.getInt(null), codeOfOp[op.ordinal()],
+            assertEquals(
+                    f.getInt(null),
+                    codeOfOp[op.ordinal()],
                     op + ".code() is " + codes.getSimpleName() + "." + op.name());
             assertTrue(seen.add(codeOfOp[op.ordinal()]), op + ": code " + codeOfOp[op.ordinal()] + " is taken twice");
         }
-        long declared = Arrays.stream(codes.getDeclaredFields()).filter(f -> Modifier.isStatic(f.getModifiers()))
+        long declared = Arrays.stream(codes.getDeclaredFields())
+                .filter(f -> Modifier.isStatic(f.getModifiers()))
                 .count();
         assertEquals(values.length, declared, codes.getName() + " declares one code per op, no more");
     }
@@ -126,7 +139,10 @@ class ElementwiseTableTest {
                 assertEquals(expected, ran, op + " p0=" + p[0] + ": vector form " + op.vectorForm());
                 if (!ran) continue;
                 for (int i = 0; i < x.length; i++) {
-                    assertWithin(op.vectorForm().ulps(), op.apply(x[i], p[0], p[1]), out[i + 3],
+                    assertWithin(
+                            op.vectorForm().ulps(),
+                            op.apply(x[i], p[0], p[1]),
+                            out[i + 3],
                             op + "(" + x[i] + ", p0=" + p[0] + ", p1=" + p[1] + ") " + op.vectorForm());
                 }
             }
@@ -145,7 +161,9 @@ class ElementwiseTableTest {
             for (int[] s : strides) {
                 float[] out = new float[n];
                 int ao = s[0] == 0 ? 5 : 0, bo = s[1] == 0 ? 9 : 0;
-                assertEquals(vectorised, VectorElementwise.binary(op, a, ao, s[0], b, bo, s[1], out, 0, n),
+                assertEquals(
+                        vectorised,
+                        VectorElementwise.binary(op, a, ao, s[0], b, bo, s[1], out, 0, n),
                         op + " strides " + Arrays.toString(s) + ": vector form " + op.vectorForm());
                 if (!vectorised) continue;
                 for (int i = 0; i < n; i++) {
@@ -153,7 +171,8 @@ class ElementwiseTableTest {
                     assertWithin(op.vectorForm().ulps(), op.apply(ai, bi), out[i], op + "(" + ai + ", " + bi + ")");
                 }
             }
-            assertFalse(VectorElementwise.binary(op, a, 0, 2, b, 0, 1, new float[n / 2], 0, n / 2),
+            assertFalse(
+                    VectorElementwise.binary(op, a, 0, 2, b, 0, 1, new float[n / 2], 0, n / 2),
                     op + " with a strided operand");
         }
     }
@@ -188,7 +207,10 @@ class ElementwiseTableTest {
             float[] out = new float[m];
             be.binary(op, JvmBackend.wrap(ab[0]), pairs, JvmBackend.wrap(ab[1]), pairs, JvmBackend.wrap(out));
             for (int i = 0; i < m; i++) {
-                assertWithin(op.vectorForm().ulps(), op.apply(ab[0][i], ab[1][i]), out[i],
+                assertWithin(
+                        op.vectorForm().ulps(),
+                        op.apply(ab[0][i], ab[1][i]),
+                        out[i],
                         op + "(" + ab[0][i] + ", " + ab[1][i] + ")");
             }
         }

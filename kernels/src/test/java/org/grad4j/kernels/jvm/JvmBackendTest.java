@@ -11,9 +11,9 @@ import org.grad4j.kernels.Geometry;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.ReduceOp;
 import org.grad4j.kernels.UnaryOp;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The JVM backend against naive element-by-element references, on odd sizes (1, 7, 17, 1023) and on
@@ -52,8 +52,9 @@ class JvmBackendTest {
     @ValueSource(ints = {1, 7, 17, 1023})
     void unaryOnContiguousAndStridedViews(int n) {
         Buffer x = random((n + 1) * 3);
-        for (Layout l : new Layout[] {Layout.contiguous(new int[] {n}), new Layout(new int[] {n}, new int[] {3}, 2),
-                transposedWithOffset(n, 3)}) {
+        for (Layout l : new Layout[] {
+            Layout.contiguous(new int[] {n}), new Layout(new int[] {n}, new int[] {3}, 2), transposedWithOffset(n, 3)
+        }) {
             for (UnaryOp op : UnaryOp.values()) {
                 Buffer out = be.allocate(l.numel());
                 be.unary(op, 1.5f, 0.25f, x, l, out);
@@ -78,7 +79,8 @@ class JvmBackendTest {
                     if (Float.isNaN(want)) {
                         assertEquals(want, arr(out)[e], op + " at " + e + " of " + l); // NaN equals NaN here
                     } else {
-                        assertEquals(want, arr(out)[e], 1e-6f * Math.max(1f, Math.abs(want)), op + " at " + e + " of " + l);
+                        assertEquals(
+                                want, arr(out)[e], 1e-6f * Math.max(1f, Math.abs(want)), op + " at " + e + " of " + l);
                     }
                 }
             }
@@ -112,7 +114,8 @@ class JvmBackendTest {
                 if (Double.isNaN(want)) {
                     assertEquals(Float.NaN, got, op + "(" + v[i] + ")");
                 } else if (Math.abs(want) < Float.MIN_NORMAL) {
-                    assertEquals((float) want, got, Float.MIN_NORMAL, op + "(" + v[i] + ")"); // subnormal results flush to 0
+                    assertEquals(
+                            (float) want, got, Float.MIN_NORMAL, op + "(" + v[i] + ")"); // subnormal results flush to 0
                 } else {
                     assertEquals((float) want, got, 3e-7 * Math.abs(want) + 1e-45, op + "(" + v[i] + ")");
                 }
@@ -124,7 +127,7 @@ class JvmBackendTest {
     @ValueSource(ints = {1, 7, 17, 1023})
     void binaryWithBroadcastAndTransposedOperands(int n) {
         Buffer a = random((n + 1) * 3), b = random(3);
-        Layout al = transposedWithOffset(n, 3);              // [3, n], strided
+        Layout al = transposedWithOffset(n, 3); // [3, n], strided
         Layout bl = new Layout(new int[] {3, n}, new int[] {1, 0}, 0); // [3] broadcast along n
         for (BinaryOp op : BinaryOp.values()) {
             Buffer out = be.allocate(3 * n);
@@ -174,7 +177,10 @@ class JvmBackendTest {
                 for (int r = 0; r < red; r++) {
                     float v = at(x, l, o * red + r);
                     s += v;
-                    if (v > mx) { mx = v; at = r; }
+                    if (v > mx) {
+                        mx = v;
+                        at = r;
+                    }
                     mn = Math.min(mn, v);
                 }
                 assertEquals((float) s, arr(sum)[o], 1e-5f);
@@ -258,7 +264,10 @@ class JvmBackendTest {
                         double s = 0;
                         for (int q = 0; q < k; q++) s += arr(a)[t * m * k + i * k + q] * arr(b)[t * k * n + q * n + j];
                         double expected = 2 * s + (beta == 0f ? 0 : beta * arr(bias)[j]);
-                        assertEquals(expected, arr(out)[t * m * n + i * n + j], 2e-4 * Math.max(1, Math.abs(expected)),
+                        assertEquals(
+                                expected,
+                                arr(out)[t * m * n + i * n + j],
+                                2e-4 * Math.max(1, Math.abs(expected)),
                                 "[" + t + "," + i + "," + j + "] beta " + beta + ", " + threads + " threads");
                     }
                 }
@@ -275,13 +284,16 @@ class JvmBackendTest {
         arr(b)[1] = -0f;
         for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB}) {
             onOneAndTwoThreads(threads -> {
-                Layout al = new Layout(new int[] {n}, new int[] {1}, 2), bl = new Layout(new int[] {n}, new int[] {1}, 1);
+                Layout al = new Layout(new int[] {n}, new int[] {1}, 2),
+                        bl = new Layout(new int[] {n}, new int[] {1}, 1);
                 Buffer fused = be.allocate(n), scaled = be.allocate(n), twoPass = be.allocate(n);
                 be.binaryScaled(op, a, al, b, bl, 0.37f, fused);
                 be.unary(UnaryOp.AFFINE, 0.37f, 0f, b, bl, scaled);
                 be.binary(op, a, al, scaled, Layout.contiguous(new int[] {n}), twoPass);
                 for (int i = 0; i < n; i++) {
-                    assertEquals(Float.floatToRawIntBits(arr(twoPass)[i]), Float.floatToRawIntBits(arr(fused)[i]),
+                    assertEquals(
+                            Float.floatToRawIntBits(arr(twoPass)[i]),
+                            Float.floatToRawIntBits(arr(fused)[i]),
                             op + " at " + i + " with " + threads + " threads");
                 }
                 // b broadcast (stride 0) takes the default route: the same values
@@ -292,8 +304,16 @@ class JvmBackendTest {
                 assertEquals(op == BinaryOp.ADD ? arr(a)[n + 1] + t : arr(a)[n + 1] - t, arr(viaDefault)[n - 1]);
             });
         }
-        assertThrows(IllegalArgumentException.class, () -> be.binaryScaled(BinaryOp.MUL, a, Layout.contiguous(new int[] {n}),
-                b, Layout.contiguous(new int[] {n}), 2f, be.allocate(n)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> be.binaryScaled(
+                        BinaryOp.MUL,
+                        a,
+                        Layout.contiguous(new int[] {n}),
+                        b,
+                        Layout.contiguous(new int[] {n}),
+                        2f,
+                        be.allocate(n)));
     }
 
     /** Many outputs are reduced over the threads: the same bits on 1 and 2 threads, for every path. */
@@ -302,7 +322,8 @@ class JvmBackendTest {
         int n = 64, c = 40, hw = 150; // x [n, c, hw]; reduce over (n, hw) -> general path, over hw -> rows
         Buffer x = random(n * c * hw);
         Layout general = new Layout(new int[] {c, n, hw}, new int[] {hw, c * hw, 1}, 0); // kept c first, then n and hw
-        Layout rowsStrided = new Layout(new int[] {n * hw, c}, new int[] {1, hw}, 0); // kept n*hw... reduce c (stride hw)
+        Layout rowsStrided =
+                new Layout(new int[] {n * hw, c}, new int[] {1, hw}, 0); // kept n*hw... reduce c (stride hw)
         Layout rowsUnit = Layout.contiguous(new int[] {n * c, hw});
         float[][] results = new float[2][];
         onOneAndTwoThreads(threads -> {
@@ -379,10 +400,15 @@ class JvmBackendTest {
         // conv's backward reshape: a [n, ckk, l] buffer permuted (1, 0, 3, 2) of [g=1, n, ckk, l] -> [1, n, l, ckk]
         int n = 3, ckk = 37, l = 49;
         Buffer cols4 = random(n * ckk * l), out4 = be.allocate(n * ckk * l);
-        be.copy(cols4, new Layout(new int[] {n, l, ckk}, new int[] {ckk * l, 1, l}, 0), out4, Layout.contiguous(new int[] {n, l, ckk}));
+        be.copy(
+                cols4,
+                new Layout(new int[] {n, l, ckk}, new int[] {ckk * l, 1, l}, 0),
+                out4,
+                Layout.contiguous(new int[] {n, l, ckk}));
         for (int i = 0; i < n; i++) {
             for (int q = 0; q < l; q++) {
-                for (int k = 0; k < ckk; k++) assertEquals(arr(cols4)[i * ckk * l + k * l + q], arr(out4)[i * l * ckk + q * ckk + k]);
+                for (int k = 0; k < ckk; k++)
+                    assertEquals(arr(cols4)[i * ckk * l + k * l + q], arr(out4)[i * l * ckk + q * ckk + k]);
             }
         }
     }
@@ -406,7 +432,8 @@ class JvmBackendTest {
             assertEquals(-1f, arr(dst)[0]);
             assertEquals(-1f, arr(dst)[n + 1]);
             for (int i = 0; i < n; i++) {
-                if (arr(dst)[1 + i] != arr(src)[4 + i]) throw new AssertionError("copy differs at " + i + " with " + threads + " threads");
+                if (arr(dst)[1 + i] != arr(src)[4 + i])
+                    throw new AssertionError("copy differs at " + i + " with " + threads + " threads");
             }
         });
     }
@@ -430,7 +457,10 @@ class JvmBackendTest {
                 for (int j = 0; j < n; j++) {
                     double s = 0;
                     for (int q = 0; q < k; q++) s += arr(a)[i * k + q] * arr(b)[bTransposed ? j * k + q : q * n + j];
-                    assertEquals((float) s, arr(out)[i * n + j], 2e-4f * Math.max(1, Math.abs(s)),
+                    assertEquals(
+                            (float) s,
+                            arr(out)[i * n + j],
+                            2e-4f * Math.max(1, Math.abs(s)),
                             "C[" + i + "," + j + "], B " + (bTransposed ? "column" : "row") + "-major");
                 }
             }
@@ -455,7 +485,10 @@ class JvmBackendTest {
                         double s = 0;
                         for (int q = 0; q < k; q++) s += arr(a)[t * m * k + q * m + i] * arr(b)[t * k * n + q * n + j];
                         int at = t * m * n + i * n + j;
-                        assertEquals((float) (0.25 * c0[at] + 1.5 * s), arr(c)[at], 2e-4f * Math.max(1, Math.abs(s)),
+                        assertEquals(
+                                (float) (0.25 * c0[at] + 1.5 * s),
+                                arr(c)[at],
+                                2e-4f * Math.max(1, Math.abs(s)),
                                 "C[" + t + "," + i + "," + j + "] with " + threads + " threads");
                     }
                 }
@@ -468,7 +501,10 @@ class JvmBackendTest {
                     for (int j = 0; j < n; j++) {
                         double s = 0;
                         for (int q = 0; q < k; q++) s += arr(a)[t * m * k + i * k + q] * arr(b)[t * k * n + j * k + q];
-                        assertEquals((float) s, arr(out)[t * m * n + i * n + j], 2e-4f * Math.max(1, Math.abs(s)),
+                        assertEquals(
+                                (float) s,
+                                arr(out)[t * m * n + i * n + j],
+                                2e-4f * Math.max(1, Math.abs(s)),
                                 "x @ w.t() at [" + t + "," + i + "," + j + "] with " + threads + " threads");
                     }
                 }
@@ -502,12 +538,15 @@ class JvmBackendTest {
                     Buffer c = be.allocate(batch * m * n);
                     be.matmul(batch, m, n, k, a, 0, 0, ars, acs, b, 0, k * n, n, 1, c, alpha, 0f);
                     for (int t = 0; t < batch; t++) {
-                        assertArrayEquals(expected[t], java.util.Arrays.copyOfRange(arr(c), t * m * n, (t + 1) * m * n),
-                                "entry " + t + " (A " + (aTransposed ? "transposed" : "row-major") + ", alpha " + alpha + ", "
-                                        + threads + " threads)");
+                        assertArrayEquals(
+                                expected[t],
+                                java.util.Arrays.copyOfRange(arr(c), t * m * n, (t + 1) * m * n),
+                                "entry " + t + " (A " + (aTransposed ? "transposed" : "row-major") + ", alpha " + alpha
+                                        + ", " + threads + " threads)");
                     }
                     double s = 0; // and one element against the definition
-                    for (int q = 0; q < k; q++) s += arr(a)[(m - 1) * ars + q * acs] * arr(b)[(batch - 1) * k * n + q * n + n - 1];
+                    for (int q = 0; q < k; q++)
+                        s += arr(a)[(m - 1) * ars + q * acs] * arr(b)[(batch - 1) * k * n + q * n + n - 1];
                     assertEquals((float) (alpha * s), arr(c)[batch * m * n - 1], 2e-4f * Math.max(1, Math.abs(s)));
                 });
             }
@@ -524,9 +563,10 @@ class JvmBackendTest {
         int batch = 5, m = 20, n = 40, k = 16;
         Buffer a = random(m * k), b = random(batch * k * n), c = random(batch * m * n);
         Layout[] cLayouts = {
-                new Layout(new int[] {batch, m, n}, new int[] {0, 1, 0}, 3), // a conv bias: one value per row
-                new Layout(new int[] {batch, m, n}, new int[] {0, 0, 1}, 0), // a Linear bias: one per column
-                Layout.contiguous(new int[] {batch, m, n})};
+            new Layout(new int[] {batch, m, n}, new int[] {0, 1, 0}, 3), // a conv bias: one value per row
+            new Layout(new int[] {batch, m, n}, new int[] {0, 0, 1}, 0), // a Linear bias: one per column
+            Layout.contiguous(new int[] {batch, m, n})
+        };
         for (Layout cl : cLayouts) {
             Buffer expected = be.allocate(batch * m * n);
             be.matmul(batch, m, n, k, a, 0, 0, k, 1, b, 0, k * n, n, 1, expected, 1f, 0f);
@@ -534,8 +574,10 @@ class JvmBackendTest {
             onOneAndTwoThreads(threads -> {
                 Buffer out = be.allocate(batch * m * n);
                 be.addmm(c, cl, batch, m, n, k, a, 0, 0, k, 1, b, 0, k * n, n, 1, out, 1f, 1f);
-                assertArrayEquals(arr(expected), arr(out), "C strides " + java.util.Arrays.toString(cl.strides()) + ", "
-                        + threads + " threads");
+                assertArrayEquals(
+                        arr(expected),
+                        arr(out),
+                        "C strides " + java.util.Arrays.toString(cl.strides()) + ", " + threads + " threads");
             });
         }
         float s = 0; // and one element by the definition: C's row value plus the product
@@ -560,7 +602,10 @@ class JvmBackendTest {
                 for (int j = 0; j < n; j++) {
                     double s = 0;
                     for (int q = 0; q < k; q++) s += arr(a)[i * k + q] * arr(b)[j * k + q];
-                    assertEquals((float) (0.5 * c0[i * n + j] + 1.5 * s), arr(c)[i * n + j], 2e-4f * Math.max(1, Math.abs(s)),
+                    assertEquals(
+                            (float) (0.5 * c0[i * n + j] + 1.5 * s),
+                            arr(c)[i * n + j],
+                            2e-4f * Math.max(1, Math.abs(s)),
                             "C[" + i + "," + j + "] with " + threads + " threads");
                 }
             }
@@ -609,30 +654,68 @@ class JvmBackendTest {
     @Test
     void rejectsForeignBuffers() {
         Buffer foreign = new Buffer() {
-            public int size() { return 1; }
+            public int size() {
+                return 1;
+            }
+
             public org.grad4j.kernels.Backend backend() {
                 return new org.grad4j.kernels.Backend() {
-                    public String name() { return "other"; }
-                    public Buffer allocate(int size) { return null; }
+                    public String name() {
+                        return "other";
+                    }
+
+                    public Buffer allocate(int size) {
+                        return null;
+                    }
+
                     public void write(float[] s, int so, Buffer d, int dOff, int l) {}
+
                     public void read(Buffer s, int so, float[] d, int dOff, int l) {}
+
                     public void copy(Buffer s, Layout sl, Buffer d, Layout dl) {}
+
                     public void fill(Buffer d, Layout l, float v) {}
+
                     public void unary(UnaryOp op, float p0, float p1, Buffer x, Layout xl, Buffer out) {}
+
                     public void binary(BinaryOp op, Buffer a, Layout al, Buffer b, Layout bl, Buffer out) {}
+
                     public void where(Buffer c, Layout cl, Buffer a, Layout al, Buffer b, Layout bl, Buffer out) {}
+
                     public void reduce(ReduceOp op, Buffer x, Layout l, int k, Buffer out, Buffer idx) {}
-                    public void matmul(int batch, int m, int n, int k, Buffer a, int ao, int abs, int ars, int acs,
-                                       Buffer b, int bo, int bbs, int brs, int bcs, Buffer out, float alpha, float beta) {}
+
+                    public void matmul(
+                            int batch,
+                            int m,
+                            int n,
+                            int k,
+                            Buffer a,
+                            int ao,
+                            int abs,
+                            int ars,
+                            int acs,
+                            Buffer b,
+                            int bo,
+                            int bbs,
+                            int brs,
+                            int bcs,
+                            Buffer out,
+                            float alpha,
+                            float beta) {}
+
                     public void softmax(Buffer x, int o, int s, int i, boolean log, Buffer out) {}
+
                     public void indexSelect(Buffer x, int o, int d, int i, int[] idx, Buffer out) {}
+
                     public void indexAdd(Buffer s, int o, int d, int i, int[] idx, Buffer out) {}
                 };
             }
         };
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> be.fill(foreign, Layout.contiguous(new int[] {1}), 0));
-        assertEquals("the JVM backend was given a buffer of backend 'other'; move the tensor to the JVM device first", e.getMessage());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> be.fill(foreign, Layout.contiguous(new int[] {1}), 0));
+        assertEquals(
+                "the JVM backend was given a buffer of backend 'other'; move the tensor to the JVM device first",
+                e.getMessage());
     }
 
     /** Runs {@code body} on one thread and on two, restoring the thread count afterwards. */

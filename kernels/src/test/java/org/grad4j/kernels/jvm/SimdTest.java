@@ -15,8 +15,11 @@ class SimdTest {
         // the module would test nothing of the scalar paths
         String expected = System.getProperty("grad4j.test.expectSimd");
         if (expected != null) {
-            assertEquals(Boolean.parseBoolean(expected), Simd.AVAILABLE, "this test JVM was started "
-                    + (module ? "with" : "without") + " --add-modules jdk.incubator.vector");
+            assertEquals(
+                    Boolean.parseBoolean(expected),
+                    Simd.AVAILABLE,
+                    "this test JVM was started " + (module ? "with" : "without")
+                            + " --add-modules jdk.incubator.vector");
         }
     }
 }

@@ -29,8 +29,24 @@ final class KernelLauncher {
 
     /** The kernels; each is one task graph (its ordinal is its index in the plan). */
     enum Kernel {
-        INIT, FILL, COPY, WRITE_SMALL, WRITE_LARGE, UNARY, BINARY, WHERE, REDUCE, MATMUL, SOFTMAX,
-        INDEX_SELECT, INDEX_ADD, IM2COL, COL2IM, MAX_POOL, AVG_POOL, ADAM
+        INIT,
+        FILL,
+        COPY,
+        WRITE_SMALL,
+        WRITE_LARGE,
+        UNARY,
+        BINARY,
+        WHERE,
+        REDUCE,
+        MATMUL,
+        SOFTMAX,
+        INDEX_SELECT,
+        INDEX_ADD,
+        IM2COL,
+        COL2IM,
+        MAX_POOL,
+        AVG_POOL,
+        ADAM
     }
 
     static final int SMALL_WRITE = 1024;
@@ -55,12 +71,13 @@ final class KernelLauncher {
         ImmutableTaskGraph[] graphs = new ImmutableTaskGraph[Kernel.values().length];
         for (Kernel k : Kernel.values()) {
             IntArray p = new IntArray(k == Kernel.ADAM ? 2 + 6 * TornadoKernels.ADAM_MAX : TornadoKernels.PARAMS);
-            FloatArray f = new FloatArray(switch (k) {
-                case WRITE_SMALL -> SMALL_WRITE;
-                case WRITE_LARGE -> LARGE_WRITE;
-                case ADAM -> 3 + 2 * TornadoKernels.ADAM_MAX;
-                default -> 8;
-            });
+            FloatArray f = new FloatArray(
+                    switch (k) {
+                        case WRITE_SMALL -> SMALL_WRITE;
+                        case WRITE_LARGE -> LARGE_WRITE;
+                        case ADAM -> 3 + 2 * TornadoKernels.ADAM_MAX;
+                        default -> 8;
+                    });
             ints.put(k, p);
             floats.put(k, f);
             String name = "g" + k.name().toLowerCase();
@@ -95,7 +112,9 @@ final class KernelLauncher {
             }
             g.persistOnDevice(mem);
             graphs[k.ordinal()] = g.snapshot();
-            WorkerGrid grid = k == Kernel.MATMUL ? new WorkerGrid2D(TornadoKernels.TILE, TornadoKernels.TILE) : new WorkerGrid1D(local);
+            WorkerGrid grid = k == Kernel.MATMUL
+                    ? new WorkerGrid2D(TornadoKernels.TILE, TornadoKernels.TILE)
+                    : new WorkerGrid1D(local);
             grids.put(k, grid);
             scheduler.addWorkerGrid(name + ".t", grid);
         }

@@ -66,12 +66,15 @@ public final class TornadoBackend implements Backend {
             TornadoDevice device = null;
             if (dev != null) {
                 String[] parts = dev.split(":");
-                device = TornadoExecutionPlan.getDevice(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()));
+                device = TornadoExecutionPlan.getDevice(
+                        Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()));
             }
             return new TornadoBackend(mb, device, local);
         } catch (LinkageError | RuntimeException e) {
-            throw new IllegalStateException("TornadoVM could not start (" + e + "). Run the JVM with TornadoVM's flags: "
-                    + "java @$TORNADOVM_HOME/tornado-argfile ... (see README, 'Run on a GPU with TornadoVM')", e);
+            throw new IllegalStateException(
+                    "TornadoVM could not start (" + e + "). Run the JVM with TornadoVM's flags: "
+                            + "java @$TORNADOVM_HOME/tornado-argfile ... (see README, 'Run on a GPU with TornadoVM')",
+                    e);
         }
     }
 
@@ -97,7 +100,9 @@ public final class TornadoBackend implements Backend {
 
     TornadoBackend(int memoryMB, TornadoDevice device, int localSize) {
         long floats = (long) memoryMB * 1024 * 1024 / Float.BYTES;
-        int capacity = (int) Math.min(floats, Integer.MAX_VALUE - RegionAllocator.ALIGN) / RegionAllocator.ALIGN * RegionAllocator.ALIGN;
+        int capacity = (int) Math.min(floats, Integer.MAX_VALUE - RegionAllocator.ALIGN)
+                / RegionAllocator.ALIGN
+                * RegionAllocator.ALIGN;
         this.mem = new FloatArray(capacity);
         this.host = mem.getSegment();
         this.allocator = new RegionAllocator(capacity);
@@ -118,16 +123,30 @@ public final class TornadoBackend implements Backend {
 
     /** Counters of host↔device traffic and kernel launches since start. */
     public synchronized Stats stats() {
-        return new Stats(writes, floatsToDevice, reads, floatsToHost, launcher.launches(), launcher.launchesByKernel(),
-                allocator.used(), allocator.peak());
+        return new Stats(
+                writes,
+                floatsToDevice,
+                reads,
+                floatsToHost,
+                launcher.launches(),
+                launcher.launchesByKernel(),
+                allocator.used(),
+                allocator.peak());
     }
 
     /**
      * {@code writes}/{@code reads}: host→device and device→host transfers of tensor data (each
      * launch also sends its few hundred bytes of parameters, not counted here); sizes in floats.
      */
-    public record Stats(long writes, long floatsToDevice, long reads, long floatsToHost, long launches,
-                        java.util.Map<String, Long> launchesByKernel, long floatsInUse, long peakFloatsInUse) {}
+    public record Stats(
+            long writes,
+            long floatsToDevice,
+            long reads,
+            long floatsToHost,
+            long launches,
+            java.util.Map<String, Long> launchesByKernel,
+            long floatsInUse,
+            long peakFloatsInUse) {}
 
     // ---- memory ---------------------------------------------------------------------------------
 
@@ -204,7 +223,8 @@ public final class TornadoBackend implements Backend {
             launcher.launch(k, n);
         }
         // the same values into the host copy: a later read of this buffer needs no transfer
-        MemorySegment.copy(src, srcOffset, host, ValueLayout.JAVA_FLOAT, (long) (d.offset + dstOffset) * Float.BYTES, length);
+        MemorySegment.copy(
+                src, srcOffset, host, ValueLayout.JAVA_FLOAT, (long) (d.offset + dstOffset) * Float.BYTES, length);
         d.hostValid |= dstOffset == 0 && length == d.size;
     }
 
@@ -219,7 +239,8 @@ public final class TornadoBackend implements Backend {
             launcher.toHost(s.offset + srcOffset, length);
             s.hostValid = srcOffset == 0 && length == s.size;
         }
-        MemorySegment.copy(host, ValueLayout.JAVA_FLOAT, (long) (s.offset + srcOffset) * Float.BYTES, dst, dstOffset, length);
+        MemorySegment.copy(
+                host, ValueLayout.JAVA_FLOAT, (long) (s.offset + srcOffset) * Float.BYTES, dst, dstOffset, length);
     }
 
     @Override
@@ -288,7 +309,8 @@ public final class TornadoBackend implements Backend {
     }
 
     @Override
-    public synchronized void where(Buffer cond, Layout condLayout, Buffer a, Layout aLayout, Buffer b, Layout bLayout, Buffer out) {
+    public synchronized void where(
+            Buffer cond, Layout condLayout, Buffer a, Layout aLayout, Buffer b, Layout bLayout, Buffer out) {
         int n = condLayout.numel();
         if (n == 0) return;
         IntArray p = launcher.ints(Kernel.WHERE);
@@ -328,10 +350,27 @@ public final class TornadoBackend implements Backend {
         if (chunks > 1) {
             TornadoBuffer partial = (TornadoBuffer) allocateUninitialized(outN * chunks);
             try {
-                launchReduce(ReduceOp.Code.SUM, keptShape, keptStrides, redShape, redStrides, xOff, partial.offset, -1, chunks);
+                launchReduce(
+                        ReduceOp.Code.SUM,
+                        keptShape,
+                        keptStrides,
+                        redShape,
+                        redStrides,
+                        xOff,
+                        partial.offset,
+                        -1,
+                        chunks);
                 // second pass: each output sums its contiguous row of partials
-                launchReduce(ReduceOp.Code.SUM, new int[] {outN}, new int[] {chunks}, new int[] {chunks}, new int[] {1},
-                        partial.offset, o.offset, -1, 1);
+                launchReduce(
+                        ReduceOp.Code.SUM,
+                        new int[] {outN},
+                        new int[] {chunks},
+                        new int[] {chunks},
+                        new int[] {1},
+                        partial.offset,
+                        o.offset,
+                        -1,
+                        1);
             } finally {
                 release(partial);
                 // x, out: allocating the partials may have collected unreachable buffers; these must not be
@@ -340,20 +379,36 @@ public final class TornadoBackend implements Backend {
             }
             return;
         }
-        launchReduce(op.code(), keptShape, keptStrides, redShape, redStrides, xOff, o.offset,
-                indices == null ? -1 : out(indices).offset, 1);
+        launchReduce(
+                op.code(),
+                keptShape,
+                keptStrides,
+                redShape,
+                redStrides,
+                xOff,
+                o.offset,
+                indices == null ? -1 : out(indices).offset,
+                1);
     }
 
-    private void launchReduce(int code, int[] keptShape, int[] keptStrides, int[] redShape, int[] redStrides,
-                              int xOff, int outOff, int idxOff, int chunks) {
+    private void launchReduce(
+            int code,
+            int[] keptShape,
+            int[] keptStrides,
+            int[] redShape,
+            int[] redStrides,
+            int xOff,
+            int outOff,
+            int idxOff,
+            int chunks) {
         IntArray p = launcher.ints(Kernel.REDUCE);
         int outN = Layout.numel(keptShape);
         int[][] kept = Geometry.coalesce(keptShape, keptStrides);
         // the reduced dims keep their order: indices are row-major positions within them
         int[][] red = Geometry.coalesce(redShape, redStrides);
         if (kept[0].length > MAX_RANK || red[0].length > MAX_RANK) {
-            throw new UnsupportedOperationException("the TornadoVM backend supports views of at most " + MAX_RANK
-                    + " non-mergeable dimensions");
+            throw new UnsupportedOperationException(
+                    "the TornadoVM backend supports views of at most " + MAX_RANK + " non-mergeable dimensions");
         }
         p.set(0, outN * chunks);
         p.set(1, code);
@@ -379,35 +434,141 @@ public final class TornadoBackend implements Backend {
     // ---- linear algebra -------------------------------------------------------------------------
 
     @Override
-    public synchronized void matmul(int batch, int m, int n, int k,
-                                    Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
-                                    Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
-                                    Buffer out, float alpha, float beta) {
+    public synchronized void matmul(
+            int batch,
+            int m,
+            int n,
+            int k,
+            Buffer a,
+            int aOffset,
+            int aBatchStride,
+            int aRowStride,
+            int aColStride,
+            Buffer b,
+            int bOffset,
+            int bBatchStride,
+            int bRowStride,
+            int bColStride,
+            Buffer out,
+            float alpha,
+            float beta) {
         int o = own(out).offset;
-        product(o, m * n, n, 1, batch, m, n, k, a, aOffset, aBatchStride, aRowStride, aColStride,
-                b, bOffset, bBatchStride, bRowStride, bColStride, out, alpha, beta);
+        product(
+                o,
+                m * n,
+                n,
+                1,
+                batch,
+                m,
+                n,
+                k,
+                a,
+                aOffset,
+                aBatchStride,
+                aRowStride,
+                aColStride,
+                b,
+                bOffset,
+                bBatchStride,
+                bRowStride,
+                bColStride,
+                out,
+                alpha,
+                beta);
     }
 
     /** The bias (C) is read by the product kernel itself: one launch instead of a copy and a product. */
     @Override
-    public synchronized void addmm(Buffer c, Layout cLayout, int batch, int m, int n, int k,
-                                   Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
-                                   Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
-                                   Buffer out, float alpha, float beta) {
+    public synchronized void addmm(
+            Buffer c,
+            Layout cLayout,
+            int batch,
+            int m,
+            int n,
+            int k,
+            Buffer a,
+            int aOffset,
+            int aBatchStride,
+            int aRowStride,
+            int aColStride,
+            Buffer b,
+            int bOffset,
+            int bBatchStride,
+            int bRowStride,
+            int bColStride,
+            Buffer out,
+            float alpha,
+            float beta) {
         if (cLayout.rank() != 3) {
-            Backend.super.addmm(c, cLayout, batch, m, n, k, a, aOffset, aBatchStride, aRowStride, aColStride,
-                    b, bOffset, bBatchStride, bRowStride, bColStride, out, alpha, beta);
+            Backend.super.addmm(
+                    c,
+                    cLayout,
+                    batch,
+                    m,
+                    n,
+                    k,
+                    a,
+                    aOffset,
+                    aBatchStride,
+                    aRowStride,
+                    aColStride,
+                    b,
+                    bOffset,
+                    bBatchStride,
+                    bRowStride,
+                    bColStride,
+                    out,
+                    alpha,
+                    beta);
             return;
         }
         int[] cs = cLayout.strides();
-        product(own(c).offset + cLayout.offset(), cs[0], cs[1], cs[2], batch, m, n, k, a, aOffset, aBatchStride, aRowStride,
-                aColStride, b, bOffset, bBatchStride, bRowStride, bColStride, out, alpha, beta);
+        product(
+                own(c).offset + cLayout.offset(),
+                cs[0],
+                cs[1],
+                cs[2],
+                batch,
+                m,
+                n,
+                k,
+                a,
+                aOffset,
+                aBatchStride,
+                aRowStride,
+                aColStride,
+                b,
+                bOffset,
+                bBatchStride,
+                bRowStride,
+                bColStride,
+                out,
+                alpha,
+                beta);
     }
 
-    private void product(int cOffset, int cBatchStride, int cRowStride, int cColStride, int batch, int m, int n, int k,
-                         Buffer a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
-                         Buffer b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
-                         Buffer out, float alpha, float beta) {
+    private void product(
+            int cOffset,
+            int cBatchStride,
+            int cRowStride,
+            int cColStride,
+            int batch,
+            int m,
+            int n,
+            int k,
+            Buffer a,
+            int aOffset,
+            int aBatchStride,
+            int aRowStride,
+            int aColStride,
+            Buffer b,
+            int bOffset,
+            int bBatchStride,
+            int bRowStride,
+            int bColStride,
+            Buffer out,
+            float alpha,
+            float beta) {
         if (batch == 0 || m == 0 || n == 0) return;
         int block = TornadoKernels.BLOCK, tile = TornadoKernels.TILE;
         int mPad = (m + block - 1) / block * block;
@@ -502,15 +663,32 @@ public final class TornadoBackend implements Backend {
     private static void checkIndex(int[] index, int dimSize) {
         for (int i : index) {
             if (i < 0 || i >= dimSize) {
-                throw new IndexOutOfBoundsException("index " + i + " is out of bounds for dimension with size " + dimSize);
+                throw new IndexOutOfBoundsException(
+                        "index " + i + " is out of bounds for dimension with size " + dimSize);
             }
         }
     }
 
     // ---- images ---------------------------------------------------------------------------------
 
-    private IntArray image(Kernel k, int threads, int channels, int h, int w, int kh, int kw, int padH, int padW,
-                           int strideH, int strideW, int dilH, int dilW, int oh, int ow, int in, int out) {
+    private IntArray image(
+            Kernel k,
+            int threads,
+            int channels,
+            int h,
+            int w,
+            int kh,
+            int kw,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilH,
+            int dilW,
+            int oh,
+            int ow,
+            int in,
+            int out) {
         IntArray p = launcher.ints(k);
         p.set(0, threads);
         p.set(1, channels);
@@ -532,42 +710,161 @@ public final class TornadoBackend implements Backend {
     }
 
     @Override
-    public synchronized void im2col(Buffer x, int batch, int channels, int height, int width, int kernelH, int kernelW,
-                                    int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
-                                    int outH, int outW, Buffer cols) {
+    public synchronized void im2col(
+            Buffer x,
+            int batch,
+            int channels,
+            int height,
+            int width,
+            int kernelH,
+            int kernelW,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilationH,
+            int dilationW,
+            int outH,
+            int outW,
+            Buffer cols) {
         int threads = batch * channels * kernelH * kernelW * outH * outW;
-        image(Kernel.IM2COL, threads, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
-                dilationH, dilationW, outH, outW, own(x).offset, out(cols).offset);
+        image(
+                Kernel.IM2COL,
+                threads,
+                channels,
+                height,
+                width,
+                kernelH,
+                kernelW,
+                padH,
+                padW,
+                strideH,
+                strideW,
+                dilationH,
+                dilationW,
+                outH,
+                outW,
+                own(x).offset,
+                out(cols).offset);
         launcher.launch(Kernel.IM2COL, threads);
     }
 
     @Override
-    public synchronized void col2im(Buffer cols, int batch, int channels, int height, int width, int kernelH, int kernelW,
-                                    int padH, int padW, int strideH, int strideW, int dilationH, int dilationW,
-                                    int outH, int outW, Buffer x) {
+    public synchronized void col2im(
+            Buffer cols,
+            int batch,
+            int channels,
+            int height,
+            int width,
+            int kernelH,
+            int kernelW,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilationH,
+            int dilationW,
+            int outH,
+            int outW,
+            Buffer x) {
         int threads = batch * channels * height * width;
-        image(Kernel.COL2IM, threads, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
-                dilationH, dilationW, outH, outW, own(cols).offset, out(x).offset);
+        image(
+                Kernel.COL2IM,
+                threads,
+                channels,
+                height,
+                width,
+                kernelH,
+                kernelW,
+                padH,
+                padW,
+                strideH,
+                strideW,
+                dilationH,
+                dilationW,
+                outH,
+                outW,
+                own(cols).offset,
+                out(x).offset);
         launcher.launch(Kernel.COL2IM, threads);
     }
 
     @Override
-    public synchronized void maxPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
-                                       int strideH, int strideW, int dilationH, int dilationW, int outH, int outW,
-                                       Buffer out, Buffer indices) {
+    public synchronized void maxPool2d(
+            Buffer x,
+            int planes,
+            int height,
+            int width,
+            int kernelH,
+            int kernelW,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int dilationH,
+            int dilationW,
+            int outH,
+            int outW,
+            Buffer out,
+            Buffer indices) {
         int threads = planes * outH * outW;
-        IntArray p = image(Kernel.MAX_POOL, threads, 1, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
-                dilationH, dilationW, outH, outW, own(x).offset, out(out).offset);
+        IntArray p = image(
+                Kernel.MAX_POOL,
+                threads,
+                1,
+                height,
+                width,
+                kernelH,
+                kernelW,
+                padH,
+                padW,
+                strideH,
+                strideW,
+                dilationH,
+                dilationW,
+                outH,
+                outW,
+                own(x).offset,
+                out(out).offset);
         p.set(16, out(indices).offset);
         launcher.launch(Kernel.MAX_POOL, threads);
     }
 
     @Override
-    public synchronized void avgPool2d(Buffer x, int planes, int height, int width, int kernelH, int kernelW, int padH, int padW,
-                                       int strideH, int strideW, int outH, int outW, boolean countIncludePad, Buffer out) {
+    public synchronized void avgPool2d(
+            Buffer x,
+            int planes,
+            int height,
+            int width,
+            int kernelH,
+            int kernelW,
+            int padH,
+            int padW,
+            int strideH,
+            int strideW,
+            int outH,
+            int outW,
+            boolean countIncludePad,
+            Buffer out) {
         int threads = planes * outH * outW;
-        IntArray p = image(Kernel.AVG_POOL, threads, 1, height, width, kernelH, kernelW, padH, padW, strideH, strideW,
-                1, 1, outH, outW, own(x).offset, out(out).offset);
+        IntArray p = image(
+                Kernel.AVG_POOL,
+                threads,
+                1,
+                height,
+                width,
+                kernelH,
+                kernelW,
+                padH,
+                padW,
+                strideH,
+                strideW,
+                1,
+                1,
+                outH,
+                outW,
+                own(x).offset,
+                out(out).offset);
         p.set(16, countIncludePad ? 1 : 0);
         launcher.launch(Kernel.AVG_POOL, threads);
     }
@@ -575,16 +872,43 @@ public final class TornadoBackend implements Backend {
     // ---- optimizer ------------------------------------------------------------------------------
 
     @Override
-    public synchronized void adamStep(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float beta1, float beta2,
-                                      float stepSize, float bc2Sqrt, float eps) {
-        adamSteps(new Buffer[] {param}, new Buffer[] {grad}, new Buffer[] {m}, new Buffer[] {v}, new int[] {n}, beta1, beta2,
-                new float[] {stepSize}, new float[] {bc2Sqrt}, eps);
+    public synchronized void adamStep(
+            Buffer param,
+            Buffer grad,
+            Buffer m,
+            Buffer v,
+            int n,
+            float beta1,
+            float beta2,
+            float stepSize,
+            float bc2Sqrt,
+            float eps) {
+        adamSteps(
+                new Buffer[] {param},
+                new Buffer[] {grad},
+                new Buffer[] {m},
+                new Buffer[] {v},
+                new int[] {n},
+                beta1,
+                beta2,
+                new float[] {stepSize},
+                new float[] {bc2Sqrt},
+                eps);
     }
 
     /** All the parameters in one launch (per {@link TornadoKernels#ADAM_MAX} of them). */
     @Override
-    public synchronized void adamSteps(Buffer[] param, Buffer[] grad, Buffer[] m, Buffer[] v, int[] n, float beta1, float beta2,
-                                       float[] stepSize, float[] bc2Sqrt, float eps) {
+    public synchronized void adamSteps(
+            Buffer[] param,
+            Buffer[] grad,
+            Buffer[] m,
+            Buffer[] v,
+            int[] n,
+            float beta1,
+            float beta2,
+            float[] stepSize,
+            float[] bc2Sqrt,
+            float eps) {
         IntArray p = launcher.ints(Kernel.ADAM);
         FloatArray f = launcher.floats(Kernel.ADAM);
         f.set(0, beta1);
@@ -625,12 +949,14 @@ public final class TornadoBackend implements Backend {
             if (t.released) throw new IllegalStateException(t + " was used after it was released");
             return t;
         }
-        throw new IllegalArgumentException("buffer " + b + " does not belong to the TornadoVM backend (device " + deviceName + ")");
+        throw new IllegalArgumentException(
+                "buffer " + b + " does not belong to the TornadoVM backend (device " + deviceName + ")");
     }
 
     private static void checkRange(TornadoBuffer b, int offset, int length) {
         if (offset < 0 || length < 0 || offset + length > b.size) {
-            throw new IndexOutOfBoundsException("range [" + offset + ", " + (offset + length) + ") outside a buffer of " + b.size);
+            throw new IndexOutOfBoundsException(
+                    "range [" + offset + ", " + (offset + length) + ") outside a buffer of " + b.size);
         }
     }
 
@@ -639,7 +965,8 @@ public final class TornadoBackend implements Backend {
      * dimensions that every view walks contiguously (a contiguous tensor becomes rank 1).
      */
     private static void strided(IntArray p, int[] shape, int[] s0, int[] s1, int[] s2) {
-        int[][] g = s2 != null ? Geometry.coalesce(shape, s0, s1, s2)
+        int[][] g = s2 != null
+                ? Geometry.coalesce(shape, s0, s1, s2)
                 : s1 != null ? Geometry.coalesce(shape, s0, s1) : Geometry.coalesce(shape, s0);
         int rank = g[0].length;
         if (rank > MAX_RANK) {

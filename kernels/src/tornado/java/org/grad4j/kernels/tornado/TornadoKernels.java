@@ -84,25 +84,53 @@ final class TornadoKernels {
             float p1 = f.get(1);
             float r;
             switch (p.get(1)) {
-                case UnaryOp.Code.NEG: r = -v; break;
-                case UnaryOp.Code.EXP: r = TornadoMath.exp(v); break;
-                case UnaryOp.Code.LOG: r = TornadoMath.log(v); break;
-                case UnaryOp.Code.SQRT: r = TornadoMath.sqrt(v); break;
-                case UnaryOp.Code.ABS: r = TornadoMath.abs(v); break;
-                case UnaryOp.Code.TANH: r = TornadoMath.tanh(v); break;
-                case UnaryOp.Code.SIGMOID: r = 1f / (1f + TornadoMath.exp(-v)); break;
-                case UnaryOp.Code.RELU: r = (v > 0f || v != v) ? v : 0f; break;
-                case UnaryOp.Code.SIGN: r = v > 0f ? 1f : (v < 0f ? -1f : v); break;
-                case UnaryOp.Code.POW: r = p0 == 2f ? v * v : (p0 == 1f ? v : TornadoMath.pow(v, p0)); break;
-                case UnaryOp.Code.POW_BASE: r = TornadoMath.pow(p0, v); break;
-                case UnaryOp.Code.AFFINE: r = p0 * v + p1; break;
+                case UnaryOp.Code.NEG:
+                    r = -v;
+                    break;
+                case UnaryOp.Code.EXP:
+                    r = TornadoMath.exp(v);
+                    break;
+                case UnaryOp.Code.LOG:
+                    r = TornadoMath.log(v);
+                    break;
+                case UnaryOp.Code.SQRT:
+                    r = TornadoMath.sqrt(v);
+                    break;
+                case UnaryOp.Code.ABS:
+                    r = TornadoMath.abs(v);
+                    break;
+                case UnaryOp.Code.TANH:
+                    r = TornadoMath.tanh(v);
+                    break;
+                case UnaryOp.Code.SIGMOID:
+                    r = 1f / (1f + TornadoMath.exp(-v));
+                    break;
+                case UnaryOp.Code.RELU:
+                    r = (v > 0f || v != v) ? v : 0f;
+                    break;
+                case UnaryOp.Code.SIGN:
+                    r = v > 0f ? 1f : (v < 0f ? -1f : v);
+                    break;
+                case UnaryOp.Code.POW:
+                    r = p0 == 2f ? v * v : (p0 == 1f ? v : TornadoMath.pow(v, p0));
+                    break;
+                case UnaryOp.Code.POW_BASE:
+                    r = TornadoMath.pow(p0, v);
+                    break;
+                case UnaryOp.Code.AFFINE:
+                    r = p0 * v + p1;
+                    break;
                 case UnaryOp.Code.CLAMP:
                     r = v;
                     if (p0 == p0 && r < p0) r = p0; // a NaN bound means "no bound"
                     if (p1 == p1 && r > p1) r = p1;
                     break;
-                case UnaryOp.Code.RECIPROCAL: r = 1f / v; break;
-                default: r = 0f; break; // no op of the table (a NaN constant does not compile to OpenCL)
+                case UnaryOp.Code.RECIPROCAL:
+                    r = 1f / v;
+                    break;
+                default:
+                    r = 0f;
+                    break; // no op of the table (a NaN constant does not compile to OpenCL)
             }
             mem.set(p.get(3) + i, r);
         }
@@ -117,24 +145,58 @@ final class TornadoKernels {
             float b = mem.get(at(p, rank, i, STRIDES + MAX_RANK, p.get(5)));
             float r;
             switch (p.get(1)) {
-                case BinaryOp.Code.ADD: r = a + b; break;
-                case BinaryOp.Code.SUB: r = a - b; break;
-                case BinaryOp.Code.MUL: r = a * b; break;
-                case BinaryOp.Code.DIV: r = a / b; break;
-                case BinaryOp.Code.POW: r = TornadoMath.pow(a, b); break;
-                case BinaryOp.Code.MAXIMUM: r = (a != a || b != b) ? a + b : TornadoMath.max(a, b); break;
-                case BinaryOp.Code.MINIMUM: r = (a != a || b != b) ? a + b : TornadoMath.min(a, b); break;
-                case BinaryOp.Code.EQ: r = a == b ? 1f : 0f; break;
-                case BinaryOp.Code.NE: r = a != b ? 1f : 0f; break;
-                case BinaryOp.Code.LT: r = a < b ? 1f : 0f; break;
+                case BinaryOp.Code.ADD:
+                    r = a + b;
+                    break;
+                case BinaryOp.Code.SUB:
+                    r = a - b;
+                    break;
+                case BinaryOp.Code.MUL:
+                    r = a * b;
+                    break;
+                case BinaryOp.Code.DIV:
+                    r = a / b;
+                    break;
+                case BinaryOp.Code.POW:
+                    r = TornadoMath.pow(a, b);
+                    break;
+                case BinaryOp.Code.MAXIMUM:
+                    r = (a != a || b != b) ? a + b : TornadoMath.max(a, b);
+                    break;
+                case BinaryOp.Code.MINIMUM:
+                    r = (a != a || b != b) ? a + b : TornadoMath.min(a, b);
+                    break;
+                case BinaryOp.Code.EQ:
+                    r = a == b ? 1f : 0f;
+                    break;
+                case BinaryOp.Code.NE:
+                    r = a != b ? 1f : 0f;
+                    break;
+                case BinaryOp.Code.LT:
+                    r = a < b ? 1f : 0f;
+                    break;
                 // a <= b compiles to !(b < a) here (TornadoVM 5.2, OpenCL), true for a NaN: spelled out
-                case BinaryOp.Code.LE: r = (a < b || a == b) ? 1f : 0f; break;
-                case BinaryOp.Code.GT: r = a > b ? 1f : 0f; break;
-                case BinaryOp.Code.GE: r = (a > b || a == b) ? 1f : 0f; break;
-                case BinaryOp.Code.TANH_BACKWARD: r = a * (1f - b * b); break;
-                case BinaryOp.Code.SIGMOID_BACKWARD: r = a * b * (1f - b); break;
-                case BinaryOp.Code.RELU_BACKWARD: r = b > 0f ? a : 0f; break;
-                default: r = 0f; break; // no op of the table (a NaN constant does not compile to OpenCL)
+                case BinaryOp.Code.LE:
+                    r = (a < b || a == b) ? 1f : 0f;
+                    break;
+                case BinaryOp.Code.GT:
+                    r = a > b ? 1f : 0f;
+                    break;
+                case BinaryOp.Code.GE:
+                    r = (a > b || a == b) ? 1f : 0f;
+                    break;
+                case BinaryOp.Code.TANH_BACKWARD:
+                    r = a * (1f - b * b);
+                    break;
+                case BinaryOp.Code.SIGMOID_BACKWARD:
+                    r = a * b * (1f - b);
+                    break;
+                case BinaryOp.Code.RELU_BACKWARD:
+                    r = b > 0f ? a : 0f;
+                    break;
+                default:
+                    r = 0f;
+                    break; // no op of the table (a NaN constant does not compile to OpenCL)
             }
             mem.set(p.get(3) + i, r);
         }
@@ -262,11 +324,18 @@ final class TornadoKernels {
         int bRow = p.get(10);
         int bCol = p.get(11);
         // rows and columns outside the output read row/column 0 instead (never stored)
-        int r0 = i0 < m ? i0 : 0, r1 = i0 + TILE < m ? i0 + TILE : 0, r2 = i0 + 2 * TILE < m ? i0 + 2 * TILE : 0,
+        int r0 = i0 < m ? i0 : 0,
+                r1 = i0 + TILE < m ? i0 + TILE : 0,
+                r2 = i0 + 2 * TILE < m ? i0 + 2 * TILE : 0,
                 r3 = i0 + 3 * TILE < m ? i0 + 3 * TILE : 0;
-        int q0 = j0 < n ? j0 : 0, q1 = j0 + TILE < n ? j0 + TILE : 0, q2 = j0 + 2 * TILE < n ? j0 + 2 * TILE : 0,
+        int q0 = j0 < n ? j0 : 0,
+                q1 = j0 + TILE < n ? j0 + TILE : 0,
+                q2 = j0 + 2 * TILE < n ? j0 + 2 * TILE : 0,
                 q3 = j0 + 3 * TILE < n ? j0 + 3 * TILE : 0;
-        int a0p = aBase + r0 * aRowStride, a1p = aBase + r1 * aRowStride, a2p = aBase + r2 * aRowStride, a3p = aBase + r3 * aRowStride;
+        int a0p = aBase + r0 * aRowStride,
+                a1p = aBase + r1 * aRowStride,
+                a2p = aBase + r2 * aRowStride,
+                a3p = aBase + r3 * aRowStride;
         int b0p = bBase + q0 * bCol, b1p = bBase + q1 * bCol, b2p = bBase + q2 * bCol, b3p = bBase + q3 * bCol;
         float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f;
         float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
@@ -284,10 +353,22 @@ final class TornadoKernels {
                 float b1 = mem.get(b1p + bo);
                 float b2 = mem.get(b2p + bo);
                 float b3 = mem.get(b3p + bo);
-                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+                c00 += a0 * b0;
+                c01 += a0 * b1;
+                c02 += a0 * b2;
+                c03 += a0 * b3;
+                c10 += a1 * b0;
+                c11 += a1 * b1;
+                c12 += a1 * b2;
+                c13 += a1 * b3;
+                c20 += a2 * b0;
+                c21 += a2 * b1;
+                c22 += a2 * b2;
+                c23 += a2 * b3;
+                c30 += a3 * b0;
+                c31 += a3 * b1;
+                c32 += a3 * b2;
+                c33 += a3 * b3;
             }
             store(mem, p, f, bi, m, n, i0, j0, c00, c01, c02, c03);
             store(mem, p, f, bi, m, n, i0 + TILE, j0, c10, c11, c12, c13);
@@ -297,8 +378,19 @@ final class TornadoKernels {
     }
 
     /** One row of a thread's 4×4 block: columns j, j+16, j+32, j+48 of row i, inside the output only. */
-    static void store(FloatArray mem, IntArray p, FloatArray f, int bi, int m, int n, int i, int j,
-                      float v0, float v1, float v2, float v3) {
+    static void store(
+            FloatArray mem,
+            IntArray p,
+            FloatArray f,
+            int bi,
+            int m,
+            int n,
+            int i,
+            int j,
+            float v0,
+            float v1,
+            float v2,
+            float v3) {
         if (i < m) {
             int row = p.get(12) + (bi * m + i) * n;
             int cRow = p.get(14) + bi * p.get(15) + i * p.get(16);
@@ -342,7 +434,8 @@ final class TornadoKernels {
                 for (int s = 0; s < size; s++) mem.set(y + s * inner, mem.get(x + s * inner) - max - lse);
             } else {
                 float inv = (float) (1.0 / sum);
-                for (int s = 0; s < size; s++) mem.set(y + s * inner, TornadoMath.exp(mem.get(x + s * inner) - max) * inv);
+                for (int s = 0; s < size; s++)
+                    mem.set(y + s * inner, TornadoMath.exp(mem.get(x + s * inner) - max) * inv);
             }
         }
     }

@@ -44,8 +44,10 @@ public final class AtomicFile {
             Files.createDirectories(dir);
             removeStaleTemporaries(dir, abs.getFileName().toString());
             tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-            // FileOutputStream rather than a FileChannel: a thread interrupt (Reactor cancelling) must not abort the write half-way
-            try (FileOutputStream fos = new FileOutputStream(tmp.toFile()); OutputStream out = new BufferedOutputStream(fos, 1 << 16)) {
+            // FileOutputStream rather than a FileChannel: a thread interrupt (Reactor cancelling) must not abort the
+            // write half-way
+            try (FileOutputStream fos = new FileOutputStream(tmp.toFile());
+                    OutputStream out = new BufferedOutputStream(fos, 1 << 16)) {
                 body.write(out);
                 out.flush();
                 fos.getFD().sync();
@@ -54,7 +56,8 @@ public final class AtomicFile {
             tmp = null;
             syncDirectory(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException("writing " + target + " failed (the previous file, if any, is unchanged): " + reason(e), e);
+            throw new UncheckedIOException(
+                    "writing " + target + " failed (the previous file, if any, is unchanged): " + reason(e), e);
         } finally {
             if (tmp != null) {
                 try {
@@ -73,7 +76,8 @@ public final class AtomicFile {
      */
     private static void removeStaleTemporaries(Path dir, String name) {
         Pattern own = Pattern.compile("\\." + Pattern.quote(name) + "\\.[0-9]+\\.tmp");
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, p -> own.matcher(p.getFileName().toString()).matches())) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(
+                dir, p -> own.matcher(p.getFileName().toString()).matches())) {
             for (Path p : files) {
                 if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) Files.deleteIfExists(p);
             }
@@ -84,12 +88,14 @@ public final class AtomicFile {
 
     /** What went wrong, in words: some file system errors carry only the file's name in their message. */
     private static String reason(IOException e) {
-        if (!(e instanceof FileSystemException f) || f.getReason() != null) return e.getMessage() + " (" + e.getClass().getSimpleName() + ")";
+        if (!(e instanceof FileSystemException f) || f.getReason() != null)
+            return e.getMessage() + " (" + e.getClass().getSimpleName() + ")";
         String what = switch (f) {
             case AccessDeniedException x -> "permission denied";
             case NoSuchFileException x -> "no such file or directory";
             case NotDirectoryException x -> "not a directory";
-            case FileAlreadyExistsException x -> "exists and is not a directory"; // only createDirectories reports it here
+            case FileAlreadyExistsException x ->
+                "exists and is not a directory"; // only createDirectories reports it here
             case DirectoryNotEmptyException x -> "a directory is in the way (it is not empty)";
             default -> "failed";
         };

@@ -36,13 +36,17 @@ public final class Checkpoint {
         Map<String, String> meta = new TreeMap<>();
         if (extra != null) {
             for (var e : extra.entrySet()) {
-                if (e.getKey().startsWith("grad4j.")) throw new IllegalArgumentException("checkpoint metadata keys starting with 'grad4j.' are reserved: " + e.getKey());
+                if (e.getKey().startsWith("grad4j."))
+                    throw new IllegalArgumentException(
+                            "checkpoint metadata keys starting with 'grad4j.' are reserved: " + e.getKey());
                 meta.put(e.getKey(), e.getValue());
             }
         }
         if (optimizer != null) {
             for (String k : tensors.keySet()) {
-                if (k.startsWith("optimizer.")) throw new IllegalArgumentException("a model state key starting with 'optimizer.' clashes with the optimizer's: " + k);
+                if (k.startsWith("optimizer."))
+                    throw new IllegalArgumentException(
+                            "a model state key starting with 'optimizer.' clashes with the optimizer's: " + k);
             }
             Optimizer.StateDict sd = optimizer.stateDict();
             sd.state().forEach((i, st) -> st.forEach((k, v) -> tensors.put(OPT_PREFIX + i + "." + k, v)));
@@ -88,14 +92,17 @@ public final class Checkpoint {
         Optimizer.StateDict loaded = null;
         if (optimizer != null) {
             String groupsJson = c.metadata().get(GROUPS_KEY);
-            if (groupsJson == null) throw new CheckpointException(file, "holds no optimizer state (it was saved without an optimizer)");
+            if (groupsJson == null)
+                throw new CheckpointException(file, "holds no optimizer state (it was saved without an optimizer)");
             List<Map<String, Object>> groups;
             try {
                 groups = JSON.readValue(groupsJson, new TypeReference<ArrayList<Map<String, Object>>>() {});
             } catch (JsonProcessingException e) {
-                throw new CheckpointException(file, "optimizer param groups are not a JSON array of objects: " + e.getOriginalMessage(), e);
+                throw new CheckpointException(
+                        file, "optimizer param groups are not a JSON array of objects: " + e.getOriginalMessage(), e);
             }
-            if (groups == null || groups.contains(null)) throw new CheckpointException(file, "optimizer param groups are not a JSON array of objects");
+            if (groups == null || groups.contains(null))
+                throw new CheckpointException(file, "optimizer param groups are not a JSON array of objects");
             loaded = new Optimizer.StateDict(optState, groups, c.metadata().get(KIND_KEY));
         }
         // Nothing changes unless everything fits. The model is checked first (a model that does not fit is

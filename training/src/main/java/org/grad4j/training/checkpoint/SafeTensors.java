@@ -45,10 +45,12 @@ public final class SafeTensors {
     private static final long MAX_HEADER = 100_000_000;
     /** Written into every file's metadata; "2" promises a checksum ("1": older checkpoints, without). */
     static final String FORMAT_KEY = "grad4j.format";
+
     static final String FORMAT = "2";
     static final String CHECKSUM_KEY = "grad4j.crc32c";
     /** The header's own checksum sits right after this text, and counts as zeros when it is computed. */
     private static final byte[] CHECKSUM_SLOT = ("\"" + CHECKSUM_KEY + "\":\"").getBytes(StandardCharsets.UTF_8);
+
     private static final int CRC_CHARS = 8;
     private static final HexFormat HEX = HexFormat.of();
 
@@ -60,12 +62,14 @@ public final class SafeTensors {
         AtomicFile.write(file, out -> write(out, tensors, metadata));
     }
 
-    public static void write(OutputStream out, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+    public static void write(OutputStream out, Map<String, Tensor> tensors, Map<String, String> metadata)
+            throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         if (metadata != null) {
             for (var e : metadata.entrySet()) {
                 if (e.getKey().equals(FORMAT_KEY) || e.getKey().equals(CHECKSUM_KEY)) {
-                    throw new IllegalArgumentException("safetensors: the metadata key " + e.getKey() + " is reserved for the file's checksum");
+                    throw new IllegalArgumentException(
+                            "safetensors: the metadata key " + e.getKey() + " is reserved for the file's checksum");
                 }
                 meta.put(e.getKey(), e.getValue());
             }
@@ -75,7 +79,8 @@ public final class SafeTensors {
         Map<String, Object> entries = new LinkedHashMap<>();
         long offset = 0;
         for (var e : tensors.entrySet()) {
-            if (e.getKey().equals(METADATA)) throw new IllegalArgumentException("safetensors: a tensor cannot be named " + METADATA);
+            if (e.getKey().equals(METADATA))
+                throw new IllegalArgumentException("safetensors: a tensor cannot be named " + METADATA);
             Tensor t = e.getValue();
             long bytes = 4L * t.numel();
             Map<String, Object> info = new LinkedHashMap<>();
@@ -138,12 +143,16 @@ public final class SafeTensors {
     private record Entry(String name, int[] shape, int begin, int end) {}
 
     static Contents parse(Path file, byte[] bytes) {
-        if (bytes.length < 8) throw new CheckpointException(file, "too short (" + bytes.length + " bytes) to hold the 8-byte header length");
+        if (bytes.length < 8)
+            throw new CheckpointException(
+                    file, "too short (" + bytes.length + " bytes) to hold the 8-byte header length");
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long n = buf.getLong(0);
-        if (n < 2 || n > MAX_HEADER) throw new CheckpointException(file, "invalid header length " + n + ": not a safetensors file");
+        if (n < 2 || n > MAX_HEADER)
+            throw new CheckpointException(file, "invalid header length " + n + ": not a safetensors file");
         if (8 + n > bytes.length) {
-            throw new CheckpointException(file, "truncated: the header length is " + n + " bytes but only " + (bytes.length - 8) + " follow");
+            throw new CheckpointException(
+                    file, "truncated: the header length is " + n + " bytes but only " + (bytes.length - 8) + " follow");
         }
         int dataStart = (int) (8 + n);
         Object parsed;
@@ -154,13 +163,16 @@ public final class SafeTensors {
         } catch (IOException e) {
             throw new CheckpointException(file, "the header is not valid JSON: " + e.getMessage(), e);
         }
-        if (!(parsed instanceof Map<?, ?> header)) throw new CheckpointException(file, "the header must be a JSON object, got " + describe(parsed));
+        if (!(parsed instanceof Map<?, ?> header))
+            throw new CheckpointException(file, "the header must be a JSON object, got " + describe(parsed));
         Map<String, String> metadata = new LinkedHashMap<>();
         Object meta = header.get(METADATA);
         if (meta instanceof Map<?, ?> m) {
             for (var e : m.entrySet()) {
                 if (!(e.getValue() instanceof String v)) {
-                    throw new CheckpointException(file, "__metadata__ entry '" + e.getKey() + "' must be a string, got " + describe(e.getValue()));
+                    throw new CheckpointException(
+                            file,
+                            "__metadata__ entry '" + e.getKey() + "' must be a string, got " + describe(e.getValue()));
                 }
                 metadata.put((String) e.getKey(), v);
             }
@@ -175,14 +187,18 @@ public final class SafeTensors {
             String name = (String) e.getKey();
             if (name.equals(METADATA)) continue;
             if (!(e.getValue() instanceof Map<?, ?> info)) {
-                throw new CheckpointException(file, "tensor '" + name + "': entry must be an object, got " + describe(e.getValue()));
+                throw new CheckpointException(
+                        file, "tensor '" + name + "': entry must be an object, got " + describe(e.getValue()));
             }
             Object dtype = info.get("dtype");
-            if (!"F32".equals(dtype)) throw new CheckpointException(file, "tensor '" + name + "' has dtype " + dtype + "; only F32 is supported");
+            if (!"F32".equals(dtype))
+                throw new CheckpointException(
+                        file, "tensor '" + name + "' has dtype " + dtype + "; only F32 is supported");
             int[] shape = ints(file, name, "shape", info.get("shape"));
             int[] off = ints(file, name, "data_offsets", info.get("data_offsets"));
             if (off.length != 2 || off[1] < off[0]) {
-                throw new CheckpointException(file, "tensor '" + name + "': invalid data_offsets " + Arrays.toString(off));
+                throw new CheckpointException(
+                        file, "tensor '" + name + "': invalid data_offsets " + Arrays.toString(off));
             }
             long bytesNeeded;
             try {
@@ -190,15 +206,20 @@ public final class SafeTensors {
                 for (int s : shape) numel = Math.multiplyExact(numel, s);
                 bytesNeeded = Math.multiplyExact(numel, 4L);
             } catch (ArithmeticException overflow) {
-                throw new CheckpointException(file, "tensor '" + name + "': shape " + Arrays.toString(shape) + " has too many elements");
+                throw new CheckpointException(
+                        file, "tensor '" + name + "': shape " + Arrays.toString(shape) + " has too many elements");
             }
             if ((long) off[1] - off[0] != bytesNeeded) {
-                throw new CheckpointException(file, "tensor '" + name + "': data_offsets " + Arrays.toString(off) + " hold " + (off[1] - off[0])
-                        + " bytes but shape " + Arrays.toString(shape) + " of F32 needs " + bytesNeeded);
+                throw new CheckpointException(
+                        file,
+                        "tensor '" + name + "': data_offsets " + Arrays.toString(off) + " hold " + (off[1] - off[0])
+                                + " bytes but shape " + Arrays.toString(shape) + " of F32 needs " + bytesNeeded);
             }
             if (off[1] > dataLength) {
-                throw new CheckpointException(file, "truncated: tensor '" + name + "' ends at data byte " + off[1] + " but the file holds only "
-                        + dataLength + " bytes of data");
+                throw new CheckpointException(
+                        file,
+                        "truncated: tensor '" + name + "' ends at data byte " + off[1] + " but the file holds only "
+                                + dataLength + " bytes of data");
             }
             entries.add(new Entry(name, shape, off[0], off[1]));
         }
@@ -207,16 +228,22 @@ public final class SafeTensors {
         inFileOrder.sort(Comparator.comparingInt(Entry::begin).thenComparingInt(Entry::end));
         long at = 0;
         for (Entry s : inFileOrder) {
-            if (s.begin() != at) throw new CheckpointException(file, "the tensors' data_offsets leave a hole or overlap at data byte " + at);
+            if (s.begin() != at)
+                throw new CheckpointException(
+                        file, "the tensors' data_offsets leave a hole or overlap at data byte " + at);
             at = s.end();
         }
-        if (at != dataLength) throw new CheckpointException(file, (dataLength - at) + " bytes of data after the last tensor");
+        if (at != dataLength)
+            throw new CheckpointException(file, (dataLength - at) + " bytes of data after the last tensor");
         if (dataCrcs != null) checkData(file, bytes, dataStart, inFileOrder, dataCrcs);
 
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Entry s : entries) {
             float[] v = new float[(s.end() - s.begin()) / 4];
-            ByteBuffer.wrap(bytes, dataStart + s.begin(), s.end() - s.begin()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+            ByteBuffer.wrap(bytes, dataStart + s.begin(), s.end() - s.begin())
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer()
+                    .get(v);
             tensors.put(s.name(), Tensor.of(v, s.shape()));
         }
         metadata.remove(FORMAT_KEY);
@@ -234,22 +261,31 @@ public final class SafeTensors {
             // Every file grad4j writes has a checksum, so grad4j's keys without one mean a damaged checksum key,
             // not a file from elsewhere (only the checkpoints of format 1, from before the checksum, lack it).
             if ("1".equals(format)) return null;
-            List<String> ours = metadata.keySet().stream().filter(k -> k.startsWith("grad4j.")).sorted().toList();
+            List<String> ours = metadata.keySet().stream()
+                    .filter(k -> k.startsWith("grad4j."))
+                    .sorted()
+                    .toList();
             if (!ours.isEmpty()) {
-                throw new CheckpointException(file, "corrupt: the metadata has grad4j's keys " + ours + " but not " + CHECKSUM_KEY
-                        + ", which grad4j writes into every file");
+                throw new CheckpointException(
+                        file,
+                        "corrupt: the metadata has grad4j's keys " + ours + " but not " + CHECKSUM_KEY
+                                + ", which grad4j writes into every file");
             }
             return null;
         }
         String[] crcs = sums.split(",", -1);
         for (String c : crcs) {
-            if (c.length() != CRC_CHARS || !c.chars().allMatch(ch -> ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f')) {
+            if (c.length() != CRC_CHARS
+                    || !c.chars().allMatch(ch -> ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f')) {
                 throw new CheckpointException(file, "corrupt: malformed " + CHECKSUM_KEY + " '" + sums + "'");
             }
         }
         int slot = indexOf(bytes, dataStart, CHECKSUM_SLOT);
         if (slot < 0) {
-            throw new CheckpointException(file, "the header's " + CHECKSUM_KEY + " is not where grad4j writes it: the header was rewritten or is corrupt");
+            throw new CheckpointException(
+                    file,
+                    "the header's " + CHECKSUM_KEY
+                            + " is not where grad4j writes it: the header was rewritten or is corrupt");
         }
         slot += CHECKSUM_SLOT.length;
         CRC32C crc = new CRC32C();
@@ -257,24 +293,32 @@ public final class SafeTensors {
         crc.update("0".repeat(CRC_CHARS).getBytes(StandardCharsets.US_ASCII));
         crc.update(bytes, slot + CRC_CHARS, dataStart - slot - CRC_CHARS);
         if (!hex(crc.getValue()).equals(crcs[0])) {
-            throw new CheckpointException(file, "corrupt: the header (file bytes 0.." + dataStart + ") fails its CRC32C check (stored " + crcs[0]
-                    + ", computed " + hex(crc.getValue()) + "); the file is damaged or was rewritten by another program");
+            throw new CheckpointException(
+                    file,
+                    "corrupt: the header (file bytes 0.." + dataStart + ") fails its CRC32C check (stored " + crcs[0]
+                            + ", computed " + hex(crc.getValue())
+                            + "); the file is damaged or was rewritten by another program");
         }
         return Arrays.copyOfRange(crcs, 1, crcs.length);
     }
 
     private static void checkData(Path file, byte[] bytes, int dataStart, List<Entry> inFileOrder, String[] crcs) {
         if (crcs.length != inFileOrder.size()) {
-            throw new CheckpointException(file, "corrupt: " + CHECKSUM_KEY + " holds " + crcs.length + " data checksums for " + inFileOrder.size()
-                    + " tensors");
+            throw new CheckpointException(
+                    file,
+                    "corrupt: " + CHECKSUM_KEY + " holds " + crcs.length + " data checksums for " + inFileOrder.size()
+                            + " tensors");
         }
         for (int i = 0; i < crcs.length; i++) {
             Entry s = inFileOrder.get(i);
             CRC32C crc = new CRC32C();
             crc.update(bytes, dataStart + s.begin(), s.end() - s.begin());
             if (!hex(crc.getValue()).equals(crcs[i])) {
-                throw new CheckpointException(file, "corrupt: the data of tensor '" + s.name() + "' (file bytes " + (dataStart + s.begin()) + ".."
-                        + (dataStart + s.end()) + ") fails its CRC32C check (stored " + crcs[i] + ", computed " + hex(crc.getValue()) + ")");
+                throw new CheckpointException(
+                        file,
+                        "corrupt: the data of tensor '" + s.name() + "' (file bytes " + (dataStart + s.begin()) + ".."
+                                + (dataStart + s.end()) + ") fails its CRC32C check (stored " + crcs[i] + ", computed "
+                                + hex(crc.getValue()) + ")");
             }
         }
     }
@@ -301,11 +345,14 @@ public final class SafeTensors {
     }
 
     private static int[] ints(Path file, String name, String field, Object v) {
-        if (!(v instanceof List<?> l)) throw new CheckpointException(file, "tensor '" + name + "': missing or invalid " + field + " (got " + describe(v) + ")");
+        if (!(v instanceof List<?> l))
+            throw new CheckpointException(
+                    file, "tensor '" + name + "': missing or invalid " + field + " (got " + describe(v) + ")");
         int[] out = new int[l.size()];
         for (int i = 0; i < out.length; i++) {
             // Jackson reads integers as Integer, Long or BigInteger; 1.0 and 2^64 are not sizes
-            if (!(l.get(i) instanceof Integer || l.get(i) instanceof Long) || ((Number) l.get(i)).longValue() < 0
+            if (!(l.get(i) instanceof Integer || l.get(i) instanceof Long)
+                    || ((Number) l.get(i)).longValue() < 0
                     || ((Number) l.get(i)).longValue() > Integer.MAX_VALUE) {
                 throw new CheckpointException(file, "tensor '" + name + "': invalid " + field + " " + l);
             }

@@ -28,7 +28,8 @@ public record Batch(List<Tensor> tensors) {
 
     /** The second tensor (the target). */
     public Tensor targets() {
-        if (tensors.size() < 2) throw new IllegalStateException("Batch: has no targets (only " + tensors.size() + " tensor)");
+        if (tensors.size() < 2)
+            throw new IllegalStateException("Batch: has no targets (only " + tensors.size() + " tensor)");
         return tensors.get(1);
     }
 

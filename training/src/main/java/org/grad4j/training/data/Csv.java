@@ -40,7 +40,7 @@ public final class Csv {
                 if (header && lineNo == 1) continue;
                 if (line.isBlank()) continue;
                 int count = 0;
-                for (int from = 0;; count++) {
+                for (int from = 0; ; count++) {
                     int to = line.indexOf(delimiter, from);
                     if (count == fields.length) fields = Arrays.copyOf(fields, 2 * count);
                     fields[count] = line.substring(from, to < 0 ? line.length() : to);
@@ -52,7 +52,10 @@ public final class Csv {
                     width = count;
                     widthLine = lineNo;
                 } else if (count != width) {
-                    throw new DataFileException(file, "line " + lineNo + " has " + count + " fields, expected " + width + " (as on line " + widthLine + ")");
+                    throw new DataFileException(
+                            file,
+                            "line " + lineNo + " has " + count + " fields, expected " + width + " (as on line "
+                                    + widthLine + ")");
                 }
                 float[] row = new float[width];
                 for (int c = 0; c < width; c++) row[c] = parse(file, lineNo, c + 1, fields[c].strip());
@@ -76,11 +79,13 @@ public final class Csv {
         int cols = all.size(1);
         int t = targetColumn < 0 ? cols + targetColumn : targetColumn;
         if (t < 0 || t >= cols) {
-            throw new DataFileException(file, "target column " + targetColumn + " is out of range: the file has " + cols + " columns");
+            throw new DataFileException(
+                    file, "target column " + targetColumn + " is out of range: the file has " + cols + " columns");
         }
         int[] keep = new int[cols - 1];
         for (int c = 0, k = 0; c < cols; c++) if (c != t) keep[k++] = c;
-        return new TensorDataset(all.indexSelect(1, Tensor.indices(keep)), all.select(1, t).contiguous());
+        return new TensorDataset(
+                all.indexSelect(1, Tensor.indices(keep)), all.select(1, t).contiguous());
     }
 
     /** One field, already stripped of surrounding white space. */
@@ -88,12 +93,17 @@ public final class Csv {
         int i = f.isEmpty() || f.charAt(0) != '+' && f.charAt(0) != '-' ? 0 : 1;
         int rest = f.length() - i;
         if (rest == 3 && f.regionMatches(true, i, "nan", 0, 3)) return Float.NaN;
-        if (rest == 3 && f.regionMatches(true, i, "inf", 0, 3) || rest == 8 && f.regionMatches(true, i, "infinity", 0, 8)) {
+        if (rest == 3 && f.regionMatches(true, i, "inf", 0, 3)
+                || rest == 8 && f.regionMatches(true, i, "infinity", 0, 8)) {
             return f.charAt(0) == '-' ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
         }
-        if (!isDecimal(f, i)) throw new DataFileException(file, "line " + line + ", column " + column + ": '" + visible(f) + "' is not a number");
+        if (!isDecimal(f, i))
+            throw new DataFileException(
+                    file, "line " + line + ", column " + column + ": '" + visible(f) + "' is not a number");
         float v = Float.parseFloat(f); // correctly rounded for this grammar
-        if (Float.isInfinite(v)) throw new DataFileException(file, "line " + line + ", column " + column + ": '" + f + "' is out of float32 range");
+        if (Float.isInfinite(v))
+            throw new DataFileException(
+                    file, "line " + line + ", column " + column + ": '" + f + "' is out of float32 range");
         return v;
     }
 
@@ -122,7 +132,9 @@ public final class Csv {
         StringBuilder sb = new StringBuilder();
         f.chars().forEach(c -> {
             int type = Character.getType(c);
-            if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.SPACE_SEPARATOR && c != ' ') {
+            if (Character.isISOControl(c)
+                    || type == Character.FORMAT
+                    || type == Character.SPACE_SEPARATOR && c != ' ') {
                 sb.append(String.format("\\u%04X", c));
             } else {
                 sb.append((char) c);
@@ -147,8 +159,10 @@ public final class Csv {
         private int len;
         private long lineStart; // file offset of the line's first byte
         private CharBuffer chars = CharBuffer.allocate(256);
-        private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        private final CharsetDecoder utf8 = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
         int number;
         String text;
 
@@ -161,7 +175,7 @@ public final class Csv {
         boolean next() throws IOException {
             len = 0;
             lineStart = -1;
-            for (;;) {
+            for (; ; ) {
                 if (pos == lim) {
                     bufStart += lim;
                     int n = in.read(buf);
@@ -201,7 +215,13 @@ public final class Csv {
         }
 
         private void decode() {
-            int skip = number == 1 && len >= 3 && line[0] == (byte) 0xEF && line[1] == (byte) 0xBB && line[2] == (byte) 0xBF ? 3 : 0; // the BOM
+            int skip = number == 1
+                            && len >= 3
+                            && line[0] == (byte) 0xEF
+                            && line[1] == (byte) 0xBB
+                            && line[2] == (byte) 0xBF
+                    ? 3
+                    : 0; // the BOM
             int ascii = skip;
             while (ascii < len && line[ascii] >= 0) ascii++;
             if (ascii == len) { // ASCII, as numbers are: no decoder needed
@@ -218,8 +238,11 @@ public final class Csv {
                 int at = bytes.position();
                 int column = 1;
                 for (int i = 0; i < chars.position(); i++) if (chars.get(i) == delimiter) column++;
-                throw new DataFileException(file, "line " + number + ", column " + column + ": invalid UTF-8 (byte " + String.format("0x%02x", line[at] & 0xff)
-                        + " at file offset " + (lineStart + at) + "); the file must be UTF-8");
+                throw new DataFileException(
+                        file,
+                        "line " + number + ", column " + column + ": invalid UTF-8 (byte "
+                                + String.format("0x%02x", line[at] & 0xff) + " at file offset " + (lineStart + at)
+                                + "); the file must be UTF-8");
             }
             chars.flip();
             text = chars.toString();

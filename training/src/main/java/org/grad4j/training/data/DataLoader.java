@@ -25,8 +25,8 @@ import reactor.core.scheduler.Schedulers;
  * refuses to iterate with an {@link IllegalStateException}.
  */
 public final class DataLoader implements Iterable<Batch>, AutoCloseable {
-    static final String CLOSED = "DataLoader: the loader is closed (its worker threads are stopped); build a new one to "
-            + "iterate again";
+    static final String CLOSED =
+            "DataLoader: the loader is closed (its worker threads are stopped); build a new one to " + "iterate again";
 
     private final Dataset dataset;
     private final int batchSize, numWorkers, prefetchFactor;
@@ -74,7 +74,8 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
 
         synchronized Scheduler scheduler() {
             if (stopped) throw new IllegalStateException(CLOSED);
-            if (scheduler == null) scheduler = Schedulers.newBoundedElastic(n, Integer.MAX_VALUE, "grad4j-loader", 10, true);
+            if (scheduler == null)
+                scheduler = Schedulers.newBoundedElastic(n, Integer.MAX_VALUE, "grad4j-loader", 10, true);
             return scheduler;
         }
 
@@ -157,17 +158,23 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
             checkOpen(); // closed between flux() and the subscription
             int[] order = order(epoch);
             Flux<Integer> ids = Flux.range(0, numBatches());
-            if (numWorkers == 0) return ids.map(b -> {
-                checkOpen();
-                return load(order, b);
-            });
+            if (numWorkers == 0)
+                return ids.map(b -> {
+                    checkOpen();
+                    return load(order, b);
+                });
             Scheduler on = scheduler != null ? scheduler : workers.scheduler();
-            return ids.flatMapSequential(b -> Mono.fromCallable(() -> {
-                        checkOpen();
-                        return load(order, b);
-                    }).subscribeOn(on), numWorkers * prefetchFactor, 1)
+            return ids.flatMapSequential(
+                            b -> Mono.fromCallable(() -> {
+                                        checkOpen();
+                                        return load(order, b);
+                                    })
+                                    .subscribeOn(on),
+                            numWorkers * prefetchFactor,
+                            1)
                     // closing stops the workers: loads refused or interrupted then end the epoch with one clear error
-                    .onErrorMap(e -> closed && !CLOSED.equals(e.getMessage()), e -> new IllegalStateException(CLOSED, e));
+                    .onErrorMap(
+                            e -> closed && !CLOSED.equals(e.getMessage()), e -> new IllegalStateException(CLOSED, e));
         });
     }
 
@@ -190,7 +197,9 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
         }
 
         public Builder batchSize(int n) {
-            if (n <= 0) throw new IllegalArgumentException("DataLoader: batch_size should be a positive integer value, but got batch_size=" + n);
+            if (n <= 0)
+                throw new IllegalArgumentException(
+                        "DataLoader: batch_size should be a positive integer value, but got batch_size=" + n);
             batchSize = n;
             return this;
         }
@@ -212,7 +221,8 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
 
         /** Batches loaded in parallel (0: load on the consumer's thread). */
         public Builder numWorkers(int n) {
-            if (n < 0) throw new IllegalArgumentException("DataLoader: num_workers option should be non-negative, got " + n);
+            if (n < 0)
+                throw new IllegalArgumentException("DataLoader: num_workers option should be non-negative, got " + n);
             numWorkers = n;
             return this;
         }

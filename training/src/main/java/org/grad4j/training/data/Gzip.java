@@ -47,34 +47,52 @@ final class Gzip {
                 long dataStart = offset();
                 while (!inflater.finished()) {
                     if (inflater.needsInput()) {
-                        if (!fill()) throw corrupt("truncated: the compressed data ends at file offset " + offset() + " before its end marker", true);
+                        if (!fill())
+                            throw corrupt(
+                                    "truncated: the compressed data ends at file offset " + offset()
+                                            + " before its end marker",
+                                    true);
                         inflater.setInput(buf, pos, lim - pos);
                         pos = lim;
                     }
                     if (len == out.length) {
-                        if (len == MAX_ARRAY) throw new DataFileException(file, "decompresses to more than " + MAX_ARRAY + " bytes");
+                        if (len == MAX_ARRAY)
+                            throw new DataFileException(file, "decompresses to more than " + MAX_ARRAY + " bytes");
                         out = Arrays.copyOf(out, (int) Math.min(MAX_ARRAY, 2L * out.length));
                     }
                     try {
                         int n = inflater.inflate(out, len, out.length - len);
-                        if (n == 0 && inflater.needsDictionary()) throw new DataFormatException("the deflate data asks for a preset dictionary");
+                        if (n == 0 && inflater.needsDictionary())
+                            throw new DataFormatException("the deflate data asks for a preset dictionary");
                         len += n;
                     } catch (DataFormatException e) {
-                        throw corrupt(e.getMessage() + " (in the deflate data near file offset " + (dataStart + inflater.getBytesRead()) + ")", false);
+                        throw corrupt(
+                                e.getMessage() + " (in the deflate data near file offset "
+                                        + (dataStart + inflater.getBytesRead()) + ")",
+                                false);
                     }
                 }
-                pos = lim - inflater.getRemaining(); // what the inflater was given but did not use belongs to the trailer
+                pos = lim
+                        - inflater.getRemaining(); // what the inflater was given but did not use belongs to the trailer
                 crc.update(out, start, len - start);
                 long trailerAt = offset();
-                if (!available(8)) throw corrupt("truncated: the trailer (CRC-32 and length) at file offset " + trailerAt + " is cut short", true);
+                if (!available(8))
+                    throw corrupt(
+                            "truncated: the trailer (CRC-32 and length) at file offset " + trailerAt + " is cut short",
+                            true);
                 long storedCrc = uint32(), storedSize = uint32();
                 if (storedCrc != crc.getValue()) {
-                    throw corrupt(String.format("CRC-32 mismatch: the trailer at file offset %d says 0x%08x, the data gives 0x%08x", trailerAt, storedCrc,
-                            crc.getValue()), false);
+                    throw corrupt(
+                            String.format(
+                                    "CRC-32 mismatch: the trailer at file offset %d says 0x%08x, the data gives 0x%08x",
+                                    trailerAt, storedCrc, crc.getValue()),
+                            false);
                 }
                 if (storedSize != ((len - start) & 0xffffffffL)) {
-                    throw corrupt("length mismatch: the trailer at file offset " + trailerAt + " says " + storedSize + " bytes (mod 2^32), the data has "
-                            + (len - start), false);
+                    throw corrupt(
+                            "length mismatch: the trailer at file offset " + trailerAt + " says " + storedSize
+                                    + " bytes (mod 2^32), the data has " + (len - start),
+                            false);
                 }
             } finally {
                 inflater.end();
@@ -87,11 +105,16 @@ final class Gzip {
     private void member() throws IOException {
         headerCrc.reset();
         long at = offset();
-        if (!available(10)) throw corrupt("truncated: the gzip header at file offset " + at + " is cut short (it needs 10 bytes)", true);
+        if (!available(10))
+            throw corrupt(
+                    "truncated: the gzip header at file offset " + at + " is cut short (it needs 10 bytes)", true);
         int id1 = header(), id2 = header(), method = header(), flags = header();
-        if (id1 != 0x1f || id2 != 0x8b) throw corrupt(String.format("not a gzip header at file offset %d (0x%02x 0x%02x)", at, id1, id2), false);
-        if (method != 8) throw corrupt("unsupported compression method " + method + " in the gzip header (only 8, deflate)", false);
-        if ((flags & RESERVED) != 0) throw corrupt(String.format("invalid gzip header: reserved flag bits set (flags 0x%02x)", flags), false);
+        if (id1 != 0x1f || id2 != 0x8b)
+            throw corrupt(String.format("not a gzip header at file offset %d (0x%02x 0x%02x)", at, id1, id2), false);
+        if (method != 8)
+            throw corrupt("unsupported compression method " + method + " in the gzip header (only 8, deflate)", false);
+        if ((flags & RESERVED) != 0)
+            throw corrupt(String.format("invalid gzip header: reserved flag bits set (flags 0x%02x)", flags), false);
         for (int i = 0; i < 6; i++) header(); // mtime, extra flags, os
         if ((flags & FEXTRA) != 0) {
             if (!available(2)) throw headerCut(at);
@@ -109,7 +132,11 @@ final class Gzip {
             int expected = (int) (headerCrc.getValue() & 0xffff);
             if (!available(2)) throw headerCut(at);
             int stored = header() | header() << 8;
-            if (stored != expected) throw corrupt(String.format("gzip header CRC mismatch: stored 0x%04x, the header gives 0x%04x", stored, expected), false);
+            if (stored != expected)
+                throw corrupt(
+                        String.format(
+                                "gzip header CRC mismatch: stored 0x%04x, the header gives 0x%04x", stored, expected),
+                        false);
         }
     }
 
@@ -129,7 +156,8 @@ final class Gzip {
     }
 
     private DataFileException corrupt(String what, boolean truncated) {
-        return new DataFileException(file, "corrupt gzip data: " + what + (truncated ? "; the download may be incomplete" : ""));
+        return new DataFileException(
+                file, "corrupt gzip data: " + what + (truncated ? "; the download may be incomplete" : ""));
     }
 
     private int header() {

@@ -52,8 +52,11 @@ public final class Idx {
     static Data parse(Path file, byte[] b) {
         if (b.length < 4) throw new DataFileException(file, "too short for an IDX header: " + b.length + " bytes");
         if (b[0] != 0 || b[1] != 0) {
-            throw new DataFileException(file, String.format("not an IDX file: the magic number must start with two zero bytes, got 0x%02x 0x%02x",
-                    b[0] & 0xff, b[1] & 0xff));
+            throw new DataFileException(
+                    file,
+                    String.format(
+                            "not an IDX file: the magic number must start with two zero bytes, got 0x%02x 0x%02x",
+                            b[0] & 0xff, b[1] & 0xff));
         }
         int type = b[2] & 0xff, ndim = b[3] & 0xff;
         int width = switch (type) {
@@ -61,12 +64,17 @@ public final class Idx {
             case SHORT -> 2;
             case INT, FLOAT -> 4;
             case DOUBLE -> 8;
-            default -> throw new DataFileException(file, String.format("unknown IDX data type code 0x%02x (expected 08, 09, 0B, 0C, 0D or 0E)", type));
+            default ->
+                throw new DataFileException(
+                        file,
+                        String.format("unknown IDX data type code 0x%02x (expected 08, 09, 0B, 0C, 0D or 0E)", type));
         };
         if (ndim == 0) throw new DataFileException(file, "IDX header declares 0 dimensions");
         int header = 4 + 4 * ndim;
         if (b.length < header) {
-            throw new DataFileException(file, "truncated header: " + ndim + " dimensions need " + header + " bytes, the file has " + b.length);
+            throw new DataFileException(
+                    file,
+                    "truncated header: " + ndim + " dimensions need " + header + " bytes, the file has " + b.length);
         }
         ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.BIG_ENDIAN);
         int[] shape = new int[ndim];
@@ -78,8 +86,12 @@ public final class Idx {
         }
         long need = count * width, have = b.length - header;
         String what = "shape " + Arrays.toString(shape) + " of " + typeName(type) + " (" + need + " bytes of data)";
-        if (have < need) throw new DataFileException(file, "truncated: the header declares " + what + " but only " + have + " bytes follow");
-        if (have > need) throw new DataFileException(file, "the header declares " + what + " but " + (have - need) + " more bytes follow");
+        if (have < need)
+            throw new DataFileException(
+                    file, "truncated: the header declares " + what + " but only " + have + " bytes follow");
+        if (have > need)
+            throw new DataFileException(
+                    file, "the header declares " + what + " but " + (have - need) + " more bytes follow");
         if (count > Integer.MAX_VALUE - 8) throw new DataFileException(file, "too large: " + count + " values");
         float[] v = new float[(int) count];
         int p = header;

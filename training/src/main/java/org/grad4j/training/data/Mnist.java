@@ -20,8 +20,9 @@ public final class Mnist {
     /** How to get it on Debian/Ubuntu. */
     public static final String FASHION_MNIST_INSTALL = "sudo apt-get install dataset-fashion-mnist";
 
-    public static final String[] FASHION_MNIST_CLASSES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-            "Sneaker", "Bag", "Ankle boot"};
+    public static final String[] FASHION_MNIST_CLASSES = {
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"
+    };
 
     /** Fashion-MNIST from its Debian location; a missing directory gives the command that installs it. */
     public static TensorDataset fashionMnist(boolean train) {
@@ -30,8 +31,10 @@ public final class Mnist {
 
     public static TensorDataset fashionMnist(Path dir, boolean train) {
         if (!Files.isDirectory(dir)) {
-            throw new DataFileException(dir, "Fashion-MNIST not found (no such directory). Install it with:\n    " + FASHION_MNIST_INSTALL
-                    + "\nor pass the directory that holds train-images-idx3-ubyte.gz and the other three files.");
+            throw new DataFileException(
+                    dir,
+                    "Fashion-MNIST not found (no such directory). Install it with:\n    " + FASHION_MNIST_INSTALL
+                            + "\nor pass the directory that holds train-images-idx3-ubyte.gz and the other three files.");
         }
         return load(dir, train);
     }
@@ -44,23 +47,31 @@ public final class Mnist {
         Idx.Data images = Idx.read(imagesFile);
         Idx.Data labels = Idx.read(labelsFile);
         if (images.type() != Idx.UBYTE || images.shape().length != 3) {
-            throw new DataFileException(imagesFile, "expected images as ubyte [N, rows, cols], got " + Idx.typeName(images.type()) + " "
-                    + Arrays.toString(images.shape()));
+            throw new DataFileException(
+                    imagesFile,
+                    "expected images as ubyte [N, rows, cols], got " + Idx.typeName(images.type()) + " "
+                            + Arrays.toString(images.shape()));
         }
         if (labels.type() != Idx.UBYTE || labels.shape().length != 1) {
-            throw new DataFileException(labelsFile, "expected labels as ubyte [N], got " + Idx.typeName(labels.type()) + " "
-                    + Arrays.toString(labels.shape()));
+            throw new DataFileException(
+                    labelsFile,
+                    "expected labels as ubyte [N], got " + Idx.typeName(labels.type()) + " "
+                            + Arrays.toString(labels.shape()));
         }
         if (images.count() != labels.count()) {
-            throw new DataFileException(labelsFile, "has " + labels.count() + " labels but " + imagesFile.getFileName() + " has "
-                    + images.count() + " images");
+            throw new DataFileException(
+                    labelsFile,
+                    "has " + labels.count() + " labels but " + imagesFile.getFileName() + " has " + images.count()
+                            + " images");
         }
         float[] px = images.values();
         for (int i = 0; i < px.length; i++) px[i] /= 255f;
         int[] lab = new int[labels.count()];
         for (int i = 0; i < lab.length; i++) {
             lab[i] = (int) labels.values()[i];
-            if (lab[i] > 9) throw new DataFileException(labelsFile, "label " + lab[i] + " at index " + i + " is not a class in 0..9");
+            if (lab[i] > 9)
+                throw new DataFileException(
+                        labelsFile, "label " + lab[i] + " at index " + i + " is not a class in 0..9");
         }
         int[] s = images.shape();
         return new TensorDataset(Tensor.of(px, s[0], 1, s[1], s[2]), Tensor.indices(lab));

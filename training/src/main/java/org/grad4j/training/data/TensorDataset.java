@@ -16,8 +16,9 @@ public final class TensorDataset implements Dataset {
             if (t.dim() == 0 || t.size(0) != tensors[0].size(0)) {
                 StringBuilder shapes = new StringBuilder();
                 for (Tensor u : tensors) shapes.append(' ').append(Arrays.toString(u.shape()));
-                throw new IllegalArgumentException("TensorDataset: Size mismatch between tensors: first dimensions must agree, got shapes"
-                        + shapes);
+                throw new IllegalArgumentException(
+                        "TensorDataset: Size mismatch between tensors: first dimensions must agree, got shapes"
+                                + shapes);
             }
         }
         this.tensors = List.of(tensors);
@@ -35,7 +36,8 @@ public final class TensorDataset implements Dataset {
 
     @Override
     public List<Tensor> get(int index) {
-        if (index < 0 || index >= size) throw new IndexOutOfBoundsException("TensorDataset: index " + index + " out of range [0, " + size + ")");
+        if (index < 0 || index >= size)
+            throw new IndexOutOfBoundsException("TensorDataset: index " + index + " out of range [0, " + size + ")");
         List<Tensor> out = new ArrayList<>();
         for (Tensor t : tensors) out.add(t.select(0, index));
         return out;

@@ -74,15 +74,18 @@ public final class DistributedDataParallel implements GradientExchange {
     @Override
     public void exchange(List<Tensor> parameters) {
         if (parameters.size() != params.size()) {
-            throw new IllegalArgumentException("DistributedDataParallel: exchange got " + parameters.size() + " parameters but the module has "
-                    + params.size() + "; the trainer must train the module this DistributedDataParallel wraps");
+            throw new IllegalArgumentException(
+                    "DistributedDataParallel: exchange got " + parameters.size() + " parameters but the module has "
+                            + params.size() + "; the trainer must train the module this DistributedDataParallel wraps");
         }
         List<Tensor> active = new ArrayList<>();
         for (int i = 0; i < parameters.size(); i++) {
             if (parameters.get(i) != params.get(i)) {
-                throw new IllegalArgumentException("DistributedDataParallel: exchange got a parameter (params[" + i + "], shape "
-                        + Arrays.toString(parameters.get(i).shape()) + ") that is not the module's; the trainer must train the module this "
-                        + "DistributedDataParallel wraps");
+                throw new IllegalArgumentException(
+                        "DistributedDataParallel: exchange got a parameter (params[" + i + "], shape "
+                                + Arrays.toString(parameters.get(i).shape())
+                                + ") that is not the module's; the trainer must train the module this "
+                                + "DistributedDataParallel wraps");
             }
             if (params.get(i).requiresGrad()) active.add(params.get(i));
         }
@@ -90,38 +93,48 @@ public final class DistributedDataParallel implements GradientExchange {
         float[] has = new float[m];
         for (int i = 0; i < m; i++) has[i] = active.get(i).grad() != null ? 1f : 0f;
         float[][] used = new float[1][];
-        group.allReduceSegments(new ProcessGroup.Segments() {
-            public int count() {
-                return m + 1;
-            }
+        group.allReduceSegments(
+                new ProcessGroup.Segments() {
+                    public int count() {
+                        return m + 1;
+                    }
 
-            public int length(int i) {
-                return i == 0 ? m : active.get(i - 1).numel();
-            }
+                    public int length(int i) {
+                        return i == 0 ? m : active.get(i - 1).numel();
+                    }
 
-            public float[] read(int i) {
-                if (i == 0) return has;
-                Tensor g = active.get(i - 1).grad();
-                return g == null ? new float[active.get(i - 1).numel()] : g.toFloatArray();
-            }
+                    public float[] read(int i) {
+                        if (i == 0) return has;
+                        Tensor g = active.get(i - 1).grad();
+                        return g == null ? new float[active.get(i - 1).numel()] : g.toFloatArray();
+                    }
 
-            public void write(int i, float[] values) {
-                if (i == 0) {
-                    used[0] = values; // the average of 0/1 flags: 0 exactly when no rank had a gradient
-                    return;
-                }
-                Tensor p = active.get(i - 1);
-                if (used[0][i - 1] == 0f) return;
-                p.setGrad(Tensor.of(values, p.shape()).to(p.device()));
-            }
-        }, ReduceOp.AVG);
+                    public void write(int i, float[] values) {
+                        if (i == 0) {
+                            used[0] = values; // the average of 0/1 flags: 0 exactly when no rank had a gradient
+                            return;
+                        }
+                        Tensor p = active.get(i - 1);
+                        if (used[0][i - 1] == 0f) return;
+                        p.setGrad(Tensor.of(values, p.shape()).to(p.device()));
+                    }
+                },
+                ReduceOp.AVG);
     }
 
     /** All ranks gather every rank's list of parameter and buffer names and shapes and compare them with rank 0's. */
     private void verifySameModel(Map<String, Tensor> named, Map<String, Tensor> buffers) {
         StringBuilder sig = new StringBuilder();
-        named.forEach((k, v) -> sig.append("parameter\t").append(k).append('\t').append(Arrays.toString(v.shape())).append('\n'));
-        buffers.forEach((k, v) -> sig.append("buffer\t").append(k).append('\t').append(Arrays.toString(v.shape())).append('\n'));
+        named.forEach((k, v) -> sig.append("parameter\t")
+                .append(k)
+                .append('\t')
+                .append(Arrays.toString(v.shape()))
+                .append('\n'));
+        buffers.forEach((k, v) -> sig.append("buffer\t")
+                .append(k)
+                .append('\t')
+                .append(Arrays.toString(v.shape()))
+                .append('\n'));
         byte[][] all = group.allGather(sig.toString().getBytes(StandardCharsets.UTF_8));
         List<String> first = lines(all[0]);
         for (int r = 1; r < all.length; r++) {
@@ -138,16 +151,17 @@ public final class DistributedDataParallel implements GradientExchange {
         if (i < ref.size() && i < other.size()) {
             String[] a = ref.get(i).split("\t"), b = other.get(i).split("\t");
             if (a[0].equals(b[0]) && a[1].equals(b[1])) {
-                return new IllegalArgumentException(head + a[0] + " '" + a[1] + "' has shape " + b[2] + " on rank " + r + " and " + a[2]
-                        + " on rank 0" + tail);
+                return new IllegalArgumentException(head + a[0] + " '" + a[1] + "' has shape " + b[2] + " on rank " + r
+                        + " and " + a[2] + " on rank 0" + tail);
             }
-            return new IllegalArgumentException(head + "entry " + i + " is " + a[0] + " '" + a[1] + "' of shape " + a[2] + " on rank 0 and "
-                    + b[0] + " '" + b[1] + "' of shape " + b[2] + " on rank " + r + tail);
+            return new IllegalArgumentException(head + "entry " + i + " is " + a[0] + " '" + a[1] + "' of shape " + a[2]
+                    + " on rank 0 and " + b[0] + " '" + b[1] + "' of shape " + b[2] + " on rank " + r + tail);
         }
         boolean rankZeroLonger = ref.size() > other.size();
         String[] extra = (rankZeroLonger ? ref : other).get(i).split("\t");
-        return new IllegalArgumentException(head + "rank 0 has " + ref.size() + " parameters and buffers and rank " + r + " has "
-                + other.size() + ": rank " + (rankZeroLonger ? 0 : r) + " also has " + extra[0] + " '" + extra[1] + "' of shape " + extra[2] + tail);
+        return new IllegalArgumentException(head + "rank 0 has " + ref.size() + " parameters and buffers and rank " + r
+                + " has " + other.size() + ": rank " + (rankZeroLonger ? 0 : r) + " also has " + extra[0] + " '"
+                + extra[1] + "' of shape " + extra[2] + tail);
     }
 
     private static List<String> lines(byte[] sig) {

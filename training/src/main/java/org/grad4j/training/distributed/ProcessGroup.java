@@ -153,23 +153,25 @@ public final class ProcessGroup implements AutoCloseable {
     public void broadcast(float[] data, int src) {
         Objects.requireNonNull(data, "broadcast: data is null");
         checkSrc(src);
-        broadcastSegments(new Segments() {
-            public int count() {
-                return 1;
-            }
+        broadcastSegments(
+                new Segments() {
+                    public int count() {
+                        return 1;
+                    }
 
-            public int length(int i) {
-                return data.length;
-            }
+                    public int length(int i) {
+                        return data.length;
+                    }
 
-            public float[] read(int i) {
-                return data;
-            }
+                    public float[] read(int i) {
+                        return data;
+                    }
 
-            public void write(int i, float[] values) {
-                if (values != data) System.arraycopy(values, 0, data, 0, data.length);
-            }
-        }, src);
+                    public void write(int i, float[] values) {
+                        if (values != data) System.arraycopy(values, 0, data, 0, data.length);
+                    }
+                },
+                src);
     }
 
     /** Copies rank {@code src}'s tensor values into every rank's tensors, in place. */
@@ -201,7 +203,8 @@ public final class ProcessGroup implements AutoCloseable {
         if (op == ReduceOp.AVG) {
             int own = mod(rank + 1);
             float div = n;
-            for (int i = off + chunkStart(own, len), end = off + chunkStart(own + 1, len); i < end; i++) a[i] = a[i] / div;
+            for (int i = off + chunkStart(own, len), end = off + chunkStart(own + 1, len); i < end; i++)
+                a[i] = a[i] / div;
         }
         for (int s = 0; s < n - 1; s++) {
             int send = mod(rank + 1 - s), recv = mod(rank - s);
@@ -240,42 +243,48 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     void allReduceSegments(Segments segments, ReduceOp op) {
-        collective("all-reduce", () -> forEachBucket(segments, (a, len, b, total) -> ringAllReduce(a, 0, len, b, total, op)));
+        collective(
+                "all-reduce",
+                () -> forEachBucket(segments, (a, len, b, total) -> ringAllReduce(a, 0, len, b, total, op)));
     }
 
     void broadcastSegments(Segments segments, int src) {
-        Segments in = rank == src ? segments : new Segments() { // other ranks' values are overwritten: not read
-            public int count() {
-                return segments.count();
-            }
+        Segments in = rank == src
+                ? segments
+                : new Segments() { // other ranks' values are overwritten: not read
+                    public int count() {
+                        return segments.count();
+                    }
 
-            public int length(int i) {
-                return segments.length(i);
-            }
+                    public int length(int i) {
+                        return segments.length(i);
+                    }
 
-            public float[] read(int i) {
-                return new float[segments.length(i)];
-            }
+                    public float[] read(int i) {
+                        return new float[segments.length(i)];
+                    }
 
-            public void write(int i, float[] values) {
-                segments.write(i, values);
-            }
-        };
-        collective("broadcast", () -> forEachBucket(in, (a, len, b, total) -> {
-            if (rank == src) {
-                ring.frame(Ring.BROADCAST, b, 0, len, total, len * 4);
-                ring.putFloats(a, 0, len);
-                ring.transfer(true, 0, 0, 0, 0, 0);
-                return;
-            }
-            ring.transfer(false, Ring.BROADCAST, b, 0, len, total);
-            ring.getFloats(a, 0, len);
-            if (mod(rank + 1) != src) {
-                ring.frame(Ring.BROADCAST, b, 0, len, total, len * 4);
-                ring.putFloats(a, 0, len);
-                ring.transfer(true, 0, 0, 0, 0, 0);
-            }
-        }));
+                    public void write(int i, float[] values) {
+                        segments.write(i, values);
+                    }
+                };
+        collective(
+                "broadcast",
+                () -> forEachBucket(in, (a, len, b, total) -> {
+                    if (rank == src) {
+                        ring.frame(Ring.BROADCAST, b, 0, len, total, len * 4);
+                        ring.putFloats(a, 0, len);
+                        ring.transfer(true, 0, 0, 0, 0, 0);
+                        return;
+                    }
+                    ring.transfer(false, Ring.BROADCAST, b, 0, len, total);
+                    ring.getFloats(a, 0, len);
+                    if (mod(rank + 1) != src) {
+                        ring.frame(Ring.BROADCAST, b, 0, len, total, len * 4);
+                        ring.putFloats(a, 0, len);
+                        ring.transfer(true, 0, 0, 0, 0, 0);
+                    }
+                }));
     }
 
     private interface BucketOp {
@@ -301,7 +310,8 @@ public final class ProcessGroup implements AutoCloseable {
                 if (cur == null) {
                     cur = s.read(seg);
                     if (cur.length != s.length(seg)) {
-                        throw new IllegalStateException(self + ": segment " + seg + " has " + cur.length + " values, expected " + s.length(seg));
+                        throw new IllegalStateException(self + ": segment " + seg + " has " + cur.length
+                                + " values, expected " + s.length(seg));
                     }
                 }
                 int k = Math.min(cap - fill, cur.length - pos);
@@ -328,7 +338,8 @@ public final class ProcessGroup implements AutoCloseable {
         List<Tensor> ts = List.copyOf(tensors);
         for (int i = 0; i < ts.size(); i++) {
             if (ts.get(i).dtype() != DType.FLOAT32) {
-                throw new IllegalArgumentException(op + ": tensors[" + i + "] has dtype " + ts.get(i).dtype() + "; only float32 tensors can be reduced");
+                throw new IllegalArgumentException(op + ": tensors[" + i + "] has dtype "
+                        + ts.get(i).dtype() + "; only float32 tensors can be reduced");
             }
         }
         return new Segments() {
@@ -359,7 +370,8 @@ public final class ProcessGroup implements AutoCloseable {
 
     private void checkSrc(int src) {
         if (src < 0 || src >= worldSize) {
-            throw new IllegalArgumentException("broadcast: src rank " + src + " is out of range for a group of " + worldSize + " ranks");
+            throw new IllegalArgumentException(
+                    "broadcast: src rank " + src + " is out of range for a group of " + worldSize + " ranks");
         }
     }
 
@@ -370,13 +382,18 @@ public final class ProcessGroup implements AutoCloseable {
         synchronized (lock) {
             if (closed) throw new IllegalStateException(self + ": the group is closed");
             DistributedException first = broken;
-            if (first != null) throw new DistributedException(self + ": the group is broken by an earlier error: " + first.getMessage(), first);
+            if (first != null)
+                throw new DistributedException(
+                        self + ": the group is broken by an earlier error: " + first.getMessage(), first);
             if (ring == null) return; // a group of one: the result is this rank's own values
             try {
                 body.run();
             } catch (RuntimeException | Error e) {
-                DistributedException d = closed ? new DistributedException(self + ": the group was closed during " + name, e)
-                        : e instanceof DistributedException de ? de : new DistributedException(self + ": " + name + " failed on this rank: " + e, e);
+                DistributedException d = closed
+                        ? new DistributedException(self + ": the group was closed during " + name, e)
+                        : e instanceof DistributedException de
+                                ? de
+                                : new DistributedException(self + ": " + name + " failed on this rank: " + e, e);
                 broken = d;
                 ring.abort(d.firstError());
                 if (closed) throw d;
@@ -411,20 +428,23 @@ public final class ProcessGroup implements AutoCloseable {
 
         private Builder(int rank, List<String> addresses) {
             Objects.requireNonNull(addresses, "ProcessGroup: addresses is null");
-            if (addresses.isEmpty()) throw new IllegalArgumentException("ProcessGroup: the address list is empty; give one host:port per rank");
+            if (addresses.isEmpty())
+                throw new IllegalArgumentException(
+                        "ProcessGroup: the address list is empty; give one host:port per rank");
             List<String> clean = new ArrayList<>();
             Map<String, Integer> seen = new HashMap<>();
             for (int i = 0; i < addresses.size(); i++) {
                 String a = checkAddress(i, addresses.get(i));
                 Integer other = seen.putIfAbsent(a, i);
                 if (other != null) {
-                    throw new IllegalArgumentException("ProcessGroup: addresses[" + other + "] and addresses[" + i + "] are both " + a
-                            + "; every rank needs its own host:port");
+                    throw new IllegalArgumentException("ProcessGroup: addresses[" + other + "] and addresses[" + i
+                            + "] are both " + a + "; every rank needs its own host:port");
                 }
                 clean.add(a);
             }
             if (rank < 0 || rank >= clean.size()) {
-                throw new IllegalArgumentException("ProcessGroup: rank " + rank + " is out of range for " + clean.size() + " addresses");
+                throw new IllegalArgumentException(
+                        "ProcessGroup: rank " + rank + " is out of range for " + clean.size() + " addresses");
             }
             this.rank = rank;
             this.addresses = List.copyOf(clean);
@@ -441,7 +461,10 @@ public final class ProcessGroup implements AutoCloseable {
             } catch (NumberFormatException e) {
                 port = -1;
             }
-            if (host.isEmpty() || port < 1 || port > 65535 || (host.contains(":") && !(host.startsWith("[") && host.endsWith("]")))) {
+            if (host.isEmpty()
+                    || port < 1
+                    || port > 65535
+                    || (host.contains(":") && !(host.startsWith("[") && host.endsWith("]")))) {
                 throw new IllegalArgumentException("ProcessGroup: addresses[" + i + "] is '" + a
                         + "', expected host:port with a port in 1..65535 (an IPv6 host in brackets: [::1]:29500)");
             }
@@ -460,7 +483,8 @@ public final class ProcessGroup implements AutoCloseable {
 
         /** Floats per all-reduce bucket (default 2^20, 4 MiB); every rank should use the same. */
         public Builder bucketSize(int floats) {
-            if (floats <= 0) throw new IllegalArgumentException("ProcessGroup: the bucket size must be positive, got " + floats);
+            if (floats <= 0)
+                throw new IllegalArgumentException("ProcessGroup: the bucket size must be positive, got " + floats);
             this.bucketSize = floats;
             return this;
         }
@@ -491,8 +515,9 @@ public final class ProcessGroup implements AutoCloseable {
                     bound = -1;
                 }
                 if (bound != ownPort) {
-                    throw new IllegalArgumentException(self + ": the listener is bound to port " + bound + " but this rank's address is " + own
-                            + "; bind it to that port, or put its port in the address list");
+                    throw new IllegalArgumentException(
+                            self + ": the listener is bound to port " + bound + " but this rank's address is " + own
+                                    + "; bind it to that port, or put its port in the address list");
                 }
             }
             if (addresses.size() == 1) {
@@ -515,7 +540,8 @@ public final class ProcessGroup implements AutoCloseable {
             long nanos = timeout.toNanos();
             SocketChannel[] ch = Rendezvous.connect(rank, addresses, l, nanos);
             try {
-                return new ProcessGroup(rank, addresses, timeout, bucketSize, new Ring(rank, addresses, ch[0], ch[1], nanos));
+                return new ProcessGroup(
+                        rank, addresses, timeout, bucketSize, new Ring(rank, addresses, ch[0], ch[1], nanos));
             } catch (IOException e) {
                 Rendezvous.closeQuietly(ch[0]);
                 Rendezvous.closeQuietly(ch[1]);

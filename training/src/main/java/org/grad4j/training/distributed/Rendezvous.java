@@ -54,14 +54,17 @@ final class Rendezvous {
             toNext.configureBlocking(false);
             writeFully(toNext, hello(HELLO), () -> "sending its hello to rank " + next + " at " + addresses.get(next));
             fromPrev = acceptFromPrev(listener);
-            ByteBuffer ack = readFully(toNext, buffer(),
+            ByteBuffer ack = readFully(
+                    toNext,
+                    buffer(),
                     () -> "waiting for rank " + next + " at " + addresses.get(next) + " to acknowledge the connection");
             if (ack == null) {
                 throw new DistributedException(self + ": rank " + next + " at " + addresses.get(next)
                         + " closed the connection during the rendezvous (is something else listening there?)");
             }
             checkPeer(ack.flip(), ACK, next, addresses.get(next));
-            for (SocketChannel c : new SocketChannel[] {toNext, fromPrev}) c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            for (SocketChannel c : new SocketChannel[] {toNext, fromPrev})
+                c.setOption(StandardSocketOptions.TCP_NODELAY, true);
             return new SocketChannel[] {toNext, fromPrev};
         } catch (IOException | RuntimeException e) {
             closeQuietly(toNext);
@@ -77,8 +80,9 @@ final class Rendezvous {
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new DistributedException(self + ": could not connect to rank " + next + " at " + target + " within "
-                        + timeoutNanos / 1_000_000 + " ms" + (last == null ? "" : ": " + last) + " (is it running, with the same addresses?)");
+                throw new DistributedException(self + ": could not connect to rank " + next + " at " + target
+                        + " within " + timeoutNanos / 1_000_000 + " ms" + (last == null ? "" : ": " + last)
+                        + " (is it running, with the same addresses?)");
             }
             SocketChannel ch = null;
             try {
@@ -107,8 +111,9 @@ final class Rendezvous {
                 if (ch == null) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
-                        throw new DistributedException(self + ": rank " + prev + " at " + addresses.get(prev) + " did not connect to "
-                                + addresses.get(rank) + " within " + timeoutNanos / 1_000_000 + " ms (is it running, with the same addresses?)");
+                        throw new DistributedException(self + ": rank " + prev + " at " + addresses.get(prev)
+                                + " did not connect to " + addresses.get(rank) + " within " + timeoutNanos / 1_000_000
+                                + " ms (is it running, with the same addresses?)");
                     }
                     selector.select(Math.max(1, left / 1_000_000));
                     selector.selectedKeys().clear();
@@ -116,7 +121,8 @@ final class Rendezvous {
                 }
                 ch.configureBlocking(false);
                 String remote = String.valueOf(ch.getRemoteAddress());
-                ByteBuffer hello = readFully(ch, buffer(), () -> "waiting for the hello of a connection from " + remote);
+                ByteBuffer hello =
+                        readFully(ch, buffer(), () -> "waiting for the hello of a connection from " + remote);
                 if (hello == null || hello.getInt(0) != MAGIC) { // a stray connection: not one of ours
                     closeQuietly(ch);
                     continue;
@@ -139,7 +145,13 @@ final class Rendezvous {
 
     private ByteBuffer hello(int kind) {
         ByteBuffer b = buffer();
-        b.putInt(MAGIC).putInt(VERSION).putInt(kind).putInt(rank).putInt(worldSize).putInt(0).putLong(addressHash);
+        b.putInt(MAGIC)
+                .putInt(VERSION)
+                .putInt(kind)
+                .putInt(rank)
+                .putInt(worldSize)
+                .putInt(0)
+                .putLong(addressHash);
         return b.flip();
     }
 
@@ -153,20 +165,23 @@ final class Rendezvous {
             throw new DistributedException(self + ": " + peer + " is not a Grad4j process group rank (bad handshake)");
         }
         if (version != VERSION) {
-            throw new DistributedException(self + ": " + peer + " speaks protocol version " + version + ", this rank " + VERSION
-                    + ": every rank must run the same Grad4j version");
+            throw new DistributedException(self + ": " + peer + " speaks protocol version " + version + ", this rank "
+                    + VERSION + ": every rank must run the same Grad4j version");
         }
         if (n != worldSize) {
-            throw new DistributedException(self + ": " + peer + " is rank " + r + " of " + n + ", but this rank's world size is "
-                    + worldSize + ": every rank must be given the same address list");
+            throw new DistributedException(
+                    self + ": " + peer + " is rank " + r + " of " + n + ", but this rank's world size is " + worldSize
+                            + ": every rank must be given the same address list");
         }
         if (r != expectedRank) {
             throw new DistributedException(self + ": " + peer + " is rank " + r + ", but rank " + expectedRank + " (at "
-                    + addresses.get(expectedRank) + ") should be there: every rank must be given the same address list");
+                    + addresses.get(expectedRank)
+                    + ") should be there: every rank must be given the same address list");
         }
         if (hash != addressHash) {
-            throw new DistributedException(self + ": rank " + r + " at " + where + " was given a different address list than this rank's "
-                    + addresses + ": every rank must be given the same address list");
+            throw new DistributedException(
+                    self + ": rank " + r + " at " + where + " was given a different address list than this rank's "
+                            + addresses + ": every rank must be given the same address list");
         }
     }
 
@@ -178,7 +193,9 @@ final class Rendezvous {
                 if (ch.read(b) < 0) return null;
                 if (!b.hasRemaining()) break;
                 long left = deadline - System.nanoTime();
-                if (left <= 0) throw new DistributedException(self + ": timed out after " + timeoutNanos / 1_000_000 + " ms " + doing.get());
+                if (left <= 0)
+                    throw new DistributedException(
+                            self + ": timed out after " + timeoutNanos / 1_000_000 + " ms " + doing.get());
                 selector.select(Math.max(1, left / 1_000_000));
                 selector.selectedKeys().clear();
             }
@@ -193,7 +210,9 @@ final class Rendezvous {
                 ch.write(b);
                 if (!b.hasRemaining()) break;
                 long left = deadline - System.nanoTime();
-                if (left <= 0) throw new DistributedException(self + ": timed out after " + timeoutNanos / 1_000_000 + " ms " + doing.get());
+                if (left <= 0)
+                    throw new DistributedException(
+                            self + ": timed out after " + timeoutNanos / 1_000_000 + " ms " + doing.get());
                 selector.select(Math.max(1, left / 1_000_000));
                 selector.selectedKeys().clear();
             }

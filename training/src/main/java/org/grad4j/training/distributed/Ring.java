@@ -31,6 +31,7 @@ final class Ring implements AutoCloseable {
     static final int WAITING = 6;
     /** A frame's payload may not exceed this: a header asking for more is corrupt. */
     private static final long MAX_PAYLOAD = 1L << 30;
+
     private static final int MAX_ABORT_TEXT = 4096;
 
     private final String self;
@@ -44,12 +45,14 @@ final class Ring implements AutoCloseable {
     private final ByteBuffer notice = direct(HEADER);
     /** What goes to the next rank: a pending "waiting" notice, then the current frame. */
     private final ByteBuffer[] outgoing = new ByteBuffer[2];
+
     private final long noticeNanos;
     private final ByteBuffer back = direct(HEADER + MAX_ABORT_TEXT);
     private long sendSeq, recvSeq;
     private boolean nextClosed;
 
-    Ring(int rank, List<String> addresses, SocketChannel toNext, SocketChannel fromPrev, long timeoutNanos) throws IOException {
+    Ring(int rank, List<String> addresses, SocketChannel toNext, SocketChannel fromPrev, long timeoutNanos)
+            throws IOException {
         int n = addresses.size();
         this.self = "ProcessGroup rank " + rank + " of " + n;
         this.prev = (rank - 1 + n) % n;
@@ -80,12 +83,20 @@ final class Ring implements AutoCloseable {
     void frame(int kind, int bucket, int chunk, int length, long total, int payloadBytes) {
         if (out.capacity() < HEADER + payloadBytes) outgoing[1] = out = direct(HEADER + payloadBytes);
         out.clear();
-        out.putLong(0, sendSeq++).putInt(8, kind).putInt(12, bucket).putInt(16, chunk).putInt(20, length).putLong(24, total);
+        out.putLong(0, sendSeq++)
+                .putInt(8, kind)
+                .putInt(12, bucket)
+                .putInt(16, chunk)
+                .putInt(20, length)
+                .putLong(24, total);
         out.limit(HEADER + payloadBytes);
     }
 
     void putFloats(float[] src, int off, int len) {
-        out.slice(HEADER, len * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(src, off, len);
+        out.slice(HEADER, len * 4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer()
+                .put(src, off, len);
     }
 
     void putBytes(byte[] src) {
@@ -160,7 +171,9 @@ final class Ring implements AutoCloseable {
                     header = true;
                     data = heard;
                     abort = k == ABORT;
-                    long bytes = abort ? Math.min(Math.max(0, in.getInt(20)), MAX_ABORT_TEXT) : check(kind, bucket, chunk, length, total);
+                    long bytes = abort
+                            ? Math.min(Math.max(0, in.getInt(20)), MAX_ABORT_TEXT)
+                            : check(kind, bucket, chunk, length, total);
                     if (in.capacity() < HEADER + bytes) {
                         ByteBuffer bigger = direct(HEADER + (int) bytes);
                         bigger.put(in.flip());
@@ -186,21 +199,29 @@ final class Ring implements AutoCloseable {
             if (!sendDone && now - taken >= timeoutNanos) throw timedOut(false, sentKind);
             if (!recvDone && now - heard >= timeoutNanos) throw timedOut(true, kind);
             if (!recvDone && now - data >= 2 * timeoutNanos) {
-                throw new DistributedException(self + ": rank " + prev + " at " + addresses.get(prev) + " is alive but sent no "
-                        + kindName(kind) + " data for " + 2 * timeoutNanos / 1_000_000 + " ms (message " + recvSeq + "): a rank before it is "
-                        + "stuck, or the ranks called different collectives or arguments");
+                throw new DistributedException(
+                        self + ": rank " + prev + " at " + addresses.get(prev) + " is alive but sent no "
+                                + kindName(kind) + " data for " + 2 * timeoutNanos / 1_000_000 + " ms (message "
+                                + recvSeq + "): a rank before it is "
+                                + "stuck, or the ranks called different collectives or arguments");
             }
             long wait = Long.MAX_VALUE;
             if (!sendDone) wait = taken + timeoutNanos - now;
-            if (!recvDone) wait = Math.min(wait, Math.min(heard + timeoutNanos, Math.min(data + 2 * timeoutNanos, noticed + noticeNanos)) - now);
-            nextKey.interestOps((sendDone && !notice.hasRemaining() ? 0 : SelectionKey.OP_WRITE) | (nextClosed ? 0 : SelectionKey.OP_READ));
+            if (!recvDone)
+                wait = Math.min(
+                        wait,
+                        Math.min(heard + timeoutNanos, Math.min(data + 2 * timeoutNanos, noticed + noticeNanos)) - now);
+            nextKey.interestOps((sendDone && !notice.hasRemaining() ? 0 : SelectionKey.OP_WRITE)
+                    | (nextClosed ? 0 : SelectionKey.OP_READ));
             prevKey.interestOps(recvDone ? 0 : SelectionKey.OP_READ);
             selector.selectedKeys().clear();
             selector.select(Math.max(1, (wait + 999_999) / 1_000_000));
             if (selector.selectedKeys().contains(nextKey) && nextKey.isReadable()) pollBack(!sendDone, sentKind);
             if (Thread.currentThread().isInterrupted()) {
-                throw new DistributedException(self + ": interrupted while " + (recvDone ? "sending " + kindName(sentKind) + " data to rank " + next
-                        : "waiting for " + kindName(kind) + " data from rank " + prev));
+                throw new DistributedException(self + ": interrupted while "
+                        + (recvDone
+                                ? "sending " + kindName(sentKind) + " data to rank " + next
+                                : "waiting for " + kindName(kind) + " data from rank " + prev));
             }
         }
     }
@@ -212,12 +233,12 @@ final class Ring implements AutoCloseable {
         long tot = in.getLong(24);
         String from = "rank " + prev + " at " + addresses.get(prev);
         if (seq != recvSeq) {
-            throw new DistributedException(self + ": the message from " + from + " has sequence number " + seq + ", expected "
-                    + recvSeq + " (a message was lost or repeated)");
+            throw new DistributedException(self + ": the message from " + from + " has sequence number " + seq
+                    + ", expected " + recvSeq + " (a message was lost or repeated)");
         }
         if (k != kind) {
-            throw new DistributedException(self + ": " + from + " is in " + kindName(k) + " but this rank is in " + kindName(kind)
-                    + ": every rank must call the same collectives in the same order");
+            throw new DistributedException(self + ": " + from + " is in " + kindName(k) + " but this rank is in "
+                    + kindName(kind) + ": every rank must call the same collectives in the same order");
         }
         String unit = kind == GATHER_BYTES ? " bytes" : " floats";
         if (tot != total) {
@@ -226,8 +247,9 @@ final class Ring implements AutoCloseable {
         }
         long bytes = (long) len * (kind == GATHER_BYTES ? 1 : 4);
         if (b != bucket || c != chunk || (length >= 0 && len != length) || len < 0 || bytes > MAX_PAYLOAD) {
-            throw new DistributedException(self + ": message " + seq + " from " + from + " is bucket " + b + " chunk " + c + " of "
-                    + len + unit + ", expected bucket " + bucket + " chunk " + chunk + (length >= 0 ? " of " + length + unit : ""));
+            throw new DistributedException(self + ": message " + seq + " from " + from + " is bucket " + b + " chunk "
+                    + c + " of " + len + unit + ", expected bucket " + bucket + " chunk " + chunk
+                    + (length >= 0 ? " of " + length + unit : ""));
         }
         return bytes;
     }
@@ -237,8 +259,10 @@ final class Ring implements AutoCloseable {
         try {
             return (int) toNext.write(outgoing);
         } catch (IOException e) {
-            throw new DistributedException(self + ": the connection to rank " + next + " at " + addresses.get(next)
-                    + " failed while sending " + kindName(kind) + " data: " + e, e);
+            throw new DistributedException(
+                    self + ": the connection to rank " + next + " at " + addresses.get(next) + " failed while sending "
+                            + kindName(kind) + " data: " + e,
+                    e);
         }
     }
 
@@ -247,8 +271,10 @@ final class Ring implements AutoCloseable {
         try {
             n = fromPrev.read(in);
         } catch (IOException e) {
-            throw new DistributedException(self + ": the connection from rank " + prev + " at " + addresses.get(prev)
-                    + " failed while receiving " + kindName(kind) + " data: " + e, e);
+            throw new DistributedException(
+                    self + ": the connection from rank " + prev + " at " + addresses.get(prev)
+                            + " failed while receiving " + kindName(kind) + " data: " + e,
+                    e);
         }
         if (n < 0) throw closedBy(prev, "receiving " + kindName(kind) + " data");
         return n;
@@ -276,8 +302,8 @@ final class Ring implements AutoCloseable {
         }
         if (back.position() < HEADER) return;
         if (back.getInt(8) != ABORT) {
-            throw new DistributedException(self + ": rank " + next + " at " + addresses.get(next) + " sent " + kindName(back.getInt(8))
-                    + " data backwards (a protocol error)");
+            throw new DistributedException(self + ": rank " + next + " at " + addresses.get(next) + " sent "
+                    + kindName(back.getInt(8)) + " data backwards (a protocol error)");
         }
         int len = Math.min(Math.max(0, back.getInt(20)), MAX_ABORT_TEXT);
         if (back.position() >= HEADER + len) {
@@ -288,19 +314,22 @@ final class Ring implements AutoCloseable {
     }
 
     private DistributedException closedBy(int peer, String doing) {
-        return new DistributedException(self + ": rank " + peer + " at " + addresses.get(peer) + " closed the connection while this rank was "
-                + doing + " (the peer died or closed its group)");
+        return new DistributedException(self + ": rank " + peer + " at " + addresses.get(peer)
+                + " closed the connection while this rank was " + doing + " (the peer died or closed its group)");
     }
 
     private DistributedException aborted(int peer, String why) {
-        return new DistributedException(self + ": rank " + peer + " at " + addresses.get(peer) + " aborted the group: " + why, why);
+        return new DistributedException(
+                self + ": rank " + peer + " at " + addresses.get(peer) + " aborted the group: " + why, why);
     }
 
     private DistributedException timedOut(boolean receiving, int kind) {
         long ms = timeoutNanos / 1_000_000;
         String what = receiving
-                ? "waiting for " + kindName(kind) + " data from rank " + prev + " at " + addresses.get(prev) + " (message " + recvSeq + "): it sent nothing"
-                : "sending " + kindName(kind) + " data to rank " + next + " at " + addresses.get(next) + ": it read nothing";
+                ? "waiting for " + kindName(kind) + " data from rank " + prev + " at " + addresses.get(prev)
+                        + " (message " + recvSeq + "): it sent nothing"
+                : "sending " + kindName(kind) + " data to rank " + next + " at " + addresses.get(next)
+                        + ": it read nothing";
         return new DistributedException(self + ": timed out after " + ms + " ms " + what + " for " + ms
                 + " ms; the peer is dead or stuck, or the timeout is too short");
     }
@@ -327,7 +356,11 @@ final class Ring implements AutoCloseable {
         byte[] text = why.getBytes(StandardCharsets.UTF_8);
         if (text.length > MAX_ABORT_TEXT) text = java.util.Arrays.copyOf(text, MAX_ABORT_TEXT);
         ByteBuffer frame = ByteBuffer.allocate(HEADER + text.length).order(ByteOrder.LITTLE_ENDIAN);
-        frame.putLong(0, -1).putInt(8, ABORT).putInt(16, -1).putInt(20, text.length).put(HEADER, text);
+        frame.putLong(0, -1)
+                .putInt(8, ABORT)
+                .putInt(16, -1)
+                .putInt(20, text.length)
+                .put(HEADER, text);
         ByteBuffer[] forward = {notice, out, frame.duplicate()};
         ByteBuffer backward = frame.duplicate();
         boolean fwd = !nextClosed, bwd = true;

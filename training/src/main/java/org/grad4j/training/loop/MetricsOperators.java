@@ -19,15 +19,20 @@ public final class MetricsOperators {
     private MetricsOperators() {}
 
     /** Whether a smaller or a larger metric is better. */
-    public enum Mode { MIN, MAX }
+    public enum Mode {
+        MIN,
+        MAX
+    }
 
     /**
      * Ends the stream (cancelling training after the current step) once {@code metric} has not improved
      * by more than {@code minDelta} for {@code patience} consecutive items; the item that triggers the
      * stop is still emitted. Each subscription keeps its own count.
      */
-    public static <T> Function<Flux<T>, Flux<T>> earlyStopping(ToDoubleFunction<T> metric, int patience, double minDelta, Mode mode) {
-        if (patience < 1) throw new IllegalArgumentException("earlyStopping: patience must be at least 1, got " + patience);
+    public static <T> Function<Flux<T>, Flux<T>> earlyStopping(
+            ToDoubleFunction<T> metric, int patience, double minDelta, Mode mode) {
+        if (patience < 1)
+            throw new IllegalArgumentException("earlyStopping: patience must be at least 1, got " + patience);
         return flux -> Flux.defer(() -> {
             double[] best = {mode == Mode.MIN ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY};
             int[] bad = {0};
@@ -60,8 +65,20 @@ public final class MetricsOperators {
      * Saves model and optimizer to {@code file} (atomically) every {@code every} steps, with the step's
      * epoch, batch index and step count as metadata, so a run can resume where the checkpoint was taken.
      */
-    public static Function<Flux<StepMetrics>, Flux<StepMetrics>> checkpointEvery(int every, Path file, Module model, Optimizer optimizer) {
-        return every(every, m -> Checkpoint.save(file, model, optimizer, Map.of(
-                "epoch", Integer.toString(m.epoch()), "batch", Integer.toString(m.batch()), "step", Long.toString(m.step()))));
+    public static Function<Flux<StepMetrics>, Flux<StepMetrics>> checkpointEvery(
+            int every, Path file, Module model, Optimizer optimizer) {
+        return every(
+                every,
+                m -> Checkpoint.save(
+                        file,
+                        model,
+                        optimizer,
+                        Map.of(
+                                "epoch",
+                                Integer.toString(m.epoch()),
+                                "batch",
+                                Integer.toString(m.batch()),
+                                "step",
+                                Long.toString(m.step()))));
     }
 }

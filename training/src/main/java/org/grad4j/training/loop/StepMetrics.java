@@ -11,5 +11,6 @@ package org.grad4j.training.loop;
  * @param samplesPerSecond batch size over the wall time since the previous step ended (data wait included)
  * @param lr               the learning rate of the first parameter group during this step
  */
-public record StepMetrics(int epoch, long step, int batch, double loss, int batchSize, double samplesPerSecond, double lr)
+public record StepMetrics(
+        int epoch, long step, int batch, double loss, int batchSize, double samplesPerSecond, double lr)
         implements java.io.Serializable {}

@@ -112,10 +112,13 @@ public final class Trainer implements AutoCloseable {
 
     /** Epochs {@code firstEpoch} .. {@code firstEpoch + epochs - 1}. */
     public Flux<StepMetrics> fit(int firstEpoch, int epochs, IntFunction<Flux<Batch>> data) {
-        return Flux.range(firstEpoch, epochs).concatMap(e -> {
-            Flux<StepMetrics> f = train(e, data.apply(e));
-            return epochScheduler == null ? f : f.concatWith(Mono.fromRunnable(epochScheduler::step));
-        }, 0);
+        return Flux.range(firstEpoch, epochs)
+                .concatMap(
+                        e -> {
+                            Flux<StepMetrics> f = train(e, data.apply(e));
+                            return epochScheduler == null ? f : f.concatWith(Mono.fromRunnable(epochScheduler::step));
+                        },
+                        0);
     }
 
     private StepMetrics step(int epoch, int batchIndex, Batch batch, long since) {
@@ -139,7 +142,8 @@ public final class Trainer implements AutoCloseable {
         if (stepScheduler != null) stepScheduler.step();
         long now = System.nanoTime();
         long step = ++globalStep;
-        return new StepMetrics(epoch, step, batchIndex, value, batch.size(), batch.size() / Math.max(1e-9, (now - since) / 1e9), lr);
+        return new StepMetrics(
+                epoch, step, batchIndex, value, batch.size(), batch.size() / Math.max(1e-9, (now - since) / 1e9), lr);
     }
 
     /**
@@ -148,11 +152,18 @@ public final class Trainer implements AutoCloseable {
      */
     public Mono<EvalMetrics> evaluate(int epoch, Flux<Batch> batches) {
         return Flux.defer(() -> {
-            long start = System.nanoTime();
-            return batches.publishOn(thread.scheduler(), prefetch).map(this::evaluateBatch).reduce(EvalTotals.NONE, EvalTotals::plus)
-                    .map(t -> new EvalMetrics(epoch, t.lossSum() / t.samples(), t.classes() ? t.correct() / t.samples() : Double.NaN,
-                            t.samples(), (System.nanoTime() - start) / 1e9));
-        }).single();
+                    long start = System.nanoTime();
+                    return batches.publishOn(thread.scheduler(), prefetch)
+                            .map(this::evaluateBatch)
+                            .reduce(EvalTotals.NONE, EvalTotals::plus)
+                            .map(t -> new EvalMetrics(
+                                    epoch,
+                                    t.lossSum() / t.samples(),
+                                    t.classes() ? t.correct() / t.samples() : Double.NaN,
+                                    t.samples(),
+                                    (System.nanoTime() - start) / 1e9));
+                })
+                .single();
     }
 
     /** One batch's summed loss, correct predictions and size, in eval mode and without recording. */
@@ -213,8 +224,9 @@ public final class Trainer implements AutoCloseable {
         private boolean stopped;
 
         synchronized Scheduler scheduler() {
-            if (stopped) throw new IllegalStateException("Trainer: the trainer is closed (its training thread is stopped); "
-                    + "build a new one to train again");
+            if (stopped)
+                throw new IllegalStateException("Trainer: the trainer is closed (its training thread is stopped); "
+                        + "build a new one to train again");
             if (scheduler == null) scheduler = Schedulers.newSingle("grad4j-train", true);
             return scheduler;
         }
@@ -292,7 +304,8 @@ public final class Trainer implements AutoCloseable {
         }
 
         public Trainer build() {
-            if (loss == null) throw new IllegalStateException("Trainer: no loss function; call loss(...) on the builder");
+            if (loss == null)
+                throw new IllegalStateException("Trainer: no loss function; call loss(...) on the builder");
             return new Trainer(this);
         }
     }

@@ -19,7 +19,8 @@ public class BatchNorm extends Module {
     private final String name;
 
     BatchNorm(String name, int[] dims, int numFeatures, float eps, float momentum) {
-        if (numFeatures <= 0) throw new IllegalArgumentException(name + ": num_features must be positive, got " + numFeatures);
+        if (numFeatures <= 0)
+            throw new IllegalArgumentException(name + ": num_features must be positive, got " + numFeatures);
         this.name = name;
         this.dims = dims;
         this.numFeatures = numFeatures;
@@ -36,12 +37,13 @@ public class BatchNorm extends Module {
     @Override
     public Tensor forward(Tensor input) {
         if (Arrays.stream(dims).noneMatch(d -> d == input.dim())) {
-            throw new IllegalArgumentException(name + ": expected " + (dims.length == 1 ? dims[0] + "D" : dims[0] + "D or " + dims[1] + "D")
-                    + " input, got " + input.dim() + "D input of shape " + Arrays.toString(input.shape()));
+            throw new IllegalArgumentException(
+                    name + ": expected " + (dims.length == 1 ? dims[0] + "D" : dims[0] + "D or " + dims[1] + "D")
+                            + " input, got " + input.dim() + "D input of shape " + Arrays.toString(input.shape()));
         }
         if (input.size(1) != numFeatures) {
-            throw new IllegalArgumentException(name + ": expected " + numFeatures + " channels (dimension 1), got input of shape "
-                    + Arrays.toString(input.shape()));
+            throw new IllegalArgumentException(name + ": expected " + numFeatures
+                    + " channels (dimension 1), got input of shape " + Arrays.toString(input.shape()));
         }
         if (isTraining()) {
             try (var s = GradMode.noGrad()) {

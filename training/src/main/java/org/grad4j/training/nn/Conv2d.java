@@ -22,20 +22,48 @@ public final class Conv2d extends Module {
     }
 
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding) {
-        this(inChannels, outChannels, new int[] {kernelSize, kernelSize}, new int[] {stride, stride}, new int[] {padding, padding},
-                new int[] {1, 1}, 1, true, Generator.defaultGenerator());
+        this(
+                inChannels,
+                outChannels,
+                new int[] {kernelSize, kernelSize},
+                new int[] {stride, stride},
+                new int[] {padding, padding},
+                new int[] {1, 1},
+                1,
+                true,
+                Generator.defaultGenerator());
     }
 
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding, Generator gen) {
-        this(inChannels, outChannels, new int[] {kernelSize, kernelSize}, new int[] {stride, stride}, new int[] {padding, padding},
-                new int[] {1, 1}, 1, true, gen);
+        this(
+                inChannels,
+                outChannels,
+                new int[] {kernelSize, kernelSize},
+                new int[] {stride, stride},
+                new int[] {padding, padding},
+                new int[] {1, 1},
+                1,
+                true,
+                gen);
     }
 
-    public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] dilation, int groups,
-                  boolean bias, Generator gen) {
-        if (inChannels <= 0 || outChannels <= 0 || groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
-            throw new IllegalArgumentException("Conv2d: in_channels (" + inChannels + ") and out_channels (" + outChannels
-                    + ") must be positive and divisible by groups (" + groups + ")");
+    public Conv2d(
+            int inChannels,
+            int outChannels,
+            int[] kernelSize,
+            int[] stride,
+            int[] padding,
+            int[] dilation,
+            int groups,
+            boolean bias,
+            Generator gen) {
+        if (inChannels <= 0
+                || outChannels <= 0
+                || groups <= 0
+                || inChannels % groups != 0
+                || outChannels % groups != 0) {
+            throw new IllegalArgumentException("Conv2d: in_channels (" + inChannels + ") and out_channels ("
+                    + outChannels + ") must be positive and divisible by groups (" + groups + ")");
         }
         this.inChannels = inChannels;
         this.outChannels = outChannels;
@@ -46,9 +74,12 @@ public final class Conv2d extends Module {
         this.dilation = dilation.clone();
         int fanIn = inChannels / groups * kernelSize[0] * kernelSize[1];
         float bound = (float) (1.0 / Math.sqrt(fanIn));
-        this.weight = registerParameter("weight", Parameter.of(Init.uniform(gen, -bound, bound, outChannels, inChannels / groups,
-                kernelSize[0], kernelSize[1])));
-        this.bias = bias ? registerParameter("bias", Parameter.of(Init.uniform(gen, -bound, bound, outChannels))) : null;
+        this.weight = registerParameter(
+                "weight",
+                Parameter.of(Init.uniform(
+                        gen, -bound, bound, outChannels, inChannels / groups, kernelSize[0], kernelSize[1])));
+        this.bias =
+                bias ? registerParameter("bias", Parameter.of(Init.uniform(gen, -bound, bound, outChannels))) : null;
     }
 
     @Override

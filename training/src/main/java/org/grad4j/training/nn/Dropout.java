@@ -15,7 +15,8 @@ public final class Dropout extends Module {
 
     /** With its own generator, the masks are reproducible. */
     public Dropout(float p, Generator generator) {
-        if (p < 0 || p > 1) throw new IllegalArgumentException("Dropout: dropout probability has to be between 0 and 1, but got " + p);
+        if (p < 0 || p > 1)
+            throw new IllegalArgumentException("Dropout: dropout probability has to be between 0 and 1, but got " + p);
         this.p = p;
         this.generator = generator;
     }

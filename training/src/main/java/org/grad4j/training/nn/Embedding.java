@@ -13,6 +13,7 @@ public final class Embedding extends Module {
     public final int numEmbeddings, embeddingDim;
     /** Null for none. */
     public final Integer paddingIdx;
+
     public final Tensor weight;
 
     public Embedding(int numEmbeddings, int embeddingDim) {
@@ -21,11 +22,12 @@ public final class Embedding extends Module {
 
     public Embedding(int numEmbeddings, int embeddingDim, Integer paddingIdx, Generator gen) {
         if (numEmbeddings <= 0 || embeddingDim <= 0) {
-            throw new IllegalArgumentException("Embedding: num_embeddings and embedding_dim must be positive, got " + numEmbeddings + " and "
-                    + embeddingDim);
+            throw new IllegalArgumentException("Embedding: num_embeddings and embedding_dim must be positive, got "
+                    + numEmbeddings + " and " + embeddingDim);
         }
         if (paddingIdx != null && (paddingIdx >= numEmbeddings || paddingIdx < -numEmbeddings)) {
-            throw new IllegalArgumentException("Embedding: padding_idx must be within num_embeddings, got " + paddingIdx);
+            throw new IllegalArgumentException(
+                    "Embedding: padding_idx must be within num_embeddings, got " + paddingIdx);
         }
         this.numEmbeddings = numEmbeddings;
         this.embeddingDim = embeddingDim;

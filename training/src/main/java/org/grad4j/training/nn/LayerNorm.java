@@ -28,6 +28,7 @@ public final class LayerNorm extends Module {
 
     @Override
     protected String extraRepr() {
-        return Conv2d.tuple(normalizedShape) + ", eps=" + eps + ", elementwise_affine=" + (weight != null ? "True" : "False");
+        return Conv2d.tuple(normalizedShape) + ", eps=" + eps + ", elementwise_affine="
+                + (weight != null ? "True" : "False");
     }
 }

@@ -26,21 +26,24 @@ public final class Linear extends Module {
 
     public Linear(int inFeatures, int outFeatures, boolean bias, Generator gen) {
         if (inFeatures <= 0 || outFeatures <= 0) {
-            throw new IllegalArgumentException("Linear: in_features and out_features must be positive, got " + inFeatures + " and "
-                    + outFeatures);
+            throw new IllegalArgumentException(
+                    "Linear: in_features and out_features must be positive, got " + inFeatures + " and " + outFeatures);
         }
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         float bound = (float) (1.0 / Math.sqrt(inFeatures));
-        this.weight = registerParameter("weight", Parameter.of(Init.uniform(gen, -bound, bound, outFeatures, inFeatures)));
-        this.bias = bias ? registerParameter("bias", Parameter.of(Init.uniform(gen, -bound, bound, outFeatures))) : null;
+        this.weight =
+                registerParameter("weight", Parameter.of(Init.uniform(gen, -bound, bound, outFeatures, inFeatures)));
+        this.bias =
+                bias ? registerParameter("bias", Parameter.of(Init.uniform(gen, -bound, bound, outFeatures))) : null;
     }
 
     @Override
     public Tensor forward(Tensor input) {
         if (input.dim() == 0 || input.size(-1) != inFeatures) {
             throw new IllegalArgumentException("Linear: mat1 and mat2 shapes cannot be multiplied: input of shape "
-                    + Arrays.toString(input.shape()) + " needs a last dimension of " + inFeatures + " (weight is " + outFeatures
+                    + Arrays.toString(input.shape()) + " needs a last dimension of " + inFeatures + " (weight is "
+                    + outFeatures
                     + "x" + inFeatures + ")");
         }
         // addmm is the fused op PyTorch uses for 2-d input (AddmmBackward0)

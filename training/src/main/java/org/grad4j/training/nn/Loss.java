@@ -20,11 +20,14 @@ public abstract class Loss extends Module {
 
     @Override
     public final Tensor forward(Tensor input) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes an input and a target: call(input, target)");
+        throw new UnsupportedOperationException(
+                getClass().getSimpleName() + " takes an input and a target: call(input, target)");
     }
 
     @Override
     protected String extraRepr() {
-        return reduction == Reduction.MEAN ? "" : "reduction=" + reduction.name().toLowerCase(Locale.ROOT);
+        return reduction == Reduction.MEAN
+                ? ""
+                : "reduction=" + reduction.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -26,12 +26,14 @@ public final class LossFunctions {
     }
 
     /** {@code cross_entropy}: {@code nllLoss(logSoftmax(input, 1), target)}; input [N, C] logits, target [N] class indices. */
-    public static Tensor crossEntropy(Tensor logits, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
+    public static Tensor crossEntropy(
+            Tensor logits, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
         return F.crossEntropy(logits, target, weight, ignoreIndex, reduction);
     }
 
     /** {@code binary_cross_entropy_with_logits}: sigmoid and binary cross entropy in one stable op. */
-    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, Tensor weight, Tensor posWeight, Reduction reduction) {
+    public static Tensor binaryCrossEntropyWithLogits(
+            Tensor logits, Tensor target, Tensor weight, Tensor posWeight, Reduction reduction) {
         return F.binaryCrossEntropyWithLogits(logits, target, weight, posWeight, reduction);
     }
 }

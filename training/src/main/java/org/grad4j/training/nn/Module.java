@@ -73,7 +73,9 @@ public abstract class Module {
         if (param != null && (!param.isLeaf() || !param.requiresGrad())) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ".registerParameter: '" + name
                     + "' must be a leaf tensor that requires grad (use Parameter.of(tensor)), got "
-                    + (param.isLeaf() ? "a leaf that does not require grad" : "the output of " + param.gradFn().name()));
+                    + (param.isLeaf()
+                            ? "a leaf that does not require grad"
+                            : "the output of " + param.gradFn().name()));
         }
         parameters.put(name, param);
         return param;
@@ -96,11 +98,15 @@ public abstract class Module {
 
     private void checkName(String name) {
         if (name == null || name.isEmpty() || name.contains(".")) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": name can't be empty or contain \".\", got \""
-                    + name + "\"");
+            throw new IllegalArgumentException(
+                    getClass().getSimpleName() + ": name can't be empty or contain \".\", got \"" + name + "\"");
         }
-        if ((parameters.containsKey(name) ? 1 : 0) + (buffers.containsKey(name) ? 1 : 0) + (children.containsKey(name) ? 1 : 0) > 0) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": attribute '" + name + "' already exists");
+        if ((parameters.containsKey(name) ? 1 : 0)
+                        + (buffers.containsKey(name) ? 1 : 0)
+                        + (children.containsKey(name) ? 1 : 0)
+                > 0) {
+            throw new IllegalArgumentException(
+                    getClass().getSimpleName() + ": attribute '" + name + "' already exists");
         }
     }
 
@@ -152,7 +158,8 @@ public abstract class Module {
     private static void collect(String name, Module m, Map<String, Module> out, Set<Module> seen) {
         if (!seen.add(m)) return;
         out.put(name, m);
-        for (var c : m.children.entrySet()) collect(name.isEmpty() ? c.getKey() : name + "." + c.getKey(), c.getValue(), out, seen);
+        for (var c : m.children.entrySet())
+            collect(name.isEmpty() ? c.getKey() : name + "." + c.getKey(), c.getValue(), out, seen);
     }
 
     // ---- modes --------------------------------------------------------------------------------
@@ -240,21 +247,26 @@ public abstract class Module {
             if (mine == null) {
                 unexpected.add(e.getKey());
             } else if (!Arrays.equals(mine.shape(), e.getValue().shape())) {
-                mismatched.add("size mismatch for " + e.getKey() + ": copying a param with shape " + Arrays.toString(e.getValue().shape())
-                        + " from checkpoint, the shape in current model is " + Arrays.toString(mine.shape()));
+                mismatched.add("size mismatch for " + e.getKey() + ": copying a param with shape "
+                        + Arrays.toString(e.getValue().shape()) + " from checkpoint, the shape in current model is "
+                        + Arrays.toString(mine.shape()));
             }
         }
         StringBuilder err = new StringBuilder();
-        if (strict && !missing.isEmpty()) err.append("Missing key(s) in state_dict: ").append(missing).append(". ");
-        if (strict && !unexpected.isEmpty()) err.append("Unexpected key(s) in state_dict: ").append(unexpected).append(". ");
+        if (strict && !missing.isEmpty())
+            err.append("Missing key(s) in state_dict: ").append(missing).append(". ");
+        if (strict && !unexpected.isEmpty())
+            err.append("Unexpected key(s) in state_dict: ").append(unexpected).append(". ");
         for (String m : mismatched) err.append(m).append(". ");
         if (!err.isEmpty()) {
-            throw new IllegalArgumentException("Error(s) in loading state_dict for " + getClass().getSimpleName() + ": " + err.toString().trim());
+            throw new IllegalArgumentException("Error(s) in loading state_dict for "
+                    + getClass().getSimpleName() + ": " + err.toString().trim());
         }
         try (var s = GradMode.noGrad()) {
             for (var e : state.entrySet()) {
                 Tensor mine = own.get(e.getKey());
-                if (mine != null) mine.copy_(e.getValue().to(mine.device())); // a checkpoint loads onto the model's device
+                if (mine != null)
+                    mine.copy_(e.getValue().to(mine.device())); // a checkpoint loads onto the model's device
             }
         }
     }
@@ -267,7 +279,8 @@ public abstract class Module {
 
     /** The computation; PyTorch's {@code forward}. Call {@link #call(Tensor)} to run hooks too. */
     public Tensor forward(Tensor input) {
-        throw new UnsupportedOperationException("Module [" + getClass().getSimpleName() + "] is missing the required \"forward\" function");
+        throw new UnsupportedOperationException(
+                "Module [" + getClass().getSimpleName() + "] is missing the required \"forward\" function");
     }
 
     /** {@code module(input)}: pre-hooks, {@link #forward}, forward hooks, and the backward hooks' wiring. */
@@ -346,7 +359,10 @@ public abstract class Module {
         StringBuilder sb = new StringBuilder(name).append("(");
         if (!extraRepr().isEmpty()) sb.append("\n  ").append(extraRepr());
         for (var c : children.entrySet()) {
-            sb.append("\n  (").append(c.getKey()).append("): ").append(c.getValue().toString().replace("\n", "\n  "));
+            sb.append("\n  (")
+                    .append(c.getKey())
+                    .append("): ")
+                    .append(c.getValue().toString().replace("\n", "\n  "));
         }
         return sb.append("\n)").toString();
     }

@@ -10,6 +10,7 @@ import org.grad4j.core.Tensor;
 public abstract class WeightedLoss extends Loss {
     /** A weight per class, or null. */
     public final Tensor weight;
+
     public final int ignoreIndex;
 
     /** @param weight a weight per class (null for none); @param ignoreIndex a target that contributes nothing */

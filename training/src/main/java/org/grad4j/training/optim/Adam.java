@@ -24,13 +24,36 @@ public class Adam extends Optimizer {
         this(params, lr, 0.9, 0.999, 1e-8, 0, false);
     }
 
-    public Adam(List<?> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
+    public Adam(
+            List<?> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
         this("Adam", params, lr, beta1, beta2, eps, weightDecay, amsgrad);
     }
 
-    Adam(String name, List<?> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
-        super(name, params, Map.of("lr", lr, "beta1", beta1, "beta2", beta2, "eps", eps, "weight_decay", weightDecay,
-                "amsgrad", amsgrad));
+    Adam(
+            String name,
+            List<?> params,
+            double lr,
+            double beta1,
+            double beta2,
+            double eps,
+            double weightDecay,
+            boolean amsgrad) {
+        super(
+                name,
+                params,
+                Map.of(
+                        "lr",
+                        lr,
+                        "beta1",
+                        beta1,
+                        "beta2",
+                        beta2,
+                        "eps",
+                        eps,
+                        "weight_decay",
+                        weightDecay,
+                        "amsgrad",
+                        amsgrad));
     }
 
     @Override
@@ -38,8 +61,12 @@ public class Adam extends Optimizer {
         super.validate(g);
         String n = getClass().getSimpleName();
         require(g.getDouble("eps") >= 0, n + ": invalid epsilon value: " + g.getDouble("eps"));
-        require(g.getDouble("beta1") >= 0 && g.getDouble("beta1") < 1, n + ": invalid beta parameter at index 0: " + g.getDouble("beta1"));
-        require(g.getDouble("beta2") >= 0 && g.getDouble("beta2") < 1, n + ": invalid beta parameter at index 1: " + g.getDouble("beta2"));
+        require(
+                g.getDouble("beta1") >= 0 && g.getDouble("beta1") < 1,
+                n + ": invalid beta parameter at index 0: " + g.getDouble("beta1"));
+        require(
+                g.getDouble("beta2") >= 0 && g.getDouble("beta2") < 1,
+                n + ": invalid beta parameter at index 1: " + g.getDouble("beta2"));
         require(g.getDouble("weight_decay") >= 0, n + ": invalid weight_decay value: " + g.getDouble("weight_decay"));
     }
 
@@ -71,14 +98,16 @@ public class Adam extends Optimizer {
                 else g = g.add(p, (float) weightDecay);
             }
             Tensor m = st.get("exp_avg"), v = st.get("exp_avg_sq");
-            if (!amsgrad && FusedOps.canFuse(p, g, m, v)
-                    && (fused.isEmpty() || fused.get(0)[0].device().equals(p.device()))) { // one pass instead of a dozen tensor ops
+            if (!amsgrad
+                    && FusedOps.canFuse(p, g, m, v)
+                    && (fused.isEmpty()
+                            || fused.get(0)[0].device().equals(p.device()))) { // one pass instead of a dozen tensor ops
                 stepSizes[fused.size()] = (float) (lr / (1 - Math.pow(beta1, t)));
                 bc2Sqrts[fused.size()] = (float) Math.sqrt(1 - Math.pow(beta2, t));
                 fused.add(new Tensor[] {p, g, m, v});
                 continue;
             }
-            m.add_(g.sub(m), (float) (1 - beta1));        // lerp_(g, 1 - beta1)
+            m.add_(g.sub(m), (float) (1 - beta1)); // lerp_(g, 1 - beta1)
             v.mul_((float) beta2).add_(g.mul(g), (float) (1 - beta2));
             double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
             double stepSize = lr / bc1;

@@ -12,7 +12,8 @@ public final class AdamW extends Adam {
         this(params, lr, 0.9, 0.999, 1e-8, 1e-2, false);
     }
 
-    public AdamW(List<?> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
+    public AdamW(
+            List<?> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
         super("AdamW", params, lr, beta1, beta2, eps, weightDecay, amsgrad);
     }
 

@@ -19,8 +19,10 @@ public final class ClipGrad {
      *
      * @param errorIfNonfinite fail (changing nothing) when the total norm is NaN or infinite
      */
-    public static double clipGradNorm(Collection<Tensor> params, double maxNorm, double normType, boolean errorIfNonfinite) {
-        if (!(normType > 0)) throw new IllegalArgumentException("clipGradNorm: norm_type must be positive or infinity, got " + normType);
+    public static double clipGradNorm(
+            Collection<Tensor> params, double maxNorm, double normType, boolean errorIfNonfinite) {
+        if (!(normType > 0))
+            throw new IllegalArgumentException("clipGradNorm: norm_type must be positive or infinity, got " + normType);
         double total = 0;
         boolean inf = Double.isInfinite(normType);
         for (Tensor p : params) {
@@ -35,9 +37,10 @@ public final class ClipGrad {
         }
         if (!inf) total = normType == 2 ? Math.sqrt(total) : Math.pow(total, 1 / normType);
         if (errorIfNonfinite && !Double.isFinite(total)) {
-            throw new IllegalStateException("clipGradNorm: the total norm of order " + normType + " for gradients from `parameters` is "
-                    + "non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm "
-                    + "anyway, set errorIfNonfinite=false");
+            throw new IllegalStateException(
+                    "clipGradNorm: the total norm of order " + normType + " for gradients from `parameters` is "
+                            + "non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm "
+                            + "anyway, set errorIfNonfinite=false");
         }
         float coef = (float) Math.min(1.0, maxNorm / (total + 1e-6));
         try (var s = GradMode.noGrad()) {
@@ -48,7 +51,8 @@ public final class ClipGrad {
 
     /** Clamps every gradient element to [-clipValue, clipValue]. */
     public static void clipGradValue(Collection<Tensor> params, double clipValue) {
-        if (!(clipValue >= 0)) throw new IllegalArgumentException("clipGradValue: clip_value must be non-negative, got " + clipValue);
+        if (!(clipValue >= 0))
+            throw new IllegalArgumentException("clipGradValue: clip_value must be non-negative, got " + clipValue);
         float c = (float) clipValue;
         try (var s = GradMode.noGrad()) {
             for (Tensor p : params) if (p.grad() != null) p.grad().clamp_(-c, c);

@@ -49,7 +49,8 @@ public abstract class LRScheduler {
 
     /** Restores the epoch count (from a checkpoint) and applies its lrs. */
     public final void setLastEpoch(int epoch) {
-        if (epoch < 0) throw new IllegalArgumentException(getClass().getSimpleName() + ": epoch must be >= 0, got " + epoch);
+        if (epoch < 0)
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": epoch must be >= 0, got " + epoch);
         lastEpoch = epoch;
         apply();
     }
@@ -131,10 +132,17 @@ public abstract class LRScheduler {
         }
 
         public LinearLR(Optimizer optimizer, double startFactor, double endFactor, int totalIters) {
-            super(check(check(check(optimizer, startFactor > 0 && startFactor <= 1,
-                            "LinearLR: Starting multiplicative factor expected to be greater than 0 and less or equal to 1, got " + startFactor),
-                    endFactor >= 0 && endFactor <= 1, "LinearLR: Ending multiplicative factor expected to be between 0 and 1, got " + endFactor),
-                    totalIters > 0, "LinearLR: total_iters must be positive, got " + totalIters));
+            super(check(
+                    check(
+                            check(
+                                    optimizer,
+                                    startFactor > 0 && startFactor <= 1,
+                                    "LinearLR: Starting multiplicative factor expected to be greater than 0 and less or equal to 1, got "
+                                            + startFactor),
+                            endFactor >= 0 && endFactor <= 1,
+                            "LinearLR: Ending multiplicative factor expected to be between 0 and 1, got " + endFactor),
+                    totalIters > 0,
+                    "LinearLR: total_iters must be positive, got " + totalIters));
             this.startFactor = startFactor;
             this.endFactor = endFactor;
             this.totalIters = totalIters;
@@ -157,9 +165,13 @@ public abstract class LRScheduler {
         private final int[] milestones;
 
         public SequentialLR(Optimizer optimizer, List<LRScheduler> schedulers, int... milestones) {
-            super(checkChildren("SequentialLR", optimizer, schedulers, milestones.length == schedulers.size() - 1,
-                    "SequentialLR: expects " + (schedulers.size() - 1) + " milestones for " + schedulers.size() + " schedulers, got "
-                            + milestones.length));
+            super(checkChildren(
+                    "SequentialLR",
+                    optimizer,
+                    schedulers,
+                    milestones.length == schedulers.size() - 1,
+                    "SequentialLR: expects " + (schedulers.size() - 1) + " milestones for " + schedulers.size()
+                            + " schedulers, got " + milestones.length));
             this.schedulers = List.copyOf(schedulers);
             this.milestones = milestones.clone();
             setLastEpoch(0);
@@ -179,7 +191,11 @@ public abstract class LRScheduler {
         private final List<LRScheduler> schedulers;
 
         public ChainedScheduler(Optimizer optimizer, List<LRScheduler> schedulers) {
-            super(checkChildren("ChainedScheduler", optimizer, schedulers, !schedulers.isEmpty(),
+            super(checkChildren(
+                    "ChainedScheduler",
+                    optimizer,
+                    schedulers,
+                    !schedulers.isEmpty(),
                     "ChainedScheduler: expects at least one scheduler"));
             this.schedulers = List.copyOf(schedulers);
             setLastEpoch(0);
@@ -199,12 +215,14 @@ public abstract class LRScheduler {
         return o;
     }
 
-    private static Optimizer checkChildren(String name, Optimizer o, List<LRScheduler> children, boolean ok, String message) {
+    private static Optimizer checkChildren(
+            String name, Optimizer o, List<LRScheduler> children, boolean ok, String message) {
         check(o, ok, message);
         for (LRScheduler s : children) {
             if (s.optimizer != o) {
-                throw new IllegalArgumentException(name + ": expects all schedulers to belong to the same optimizer, but got scheduler "
-                        + s.getClass().getSimpleName() + " with a different optimizer");
+                throw new IllegalArgumentException(
+                        name + ": expects all schedulers to belong to the same optimizer, but got scheduler "
+                                + s.getClass().getSimpleName() + " with a different optimizer");
             }
         }
         return o;

@@ -60,15 +60,16 @@ public abstract class Optimizer {
         for (ParamGroup g : groups) seen.addAll(g.params());
         for (Tensor p : group.params()) {
             if (!p.isLeaf()) {
-                throw new IllegalArgumentException(name + ": can't optimize a non-leaf Tensor (shape " + Arrays.toString(p.shape())
-                        + "); pass leaves that require grad, e.g. model parameters");
+                throw new IllegalArgumentException(name + ": can't optimize a non-leaf Tensor (shape "
+                        + Arrays.toString(p.shape()) + "); pass leaves that require grad, e.g. model parameters");
             }
-            if (!seen.add(p)) throw new IllegalArgumentException(name + ": some parameters appear in more than one parameter group");
+            if (!seen.add(p))
+                throw new IllegalArgumentException(name + ": some parameters appear in more than one parameter group");
         }
         for (String k : group.options().keySet()) {
             if (!defaults.containsKey(k) && !EXTRA_KEYS.contains(k)) {
-                throw new IllegalArgumentException(name + ": unknown option '" + k + "' in a parameter group; " + name + " takes "
-                        + defaults.keySet());
+                throw new IllegalArgumentException(name + ": unknown option '" + k + "' in a parameter group; " + name
+                        + " takes " + defaults.keySet());
             }
         }
         defaults.forEach((k, v) -> {
@@ -149,7 +150,8 @@ public abstract class Optimizer {
      * of optimizer that saved it ({@code "SGD"}, {@code "Adam"}, ...; null for a state dict from before
      * the kind was recorded), so that one optimizer's state never loads into another kind.
      */
-    public record StateDict(Map<Integer, Map<String, Tensor>> state, List<Map<String, Object>> paramGroups, String kind) {
+    public record StateDict(
+            Map<Integer, Map<String, Tensor>> state, List<Map<String, Object>> paramGroups, String kind) {
         /** A state dict that does not say which optimizer saved it: it loads wherever its keys fit. */
         public StateDict(Map<Integer, Map<String, Tensor>> state, List<Map<String, Object>> paramGroups) {
             this(state, paramGroups, null);
@@ -194,7 +196,8 @@ public abstract class Optimizer {
                     + "; an optimizer loads only the state of its own kind");
         }
         List<Map<String, Object>> savedGroups = sd.paramGroups();
-        if (savedGroups == null || sd.state() == null) throw new IllegalArgumentException(name + ": the state dict lacks its state or param_groups");
+        if (savedGroups == null || sd.state() == null)
+            throw new IllegalArgumentException(name + ": the state dict lacks its state or param_groups");
         if (savedGroups.size() != groups.size()) {
             throw new IllegalArgumentException(name + ": loaded state dict has a different number of parameter groups ("
                     + savedGroups.size() + ") than the optimizer (" + groups.size() + ")");
@@ -203,28 +206,42 @@ public abstract class Optimizer {
         List<Map<String, Object>> newOptions = new ArrayList<>();
         for (int i = 0; i < groups.size(); i++) {
             Map<String, Object> saved = savedGroups.get(i);
-            if (saved == null) throw new IllegalArgumentException(name + ": parameter group " + i + " of the loaded state dict is null");
+            if (saved == null)
+                throw new IllegalArgumentException(
+                        name + ": parameter group " + i + " of the loaded state dict is null");
             Object ids = saved.get("params");
             int n = ids instanceof List<?> l ? l.size() : -1;
             if (n != groups.get(i).params().size()) {
-                throw new IllegalArgumentException(name + ": loaded state dict contains a parameter group that doesn't match the "
-                        + "size of optimizer's group (group " + i + ": " + n + " vs " + groups.get(i).params().size() + ")");
+                throw new IllegalArgumentException(
+                        name + ": loaded state dict contains a parameter group that doesn't match the "
+                                + "size of optimizer's group (group " + i + ": " + n + " vs "
+                                + groups.get(i).params().size() + ")");
             }
             newOptions.add(checkedOptions(i, saved));
         }
         for (var e : sd.state().entrySet()) {
             Integer i = e.getKey();
             if (i == null || i < 0 || i >= all.size()) {
-                throw new IllegalArgumentException(name + ": state for parameter " + i + " but the optimizer has " + all.size() + " parameters");
+                throw new IllegalArgumentException(
+                        name + ": state for parameter " + i + " but the optimizer has " + all.size() + " parameters");
             }
-            if (e.getValue() == null) throw new IllegalArgumentException(name + ": the state of parameter " + i + " is null");
+            if (e.getValue() == null)
+                throw new IllegalArgumentException(name + ": the state of parameter " + i + " is null");
             for (var s : e.getValue().entrySet()) {
                 Tensor v = s.getValue();
-                if (v == null) throw new IllegalArgumentException(name + ": state '" + s.getKey() + "' of parameter " + i + " is null");
-                if (s.getKey().equals("step") ? v.numel() != 1 : v.dim() > 0 && !Arrays.equals(v.shape(), all.get(i).shape())) {
-                    throw new IllegalArgumentException(name + ": state '" + s.getKey() + "' of parameter " + i + " has shape "
-                            + Arrays.toString(v.shape()) + " but " + (s.getKey().equals("step") ? "a step count is one number"
-                            : "the parameter has shape " + Arrays.toString(all.get(i).shape())));
+                if (v == null)
+                    throw new IllegalArgumentException(
+                            name + ": state '" + s.getKey() + "' of parameter " + i + " is null");
+                if (s.getKey().equals("step")
+                        ? v.numel() != 1
+                        : v.dim() > 0 && !Arrays.equals(v.shape(), all.get(i).shape())) {
+                    throw new IllegalArgumentException(
+                            name + ": state '" + s.getKey() + "' of parameter " + i + " has shape "
+                                    + Arrays.toString(v.shape()) + " but "
+                                    + (s.getKey().equals("step")
+                                            ? "a step count is one number"
+                                            : "the parameter has shape "
+                                                    + Arrays.toString(all.get(i).shape())));
                 }
             }
         }
@@ -235,8 +252,12 @@ public abstract class Optimizer {
             Map<String, Tensor> copy = new LinkedHashMap<>();
             Tensor p = all.get(e.getKey());
             // like PyTorch, state other than the step count follows its parameter's device
-            e.getValue().forEach((k, v) -> copy.put(k, k.equals("step") || v.device().equals(p.device())
-                    ? v.detach().clone() : v.detach().to(p.device())));
+            e.getValue()
+                    .forEach((k, v) -> copy.put(
+                            k,
+                            k.equals("step") || v.device().equals(p.device())
+                                    ? v.detach().clone()
+                                    : v.detach().to(p.device())));
             state.put(p, copy);
         }
     }
@@ -247,12 +268,14 @@ public abstract class Optimizer {
         ParamGroup trial = new ParamGroup(current.params());
         List<String> unknown = new ArrayList<>();
         for (String k : saved.keySet()) {
-            if (!"params".equals(k) && (k == null || !defaults.containsKey(k) && !EXTRA_KEYS.contains(k))) unknown.add(String.valueOf(k));
+            if (!"params".equals(k) && (k == null || !defaults.containsKey(k) && !EXTRA_KEYS.contains(k)))
+                unknown.add(String.valueOf(k));
         }
         if (!unknown.isEmpty()) {
             Collections.sort(unknown);
-            throw new IllegalArgumentException(name + ": unknown option" + (unknown.size() == 1 ? " '" + unknown.get(0) + "'" : "s " + unknown)
-                    + " in parameter group " + i + " of the loaded state dict; " + name + " takes " + new TreeSet<>(defaults.keySet()));
+            throw new IllegalArgumentException(name + ": unknown option"
+                    + (unknown.size() == 1 ? " '" + unknown.get(0) + "'" : "s " + unknown) + " in parameter group " + i
+                    + " of the loaded state dict; " + name + " takes " + new TreeSet<>(defaults.keySet()));
         }
         for (var o : saved.entrySet()) {
             String k = o.getKey();
@@ -260,8 +283,9 @@ public abstract class Optimizer {
             if ("params".equals(k)) continue;
             boolean flag = defaults.get(k) instanceof Boolean;
             if (flag ? !(v instanceof Boolean) : !(v instanceof Number)) {
-                throw new IllegalArgumentException(name + ": option '" + k + "' in parameter group " + i + " of the loaded state dict must be "
-                        + (flag ? "a boolean" : "a number") + ", got " + (v instanceof String ? "'" + v + "'" : v));
+                throw new IllegalArgumentException(name + ": option '" + k + "' in parameter group " + i
+                        + " of the loaded state dict must be " + (flag ? "a boolean" : "a number") + ", got "
+                        + (v instanceof String ? "'" + v + "'" : v));
             }
             trial.set(k, v);
         }
@@ -271,7 +295,8 @@ public abstract class Optimizer {
         try {
             validate(trial);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage() + " (parameter group " + i + " of the loaded state dict)", e);
+            throw new IllegalArgumentException(
+                    e.getMessage() + " (parameter group " + i + " of the loaded state dict)", e);
         }
         return trial.options();
     }
@@ -281,7 +306,10 @@ public abstract class Optimizer {
         StringBuilder sb = new StringBuilder(name).append(" (");
         for (int i = 0; i < groups.size(); i++) {
             sb.append("\nParameter Group ").append(i);
-            groups.get(i).options().forEach((k, v) -> sb.append("\n    ").append(k).append(": ").append(v));
+            groups.get(i)
+                    .options()
+                    .forEach(
+                            (k, v) -> sb.append("\n    ").append(k).append(": ").append(v));
         }
         return sb.append("\n)").toString();
     }

@@ -29,7 +29,8 @@ public final class ParamGroup {
     /** Sets an option (a Number or a Boolean); returns this. */
     public ParamGroup set(String key, Object value) {
         if (!(value instanceof Number || value instanceof Boolean)) {
-            throw new IllegalArgumentException("ParamGroup: option '" + key + "' must be a number or a boolean, got " + value);
+            throw new IllegalArgumentException(
+                    "ParamGroup: option '" + key + "' must be a number or a boolean, got " + value);
         }
         options.put(key, value instanceof Number n && !(value instanceof Double) ? n.doubleValue() : value);
         return this;
@@ -41,7 +42,9 @@ public final class ParamGroup {
 
     public Object get(String key) {
         Object v = options.get(key);
-        if (v == null) throw new IllegalArgumentException("ParamGroup: no option '" + key + "' (options: " + options.keySet() + ")");
+        if (v == null)
+            throw new IllegalArgumentException(
+                    "ParamGroup: no option '" + key + "' (options: " + options.keySet() + ")");
         return v;
     }
 

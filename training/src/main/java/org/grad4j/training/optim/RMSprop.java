@@ -21,9 +21,30 @@ public final class RMSprop extends Optimizer {
         this(params, lr, 0.99, 1e-8, 0, 0, false);
     }
 
-    public RMSprop(List<?> params, double lr, double alpha, double eps, double weightDecay, double momentum, boolean centered) {
-        super("RMSprop", params, Map.of("lr", lr, "alpha", alpha, "eps", eps, "weight_decay", weightDecay, "momentum", momentum,
-                "centered", centered));
+    public RMSprop(
+            List<?> params,
+            double lr,
+            double alpha,
+            double eps,
+            double weightDecay,
+            double momentum,
+            boolean centered) {
+        super(
+                "RMSprop",
+                params,
+                Map.of(
+                        "lr",
+                        lr,
+                        "alpha",
+                        alpha,
+                        "eps",
+                        eps,
+                        "weight_decay",
+                        weightDecay,
+                        "momentum",
+                        momentum,
+                        "centered",
+                        centered));
     }
 
     @Override
@@ -31,7 +52,9 @@ public final class RMSprop extends Optimizer {
         super.validate(g);
         require(g.getDouble("eps") >= 0, "RMSprop: invalid epsilon value: " + g.getDouble("eps"));
         require(g.getDouble("momentum") >= 0, "RMSprop: invalid momentum value: " + g.getDouble("momentum"));
-        require(g.getDouble("weight_decay") >= 0, "RMSprop: invalid weight_decay value: " + g.getDouble("weight_decay"));
+        require(
+                g.getDouble("weight_decay") >= 0,
+                "RMSprop: invalid weight_decay value: " + g.getDouble("weight_decay"));
         require(g.getDouble("alpha") >= 0, "RMSprop: invalid alpha value: " + g.getDouble("alpha"));
     }
 

@@ -22,15 +22,29 @@ public final class SGD extends Optimizer {
     }
 
     public SGD(List<?> params, float lr, float momentum, float dampening, float weightDecay, boolean nesterov) {
-        super("SGD", params, Map.of("lr", (double) lr, "momentum", (double) momentum, "dampening", (double) dampening,
-                "weight_decay", (double) weightDecay, "nesterov", nesterov));
+        super(
+                "SGD",
+                params,
+                Map.of(
+                        "lr",
+                        (double) lr,
+                        "momentum",
+                        (double) momentum,
+                        "dampening",
+                        (double) dampening,
+                        "weight_decay",
+                        (double) weightDecay,
+                        "nesterov",
+                        nesterov));
     }
 
     @Override
     protected void validate(ParamGroup g) {
         super.validate(g);
         require(g.getDouble("momentum") >= 0, "SGD: invalid momentum value: " + (float) g.getDouble("momentum"));
-        require(g.getDouble("weight_decay") >= 0, "SGD: invalid weight_decay value: " + (float) g.getDouble("weight_decay"));
+        require(
+                g.getDouble("weight_decay") >= 0,
+                "SGD: invalid weight_decay value: " + (float) g.getDouble("weight_decay"));
         if (g.getBoolean("nesterov") && (g.getDouble("momentum") <= 0 || g.getDouble("dampening") != 0)) {
             throw new IllegalArgumentException("SGD: Nesterov momentum requires a momentum and zero dampening");
         }

@@ -48,14 +48,16 @@ import scala.runtime.AbstractFunction1;
  * An error in 1-3 is returned as this rank's outcome (retrying would not cure it); an error in 4 fails
  * the task, and Spark retries the stage.
  */
-final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>, Iterator<WorkerOutcome>> implements Serializable {
+final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>, Iterator<WorkerOutcome>>
+        implements Serializable {
     private final SparkTrainer.Settings s;
     private final Collate<T> collate;
     private final int stepsPerEpoch;
     private final String progressAddress;
     private final long token;
 
-    BarrierWorker(SparkTrainer.Settings settings, Collate<T> collate, int stepsPerEpoch, String progressAddress, long token) {
+    BarrierWorker(
+            SparkTrainer.Settings settings, Collate<T> collate, int stepsPerEpoch, String progressAddress, long token) {
         this.s = settings;
         this.collate = collate;
         this.stepsPerEpoch = stepsPerEpoch;
@@ -71,17 +73,27 @@ final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>
         boolean ownJvm = !"driver".equals(SparkEnv.get().executorId());
         int threads = Parallel.numThreads();
         if (ownJvm) Parallel.setNumThreads(Math.max(1, ctx.cpus()));
-        ProgressChannel.Sender progress = rank == 0 && progressAddress != null ? new ProgressChannel.Sender(progressAddress, token, attempt) : null;
+        ProgressChannel.Sender progress = rank == 0 && progressAddress != null
+                ? new ProgressChannel.Sender(progressAddress, token, attempt)
+                : null;
         try {
             WorkerOutcome out = run(ctx, rank, attempt, data, progress);
-            return CollectionConverters.asScala(out == null ? List.<WorkerOutcome>of().iterator() : List.of(out).iterator());
+            return CollectionConverters.asScala(
+                    out == null
+                            ? List.<WorkerOutcome>of().iterator()
+                            : List.of(out).iterator());
         } finally {
             if (progress != null) progress.close();
             if (ownJvm) Parallel.setNumThreads(threads);
         }
     }
 
-    private WorkerOutcome run(BarrierTaskContext ctx, int rank, int attempt, Iterator<Tuple2<Long, T>> data, ProgressChannel.Sender progress) {
+    private WorkerOutcome run(
+            BarrierTaskContext ctx,
+            int rank,
+            int attempt,
+            Iterator<Tuple2<Long, T>> data,
+            ProgressChannel.Sender progress) {
         int n = ctx.getTaskInfos().length;
         long t0 = System.nanoTime();
         // 1. local setup
@@ -99,7 +111,8 @@ final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>
             optimizer = s.optimizer().create(model);
             loss = s.loss().create();
             String host = hostOf(ctx.getTaskInfos()[rank].address());
-            listener = ServerSocketChannel.open().bind(new InetSocketAddress(host.replace("[", "").replace("]", ""), 0));
+            listener = ServerSocketChannel.open()
+                    .bind(new InetSocketAddress(host.replace("[", "").replace("]", ""), 0));
             own = host + ":" + ((InetSocketAddress) listener.getLocalAddress()).getPort();
             if (rank == 0 && store != null) {
                 String latest = store.latest();
@@ -119,8 +132,11 @@ final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>
             String[] parts = all[r].split(" ", 2); // host:port and rank 0's checkpoint, or "!" and an error
             if (parts[0].equals("!")) {
                 closeQuietly(listener);
-                return WorkerOutcome.failed(rank, attempt, new DistributedException("ProcessGroup rank " + rank + " of " + n + ": rank " + r
-                        + " failed before the rendezvous: " + parts[1]));
+                return WorkerOutcome.failed(
+                        rank,
+                        attempt,
+                        new DistributedException("ProcessGroup rank " + rank + " of " + n + ": rank " + r
+                                + " failed before the rendezvous: " + parts[1]));
             }
             addresses.add(parts[0]);
             if (r == 0) checkpoint = parts.length > 1 ? parts[1] : "";
@@ -128,7 +144,10 @@ final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>
         // 3. the ring, the checkpoint, the model check
         ProcessGroup group;
         try {
-            group = ProcessGroup.builder(rank, addresses).listener(listener).timeout(Duration.ofMillis(s.timeoutMillis())).connect();
+            group = ProcessGroup.builder(rank, addresses)
+                    .listener(listener)
+                    .timeout(Duration.ofMillis(s.timeoutMillis()))
+                    .connect();
         } catch (RuntimeException e) {
             closeQuietly(listener);
             return WorkerOutcome.failed(rank, attempt, e);
@@ -151,20 +170,36 @@ final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>
                 return WorkerOutcome.failed(rank, attempt, e);
             }
             if (progress != null) {
-                progress.status(String.format("%d workers formed their ring in %.2f s (rendezvous)%s", n, rendezvous,
+                progress.status(String.format(
+                        "%d workers formed their ring in %.2f s (rendezvous)%s",
+                        n,
+                        rendezvous,
                         checkpoint.isEmpty() ? "" : "; resuming from " + checkpoint + " (step " + step + ")"));
             }
             // 4. training: errors from here on fail the task, and Spark retries the stage
             long t1 = System.nanoTime();
             train(ctx, rank, n, group, ddp, model, optimizer, loss, share, step, history, store, run, progress);
             if (rank != 0) return null;
-            return WorkerOutcome.trained(rank, attempt, model.stateDict(), history, step, rendezvous, (System.nanoTime() - t1) / 1e9);
+            return WorkerOutcome.trained(
+                    rank, attempt, model.stateDict(), history, step, rendezvous, (System.nanoTime() - t1) / 1e9);
         }
     }
 
-    private void train(BarrierTaskContext ctx, int rank, int n, ProcessGroup group, DistributedDataParallel ddp, Module model, Optimizer optimizer,
-                       Loss loss, List<T> share, long start, List<StepMetrics> history, CheckpointStore store, Map<String, String> run,
-                       ProgressChannel.Sender progress) {
+    private void train(
+            BarrierTaskContext ctx,
+            int rank,
+            int n,
+            ProcessGroup group,
+            DistributedDataParallel ddp,
+            Module model,
+            Optimizer optimizer,
+            Loss loss,
+            List<T> share,
+            long start,
+            List<StepMetrics> history,
+            CheckpointStore store,
+            Map<String, String> run,
+            ProgressChannel.Sender progress) {
         long total = (long) s.epochs() * stepsPerEpoch;
         Trainer.Builder tb = Trainer.builder(model, optimizer).loss(loss).gradientExchange(ddp);
         if (s.clipGradNorm() > 0) tb.clipGradNorm(s.clipGradNorm());
@@ -177,23 +212,34 @@ final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>
                 int[] order = order(share.size(), epoch, rank);
                 Flux<Batch> batches = Flux.range(first, stepsPerEpoch - first).map(k -> {
                     List<T> samples = new ArrayList<>(s.batchSize());
-                    for (int i = k * s.batchSize(), end = i + s.batchSize(); i < end; i++) samples.add(share.get(order[i]));
+                    for (int i = k * s.batchSize(), end = i + s.batchSize(); i < end; i++)
+                        samples.add(share.get(order[i]));
                     return collate.collate(samples);
                 });
-                trainer.train(epoch, first, batches).doOnNext(m -> {
-                    // on the training thread, between steps
-                    ctx.killTaskIfInterrupted();
-                    meanLoss[0] = (float) m.loss();
-                    group.allReduce(meanLoss, ReduceOp.AVG);
-                    if (rank != 0) return;
-                    StepMetrics g = new StepMetrics(m.epoch(), m.step(), m.batch(), meanLoss[0], m.batchSize() * n, m.samplesPerSecond() * n, m.lr());
-                    history.add(g);
-                    if (progress != null) progress.step(g);
-                    if (store != null && (m.step() % s.checkpointEvery() == 0 || m.step() == total)) {
-                        store.save(m.step(), e, model, optimizer, run, history);
-                        if (progress != null) progress.status("checkpoint " + CheckpointStore.name(m.step()) + " written");
-                    }
-                }).blockLast();
+                trainer.train(epoch, first, batches)
+                        .doOnNext(m -> {
+                            // on the training thread, between steps
+                            ctx.killTaskIfInterrupted();
+                            meanLoss[0] = (float) m.loss();
+                            group.allReduce(meanLoss, ReduceOp.AVG);
+                            if (rank != 0) return;
+                            StepMetrics g = new StepMetrics(
+                                    m.epoch(),
+                                    m.step(),
+                                    m.batch(),
+                                    meanLoss[0],
+                                    m.batchSize() * n,
+                                    m.samplesPerSecond() * n,
+                                    m.lr());
+                            history.add(g);
+                            if (progress != null) progress.step(g);
+                            if (store != null && (m.step() % s.checkpointEvery() == 0 || m.step() == total)) {
+                                store.save(m.step(), e, model, optimizer, run, history);
+                                if (progress != null)
+                                    progress.status("checkpoint " + CheckpointStore.name(m.step()) + " written");
+                            }
+                        })
+                        .blockLast();
             }
         }
     }
@@ -218,14 +264,15 @@ final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>
         while (data.hasNext()) {
             Tuple2<Long, T> t = data.next();
             if (t._1() <= previous || ShardPartitioner.worker(t._1(), n, s.batchSize()) != rank) {
-                throw new IllegalStateException("SparkTrainer: rank " + rank + " got sample " + t._1() + " out of order or from another share");
+                throw new IllegalStateException(
+                        "SparkTrainer: rank " + rank + " got sample " + t._1() + " out of order or from another share");
             }
             previous = t._1();
             share.add(t._2());
         }
         if (share.size() != stepsPerEpoch * s.batchSize()) {
-            throw new IllegalStateException("SparkTrainer: rank " + rank + " got " + share.size() + " samples, expected " + stepsPerEpoch + " x "
-                    + s.batchSize());
+            throw new IllegalStateException("SparkTrainer: rank " + rank + " got " + share.size()
+                    + " samples, expected " + stepsPerEpoch + " x " + s.batchSize());
         }
         return share;
     }
@@ -242,11 +289,12 @@ final class BarrierWorker<T> extends AbstractFunction1<Iterator<Tuple2<Long, T>>
     private static void checkCompatible(Path file, Map<String, String> meta, Map<String, String> run) {
         for (String k : List.of(CheckpointStore.WORKERS, CheckpointStore.BATCH_SIZE, CheckpointStore.SAMPLES)) {
             if (!run.get(k).equals(meta.get(k))) {
-                throw new IllegalArgumentException("the checkpoint " + file + " is of a run with " + k + " = " + meta.get(k)
-                        + ", this run has " + run.get(k) + "; give this run a new checkpoint directory");
+                throw new IllegalArgumentException("the checkpoint " + file + " is of a run with " + k + " = "
+                        + meta.get(k) + ", this run has " + run.get(k) + "; give this run a new checkpoint directory");
             }
         }
-        if (meta.get(CheckpointStore.STEP) == null) throw new IllegalArgumentException("the checkpoint " + file + " has no step");
+        if (meta.get(CheckpointStore.STEP) == null)
+            throw new IllegalArgumentException("the checkpoint " + file + " has no step");
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -23,7 +23,11 @@ import org.grad4j.training.optim.Optimizer;
  * newest are kept. A retried stage attempt resumes from the newest.
  */
 final class CheckpointStore {
-    static final String STEP = "step", EPOCH = "epoch", WORKERS = "workers", BATCH_SIZE = "batch_size", SAMPLES = "samples",
+    static final String STEP = "step",
+            EPOCH = "epoch",
+            WORKERS = "workers",
+            BATCH_SIZE = "batch_size",
+            SAMPLES = "samples",
             HISTORY = "steps";
     private static final Pattern NAME = Pattern.compile("step-(\\d{9})\\.safetensors");
     private static final int KEEP = 2;
@@ -58,14 +62,21 @@ final class CheckpointStore {
                 if (m.matches()) out.add(Long.parseLong(m.group(1)));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("SparkTrainer: cannot list the checkpoint directory " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "SparkTrainer: cannot list the checkpoint directory " + dir + ": " + e.getMessage(), e);
         }
         out.sort(null);
         return out;
     }
 
     /** Writes the checkpoint of {@code step} (atomically), then removes all but the newest two. */
-    void save(long step, int epoch, Module model, Optimizer optimizer, Map<String, String> run, List<StepMetrics> history) {
+    void save(
+            long step,
+            int epoch,
+            Module model,
+            Optimizer optimizer,
+            Map<String, String> run,
+            List<StepMetrics> history) {
         Map<String, String> meta = new TreeMap<>(run);
         meta.put(STEP, Long.toString(step));
         meta.put(EPOCH, Integer.toString(epoch));
@@ -90,8 +101,20 @@ final class CheckpointStore {
     static String encode(List<StepMetrics> steps) {
         StringBuilder b = new StringBuilder();
         for (StepMetrics m : steps) {
-            b.append(m.epoch()).append(' ').append(m.step()).append(' ').append(m.batch()).append(' ').append(m.loss()).append(' ')
-                    .append(m.batchSize()).append(' ').append(m.samplesPerSecond()).append(' ').append(m.lr()).append('\n');
+            b.append(m.epoch())
+                    .append(' ')
+                    .append(m.step())
+                    .append(' ')
+                    .append(m.batch())
+                    .append(' ')
+                    .append(m.loss())
+                    .append(' ')
+                    .append(m.batchSize())
+                    .append(' ')
+                    .append(m.samplesPerSecond())
+                    .append(' ')
+                    .append(m.lr())
+                    .append('\n');
         }
         return b.toString();
     }
@@ -102,8 +125,14 @@ final class CheckpointStore {
         for (String line : text.split("\n")) {
             String[] f = line.split(" ");
             if (f.length != 7) throw new IllegalArgumentException("malformed step record '" + line + "'");
-            out.add(new StepMetrics(Integer.parseInt(f[0]), Long.parseLong(f[1]), Integer.parseInt(f[2]), Double.parseDouble(f[3]),
-                    Integer.parseInt(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6])));
+            out.add(new StepMetrics(
+                    Integer.parseInt(f[0]),
+                    Long.parseLong(f[1]),
+                    Integer.parseInt(f[2]),
+                    Double.parseDouble(f[3]),
+                    Integer.parseInt(f[4]),
+                    Double.parseDouble(f[5]),
+                    Double.parseDouble(f[6])));
         }
         return out;
     }

@@ -83,8 +83,9 @@ public final class LocalCluster {
         int have;
         while ((have = sc.statusTracker().getExecutorInfos().length - 1) < executors) { // the driver is listed too
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("LocalCluster: " + have + " of " + executors + " executors registered within " + timeout
-                        + "; see the executors' logs under $SPARK_HOME/work");
+                throw new IllegalStateException(
+                        "LocalCluster: " + have + " of " + executors + " executors registered within " + timeout
+                                + "; see the executors' logs under $SPARK_HOME/work");
             }
             try {
                 Thread.sleep(100);

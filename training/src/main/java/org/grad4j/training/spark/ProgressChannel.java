@@ -79,13 +79,20 @@ final class ProgressChannel {
         }
 
         private void read(Socket s) {
-            try (s; DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()))) {
+            try (s;
+                    DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()))) {
                 if (in.readInt() != MAGIC || in.readLong() != token) return; // not one of this fit's workers
                 while (true) {
                     byte kind = in.readByte();
                     int attempt = in.readInt();
                     if (kind == STEP) {
-                        StepMetrics m = new StepMetrics(in.readInt(), in.readLong(), in.readInt(), in.readDouble(), in.readInt(), in.readDouble(),
+                        StepMetrics m = new StepMetrics(
+                                in.readInt(),
+                                in.readLong(),
+                                in.readInt(),
+                                in.readDouble(),
+                                in.readInt(),
+                                in.readDouble(),
                                 in.readDouble());
                         deliver(() -> listener.onStep(attempt, m));
                     } else if (kind == STATUS) {

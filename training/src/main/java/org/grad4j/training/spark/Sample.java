@@ -30,8 +30,9 @@ public record Sample(float[] features, int label) implements Serializable {
         for (int i = 0; i < n; i++) {
             Sample s = samples.get(i);
             if (s.features.length != d) {
-                throw new IllegalArgumentException("Sample.collate: sample " + i + " of the batch has " + s.features.length
-                        + " features, the first has " + d + "; every sample must have the same number");
+                throw new IllegalArgumentException(
+                        "Sample.collate: sample " + i + " of the batch has " + s.features.length
+                                + " features, the first has " + d + "; every sample must have the same number");
             }
             System.arraycopy(s.features, 0, x, i * d, d);
             y[i] = s.label;

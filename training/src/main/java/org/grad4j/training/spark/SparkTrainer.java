@@ -91,8 +91,19 @@ public final class SparkTrainer {
     }
 
     /** Everything the workers need to know, sent with the stage. */
-    record Settings(ModelFactory model, OptimizerFactory optimizer, LossFactory loss, int batchSize, int epochs, boolean shuffle, long seed,
-                    String checkpointDir, int checkpointEvery, long timeoutMillis, double clipGradNorm) implements Serializable {}
+    record Settings(
+            ModelFactory model,
+            OptimizerFactory optimizer,
+            LossFactory loss,
+            int batchSize,
+            int epochs,
+            boolean shuffle,
+            long seed,
+            String checkpointDir,
+            int checkpointEvery,
+            long timeoutMillis,
+            double clipGradNorm)
+            implements Serializable {}
 
     /**
      * What a fit produced.
@@ -109,16 +120,34 @@ public final class SparkTrainer {
      *                          forming the ring
      * @param trainSeconds      the successful attempt's time in the training steps (checkpoints included)
      */
-    public record Result(Map<String, Tensor> stateDict, List<StepMetrics> steps, int workers, long stepsPerEpoch, int attempts,
-                         long resumedFromStep, double rendezvousSeconds, double trainSeconds) {}
+    public record Result(
+            Map<String, Tensor> stateDict,
+            List<StepMetrics> steps,
+            int workers,
+            long stepsPerEpoch,
+            int attempts,
+            long resumedFromStep,
+            double rendezvousSeconds,
+            double trainSeconds) {}
 
     private final Settings settings;
     private final int numWorkers;
     private final ProgressListener listener;
 
     private SparkTrainer(Builder b) {
-        this.settings = new Settings(b.model, b.optimizer, b.loss, b.batchSize, b.epochs, b.shuffle, b.seed,
-                b.checkpointDir == null ? null : b.checkpointDir.toAbsolutePath().toString(), b.checkpointEvery, b.timeout.toMillis(),
+        this.settings = new Settings(
+                b.model,
+                b.optimizer,
+                b.loss,
+                b.batchSize,
+                b.epochs,
+                b.shuffle,
+                b.seed,
+                b.checkpointDir == null
+                        ? null
+                        : b.checkpointDir.toAbsolutePath().toString(),
+                b.checkpointEvery,
+                b.timeout.toMillis(),
                 b.clipGradNorm);
         this.numWorkers = b.numWorkers;
         this.listener = b.listener;
@@ -144,16 +173,18 @@ public final class SparkTrainer {
         int partitions = data.getNumPartitions();
         int workers = numWorkers > 0 ? numWorkers : partitions;
         if (partitions < workers) {
-            throw new IllegalArgumentException("SparkTrainer.fit: the data has " + partitions + (partitions == 1 ? " partition" : " partitions")
-                    + ", fewer than the " + workers + " workers; repartition it first (data.repartition(" + workers + ")) or use fewer workers");
+            throw new IllegalArgumentException("SparkTrainer.fit: the data has " + partitions
+                    + (partitions == 1 ? " partition" : " partitions") + ", fewer than the " + workers
+                    + " workers; repartition it first (data.repartition(" + workers + ")) or use fewer workers");
         }
         long count = data.count();
         int b = settings.batchSize();
         long global = (long) workers * b;
         long stepsPerEpoch = count / global;
         if (stepsPerEpoch == 0) {
-            throw new IllegalArgumentException("SparkTrainer.fit: the data has " + count + " samples, fewer than one global batch of " + workers
-                    + " workers x batch size " + b + " = " + global);
+            throw new IllegalArgumentException(
+                    "SparkTrainer.fit: the data has " + count + " samples, fewer than one global batch of " + workers
+                            + " workers x batch size " + b + " = " + global);
         }
         if (stepsPerEpoch * b > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("SparkTrainer.fit: each worker would hold " + stepsPerEpoch * b
@@ -169,16 +200,23 @@ public final class SparkTrainer {
         long token = new SecureRandom().nextLong();
         ProgressChannel.Server server = startProgress(sc, token);
         try {
-            BarrierWorker<T> worker = new BarrierWorker<>(settings, collate, (int) stepsPerEpoch, server == null ? null : server.address(), token);
+            BarrierWorker<T> worker = new BarrierWorker<>(
+                    settings, collate, (int) stepsPerEpoch, server == null ? null : server.address(), token);
             ClassTag<WorkerOutcome> tag = ClassTag$.MODULE$.apply(WorkerOutcome.class);
             RDD<WorkerOutcome> trained = dealt.rdd().barrier().mapPartitions(worker, false, tag);
-            sc.setJobDescription("grad4j: data-parallel training on " + workers + " workers, " + stepsPerEpoch + " steps per epoch");
+            sc.setJobDescription(
+                    "grad4j: data-parallel training on " + workers + " workers, " + stepsPerEpoch + " steps per epoch");
             List<WorkerOutcome> outcomes;
             try {
                 // the shuffle makes the barrier stage a map stage, which Spark retries whole when a worker is lost
-                outcomes = JavaRDD.fromRDD(trained, tag).mapToPair(o -> new Tuple2<>(0, o)).partitionBy(new HashPartitioner(1)).values().collect();
+                outcomes = JavaRDD.fromRDD(trained, tag)
+                        .mapToPair(o -> new Tuple2<>(0, o))
+                        .partitionBy(new HashPartitioner(1))
+                        .values()
+                        .collect();
             } catch (Exception e) { // Scala throws SparkException, a checked exception to Java, without declaring it
-                if (e instanceof SparkException) throw new DistributedException("SparkTrainer: the training failed: " + e.getMessage(), e);
+                if (e instanceof SparkException)
+                    throw new DistributedException("SparkTrainer: the training failed: " + e.getMessage(), e);
                 throw (RuntimeException) e;
             } finally {
                 sc.setJobDescription(null);
@@ -195,7 +233,8 @@ public final class SparkTrainer {
         try {
             return new ProgressChannel.Server(host, token, listener);
         } catch (IOException | RuntimeException e) {
-            System.err.println("SparkTrainer: cannot open the progress port on " + host + " (" + e + "); training without live progress");
+            System.err.println("SparkTrainer: cannot open the progress port on " + host + " (" + e
+                    + "); training without live progress");
             return null;
         }
     }
@@ -206,21 +245,31 @@ public final class SparkTrainer {
         for (WorkerOutcome o : outcomes) {
             if (o.setupError() == null) continue;
             boolean echo = o.setupError() instanceof DistributedException;
-            boolean better = cause == null || (cause.setupError() instanceof DistributedException && !echo)
+            boolean better = cause == null
+                    || (cause.setupError() instanceof DistributedException && !echo)
                     || (echo == cause.setupError() instanceof DistributedException && o.rank() < cause.rank());
             if (better) cause = o;
         }
         if (cause != null) {
             Throwable e = cause.setupError();
-            String message = "SparkTrainer: rank " + cause.rank() + " of " + workers + " could not start training: " + e.getMessage();
+            String message = "SparkTrainer: rank " + cause.rank() + " of " + workers + " could not start training: "
+                    + e.getMessage();
             if (e instanceof IllegalArgumentException) throw new IllegalArgumentException(message, e);
             throw new DistributedException(message, e);
         }
         WorkerOutcome rank0 = null;
         for (WorkerOutcome o : outcomes) if (o.rank() == 0) rank0 = o;
-        if (rank0 == null) throw new IllegalStateException("SparkTrainer: the training stage ended without rank 0's result");
-        return new Result(rank0.stateDict(), rank0.steps(), workers, stepsPerEpoch, rank0.attempt() + 1, rank0.resumedFromStep(),
-                rank0.rendezvousSeconds(), rank0.trainSeconds());
+        if (rank0 == null)
+            throw new IllegalStateException("SparkTrainer: the training stage ended without rank 0's result");
+        return new Result(
+                rank0.stateDict(),
+                rank0.steps(),
+                workers,
+                stepsPerEpoch,
+                rank0.attempt() + 1,
+                rank0.resumedFromStep(),
+                rank0.rendezvousSeconds(),
+                rank0.trainSeconds());
     }
 
     public static final class Builder {
@@ -285,7 +334,8 @@ public final class SparkTrainer {
 
         /** Steps between checkpoints (default 100). */
         public Builder checkpointEvery(int steps) {
-            if (steps <= 0) throw new IllegalArgumentException("SparkTrainer: checkpointEvery must be positive, got " + steps);
+            if (steps <= 0)
+                throw new IllegalArgumentException("SparkTrainer: checkpointEvery must be positive, got " + steps);
             this.checkpointEvery = steps;
             return this;
         }
@@ -296,14 +346,16 @@ public final class SparkTrainer {
          */
         public Builder timeout(Duration t) {
             Objects.requireNonNull(t, "SparkTrainer: timeout is null");
-            if (t.toMillis() <= 0) throw new IllegalArgumentException("SparkTrainer: the timeout must be at least 1 ms, got " + t);
+            if (t.toMillis() <= 0)
+                throw new IllegalArgumentException("SparkTrainer: the timeout must be at least 1 ms, got " + t);
             this.timeout = t;
             return this;
         }
 
         /** Clip the averaged gradient's 2-norm to {@code maxNorm} before each step (off by default). */
         public Builder clipGradNorm(double maxNorm) {
-            if (!(maxNorm > 0)) throw new IllegalArgumentException("SparkTrainer: clipGradNorm must be positive, got " + maxNorm);
+            if (!(maxNorm > 0))
+                throw new IllegalArgumentException("SparkTrainer: clipGradNorm must be positive, got " + maxNorm);
             this.clipGradNorm = maxNorm;
             return this;
         }
@@ -318,5 +370,4 @@ public final class SparkTrainer {
             return new SparkTrainer(this);
         }
     }
-
 }

@@ -15,16 +15,32 @@ import org.grad4j.training.loop.StepMetrics;
  * as a model that differs between workers; errors during training fail the task, and Spark retries the
  * stage).
  */
-record WorkerOutcome(int rank, int attempt, Throwable setupError, List<String> names, List<String> dtypes, List<int[]> shapes,
-                     List<float[]> values, List<StepMetrics> steps, long resumedFromStep, double rendezvousSeconds,
-                     double trainSeconds) implements Serializable {
+record WorkerOutcome(
+        int rank,
+        int attempt,
+        Throwable setupError,
+        List<String> names,
+        List<String> dtypes,
+        List<int[]> shapes,
+        List<float[]> values,
+        List<StepMetrics> steps,
+        long resumedFromStep,
+        double rendezvousSeconds,
+        double trainSeconds)
+        implements Serializable {
 
     static WorkerOutcome failed(int rank, int attempt, Throwable error) {
         return new WorkerOutcome(rank, attempt, error, List.of(), List.of(), List.of(), List.of(), List.of(), 0, 0, 0);
     }
 
-    static WorkerOutcome trained(int rank, int attempt, Map<String, Tensor> state, List<StepMetrics> steps, long resumedFromStep,
-                                 double rendezvousSeconds, double trainSeconds) {
+    static WorkerOutcome trained(
+            int rank,
+            int attempt,
+            Map<String, Tensor> state,
+            List<StepMetrics> steps,
+            long resumedFromStep,
+            double rendezvousSeconds,
+            double trainSeconds) {
         List<String> names = new ArrayList<>(), dtypes = new ArrayList<>();
         List<int[]> shapes = new ArrayList<>();
         List<float[]> values = new ArrayList<>();
@@ -34,7 +50,17 @@ record WorkerOutcome(int rank, int attempt, Throwable setupError, List<String> n
             shapes.add(t.shape());
             values.add(t.toFloatArray()); // int64 and bool tensors are stored as float32 too
         });
-        return new WorkerOutcome(rank, attempt, null, names, dtypes, shapes, values, List.copyOf(steps), resumedFromStep, rendezvousSeconds,
+        return new WorkerOutcome(
+                rank,
+                attempt,
+                null,
+                names,
+                dtypes,
+                shapes,
+                values,
+                List.copyOf(steps),
+                resumedFromStep,
+                rendezvousSeconds,
                 trainSeconds);
     }
 

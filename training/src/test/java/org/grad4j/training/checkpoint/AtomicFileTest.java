@@ -54,8 +54,14 @@ class AtomicFileTest {
         Files.write(dir.resolve(".ckpt.safetensors.123.tmp"), half);
         Files.write(dir.resolve(".ckpt.safetensors.18446744073709551615.tmp"), half);
         // nothing else is touched: other targets' temporaries, look-alikes, a directory and a link of the pattern
-        Set<String> others = Set.of(".other.safetensors.123.tmp", ".ckpt.safetensors.12a.tmp", ".ckpt.safetensors.123.tmp.bak", "ckpt.safetensors.123.tmp",
-                ".ckptXsafetensors.123.tmp", ".ckpt.safetensors..tmp", "notes.txt");
+        Set<String> others = Set.of(
+                ".other.safetensors.123.tmp",
+                ".ckpt.safetensors.12a.tmp",
+                ".ckpt.safetensors.123.tmp.bak",
+                "ckpt.safetensors.123.tmp",
+                ".ckptXsafetensors.123.tmp",
+                ".ckpt.safetensors..tmp",
+                "notes.txt");
         for (String o : others) Files.write(dir.resolve(o), half);
         Files.createDirectory(dir.resolve(".ckpt.safetensors.555.tmp"));
         Files.createSymbolicLink(dir.resolve(".ckpt.safetensors.777.tmp"), dir.resolve("notes.txt"));
@@ -73,17 +79,24 @@ class AtomicFileTest {
         Path file = Files.writeString(dir.resolve("plain.txt"), "keep");
         Path under = file.resolve("ckpt.safetensors");
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> writeText(under, "x"));
-        assertEquals("writing " + under + " failed (the previous file, if any, is unchanged): " + file
-                + ": exists and is not a directory (FileAlreadyExistsException)", e.getMessage());
+        assertEquals(
+                "writing " + under + " failed (the previous file, if any, is unchanged): " + file
+                        + ": exists and is not a directory (FileAlreadyExistsException)",
+                e.getMessage());
         assertEquals("keep", Files.readString(file));
         // a directory where the file should be
         Path taken = dir.resolve("taken");
         Files.createDirectory(taken);
         Files.writeString(taken.resolve("inside"), "keep");
         e = assertThrows(UncheckedIOException.class, () -> writeText(taken, "x"));
-        assertTrue(e.getMessage().startsWith("writing " + taken + " failed (the previous file, if any, is unchanged): "), e.getMessage());
-        assertTrue(e.getMessage().endsWith(" -> " + taken + ": Is a directory (FileSystemException)")
-                || e.getMessage().endsWith(" -> " + taken + ": Directory not empty (DirectoryNotEmptyException)"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("writing " + taken + " failed (the previous file, if any, is unchanged): "),
+                e.getMessage());
+        assertTrue(
+                e.getMessage().endsWith(" -> " + taken + ": Is a directory (FileSystemException)")
+                        || e.getMessage()
+                                .endsWith(" -> " + taken + ": Directory not empty (DirectoryNotEmptyException)"),
+                e.getMessage());
         assertEquals("keep", Files.readString(taken.resolve("inside")));
         assertEquals(Set.of("plain.txt", "taken"), names(), "no temporary file is left behind");
     }
@@ -96,7 +109,11 @@ class AtomicFileTest {
             assumeFalse(Files.isWritable(locked), "running as root: permission bits do not stop writes");
             Path target = locked.resolve("ckpt.safetensors");
             UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> writeText(target, "x"));
-            assertTrue(e.getMessage().startsWith("writing " + target + " failed (the previous file, if any, is unchanged): " + locked), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("writing " + target + " failed (the previous file, if any, is unchanged): "
+                                    + locked),
+                    e.getMessage());
             assertTrue(e.getMessage().endsWith(": permission denied (AccessDeniedException)"), e.getMessage());
         } finally {
             Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));

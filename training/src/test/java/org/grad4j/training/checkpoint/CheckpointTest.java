@@ -47,14 +47,20 @@ class CheckpointTest {
         CRC32C dataCrc = new CRC32C();
         dataCrc.update(data);
         // the checksums: the header's (computed with its own 8 digits as zeros), then each tensor's data
-        String json = "{\"__metadata__\":{\"grad4j.format\":\"2\",\"grad4j.crc32c\":\"00000000," + HexFormat.of().toHexDigits((int) dataCrc.getValue())
+        String json = "{\"__metadata__\":{\"grad4j.format\":\"2\",\"grad4j.crc32c\":\"00000000,"
+                + HexFormat.of().toHexDigits((int) dataCrc.getValue())
                 + "\"},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}"; // 127 bytes, padded to 128
         String padded = json + " ";
-        ByteBuffer unsealed = ByteBuffer.allocate(8 + 128).order(ByteOrder.LITTLE_ENDIAN).putLong(128).put(padded.getBytes(StandardCharsets.UTF_8));
+        ByteBuffer unsealed = ByteBuffer.allocate(8 + 128)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(128)
+                .put(padded.getBytes(StandardCharsets.UTF_8));
         CRC32C headerCrc = new CRC32C();
         headerCrc.update(unsealed.array());
         assertEquals(128, ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(0));
-        assertEquals(padded.replace("00000000", HexFormat.of().toHexDigits((int) headerCrc.getValue())), new String(b, 8, 128, StandardCharsets.UTF_8));
+        assertEquals(
+                padded.replace("00000000", HexFormat.of().toHexDigits((int) headerCrc.getValue())),
+                new String(b, 8, 128, StandardCharsets.UTF_8));
         assertArrayEquals(data, Arrays.copyOfRange(b, 136, 144));
         assertEquals(144, b.length);
     }
@@ -91,17 +97,25 @@ class CheckpointTest {
     @Test
     void brokenFilesAreNamedWithTheirProblem() throws IOException {
         assertProblem(dir.resolve("missing"), "file not found");
-        assertProblem(Files.write(dir.resolve("tiny"), new byte[3]), "too short (3 bytes) to hold the 8-byte header length");
-        assertProblem(Files.write(dir.resolve("zip"), "PK\3\4 not safetensors at all".getBytes(StandardCharsets.UTF_8)),
+        assertProblem(
+                Files.write(dir.resolve("tiny"), new byte[3]), "too short (3 bytes) to hold the 8-byte header length");
+        assertProblem(
+                Files.write(dir.resolve("zip"), "PK\3\4 not safetensors at all".getBytes(StandardCharsets.UTF_8)),
                 "invalid header length 8390045714599856976: not a safetensors file");
-        assertProblem(writeRaw("json", "{\"a\": [", new byte[0]), "the header is not valid JSON: Unexpected end-of-input: expected close marker for Array (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 7])");
-        assertProblem(writeRaw("f16", "{\"a\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,2]}}", new byte[2]),
+        assertProblem(
+                writeRaw("json", "{\"a\": [", new byte[0]),
+                "the header is not valid JSON: Unexpected end-of-input: expected close marker for Array (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 7])");
+        assertProblem(
+                writeRaw("f16", "{\"a\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,2]}}", new byte[2]),
                 "tensor 'a' has dtype F16; only F32 is supported");
-        assertProblem(writeRaw("size", "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new byte[8]),
+        assertProblem(
+                writeRaw("size", "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new byte[8]),
                 "tensor 'a': data_offsets [0, 8] hold 8 bytes but shape [3] of F32 needs 12");
-        assertProblem(writeRaw("short", "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}", new byte[5]),
+        assertProblem(
+                writeRaw("short", "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}", new byte[5]),
                 "truncated: tensor 'a' ends at data byte 12 but the file holds only 5 bytes of data");
-        assertProblem(writeRaw("hole", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8]),
+        assertProblem(
+                writeRaw("hole", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8]),
                 "the tensors' data_offsets leave a hole or overlap at data byte 0");
         // a checkpoint cut short (a torn copy) is detected, never half-loaded
         Path good = dir.resolve("good.safetensors");
@@ -144,7 +158,8 @@ class CheckpointTest {
         trainSteps(a, oa, 3, 6);
         trainSteps(b, ob, 3, 6);
         for (int i = 0; i < a.parameters().size(); i++) {
-            assertArrayEquals(a.parameters().get(i).toFloatArray(), b.parameters().get(i).toFloatArray(), 0f, "parameter " + i);
+            assertArrayEquals(
+                    a.parameters().get(i).toFloatArray(), b.parameters().get(i).toFloatArray(), 0f, "parameter " + i);
         }
         // the weights alone load into a model, the way PyTorch reads them (optimizer entries ignored)
         Sequential c = mlp(3);
@@ -168,13 +183,21 @@ class CheckpointTest {
         float[] stateBefore = ow.stateDict().state().get(0).get("exp_avg").toFloatArray();
         // the model is the root cause, so it is named even though the optimizer's state does not fit either
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(f, wider, ow));
-        assertTrue(e.getMessage().startsWith(f + ": does not fit the model: Error(s) in loading state_dict for Sequential: size mismatch for "
-                + "0.weight: copying a param with shape [8, 4] from checkpoint, the shape in current model is [9, 4]."), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                f
+                                        + ": does not fit the model: Error(s) in loading state_dict for Sequential: size mismatch for "
+                                        + "0.weight: copying a param with shape [8, 4] from checkpoint, the shape in current model is [9, 4]."),
+                e.getMessage());
         assertArrayEquals(before, wider.parameters().get(0).toFloatArray());
-        assertArrayEquals(stateBefore, ow.stateDict().state().get(0).get("exp_avg").toFloatArray());
+        assertArrayEquals(
+                stateBefore, ow.stateDict().state().get(0).get("exp_avg").toFloatArray());
         Path weightsOnly = dir.resolve("w.safetensors");
         Checkpoint.saveModel(weightsOnly, a);
-        e = assertThrows(CheckpointException.class, () -> Checkpoint.load(weightsOnly, mlp(1), new Adam(mlp(1).parameters(), 1e-3)));
+        e = assertThrows(
+                CheckpointException.class,
+                () -> Checkpoint.load(weightsOnly, mlp(1), new Adam(mlp(1).parameters(), 1e-3)));
         assertEquals(weightsOnly + ": holds no optimizer state (it was saved without an optimizer)", e.getMessage());
     }
 
@@ -204,17 +227,29 @@ class CheckpointTest {
         Runnable unchanged = () -> {
             assertArrayEquals(weightBefore, b.parameters().get(0).toFloatArray(), "model unchanged");
             assertEquals(0.25, ob.paramGroups().get(0).lr(), "lr unchanged");
-            assertArrayEquals(stateBefore, ob.stateDict().state().get(0).get("exp_avg").toFloatArray(), "optimizer state unchanged");
+            assertArrayEquals(
+                    stateBefore,
+                    ob.stateDict().state().get(0).get("exp_avg").toFloatArray(),
+                    "optimizer state unchanged");
         };
         // lr 0.5 and an unknown key: refused whole, the lr is not half-applied
         Path bogus = rewritten(f, "bogus.safetensors", g -> g.replace("\"lr\":0.01", "\"lr\":0.5,\"bogus\":1.0"), true);
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(bogus, b, ob));
-        assertEquals(bogus + ": does not fit the optimizer: Adam: unknown option 'bogus' in parameter group 0 of the loaded state dict; Adam takes "
-                + "[amsgrad, beta1, beta2, eps, lr, weight_decay]", e.getMessage());
+        assertEquals(
+                bogus
+                        + ": does not fit the optimizer: Adam: unknown option 'bogus' in parameter group 0 of the loaded state dict; Adam takes "
+                        + "[amsgrad, beta1, beta2, eps, lr, weight_decay]",
+                e.getMessage());
         unchanged.run();
-        Path text = rewritten(f, "text.safetensors", g -> g.replace("\"lr\":0.01", "\"lr\":0.5").replace("\"eps\":1.0E-8", "\"eps\":\"tiny\""), true);
+        Path text = rewritten(
+                f,
+                "text.safetensors",
+                g -> g.replace("\"lr\":0.01", "\"lr\":0.5").replace("\"eps\":1.0E-8", "\"eps\":\"tiny\""),
+                true);
         e = assertThrows(CheckpointException.class, () -> Checkpoint.load(text, b, ob));
-        assertEquals(text + ": does not fit the optimizer: Adam: option 'eps' in parameter group 0 of the loaded state dict must be a number, got 'tiny'",
+        assertEquals(
+                text
+                        + ": does not fit the optimizer: Adam: option 'eps' in parameter group 0 of the loaded state dict must be a number, got 'tiny'",
                 e.getMessage());
         unchanged.run();
         Path notGroups = rewritten(f, "null.safetensors", g -> "null", true);
@@ -228,7 +263,9 @@ class CheckpointTest {
         Sequential a = mlp(1);
         SGD sgd = new SGD(a.parameters(), 0.1f, 0.9f, 0f, 0f, false);
         Generator g = new Generator(4);
-        new CrossEntropyLoss().call(a.call(Tensor.randn(g, 5, 4)), Tensor.indices(0, 1, 2, 0, 1)).backward();
+        new CrossEntropyLoss()
+                .call(a.call(Tensor.randn(g, 5, 4)), Tensor.indices(0, 1, 2, 0, 1))
+                .backward();
         sgd.step();
         Path f = dir.resolve("sgd.safetensors");
         Checkpoint.save(f, a, sgd, Map.of());
@@ -237,21 +274,28 @@ class CheckpointTest {
         Adam adam = new Adam(b.parameters(), 1e-3);
         float[] before = b.parameters().get(0).toFloatArray();
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(f, b, adam));
-        assertEquals(f + ": does not fit the optimizer: Adam: the state dict was saved by SGD, not Adam; an optimizer loads only the state of its "
-                + "own kind", e.getMessage());
+        assertEquals(
+                f
+                        + ": does not fit the optimizer: Adam: the state dict was saved by SGD, not Adam; an optimizer loads only the state of its "
+                        + "own kind",
+                e.getMessage());
         assertArrayEquals(before, b.parameters().get(0).toFloatArray());
         assertEquals(1e-3, adam.paramGroups().get(0).lr());
         assertTrue(adam.stateDict().state().isEmpty(), "Adam got no state");
         // a checkpoint from before the kind was recorded: SGD's keys still do not fit Adam ...
         Path older = rewritten(f, "older.safetensors", groups -> groups, false);
         e = assertThrows(CheckpointException.class, () -> Checkpoint.load(older, b, adam));
-        assertEquals(older + ": does not fit the optimizer: Adam: unknown options [dampening, momentum, nesterov] in parameter group 0 of the "
-                + "loaded state dict; Adam takes [amsgrad, beta1, beta2, eps, lr, weight_decay]", e.getMessage());
+        assertEquals(
+                older
+                        + ": does not fit the optimizer: Adam: unknown options [dampening, momentum, nesterov] in parameter group 0 of the "
+                        + "loaded state dict; Adam takes [amsgrad, beta1, beta2, eps, lr, weight_decay]",
+                e.getMessage());
         // ... and load into SGD, where they fit
         SGD other = new SGD(b.parameters(), 0.5f, 0.5f, 0f, 0f, false);
         Checkpoint.load(older, b, other);
         assertEquals(0.1, other.paramGroups().get(0).lr(), 1e-7);
-        assertArrayEquals(a.parameters().get(0).toFloatArray(), b.parameters().get(0).toFloatArray());
+        assertArrayEquals(
+                a.parameters().get(0).toFloatArray(), b.parameters().get(0).toFloatArray());
     }
 
     /** A crash half-way through writing the new checkpoint leaves the previous one intact and loadable. */
@@ -268,10 +312,12 @@ class CheckpointTest {
         ByteArrayOutputStream next = new ByteArrayOutputStream();
         SafeTensors.write(next, a.stateDict(), Map.of("step", "4"));
         byte[] half = Arrays.copyOf(next.toByteArray(), next.size() / 2);
-        UncheckedIOException crash = assertThrows(UncheckedIOException.class, () -> AtomicFile.write(f, out -> {
-            out.write(half);
-            throw new IOException("simulated crash");
-        }));
+        UncheckedIOException crash = assertThrows(
+                UncheckedIOException.class,
+                () -> AtomicFile.write(f, out -> {
+                    out.write(half);
+                    throw new IOException("simulated crash");
+                }));
         assertTrue(crash.getMessage().contains("the previous file, if any, is unchanged"), crash.getMessage());
         assertArrayEquals(good, Files.readAllBytes(f));
         try (Stream<Path> files = Files.list(dir)) {
@@ -285,10 +331,13 @@ class CheckpointTest {
         Sequential ref = mlp(1);
         Adam oref = new Adam(ref.parameters(), 1e-2);
         trainSteps(ref, oref, 0, 2);
-        assertArrayEquals(ref.parameters().get(2).toFloatArray(), b.parameters().get(2).toFloatArray(), 0f);
+        assertArrayEquals(
+                ref.parameters().get(2).toFloatArray(), b.parameters().get(2).toFloatArray(), 0f);
         // and the next successful save replaces it whole
         Checkpoint.save(f, a, oa, Map.of("step", "4"));
         assertEquals("4", Checkpoint.load(f, b, ob).get("step"));
-        assertTrue(new ObjectMapper().readTree(SafeTensors.load(f).metadata().get("grad4j.optimizer.param_groups")).isArray());
+        assertTrue(new ObjectMapper()
+                .readTree(SafeTensors.load(f).metadata().get("grad4j.optimizer.param_groups"))
+                .isArray());
     }
 }

@@ -22,8 +22,8 @@ import reactor.test.StepVerifier;
  * closed is garbage; a closed loader refuses to iterate, with a message saying so.
  */
 class DataLoaderCloseTest {
-    private static final String CLOSED = "DataLoader: the loader is closed (its worker threads are stopped); build a new "
-            + "one to iterate again";
+    private static final String CLOSED =
+            "DataLoader: the loader is closed (its worker threads are stopped); build a new " + "one to iterate again";
 
     private static TensorDataset numbers(int n) {
         float[] x = new float[n];
@@ -32,7 +32,12 @@ class DataLoaderCloseTest {
     }
 
     private static DataLoader loader(int samples) {
-        return DataLoader.builder(numbers(samples)).batchSize(4).shuffle(true).seed(1).numWorkers(2).build();
+        return DataLoader.builder(numbers(samples))
+                .batchSize(4)
+                .shuffle(true)
+                .seed(1)
+                .numWorkers(2)
+                .build();
     }
 
     private static Set<Thread> liveThreads() {
@@ -52,7 +57,8 @@ class DataLoaderCloseTest {
             Thread.sleep(50);
         }
         List<String> names = extra.stream().map(Thread::getName).sorted().toList();
-        throw new AssertionError(what + ": " + names.size() + " threads left, e.g. " + names.subList(0, Math.min(10, names.size())));
+        throw new AssertionError(
+                what + ": " + names.size() + " threads left, e.g. " + names.subList(0, Math.min(10, names.size())));
     }
 
     /** Runs one loader to the end and closes it, so the JVM's and Reactor's own threads exist before counting. */
@@ -69,8 +75,10 @@ class DataLoaderCloseTest {
         for (int i = 0; i < 100; i++) {
             DataLoader l = loader(40);
             switch (i % 4) {
-                case 0 -> { } // built, never iterated
-                case 1 -> { for (Batch b : l) b.size(); } // one whole epoch
+                case 0 -> {} // built, never iterated
+                case 1 -> {
+                    for (Batch b : l) b.size();
+                } // one whole epoch
                 case 2 -> { // an iterator abandoned after one batch: its subscription is never cancelled
                     Iterator<Batch> it = l.iterator();
                     it.next();
@@ -96,7 +104,10 @@ class DataLoaderCloseTest {
     @Test
     void closeIsIdempotentAndAClosedLoaderRefusesToIterate() {
         for (int workers : new int[] {0, 2}) {
-            DataLoader l = DataLoader.builder(numbers(10)).batchSize(4).numWorkers(workers).build();
+            DataLoader l = DataLoader.builder(numbers(10))
+                    .batchSize(4)
+                    .numWorkers(workers)
+                    .build();
             Flux<Batch> made = l.flux(0); // made before close, subscribed after
             l.close();
             l.close();
@@ -104,10 +115,12 @@ class DataLoaderCloseTest {
             assertEquals(CLOSED, e.getMessage());
             e = assertThrows(IllegalStateException.class, l::iterator);
             assertEquals(CLOSED, e.getMessage());
-            StepVerifier.create(made).expectErrorSatisfies(err -> {
-                assertTrue(err instanceof IllegalStateException, err.toString());
-                assertEquals(CLOSED, err.getMessage());
-            }).verify();
+            StepVerifier.create(made)
+                    .expectErrorSatisfies(err -> {
+                        assertTrue(err instanceof IllegalStateException, err.toString());
+                        assertEquals(CLOSED, err.getMessage());
+                    })
+                    .verify();
             // what the loader is stays readable
             assertEquals(3, l.numBatches());
             assertEquals(4, l.batchSize());
@@ -116,7 +129,11 @@ class DataLoaderCloseTest {
 
     @Test
     void closingDuringAnEpochEndsItWithTheClosedError() {
-        DataLoader l = DataLoader.builder(numbers(400)).batchSize(4).numWorkers(2).prefetchFactor(1).build();
+        DataLoader l = DataLoader.builder(numbers(400))
+                .batchSize(4)
+                .numWorkers(2)
+                .prefetchFactor(1)
+                .build();
         StepVerifier.create(l.flux(0), 1)
                 .expectNextCount(1)
                 .then(l::close)
@@ -133,7 +150,11 @@ class DataLoaderCloseTest {
     void aSchedulerGivenByTheUserIsNotDisposed() {
         Scheduler mine = Schedulers.newSingle("users-own", true);
         try {
-            DataLoader l = DataLoader.builder(numbers(12)).batchSize(4).numWorkers(1).scheduler(mine).build();
+            DataLoader l = DataLoader.builder(numbers(12))
+                    .batchSize(4)
+                    .numWorkers(1)
+                    .scheduler(mine)
+                    .build();
             int batches = 0;
             for (Batch b : l) batches += b.size() > 0 ? 1 : 0;
             assertEquals(3, batches);

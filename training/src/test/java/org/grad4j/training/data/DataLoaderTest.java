@@ -49,22 +49,40 @@ class DataLoaderTest {
         assertEquals(List.of(4, 4, 2), sizes);
         assertEquals(3, keep.numBatches());
         assertEquals(List.of(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f), flatten(keep));
-        DataLoader drop = DataLoader.builder(numbers(10)).batchSize(4).dropLast(true).build();
+        DataLoader drop =
+                DataLoader.builder(numbers(10)).batchSize(4).dropLast(true).build();
         assertEquals(2, drop.numBatches());
         assertEquals(8, flatten(drop).size());
     }
 
     @Test
     void shuffleIsAPermutationFixedBySeedAndEpoch() {
-        DataLoader a = DataLoader.builder(numbers(50)).batchSize(7).shuffle(true).seed(3).build();
-        DataLoader b = DataLoader.builder(numbers(50)).batchSize(7).shuffle(true).seed(3).build();
+        DataLoader a = DataLoader.builder(numbers(50))
+                .batchSize(7)
+                .shuffle(true)
+                .seed(3)
+                .build();
+        DataLoader b = DataLoader.builder(numbers(50))
+                .batchSize(7)
+                .shuffle(true)
+                .seed(3)
+                .build();
         List<Float> e0 = flatten(a.flux(0).toIterable()), e1 = flatten(a.flux(1).toIterable());
         assertEquals(e0, flatten(b.flux(0).toIterable()), "same seed, same epoch: same order");
         assertNotEquals(e0, e1, "another epoch reshuffles");
         List<Float> sorted = new ArrayList<>(e0);
         sorted.sort(null);
-        assertEquals(flatten(DataLoader.builder(numbers(50)).batchSize(50).build()), sorted, "each sample exactly once");
-        assertNotEquals(e0, flatten(DataLoader.builder(numbers(50)).batchSize(7).shuffle(true).seed(4).build().flux(0).toIterable()));
+        assertEquals(
+                flatten(DataLoader.builder(numbers(50)).batchSize(50).build()), sorted, "each sample exactly once");
+        assertNotEquals(
+                e0,
+                flatten(DataLoader.builder(numbers(50))
+                        .batchSize(7)
+                        .shuffle(true)
+                        .seed(4)
+                        .build()
+                        .flux(0)
+                        .toIterable()));
         // iterating again moves to the next epoch
         assertEquals(e0, flatten(a));
         assertEquals(e1, flatten(a));
@@ -72,9 +90,20 @@ class DataLoaderTest {
 
     @Test
     void parallelWorkersGiveTheSameBatchesInOrder() {
-        DataLoader serial = DataLoader.builder(numbers(200)).batchSize(8).shuffle(true).seed(1).build();
-        DataLoader parallel = DataLoader.builder(numbers(200)).batchSize(8).shuffle(true).seed(1).numWorkers(3).prefetchFactor(2).build();
-        assertEquals(flatten(serial.flux(2).toIterable()), flatten(parallel.flux(2).toIterable()));
+        DataLoader serial = DataLoader.builder(numbers(200))
+                .batchSize(8)
+                .shuffle(true)
+                .seed(1)
+                .build();
+        DataLoader parallel = DataLoader.builder(numbers(200))
+                .batchSize(8)
+                .shuffle(true)
+                .seed(1)
+                .numWorkers(3)
+                .prefetchFactor(2)
+                .build();
+        assertEquals(
+                flatten(serial.flux(2).toIterable()), flatten(parallel.flux(2).toIterable()));
         assertEquals(flatten(serial.flux(0).toIterable()), flatten(parallel));
     }
 
@@ -105,7 +134,11 @@ class DataLoaderTest {
     @Test
     void loadingStaysABoundedNumberOfBatchesAheadOfDemand() {
         Counting ds = new Counting();
-        DataLoader loader = DataLoader.builder(ds).batchSize(5).numWorkers(2).prefetchFactor(2).build();
+        DataLoader loader = DataLoader.builder(ds)
+                .batchSize(5)
+                .numWorkers(2)
+                .prefetchFactor(2)
+                .build();
         StepVerifier.create(loader.flux(0), 0)
                 .expectSubscription()
                 .thenAwait(Duration.ofMillis(100))
@@ -151,10 +184,14 @@ class DataLoaderTest {
 
     @Test
     void badArgumentsAreRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new TensorDataset(Tensor.zeros(3, 2), Tensor.zeros(4)));
-        assertEquals("TensorDataset: Size mismatch between tensors: first dimensions must agree, got shapes [3, 2] [4]", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> DataLoader.builder(numbers(3)).batchSize(0));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new TensorDataset(Tensor.zeros(3, 2), Tensor.zeros(4)));
+        assertEquals(
+                "TensorDataset: Size mismatch between tensors: first dimensions must agree, got shapes [3, 2] [4]",
+                e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> DataLoader.builder(numbers(3)).batchSize(0));
         assertEquals("DataLoader: batch_size should be a positive integer value, but got batch_size=0", e.getMessage());
         assertThrows(IndexOutOfBoundsException.class, () -> numbers(3).get(3));
         assertEquals(2, numbers(3).head(2).size());
@@ -179,6 +216,9 @@ class DataLoaderTest {
         e = assertThrows(DataFileException.class, () -> Csv.read(dir.resolve("none.csv"), true, ','));
         assertEquals(dir.resolve("none.csv") + ": file not found", e.getMessage());
         Path empty = Files.writeString(dir.resolve("e.csv"), "h1,h2\n");
-        assertEquals(empty + ": no data rows", assertThrows(DataFileException.class, () -> Csv.read(empty, true, ',')).getMessage());
+        assertEquals(
+                empty + ": no data rows",
+                assertThrows(DataFileException.class, () -> Csv.read(empty, true, ','))
+                        .getMessage());
     }
 }

@@ -44,7 +44,8 @@ class GzipTest {
     }
 
     /** A gzip member written by hand, so that every header field can be set. */
-    private static byte[] member(byte[] raw, int flags, byte[] extra, String name, String comment, boolean goodHeaderCrc) {
+    private static byte[] member(
+            byte[] raw, int flags, byte[] extra, String name, String comment, boolean goodHeaderCrc) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.writeBytes(new byte[] {0x1f, (byte) 0x8b, 8, (byte) flags, 1, 2, 3, 4, 0, 3});
         if (extra != null) {
@@ -75,7 +76,11 @@ class GzipTest {
         d.end();
         CRC32 crc = new CRC32();
         crc.update(raw);
-        b.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt((int) crc.getValue()).putInt(raw.length).array());
+        b.writeBytes(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) crc.getValue())
+                .putInt(raw.length)
+                .array());
         return b.toByteArray();
     }
 
@@ -88,53 +93,83 @@ class GzipTest {
     @Test
     void wellFormedStreamsOfEveryShapeRead() throws IOException {
         byte[] raw = idx(200_000); // more than one 64 KiB buffer, compressed and not
-        assertArrayEquals(Idx.read(write(member(raw, 0, null, null, null, true))).values(), Idx.parse(null, raw).values());
+        assertArrayEquals(
+                Idx.read(write(member(raw, 0, null, null, null, true))).values(),
+                Idx.parse(null, raw).values());
         byte[] everyField = member(raw, 2 | 4 | 8 | 16, new byte[300], "train-images-idx3-ubyte", "a comment", true);
-        assertArrayEquals(Idx.parse(null, raw).values(), Idx.read(write(everyField)).values());
+        assertArrayEquals(
+                Idx.parse(null, raw).values(), Idx.read(write(everyField)).values());
         // two members are one stream (as gzip -c a b > ab makes), and trailing zero padding is ignored
         byte[] head = Arrays.copyOf(raw, 1000), tail = Arrays.copyOfRange(raw, 1000, raw.length);
-        assertArrayEquals(Idx.parse(null, raw).values(), Idx.read(write(concat(member(head, 0, null, null, null, true),
-                member(tail, 8, null, "b", null, true), new byte[16]))).values());
+        assertArrayEquals(
+                Idx.parse(null, raw).values(),
+                Idx.read(write(concat(
+                                member(head, 0, null, null, null, true),
+                                member(tail, 8, null, "b", null, true),
+                                new byte[16])))
+                        .values());
     }
 
     @Test
     void eachKindOfDamageIsNamedWithItsOffset() throws IOException {
         byte[] good = IdxAndMnistTest.gzip(idx(5000));
         int n = good.length;
-        assertProblem(new byte[] {0x1f, (byte) 0x8b, 8}, "corrupt gzip data: truncated: the gzip header at file offset 0 is cut short (it needs 10 bytes); "
-                + "the download may be incomplete");
-        assertProblem(Arrays.copyOf(good, 10), "corrupt gzip data: truncated: the compressed data ends at file offset 10 before its end marker; "
-                + "the download may be incomplete");
-        assertProblem(Arrays.copyOf(good, n / 2), "corrupt gzip data: truncated: the compressed data ends at file offset " + n / 2
-                + " before its end marker; the download may be incomplete");
-        assertProblem(Arrays.copyOf(good, n - 3), "corrupt gzip data: truncated: the trailer (CRC-32 and length) at file offset " + (n - 8)
-                + " is cut short; the download may be incomplete");
+        assertProblem(
+                new byte[] {0x1f, (byte) 0x8b, 8},
+                "corrupt gzip data: truncated: the gzip header at file offset 0 is cut short (it needs 10 bytes); "
+                        + "the download may be incomplete");
+        assertProblem(
+                Arrays.copyOf(good, 10),
+                "corrupt gzip data: truncated: the compressed data ends at file offset 10 before its end marker; "
+                        + "the download may be incomplete");
+        assertProblem(
+                Arrays.copyOf(good, n / 2),
+                "corrupt gzip data: truncated: the compressed data ends at file offset " + n / 2
+                        + " before its end marker; the download may be incomplete");
+        assertProblem(
+                Arrays.copyOf(good, n - 3),
+                "corrupt gzip data: truncated: the trailer (CRC-32 and length) at file offset " + (n - 8)
+                        + " is cut short; the download may be incomplete");
         byte[] crc = good.clone();
         crc[n - 8] ^= 1;
-        long stored = ByteBuffer.wrap(crc, n - 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
-        assertProblem(crc, String.format("corrupt gzip data: CRC-32 mismatch: the trailer at file offset %d says 0x%08x, the data gives 0x%08x", n - 8,
-                stored, stored ^ 1));
+        long stored =
+                ByteBuffer.wrap(crc, n - 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+        assertProblem(
+                crc,
+                String.format(
+                        "corrupt gzip data: CRC-32 mismatch: the trailer at file offset %d says 0x%08x, the data gives 0x%08x",
+                        n - 8, stored, stored ^ 1));
         byte[] size = good.clone();
         size[n - 4] ^= 1;
-        assertProblem(size, "corrupt gzip data: length mismatch: the trailer at file offset " + (n - 8) + " says " + (5008 ^ 1)
-                + " bytes (mod 2^32), the data has 5008");
+        assertProblem(
+                size,
+                "corrupt gzip data: length mismatch: the trailer at file offset " + (n - 8) + " says " + (5008 ^ 1)
+                        + " bytes (mod 2^32), the data has 5008");
         byte[] method = good.clone();
         method[2] = 7;
-        assertProblem(method, "corrupt gzip data: unsupported compression method 7 in the gzip header (only 8, deflate)");
+        assertProblem(
+                method, "corrupt gzip data: unsupported compression method 7 in the gzip header (only 8, deflate)");
         byte[] reserved = good.clone();
         reserved[3] = 0x20;
         assertProblem(reserved, "corrupt gzip data: invalid gzip header: reserved flag bits set (flags 0x20)");
         byte[] blockType = good.clone();
         blockType[10] |= 0x06; // BTYPE 11 is reserved in deflate
         assertProblem(blockType, "corrupt gzip data: invalid block type (in the deflate data near file offset 11)");
-        assertProblem(member(idx(10), 2, null, null, null, false), "corrupt gzip data: gzip header CRC mismatch: stored 0x" + String.format("%04x",
-                headerCrc16(new byte[] {0x1f, (byte) 0x8b, 8, 2, 1, 2, 3, 4, 0, 3}) ^ 1) + ", the header gives 0x"
-                + String.format("%04x", headerCrc16(new byte[] {0x1f, (byte) 0x8b, 8, 2, 1, 2, 3, 4, 0, 3})));
-        assertProblem(Arrays.copyOf(member(idx(10), 8, null, "a-long-file-name", null, true), 15),
+        assertProblem(
+                member(idx(10), 2, null, null, null, false),
+                "corrupt gzip data: gzip header CRC mismatch: stored 0x"
+                        + String.format("%04x", headerCrc16(new byte[] {0x1f, (byte) 0x8b, 8, 2, 1, 2, 3, 4, 0, 3}) ^ 1)
+                        + ", the header gives 0x"
+                        + String.format("%04x", headerCrc16(new byte[] {0x1f, (byte) 0x8b, 8, 2, 1, 2, 3, 4, 0, 3})));
+        assertProblem(
+                Arrays.copyOf(member(idx(10), 8, null, "a-long-file-name", null, true), 15),
                 "corrupt gzip data: truncated: the gzip header at file offset 0 is cut short; the download may be incomplete");
-        assertProblem(concat(good, new byte[] {0, 0, 'x', 0}), "corrupt gzip data: trailing garbage after the gzip data at file offset " + n);
-        assertProblem(concat(good, new byte[] {0x1f, 0x00, 0, 0, 0, 0, 0, 0, 0, 0}), "corrupt gzip data: not a gzip header at file offset " + n
-                + " (0x1f 0x00)");
+        assertProblem(
+                concat(good, new byte[] {0, 0, 'x', 0}),
+                "corrupt gzip data: trailing garbage after the gzip data at file offset " + n);
+        assertProblem(
+                concat(good, new byte[] {0x1f, 0x00, 0, 0, 0, 0, 0, 0, 0, 0}),
+                "corrupt gzip data: not a gzip header at file offset " + n + " (0x1f 0x00)");
     }
 
     private static int headerCrc16(byte[] header) {
@@ -151,7 +186,9 @@ class GzipTest {
         java.util.Random random = new java.util.Random(7);
         Path f = dir.resolve("damaged.gz");
         for (int trial = 0; trial < 300; trial++) {
-            byte[] bad = trial % 3 == 0 ? Arrays.copyOf(good, 2 + random.nextInt(good.length - 2)) : good.clone(); // a cut keeps the gzip magic
+            byte[] bad = trial % 3 == 0
+                    ? Arrays.copyOf(good, 2 + random.nextInt(good.length - 2))
+                    : good.clone(); // a cut keeps the gzip magic
             if (trial % 3 != 0) bad[random.nextInt(bad.length)] ^= (byte) (1 << random.nextInt(8));
             Files.write(f, bad);
             try {

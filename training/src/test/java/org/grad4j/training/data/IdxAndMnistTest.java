@@ -51,11 +51,36 @@ class IdxAndMnistTest {
         assertArrayEquals(new float[] {0, 1, 200, 255, 7, 9}, plain.values());
         Idx.Data gz = Idx.read(write("a.gz", gzip(idx(Idx.UBYTE, new int[] {1, 2, 3}, ub))));
         assertArrayEquals(plain.values(), gz.values());
-        assertEquals(-1f, Idx.read(write("b", idx(Idx.BYTE, new int[] {1}, new byte[] {(byte) 255}))).values()[0]);
-        assertEquals(-2f, Idx.read(write("s", idx(Idx.SHORT, new int[] {1}, new byte[] {(byte) 0xff, (byte) 0xfe}))).values()[0]);
-        assertEquals(258f, Idx.read(write("i", idx(Idx.INT, new int[] {1}, new byte[] {0, 0, 1, 2}))).values()[0]);
-        assertEquals(1.5f, Idx.read(write("f", idx(Idx.FLOAT, new int[] {1}, ByteBuffer.allocate(4).putFloat(1.5f).array()))).values()[0]);
-        assertEquals(-0.25f, Idx.read(write("d", idx(Idx.DOUBLE, new int[] {1}, ByteBuffer.allocate(8).putDouble(-0.25).array()))).values()[0]);
+        assertEquals(
+                -1f,
+                Idx.read(write("b", idx(Idx.BYTE, new int[] {1}, new byte[] {(byte) 255})))
+                        .values()[0]);
+        assertEquals(
+                -2f,
+                Idx.read(write("s", idx(Idx.SHORT, new int[] {1}, new byte[] {(byte) 0xff, (byte) 0xfe})))
+                        .values()[0]);
+        assertEquals(
+                258f,
+                Idx.read(write("i", idx(Idx.INT, new int[] {1}, new byte[] {0, 0, 1, 2})))
+                        .values()[0]);
+        assertEquals(
+                1.5f,
+                Idx.read(write(
+                                "f",
+                                idx(
+                                        Idx.FLOAT,
+                                        new int[] {1},
+                                        ByteBuffer.allocate(4).putFloat(1.5f).array())))
+                        .values()[0]);
+        assertEquals(
+                -0.25f,
+                Idx.read(write(
+                                "d",
+                                idx(
+                                        Idx.DOUBLE,
+                                        new int[] {1},
+                                        ByteBuffer.allocate(8).putDouble(-0.25).array())))
+                        .values()[0]);
     }
 
     private void assertProblem(Path file, String problem) {
@@ -68,15 +93,21 @@ class IdxAndMnistTest {
     void corruptOrMissingFilesNameTheFileAndTheProblem() throws IOException {
         assertProblem(dir.resolve("nope"), "file not found");
         assertProblem(write("short", new byte[] {0, 0}), "too short for an IDX header: 2 bytes");
-        assertProblem(write("magic", new byte[] {'P', 'K', 3, 4, 0, 0}),
+        assertProblem(
+                write("magic", new byte[] {'P', 'K', 3, 4, 0, 0}),
                 "not an IDX file: the magic number must start with two zero bytes, got 0x50 0x4b");
-        assertProblem(write("type", idx(0x42, new int[] {1}, new byte[1])),
+        assertProblem(
+                write("type", idx(0x42, new int[] {1}, new byte[1])),
                 "unknown IDX data type code 0x42 (expected 08, 09, 0B, 0C, 0D or 0E)");
-        assertProblem(write("trunc", idx(Idx.UBYTE, new int[] {3, 28, 28}, new byte[100])),
+        assertProblem(
+                write("trunc", idx(Idx.UBYTE, new int[] {3, 28, 28}, new byte[100])),
                 "truncated: the header declares shape [3, 28, 28] of ubyte (2352 bytes of data) but only 100 bytes follow");
-        assertProblem(write("extra", idx(Idx.UBYTE, new int[] {2}, new byte[5])),
+        assertProblem(
+                write("extra", idx(Idx.UBYTE, new int[] {2}, new byte[5])),
                 "the header declares shape [2] of ubyte (2 bytes of data) but 3 more bytes follow");
-        assertProblem(write("hdr", new byte[] {0, 0, 8, 3, 0, 0, 0, 1}), "truncated header: 3 dimensions need 16 bytes, the file has 8");
+        assertProblem(
+                write("hdr", new byte[] {0, 0, 8, 3, 0, 0, 0, 1}),
+                "truncated header: 3 dimensions need 16 bytes, the file has 8");
         byte[] gz = gzip(idx(Idx.UBYTE, new int[] {1000}, new byte[1000]));
         Path torn = write("torn.gz", Arrays.copyOf(gz, gz.length / 2));
         DataFileException e = assertThrows(DataFileException.class, () -> Idx.read(torn));
@@ -100,7 +131,10 @@ class IdxAndMnistTest {
         TensorDataset train = Mnist.load(dir, true);
         assertEquals(12, train.size());
         assertArrayEquals(new int[] {12, 1, 2, 2}, train.tensors().get(0).shape());
-        assertArrayEquals(new float[] {0, 51 / 255f, 102 / 255f, 153 / 255f}, train.get(0).get(0).toFloatArray(), 1e-7f);
+        assertArrayEquals(
+                new float[] {0, 51 / 255f, 102 / 255f, 153 / 255f},
+                train.get(0).get(0).toFloatArray(),
+                1e-7f);
         assertEquals(DType.INT64, train.tensors().get(1).dtype());
         assertEquals(11 % 10, (int) train.get(11).get(1).item());
         assertEquals(3, Mnist.load(dir, false).size());
@@ -110,9 +144,13 @@ class IdxAndMnistTest {
     void mismatchedCountsAndMissingFilesAreNamed() throws IOException {
         writeSplit("train", 12, 11, false);
         DataFileException e = assertThrows(DataFileException.class, () -> Mnist.load(dir, true));
-        assertEquals(dir.resolve("train-labels-idx1-ubyte") + ": has 11 labels but train-images-idx3-ubyte has 12 images", e.getMessage());
+        assertEquals(
+                dir.resolve("train-labels-idx1-ubyte") + ": has 11 labels but train-images-idx3-ubyte has 12 images",
+                e.getMessage());
         e = assertThrows(DataFileException.class, () -> Mnist.load(dir, false));
-        assertEquals(dir.resolve("t10k-images-idx3-ubyte.gz") + ": file not found (nor t10k-images-idx3-ubyte)", e.getMessage());
+        assertEquals(
+                dir.resolve("t10k-images-idx3-ubyte.gz") + ": file not found (nor t10k-images-idx3-ubyte)",
+                e.getMessage());
         Path missing = dir.resolve("not-installed");
         e = assertThrows(DataFileException.class, () -> Mnist.fashionMnist(missing, true));
         assertTrue(e.getMessage().contains("sudo apt-get install dataset-fashion-mnist"), e.getMessage());

@@ -51,25 +51,39 @@ class DistributedDataParallelTest {
         List<ProcessGroup> groups = Ranks.connect(3, TIMEOUT, ProcessGroup.DEFAULT_BUCKET_SIZE);
         try {
             List<Sequential> models = List.of(mlp(1, 16), mlp(2, 16), mlp(3, 17)); // rank 2's hidden layer is wider
-            List<List<float[]>> before = models.stream().map(DistributedDataParallelTest::values).toList();
-            List<Ranks.Outcome<Object>> out = Ranks.attempt(3, r -> new DistributedDataParallel(groups.get(r), models.get(r)));
+            List<List<float[]>> before =
+                    models.stream().map(DistributedDataParallelTest::values).toList();
+            List<Ranks.Outcome<Object>> out =
+                    Ranks.attempt(3, r -> new DistributedDataParallel(groups.get(r), models.get(r)));
             for (int r = 0; r < 3; r++) {
                 Throwable e = out.get(r).error();
                 assertInstanceOf(IllegalArgumentException.class, e, "rank " + r);
-                assertEquals("DistributedDataParallel expects the same model on every rank, but parameter '0.weight' has shape [17, 4] on rank 2 "
-                        + "and [16, 4] on rank 0; build the model the same way on every rank", e.getMessage());
+                assertEquals(
+                        "DistributedDataParallel expects the same model on every rank, but parameter '0.weight' has shape [17, 4] on rank 2 "
+                                + "and [16, 4] on rank 0; build the model the same way on every rank",
+                        e.getMessage());
                 List<float[]> now = values(models.get(r));
-                for (int i = 0; i < now.size(); i++) assertArrayEquals(before.get(r).get(i), now.get(i), "rank " + r + " was changed");
+                for (int i = 0; i < now.size(); i++)
+                    assertArrayEquals(before.get(r).get(i), now.get(i), "rank " + r + " was changed");
                 assertFalse(groups.get(r).isBroken());
             }
             // one model longer than the others
             Generator g = new Generator(5);
-            List<Sequential> longer = List.of(mlp(1, 8), mlp(1, 8), new Sequential(new Linear(4, 8, true, g), new ReLU(), new Linear(8, 3, true, g),
-                    new ReLU(), new Linear(3, 3, true, g)));
+            List<Sequential> longer = List.of(
+                    mlp(1, 8),
+                    mlp(1, 8),
+                    new Sequential(
+                            new Linear(4, 8, true, g),
+                            new ReLU(),
+                            new Linear(8, 3, true, g),
+                            new ReLU(),
+                            new Linear(3, 3, true, g)));
             out = Ranks.attempt(3, r -> new DistributedDataParallel(groups.get(r), longer.get(r)));
             for (int r = 0; r < 3; r++) {
-                assertEquals("DistributedDataParallel expects the same model on every rank, but rank 0 has 4 parameters and buffers and rank 2 has 6: "
-                        + "rank 2 also has parameter '4.weight' of shape [3, 3]; build the model the same way on every rank", out.get(r).error().getMessage());
+                assertEquals(
+                        "DistributedDataParallel expects the same model on every rank, but rank 0 has 4 parameters and buffers and rank 2 has 6: "
+                                + "rank 2 also has parameter '4.weight' of shape [3, 3]; build the model the same way on every rank",
+                        out.get(r).error().getMessage());
             }
         } finally {
             Ranks.closeAll(groups);
@@ -92,7 +106,8 @@ class DistributedDataParallelTest {
             for (int r = 0; r < 3; r++) {
                 List<float[]> now = values(models.get(r));
                 assertEquals(rank0.size(), now.size());
-                for (int i = 0; i < now.size(); i++) assertArrayEquals(rank0.get(i), now.get(i), "rank " + r + ", state entry " + i);
+                for (int i = 0; i < now.size(); i++)
+                    assertArrayEquals(rank0.get(i), now.get(i), "rank " + r + ", state entry " + i);
             }
         } finally {
             Ranks.closeAll(groups);
@@ -114,20 +129,29 @@ class DistributedDataParallelTest {
                 b[r] = ProcessGroupTest.values(30 + r, 4);
                 ps.get(0).setGrad(Tensor.of(w[r], 4, 4));
                 if (r == 0) ps.get(1).setGrad(Tensor.of(b[r], 4)); // only rank 0 has one
-                IllegalArgumentException wrong = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                        () -> ddp.exchange(List.of(Tensor.zeros(2))));
-                assertEquals("DistributedDataParallel: exchange got 1 parameters but the module has 4; the trainer must train the module this "
-                        + "DistributedDataParallel wraps", wrong.getMessage());
+                IllegalArgumentException wrong = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class, () -> ddp.exchange(List.of(Tensor.zeros(2))));
+                assertEquals(
+                        "DistributedDataParallel: exchange got 1 parameters but the module has 4; the trainer must train the module this "
+                                + "DistributedDataParallel wraps",
+                        wrong.getMessage());
                 ddp.exchange(ps); // 2.weight: no rank has a gradient
-                return new float[][] {ps.get(0).grad().toFloatArray(), ps.get(1).grad().toFloatArray(),
-                    ps.get(2).grad() == null ? null : new float[0], ps.get(3).grad() == null ? null : new float[0]};
+                return new float[][] {
+                    ps.get(0).grad().toFloatArray(),
+                    ps.get(1).grad().toFloatArray(),
+                    ps.get(2).grad() == null ? null : new float[0],
+                    ps.get(3).grad() == null ? null : new float[0]
+                };
             });
             for (int r = 0; r < 2; r++) {
                 float[] wantW = new float[16], wantB = new float[4];
                 for (int i = 0; i < 16; i++) wantW[i] = (w[0][i] + w[1][i]) / 2f;
                 for (int i = 0; i < 4; i++) wantB[i] = (b[0][i] + 0f) / 2f;
                 assertArrayEquals(ProcessGroupTest.bits(wantW), ProcessGroupTest.bits(got.get(r)[0]), "rank " + r);
-                assertArrayEquals(ProcessGroupTest.bits(wantB), ProcessGroupTest.bits(got.get(r)[1]), "rank " + r + ": zeros from rank 1");
+                assertArrayEquals(
+                        ProcessGroupTest.bits(wantB),
+                        ProcessGroupTest.bits(got.get(r)[1]),
+                        "rank " + r + ": zeros from rank 1");
                 assertNull(got.get(r)[2], "no rank had a gradient for 2.weight");
                 assertNull(got.get(r)[3], "2.bias is frozen");
             }
@@ -141,14 +165,24 @@ class DistributedDataParallelTest {
         List<ProcessGroup> groups = Ranks.connect(2, Duration.ofSeconds(2), ProcessGroup.DEFAULT_BUCKET_SIZE);
         try {
             List<Sequential> models = List.of(classifier(), classifier());
-            List<DistributedDataParallel> ddps = Ranks.run(2, r -> new DistributedDataParallel(groups.get(r), models.get(r)));
+            List<DistributedDataParallel> ddps =
+                    Ranks.run(2, r -> new DistributedDataParallel(groups.get(r), models.get(r)));
             groups.get(1).close(); // rank 1's process is gone
             List<float[]> before = values(models.get(0));
             Sequential m = models.get(0);
-            try (Trainer t = Trainer.builder(m, new SGD(m.parameters(), 0.1f)).loss(new CrossEntropyLoss()).gradientExchange(ddps.get(0)).build()) {
-                Throwable e = org.junit.jupiter.api.Assertions.assertThrows(DistributedException.class,
-                        () -> t.train(0, Flux.fromIterable(batches(dataset(), B, 0, B))).blockLast());
-                assertTrue(e.getMessage().startsWith("ProcessGroup rank 0 of 2: rank 1 at " + groups.get(0).addresses().get(1)), e.getMessage());
+            try (Trainer t = Trainer.builder(m, new SGD(m.parameters(), 0.1f))
+                    .loss(new CrossEntropyLoss())
+                    .gradientExchange(ddps.get(0))
+                    .build()) {
+                Throwable e = org.junit.jupiter.api.Assertions.assertThrows(
+                        DistributedException.class,
+                        () -> t.train(0, Flux.fromIterable(batches(dataset(), B, 0, B)))
+                                .blockLast());
+                assertTrue(
+                        e.getMessage()
+                                .startsWith("ProcessGroup rank 0 of 2: rank 1 at "
+                                        + groups.get(0).addresses().get(1)),
+                        e.getMessage());
                 assertEquals(0, t.globalStep());
             }
             List<float[]> after = values(m);
@@ -179,13 +213,18 @@ class DistributedDataParallelTest {
         List<Batch> out = new ArrayList<>();
         for (int k = 0; k < STEPS; k++) {
             int start = (k * block) % SAMPLES + offset;
-            out.add(Batch.of(data[0].narrow(0, start, size).contiguous(), data[1].narrow(0, start, size).contiguous()));
+            out.add(Batch.of(
+                    data[0].narrow(0, start, size).contiguous(),
+                    data[1].narrow(0, start, size).contiguous()));
         }
         return out;
     }
 
     static List<float[]> train(Sequential model, Optimizer opt, GradientExchange exchange, List<Batch> batches) {
-        try (Trainer t = Trainer.builder(model, opt).loss(new CrossEntropyLoss()).gradientExchange(exchange).build()) {
+        try (Trainer t = Trainer.builder(model, opt)
+                .loss(new CrossEntropyLoss())
+                .gradientExchange(exchange)
+                .build()) {
             t.train(0, Flux.fromIterable(batches)).blockLast();
             assertEquals(STEPS, t.globalStep());
         }
@@ -195,7 +234,8 @@ class DistributedDataParallelTest {
     /** The largest absolute difference between two parameter lists. */
     static double maxAbsDiff(List<float[]> a, List<float[]> b) {
         double d = 0;
-        for (int i = 0; i < a.size(); i++) for (int j = 0; j < a.get(i).length; j++) d = Math.max(d, Math.abs(a.get(i)[j] - b.get(i)[j]));
+        for (int i = 0; i < a.size(); i++)
+            for (int j = 0; j < a.get(i).length; j++) d = Math.max(d, Math.abs(a.get(i)[j] - b.get(i)[j]));
         return d;
     }
 
@@ -203,7 +243,8 @@ class DistributedDataParallelTest {
         Tensor[] data = dataset();
         Sequential single = classifier();
         List<float[]> start = values(single);
-        List<float[]> one = train(single, optimizer.apply(single), GradientExchange.LOCAL, batches(data, 2 * B, 0, 2 * B));
+        List<float[]> one =
+                train(single, optimizer.apply(single), GradientExchange.LOCAL, batches(data, 2 * B, 0, 2 * B));
         List<ProcessGroup> groups = Ranks.connect(2, TIMEOUT, 100); // several buckets per step
         try {
             List<List<float[]>> ranks = Ranks.run(2, r -> {
@@ -211,10 +252,16 @@ class DistributedDataParallelTest {
                 DistributedDataParallel ddp = new DistributedDataParallel(groups.get(r), m);
                 return train(m, optimizer.apply(m), ddp, batches(data, 2 * B, r * B, B));
             });
-            for (int i = 0; i < one.size(); i++) assertArrayEquals(ranks.get(0).get(i), ranks.get(1).get(i), "the ranks must hold the same bits");
+            for (int i = 0; i < one.size(); i++)
+                assertArrayEquals(ranks.get(0).get(i), ranks.get(1).get(i), "the ranks must hold the same bits");
             double diff = maxAbsDiff(one, ranks.get(0)), moved = maxAbsDiff(start, one);
-            assertTrue(moved > 100 * tolerance, "training must move the parameters well beyond the tolerance: moved " + moved);
-            assertTrue(diff <= tolerance, "2 ranks x batch " + B + " vs 1 process x batch " + 2 * B + ": max |difference| " + diff + " > " + tolerance);
+            assertTrue(
+                    moved > 100 * tolerance,
+                    "training must move the parameters well beyond the tolerance: moved " + moved);
+            assertTrue(
+                    diff <= tolerance,
+                    "2 ranks x batch " + B + " vs 1 process x batch " + 2 * B + ": max |difference| " + diff + " > "
+                            + tolerance);
         } finally {
             Ranks.closeAll(groups);
         }

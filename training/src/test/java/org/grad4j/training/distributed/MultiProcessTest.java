@@ -30,13 +30,20 @@ class MultiProcessTest {
             List<String> addresses = List.of(self, w1.address(), w2.address());
             w1.send(String.join(",", addresses));
             w2.send(String.join(",", addresses));
-            try (ProcessGroup group = ProcessGroup.builder(0, addresses).listener(listener).timeout(TIMEOUT).connect()) {
+            try (ProcessGroup group = ProcessGroup.builder(0, addresses)
+                    .listener(listener)
+                    .timeout(TIMEOUT)
+                    .connect()) {
                 w1.send("REDUCE " + len);
                 w2.send("REDUCE " + len);
                 float[] d = ProcessGroupTest.values(0, len);
                 group.allReduce(d, ReduceOp.SUM);
-                float[][] x = {ProcessGroupTest.values(0, len), ProcessGroupTest.values(1, len), ProcessGroupTest.values(2, len)};
-                assertArrayEquals(ProcessGroupTest.bits(ProcessGroupTest.ringOrderSum(x, ProcessGroup.DEFAULT_BUCKET_SIZE)), ProcessGroupTest.bits(d));
+                float[][] x = {
+                    ProcessGroupTest.values(0, len), ProcessGroupTest.values(1, len), ProcessGroupTest.values(2, len)
+                };
+                assertArrayEquals(
+                        ProcessGroupTest.bits(ProcessGroupTest.ringOrderSum(x, ProcessGroup.DEFAULT_BUCKET_SIZE)),
+                        ProcessGroupTest.bits(d));
                 String mine = "RESULT " + RingWorker.sha256(d);
                 assertEquals(mine, w1.next(WAIT), w1.errors());
                 assertEquals(mine, w2.next(WAIT), w2.errors());
@@ -45,8 +52,12 @@ class MultiProcessTest {
                 w2.process.waitFor();
                 w1.send("REDUCE " + len);
                 String dead = "rank 2 at " + w2.address();
-                DistributedException e = assertThrows(DistributedException.class, () -> group.allReduce(new float[len], ReduceOp.SUM));
-                assertTrue(e.getMessage().startsWith("ProcessGroup rank 0 of 3: ") && e.getMessage().contains(dead), e.getMessage());
+                DistributedException e =
+                        assertThrows(DistributedException.class, () -> group.allReduce(new float[len], ReduceOp.SUM));
+                assertTrue(
+                        e.getMessage().startsWith("ProcessGroup rank 0 of 3: ")
+                                && e.getMessage().contains(dead),
+                        e.getMessage());
                 String line = w1.next(WAIT);
                 assertTrue(line.startsWith("ERROR ProcessGroup rank 1 of 3: ") && line.contains(dead), line);
                 assertTrue(w1.process.waitFor(30, TimeUnit.SECONDS));

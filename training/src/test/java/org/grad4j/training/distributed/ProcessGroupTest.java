@@ -80,7 +80,8 @@ class ProcessGroupTest {
                         return d;
                     });
                     for (int r = 0; r < n; r++) {
-                        assertArrayEquals(bits(expected), bits(got.get(r)), "world " + world + ", length " + len + ", rank " + r);
+                        assertArrayEquals(
+                                bits(expected), bits(got.get(r)), "world " + world + ", length " + len + ", rank " + r);
                     }
                     // the test would notice another order: summing in rank order differs somewhere
                     for (int j = 0; j < len && n >= 3; j++) {
@@ -149,7 +150,8 @@ class ProcessGroupTest {
                 List<float[]> flat = new ArrayList<>();
                 int total = 0;
                 for (int i = 0; i < shapes.length; i++) {
-                    Tensor t = Tensor.of(values(1000 * r + i, Arrays.stream(shapes[i]).reduce(1, (a, b) -> a * b)), shapes[i]);
+                    Tensor t = Tensor.of(
+                            values(1000 * r + i, Arrays.stream(shapes[i]).reduce(1, (a, b) -> a * b)), shapes[i]);
                     ts.add(t);
                     flat.add(t.toFloatArray());
                     total += t.numel();
@@ -235,7 +237,10 @@ class ProcessGroupTest {
         int[] delayMs = {400, 800, 0};
         List<ProcessGroup> groups = Ranks.run(n, r -> {
             Thread.sleep(delayMs[r]);
-            return ProcessGroup.builder(r, addrs).listener(ls.get(r)).timeout(Duration.ofSeconds(10)).connect();
+            return ProcessGroup.builder(r, addrs)
+                    .listener(ls.get(r))
+                    .timeout(Duration.ofSeconds(10))
+                    .connect();
         });
         try {
             List<float[]> got = Ranks.run(n, r -> {
@@ -255,11 +260,20 @@ class ProcessGroupTest {
             List<ServerSocketChannel> ls = Ranks.listeners(2);
             List<String> addrs = Ranks.addresses(ls);
             for (ServerSocketChannel l : ls) l.close();
-            List<Ranks.Outcome<ProcessGroup>> out = Ranks.attempt(2, r -> ProcessGroup.builder(r, addrs).timeout(LONG).connect());
+            List<Ranks.Outcome<ProcessGroup>> out = Ranks.attempt(
+                    2, r -> ProcessGroup.builder(r, addrs).timeout(LONG).connect());
             if (out.stream().anyMatch(o -> o.error() != null)) {
-                out.stream().filter(o -> o.value() != null).forEach(o -> o.value().close());
-                if (attempt < 3 && out.stream().anyMatch(o -> o.error() != null && o.error().getMessage().contains("cannot listen"))) continue;
-                throw new AssertionError(out.get(0).error() != null ? out.get(0).error() : out.get(1).error());
+                out.stream()
+                        .filter(o -> o.value() != null)
+                        .forEach(o -> o.value().close());
+                if (attempt < 3
+                        && out.stream()
+                                .anyMatch(o -> o.error() != null
+                                        && o.error().getMessage().contains("cannot listen"))) continue;
+                throw new AssertionError(
+                        out.get(0).error() != null
+                                ? out.get(0).error()
+                                : out.get(1).error());
             }
             List<ProcessGroup> groups = out.stream().map(Ranks.Outcome::value).toList();
             try {
@@ -282,9 +296,17 @@ class ProcessGroupTest {
         List<ServerSocketChannel> ls = Ranks.listeners(2);
         List<String> addrs = Ranks.addresses(ls);
         ls.get(1).close(); // rank 1 never starts
-        DistributedException e = assertThrows(DistributedException.class,
-                () -> ProcessGroup.builder(0, addrs).listener(ls.get(0)).timeout(Duration.ofMillis(700)).connect());
-        assertTrue(e.getMessage().contains("ProcessGroup rank 0 of 2: could not connect to rank 1 at " + addrs.get(1) + " within 700 ms"), e.getMessage());
+        DistributedException e = assertThrows(
+                DistributedException.class,
+                () -> ProcessGroup.builder(0, addrs)
+                        .listener(ls.get(0))
+                        .timeout(Duration.ofMillis(700))
+                        .connect());
+        assertTrue(
+                e.getMessage()
+                        .contains("ProcessGroup rank 0 of 2: could not connect to rank 1 at " + addrs.get(1)
+                                + " within 700 ms"),
+                e.getMessage());
         assertFalse(ls.get(0).isOpen(), "the group owns the listener once connect() starts");
     }
 
@@ -294,12 +316,18 @@ class ProcessGroupTest {
         List<String> addrs = Ranks.addresses(ls);
         // rank 1 writes rank 0's host differently: same ports, another list
         List<String> other = List.of(addrs.get(0).replace("127.0.0.1", "localhost"), addrs.get(1));
-        List<Ranks.Outcome<ProcessGroup>> out = Ranks.attempt(2, r -> ProcessGroup.builder(r, r == 0 ? addrs : other)
-                .listener(ls.get(r)).timeout(SHORT).connect());
+        List<Ranks.Outcome<ProcessGroup>> out = Ranks.attempt(
+                2,
+                r -> ProcessGroup.builder(r, r == 0 ? addrs : other)
+                        .listener(ls.get(r))
+                        .timeout(SHORT)
+                        .connect());
         out.stream().filter(o -> o.value() != null).forEach(o -> o.value().close());
         Throwable e1 = out.get(1).error();
         assertInstanceOf(DistributedException.class, e1);
-        assertTrue(e1.getMessage().contains("ProcessGroup rank 1 of 2: rank 0 at") && e1.getMessage().contains("was given a different address list"),
+        assertTrue(
+                e1.getMessage().contains("ProcessGroup rank 1 of 2: rank 0 at")
+                        && e1.getMessage().contains("was given a different address list"),
                 e1.getMessage());
         assertNotNull(out.get(0).error(), "rank 0 must fail too");
     }
@@ -307,39 +335,69 @@ class ProcessGroupTest {
     @Test
     void badArgumentsAreRefusedBeforeAnythingIsOpenedOrSent() throws Exception {
         List<String> two = List.of("127.0.0.1:5000", "127.0.0.1:5001");
-        assertEquals("ProcessGroup: rank 2 is out of range for 2 addresses",
-                assertThrows(IllegalArgumentException.class, () -> ProcessGroup.builder(2, two)).getMessage());
-        assertEquals("ProcessGroup: addresses[0] and addresses[1] are both 127.0.0.1:5000; every rank needs its own host:port",
-                assertThrows(IllegalArgumentException.class, () -> ProcessGroup.builder(0, List.of("127.0.0.1:5000", " 127.0.0.1:5000"))).getMessage());
-        assertEquals("ProcessGroup: addresses[1] is 'node7', expected host:port with a port in 1..65535 (an IPv6 host in brackets: [::1]:29500)",
-                assertThrows(IllegalArgumentException.class, () -> ProcessGroup.builder(0, List.of("127.0.0.1:5000", "node7"))).getMessage());
+        assertEquals(
+                "ProcessGroup: rank 2 is out of range for 2 addresses",
+                assertThrows(IllegalArgumentException.class, () -> ProcessGroup.builder(2, two))
+                        .getMessage());
+        assertEquals(
+                "ProcessGroup: addresses[0] and addresses[1] are both 127.0.0.1:5000; every rank needs its own host:port",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> ProcessGroup.builder(0, List.of("127.0.0.1:5000", " 127.0.0.1:5000")))
+                        .getMessage());
+        assertEquals(
+                "ProcessGroup: addresses[1] is 'node7', expected host:port with a port in 1..65535 (an IPv6 host in brackets: [::1]:29500)",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> ProcessGroup.builder(0, List.of("127.0.0.1:5000", "node7")))
+                        .getMessage());
         assertThrows(IllegalArgumentException.class, () -> ProcessGroup.builder(0, List.of("::1:5000")));
-        assertEquals("ProcessGroup: the address list is empty; give one host:port per rank",
-                assertThrows(IllegalArgumentException.class, () -> ProcessGroup.builder(0, List.of())).getMessage());
-        assertEquals("ProcessGroup: the timeout must be at least 1 ms, got PT0S",
-                assertThrows(IllegalArgumentException.class, () -> ProcessGroup.builder(0, two).timeout(Duration.ZERO)).getMessage());
-        assertEquals("ProcessGroup: the bucket size must be positive, got 0",
-                assertThrows(IllegalArgumentException.class, () -> ProcessGroup.builder(0, two).bucketSize(0)).getMessage());
+        assertEquals(
+                "ProcessGroup: the address list is empty; give one host:port per rank",
+                assertThrows(IllegalArgumentException.class, () -> ProcessGroup.builder(0, List.of()))
+                        .getMessage());
+        assertEquals(
+                "ProcessGroup: the timeout must be at least 1 ms, got PT0S",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> ProcessGroup.builder(0, two).timeout(Duration.ZERO))
+                        .getMessage());
+        assertEquals(
+                "ProcessGroup: the bucket size must be positive, got 0",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> ProcessGroup.builder(0, two).bucketSize(0))
+                        .getMessage());
         try (ServerSocketChannel l = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
             int port = ((InetSocketAddress) l.getLocalAddress()).getPort();
             int wrong = port == 65535 ? 65534 : port + 1;
             List<String> addrs = List.of("127.0.0.1:" + wrong, "127.0.0.1:1");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> ProcessGroup.builder(0, addrs).listener(l).connect());
-            assertEquals("ProcessGroup rank 0 of 2: the listener is bound to port " + port + " but this rank's address is 127.0.0.1:" + wrong
-                    + "; bind it to that port, or put its port in the address list", e.getMessage());
+            assertEquals(
+                    "ProcessGroup rank 0 of 2: the listener is bound to port " + port
+                            + " but this rank's address is 127.0.0.1:" + wrong
+                            + "; bind it to that port, or put its port in the address list",
+                    e.getMessage());
             assertTrue(l.isOpen(), "a refused listener stays the caller's, open");
         }
         List<ProcessGroup> groups = Ranks.connect(2, LONG, BUCKET);
         try {
-            assertEquals("broadcast: src rank 2 is out of range for a group of 2 ranks",
-                    assertThrows(IllegalArgumentException.class, () -> groups.get(0).broadcast(new float[1], 2)).getMessage());
+            assertEquals(
+                    "broadcast: src rank 2 is out of range for a group of 2 ranks",
+                    assertThrows(
+                                    IllegalArgumentException.class,
+                                    () -> groups.get(0).broadcast(new float[1], 2))
+                            .getMessage());
             assertFalse(groups.get(0).isBroken());
-            List<float[]> got = Ranks.run(2, r -> { // still usable
-                float[] d = {r};
-                groups.get(r).allReduce(d, ReduceOp.SUM);
-                return d;
-            });
+            List<float[]> got = Ranks.run(
+                    2,
+                    r -> { // still usable
+                        float[] d = {r};
+                        groups.get(r).allReduce(d, ReduceOp.SUM);
+                        return d;
+                    });
             assertArrayEquals(new float[] {1}, got.get(1));
         } finally {
             Ranks.closeAll(groups);
@@ -354,10 +412,16 @@ class ProcessGroupTest {
         for (int r = 0; r < 2; r++) {
             Throwable e = errors.get(r);
             assertInstanceOf(DistributedException.class, e, "rank " + r);
-            String relayed = "ProcessGroup rank " + r + " of 2: rank " + (1 - r) + " at " + addresses.get(1 - r) + " aborted the group: " + direct[1 - r];
-            assertTrue(e.getMessage().equals(direct[r]) || e.getMessage().equals(relayed), "rank " + r + ": " + e.getMessage());
+            String relayed = "ProcessGroup rank " + r + " of 2: rank " + (1 - r) + " at " + addresses.get(1 - r)
+                    + " aborted the group: " + direct[1 - r];
+            assertTrue(
+                    e.getMessage().equals(direct[r]) || e.getMessage().equals(relayed),
+                    "rank " + r + ": " + e.getMessage());
         }
-        assertTrue(errors.get(0).getMessage().equals(direct[0]) || errors.get(1).getMessage().equals(direct[1]), "one of them found it");
+        assertTrue(
+                errors.get(0).getMessage().equals(direct[0])
+                        || errors.get(1).getMessage().equals(direct[1]),
+                "one of them found it");
     }
 
     @Test
@@ -372,13 +436,17 @@ class ProcessGroupTest {
             Throwable e0 = out.get(0).error(), e1 = out.get(1).error();
             String[] direct = new String[2];
             for (int r = 0; r < 2; r++) {
-                direct[r] = "ProcessGroup rank " + r + " of 2: rank " + (1 - r) + " at " + a.get(1 - r) + " passed " + (r == 0 ? 12 : 10)
-                        + " floats to all-reduce (reduce-scatter) but this rank passed " + (r == 0 ? 10 : 12) + ": every rank must pass the same size";
+                direct[r] = "ProcessGroup rank " + r + " of 2: rank " + (1 - r) + " at " + a.get(1 - r) + " passed "
+                        + (r == 0 ? 12 : 10) + " floats to all-reduce (reduce-scatter) but this rank passed "
+                        + (r == 0 ? 10 : 12) + ": every rank must pass the same size";
             }
             assertDirectOrRelayed(direct, a, List.of(e0, e1));
             assertTrue(groups.get(0).isBroken());
-            DistributedException again = assertThrows(DistributedException.class, () -> groups.get(0).allReduce(new float[10], ReduceOp.SUM));
-            assertEquals("ProcessGroup rank 0 of 2: the group is broken by an earlier error: " + e0.getMessage(), again.getMessage());
+            DistributedException again = assertThrows(
+                    DistributedException.class, () -> groups.get(0).allReduce(new float[10], ReduceOp.SUM));
+            assertEquals(
+                    "ProcessGroup rank 0 of 2: the group is broken by an earlier error: " + e0.getMessage(),
+                    again.getMessage());
             assertEquals(e0, again.getCause());
         } finally {
             Ranks.closeAll(groups);
@@ -389,20 +457,26 @@ class ProcessGroupTest {
     void aLostMessageIsASequenceNumberMismatchNamingThePeerAndBothNumbers() {
         List<ProcessGroup> groups = Ranks.connect(2, SHORT, BUCKET);
         try {
-            Ranks.run(2, r -> { // one good exchange first: sequence numbers 0 and 1 in each direction
-                groups.get(r).allReduce(new float[3], ReduceOp.SUM);
-                return null;
-            });
+            Ranks.run(
+                    2,
+                    r -> { // one good exchange first: sequence numbers 0 and 1 in each direction
+                        groups.get(r).allReduce(new float[3], ReduceOp.SUM);
+                        return null;
+                    });
             groups.get(1).ring().frame(Ring.REDUCE_SCATTER, 0, 1, 0, 3, 0); // rank 1 numbers a message it never sends
             List<Ranks.Outcome<Object>> out = Ranks.attempt(2, r -> {
                 groups.get(r).allReduce(new float[3], ReduceOp.SUM);
                 return null;
             });
             String a1 = groups.get(0).addresses().get(1);
-            String want = "ProcessGroup rank 0 of 2: the message from rank 1 at " + a1 + " has sequence number 3, expected 2 (a message was lost or repeated)";
+            String want = "ProcessGroup rank 0 of 2: the message from rank 1 at " + a1
+                    + " has sequence number 3, expected 2 (a message was lost or repeated)";
             Throwable e0 = out.get(0).error(), e1 = out.get(1).error();
             assertEquals(want, e0.getMessage());
-            assertEquals("ProcessGroup rank 1 of 2: rank 0 at " + groups.get(0).addresses().get(0) + " aborted the group: " + want, e1.getMessage());
+            assertEquals(
+                    "ProcessGroup rank 1 of 2: rank 0 at "
+                            + groups.get(0).addresses().get(0) + " aborted the group: " + want,
+                    e1.getMessage());
         } finally {
             Ranks.closeAll(groups);
         }
@@ -419,11 +493,15 @@ class ProcessGroupTest {
             });
             List<String> a = groups.get(0).addresses();
             String[] direct = {
-                "ProcessGroup rank 0 of 2: rank 1 at " + a.get(1) + " is in all-gather but this rank is in all-reduce (reduce-scatter): "
+                "ProcessGroup rank 0 of 2: rank 1 at " + a.get(1)
+                        + " is in all-gather but this rank is in all-reduce (reduce-scatter): "
                         + "every rank must call the same collectives in the same order",
-                "ProcessGroup rank 1 of 2: rank 0 at " + a.get(0) + " is in all-reduce (reduce-scatter) but this rank is in all-gather: "
-                        + "every rank must call the same collectives in the same order"};
-            assertDirectOrRelayed(direct, a, List.of(out.get(0).error(), out.get(1).error()));
+                "ProcessGroup rank 1 of 2: rank 0 at " + a.get(0)
+                        + " is in all-reduce (reduce-scatter) but this rank is in all-gather: "
+                        + "every rank must call the same collectives in the same order"
+            };
+            assertDirectOrRelayed(
+                    direct, a, List.of(out.get(0).error(), out.get(1).error()));
         } finally {
             Ranks.closeAll(groups);
         }
@@ -443,7 +521,10 @@ class ProcessGroupTest {
             for (int r = 0; r < 2; r++) {
                 Throwable e = out.get(r).error();
                 assertInstanceOf(DistributedException.class, e);
-                assertTrue(e.getMessage().startsWith("ProcessGroup rank " + r + " of 3: ") && e.getMessage().contains(dead), e.getMessage());
+                assertTrue(
+                        e.getMessage().startsWith("ProcessGroup rank " + r + " of 3: ")
+                                && e.getMessage().contains(dead),
+                        e.getMessage());
                 assertTrue(groups.get(r).isBroken());
             }
         } finally {
@@ -478,8 +559,13 @@ class ProcessGroupTest {
                 assertTrue(e.getMessage().contains(stuck), "rank " + r + ": " + e.getMessage());
             }
             // the one that waits on it directly says it timed out
-            assertTrue(out.get(2).error().getMessage().startsWith("ProcessGroup rank 2 of 4: timed out after 2000 ms waiting for all-reduce "
-                    + "(reduce-scatter) data from " + stuck), out.get(2).error().getMessage());
+            assertTrue(
+                    out.get(2)
+                            .error()
+                            .getMessage()
+                            .startsWith("ProcessGroup rank 2 of 4: timed out after 2000 ms waiting for all-reduce "
+                                    + "(reduce-scatter) data from " + stuck),
+                    out.get(2).error().getMessage());
         } finally {
             Ranks.closeAll(groups);
         }
@@ -498,11 +584,16 @@ class ProcessGroupTest {
                 groups.get(0).close();
             });
             closer.start();
-            DistributedException e = assertThrows(DistributedException.class, () -> groups.get(0).allReduce(new float[5], ReduceOp.SUM));
+            DistributedException e =
+                    assertThrows(DistributedException.class, () -> groups.get(0).allReduce(new float[5], ReduceOp.SUM));
             assertEquals("ProcessGroup rank 0 of 2: the group was closed during all-reduce", e.getMessage());
             closer.join();
-            assertEquals("ProcessGroup rank 0 of 2: the group is closed",
-                    assertThrows(IllegalStateException.class, () -> groups.get(0).allReduce(new float[5], ReduceOp.SUM)).getMessage());
+            assertEquals(
+                    "ProcessGroup rank 0 of 2: the group is closed",
+                    assertThrows(
+                                    IllegalStateException.class,
+                                    () -> groups.get(0).allReduce(new float[5], ReduceOp.SUM))
+                            .getMessage());
         } finally {
             Ranks.closeAll(groups);
         }

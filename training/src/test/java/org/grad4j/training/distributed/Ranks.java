@@ -43,7 +43,13 @@ final class Ranks {
     static List<ProcessGroup> connect(int n, Duration timeout, int bucketSize) {
         List<ServerSocketChannel> ls = listeners(n);
         List<String> addrs = addresses(ls);
-        return run(n, r -> ProcessGroup.builder(r, addrs).listener(ls.get(r)).timeout(timeout).bucketSize(bucketSize).connect());
+        return run(
+                n,
+                r -> ProcessGroup.builder(r, addrs)
+                        .listener(ls.get(r))
+                        .timeout(timeout)
+                        .bucketSize(bucketSize)
+                        .connect());
     }
 
     interface RankTask<T> {
@@ -55,7 +61,8 @@ final class Ranks {
         List<Outcome<T>> outcomes = attempt(n, task);
         List<T> out = new ArrayList<>();
         for (Outcome<T> o : outcomes) {
-            if (o.error() != null) throw new AssertionError("rank " + outcomes.indexOf(o) + " failed: " + o.error(), o.error());
+            if (o.error() != null)
+                throw new AssertionError("rank " + outcomes.indexOf(o) + " failed: " + o.error(), o.error());
             out.add(o.value());
         }
         return out;

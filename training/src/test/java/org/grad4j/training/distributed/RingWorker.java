@@ -36,7 +36,10 @@ public final class RingWorker {
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         List<String> addresses = List.of(in.readLine().trim().split(","));
-        try (ProcessGroup group = ProcessGroup.builder(rank, addresses).listener(listener).timeout(timeout).connect()) {
+        try (ProcessGroup group = ProcessGroup.builder(rank, addresses)
+                .listener(listener)
+                .timeout(timeout)
+                .connect()) {
             for (String line; (line = in.readLine()) != null; ) {
                 String[] cmd = line.trim().split(" ");
                 try {

@@ -27,21 +27,35 @@ final class WorkerProcess implements AutoCloseable {
         this.rank = rank;
         this.stderr = dir.resolve("rank" + rank + ".err");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--add-modules", "jdk.incubator.vector",
-                "-cp", System.getProperty("java.class.path"), RingWorker.class.getName(), String.valueOf(rank), String.valueOf(timeout.toMillis()));
+        List<String> cmd = List.of(
+                java,
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "--add-modules",
+                "jdk.incubator.vector",
+                "-cp",
+                System.getProperty("java.class.path"),
+                RingWorker.class.getName(),
+                String.valueOf(rank),
+                String.valueOf(timeout.toMillis()));
         this.process = new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();
         this.stdin = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) lines.add(l);
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        }, "rank" + rank + "-stdout");
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String l; (l = r.readLine()) != null; ) lines.add(l);
+                    } catch (IOException ignored) {
+                        // the process ended
+                    }
+                },
+                "rank" + rank + "-stdout");
         reader.setDaemon(true);
         reader.start();
         String first = next(Duration.ofSeconds(30));
-        if (!first.startsWith("PORT ")) throw new IllegalStateException("rank " + rank + " said '" + first + "' " + errors());
+        if (!first.startsWith("PORT "))
+            throw new IllegalStateException("rank " + rank + " said '" + first + "' " + errors());
         this.port = Integer.parseInt(first.substring(5));
     }
 
@@ -62,7 +76,8 @@ final class WorkerProcess implements AutoCloseable {
     String next(Duration wait) {
         try {
             String l = lines.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
-            if (l == null) throw new IllegalStateException("rank " + rank + " printed nothing within " + wait + " " + errors());
+            if (l == null)
+                throw new IllegalStateException("rank " + rank + " printed nothing within " + wait + " " + errors());
             return l;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -72,7 +87,8 @@ final class WorkerProcess implements AutoCloseable {
 
     String errors() {
         try {
-            return "(stderr: " + (Files.exists(stderr) ? Files.readString(stderr).strip() : "") + ")";
+            return "(stderr: "
+                    + (Files.exists(stderr) ? Files.readString(stderr).strip() : "") + ")";
         } catch (IOException e) {
             return "(stderr unreadable: " + e + ")";
         }

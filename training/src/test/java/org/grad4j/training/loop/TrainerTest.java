@@ -67,7 +67,12 @@ class TrainerTest {
     }
 
     static DataLoader loader(Dataset ds, int workers) {
-        return DataLoader.builder(ds).batchSize(8).shuffle(true).seed(7).numWorkers(workers).build();
+        return DataLoader.builder(ds)
+                .batchSize(8)
+                .shuffle(true)
+                .seed(7)
+                .numWorkers(workers)
+                .build();
     }
 
     /** The same steps written as a plain loop: the reference the pipeline must equal bit for bit. */
@@ -88,7 +93,11 @@ class TrainerTest {
 
     static void assertSameParameters(Module expected, Module actual) {
         for (int i = 0; i < expected.parameters().size(); i++) {
-            assertArrayEquals(expected.parameters().get(i).toFloatArray(), actual.parameters().get(i).toFloatArray(), 0f, "parameter " + i);
+            assertArrayEquals(
+                    expected.parameters().get(i).toFloatArray(),
+                    actual.parameters().get(i).toFloatArray(),
+                    0f,
+                    "parameter " + i);
         }
     }
 
@@ -102,9 +111,11 @@ class TrainerTest {
         Sequential m = model(1);
         m.to(dev);
         Adam opt = new Adam(m.parameters(), 1e-2);
-        Trainer t = Trainer.builder(m, opt).loss(new CrossEntropyLoss()).device(dev).build();
+        Trainer t =
+                Trainer.builder(m, opt).loss(new CrossEntropyLoss()).device(dev).build();
         trainers.add(t);
-        List<StepMetrics> steps = t.train(0, loader(data(), 0).flux(0)).collectList().block();
+        List<StepMetrics> steps =
+                t.train(0, loader(data(), 0).flux(0)).collectList().block();
         assertEquals(8, steps.size());
         for (Tensor p : m.parameters()) assertEquals(dev, p.device());
         EvalMetrics ev = t.evaluate(0, loader(data(), 0).flux(0)).block();
@@ -149,13 +160,16 @@ class TrainerTest {
             log.add("backward@" + Thread.currentThread().getName());
             return null;
         });
-        Trainer t = Trainer.builder(m, opt).loss((out, y) -> {
-            log.add("loss@" + Thread.currentThread().getName());
-            return new CrossEntropyLoss().call(out, y);
-        }).gradientExchange(ps -> {
-            assertTrue(ps.stream().allMatch(p -> p.grad() != null), "exchange sees complete gradients");
-            log.add("exchange@" + Thread.currentThread().getName());
-        }).build();
+        Trainer t = Trainer.builder(m, opt)
+                .loss((out, y) -> {
+                    log.add("loss@" + Thread.currentThread().getName());
+                    return new CrossEntropyLoss().call(out, y);
+                })
+                .gradientExchange(ps -> {
+                    assertTrue(ps.stream().allMatch(p -> p.grad() != null), "exchange sees complete gradients");
+                    log.add("exchange@" + Thread.currentThread().getName());
+                })
+                .build();
         trainers.add(t);
         StepVerifier.create(t.train(0, loader(data(), 2).flux(0)))
                 .assertNext(s -> assertEquals(List.of(0, 1L), List.of(s.epoch(), s.step())))
@@ -169,9 +183,12 @@ class TrainerTest {
                 })
                 .verifyComplete();
         List<String> expected = new ArrayList<>();
-        for (int i = 0; i < 8; i++) expected.addAll(List.of("forward", "loss", "backward", "exchange", "step", "zeroGrad"));
-        assertEquals(expected, log.stream().map(s -> s.substring(0, s.indexOf('@'))).toList());
-        assertEquals(1, log.stream().map(s -> s.substring(s.indexOf('@'))).distinct().count(), "one training thread");
+        for (int i = 0; i < 8; i++)
+            expected.addAll(List.of("forward", "loss", "backward", "exchange", "step", "zeroGrad"));
+        assertEquals(
+                expected, log.stream().map(s -> s.substring(0, s.indexOf('@'))).toList());
+        assertEquals(
+                1, log.stream().map(s -> s.substring(s.indexOf('@'))).distinct().count(), "one training thread");
         assertTrue(log.get(0).endsWith("@grad4j-train-1") || log.get(0).contains("@grad4j-train"), log.get(0));
     }
 
@@ -179,7 +196,9 @@ class TrainerTest {
     void thePipelineEqualsThePlainLoopBitForBit() {
         Sequential m = model(1);
         Trainer t = trainer(m, new Adam(m.parameters(), 1e-2));
-        StepVerifier.create(t.fit(2, e -> loader(data(), 2).flux(e))).expectNextCount(16).verifyComplete();
+        StepVerifier.create(t.fit(2, e -> loader(data(), 2).flux(e)))
+                .expectNextCount(16)
+                .verifyComplete();
         assertSameParameters(referenceRun(16), m);
     }
 
@@ -209,7 +228,10 @@ class TrainerTest {
     void stepsFollowDemandAndLoadingStaysBoundedAhead() {
         Counting ds = new Counting();
         Sequential m = model(1);
-        Trainer t = Trainer.builder(m, new Adam(m.parameters(), 1e-2)).loss(new CrossEntropyLoss()).prefetch(2).build();
+        Trainer t = Trainer.builder(m, new Adam(m.parameters(), 1e-2))
+                .loss(new CrossEntropyLoss())
+                .prefetch(2)
+                .build();
         trainers.add(t);
         int ahead = 2 + 2 * 2; // the trainer's prefetch + workers × prefetch factor
         StepVerifier.create(t.train(0, loader(ds, 2).flux(0)), 0)
@@ -257,7 +279,9 @@ class TrainerTest {
         assertEquals(4, t.globalStep(), "the step in progress completed");
         assertEquals(4, forwards.get(), "no step started after the cancel");
         // the metrics of the finished step may still reach the cancelled subscriber, nothing after them
-        assertEquals(List.of(1L, 2L, 3L, 4L).subList(0, seen.size()), seen.stream().map(StepMetrics::step).toList());
+        assertEquals(
+                List.of(1L, 2L, 3L, 4L).subList(0, seen.size()),
+                seen.stream().map(StepMetrics::step).toList());
         assertTrue(seen.size() >= 3);
         for (Tensor p : m.parameters()) assertNull(p.grad(), "zeroGrad ran");
         assertSameParameters(referenceRun(4), m);
@@ -267,7 +291,8 @@ class TrainerTest {
     void anErrorInABatchEndsTheFluxWithItAndLeavesTheLastGoodState() {
         Sequential m = model(1);
         Trainer t = trainer(m, new Adam(m.parameters(), 1e-2));
-        List<Batch> batches = new ArrayList<>(loader(data(), 0).flux(0).collectList().block());
+        List<Batch> batches =
+                new ArrayList<>(loader(data(), 0).flux(0).collectList().block());
         batches.set(2, Batch.of(Tensor.zeros(8, 5), batches.get(2).targets())); // 5 features for a 4-input layer
         StepVerifier.create(t.train(0, Flux.fromIterable(batches)))
                 .expectNextCount(2)
@@ -299,7 +324,9 @@ class TrainerTest {
         assertEquals(2f, opt.stateDict().state().get(0).get("step").item(), "the optimizer did not step");
         assertSameParameters(referenceRun(2), m);
         // the model is still usable: training goes on from the last good state
-        StepVerifier.create(t.train(0, 2, loader(data(), 0).flux(0).skip(2))).expectNextCount(6).verifyComplete();
+        StepVerifier.create(t.train(0, 2, loader(data(), 0).flux(0).skip(2)))
+                .expectNextCount(6)
+                .verifyComplete();
         assertSameParameters(referenceRun(8), m);
     }
 
@@ -307,16 +334,22 @@ class TrainerTest {
     void gradientExchangeIsThePointBetweenBackwardAndStep() {
         // halving every gradient in the exchange equals SGD with half the learning rate, to the bit
         Sequential a = model(1), b = model(1);
-        Trainer ta = Trainer.builder(a, new SGD(a.parameters(), 0.2f)).loss(new CrossEntropyLoss())
+        Trainer ta = Trainer.builder(a, new SGD(a.parameters(), 0.2f))
+                .loss(new CrossEntropyLoss())
                 .gradientExchange(ps -> {
                     try (var s = GradMode.noGrad()) {
                         ps.forEach(p -> p.grad().mul_(0.5f));
                     }
-                }).build();
+                })
+                .build();
         Trainer tb = trainer(b, new SGD(b.parameters(), 0.1f));
         trainers.add(ta);
-        StepVerifier.create(ta.train(0, loader(data(), 0).flux(0))).expectNextCount(8).verifyComplete();
-        StepVerifier.create(tb.train(0, loader(data(), 0).flux(0))).expectNextCount(8).verifyComplete();
+        StepVerifier.create(ta.train(0, loader(data(), 0).flux(0)))
+                .expectNextCount(8)
+                .verifyComplete();
+        StepVerifier.create(tb.train(0, loader(data(), 0).flux(0)))
+                .expectNextCount(8)
+                .verifyComplete();
         assertSameParameters(b, a);
     }
 
@@ -333,12 +366,18 @@ class TrainerTest {
         Trainer t = trainer(l, new SGD(l.parameters(), 0.1f));
         Tensor x = Tensor.tensor(new float[][] {{2, 0}, {0, 3}, {1, 0}});
         Tensor y = Tensor.indices(0, 1, 1); // the last one is wrong
-        StepVerifier.create(t.evaluate(4, Flux.just(Batch.of(x.narrow(0, 0, 2), y.narrow(0, 0, 2)), Batch.of(x.narrow(0, 2, 1), y.narrow(0, 2, 1)))))
+        StepVerifier.create(t.evaluate(
+                        4,
+                        Flux.just(
+                                Batch.of(x.narrow(0, 0, 2), y.narrow(0, 0, 2)),
+                                Batch.of(x.narrow(0, 2, 1), y.narrow(0, 2, 1)))))
                 .assertNext(e -> {
                     assertEquals(4, e.epoch());
                     assertEquals(3, e.samples());
                     assertEquals(2.0 / 3, e.accuracy(), 1e-12);
-                    double l0 = Math.log(1 + Math.exp(-2)), l1 = Math.log(1 + Math.exp(-3)), l2 = Math.log(1 + Math.exp(1));
+                    double l0 = Math.log(1 + Math.exp(-2)),
+                            l1 = Math.log(1 + Math.exp(-3)),
+                            l2 = Math.log(1 + Math.exp(1));
                     assertEquals((l0 + l1 + l2) / 3, e.loss(), 1e-6);
                 })
                 .verifyComplete();
@@ -366,7 +405,8 @@ class TrainerTest {
         Sequential m = model(1);
         Trainer t = trainer(m, new SGD(m.parameters(), 0f)); // lr 0: the loss never improves on its best
         StepVerifier.create(t.fit(3, e -> loader(data(), 2).flux(e))
-                        .transform(MetricsOperators.earlyStopping(StepMetrics::loss, 4, 0.0, MetricsOperators.Mode.MIN)))
+                        .transform(
+                                MetricsOperators.earlyStopping(StepMetrics::loss, 4, 0.0, MetricsOperators.Mode.MIN)))
                 .thenConsumeWhile(s -> true)
                 .verifyComplete();
         t.awaitIdle();
@@ -382,9 +422,15 @@ class TrainerTest {
         Sequential full = model(1);
         Adam fullOpt = new Adam(full.parameters(), 1e-2);
         LRScheduler fullSched = new LRScheduler.StepLR(fullOpt, 1, 0.5);
-        Trainer tf = Trainer.builder(full, fullOpt).loss(new CrossEntropyLoss()).epochScheduler(fullSched).build();
+        Trainer tf = Trainer.builder(full, fullOpt)
+                .loss(new CrossEntropyLoss())
+                .epochScheduler(fullSched)
+                .build();
         trainers.add(tf);
-        List<Double> uninterrupted = tf.fit(3, e -> loader(data(), 2).flux(e)).map(StepMetrics::loss).collectList().block();
+        List<Double> uninterrupted = tf.fit(3, e -> loader(data(), 2).flux(e))
+                .map(StepMetrics::loss)
+                .collectList()
+                .block();
         assertEquals(24, uninterrupted.size());
 
         // first run: checkpoint every 5 steps, killed after step 12 (the last checkpoint is step 10: epoch 1, batch 1)
@@ -392,11 +438,16 @@ class TrainerTest {
         Sequential first = model(1);
         Adam firstOpt = new Adam(first.parameters(), 1e-2);
         LRScheduler firstSched = new LRScheduler.StepLR(firstOpt, 1, 0.5);
-        Trainer t1 = Trainer.builder(first, firstOpt).loss(new CrossEntropyLoss()).epochScheduler(firstSched).build();
+        Trainer t1 = Trainer.builder(first, firstOpt)
+                .loss(new CrossEntropyLoss())
+                .epochScheduler(firstSched)
+                .build();
         trainers.add(t1);
         StepVerifier.create(t1.fit(3, e -> loader(data(), 2).flux(e))
-                        .transform(MetricsOperators.checkpointEvery(5, ckpt, first, firstOpt)).take(12))
-                .expectNextCount(12).verifyComplete();
+                        .transform(MetricsOperators.checkpointEvery(5, ckpt, first, firstOpt))
+                        .take(12))
+                .expectNextCount(12)
+                .verifyComplete();
 
         // second run: a fresh process state restored from the file
         Sequential second = model(99);
@@ -406,18 +457,28 @@ class TrainerTest {
         assertEquals(Map.of("epoch", "1", "batch", "1", "step", "10"), meta);
         int epoch = Integer.parseInt(meta.get("epoch")), next = Integer.parseInt(meta.get("batch")) + 1;
         secondSched.setLastEpoch(epoch);
-        Trainer t2 = Trainer.builder(second, secondOpt).loss(new CrossEntropyLoss()).epochScheduler(secondSched).build();
+        Trainer t2 = Trainer.builder(second, secondOpt)
+                .loss(new CrossEntropyLoss())
+                .epochScheduler(secondSched)
+                .build();
         trainers.add(t2);
         t2.setGlobalStep(Long.parseLong(meta.get("step")));
-        List<StepMetrics> resumed = t2.train(epoch, next, loader(data(), 2).flux(epoch).skip(next))
+        List<StepMetrics> resumed = t2.train(
+                        epoch, next, loader(data(), 2).flux(epoch).skip(next))
                 .concatWith(reactor.core.publisher.Mono.fromRunnable(secondSched::step))
-                .concatWith(t2.fit(epoch + 1, 3 - epoch - 1, e -> loader(data(), 2).flux(e)))
-                .collectList().block();
+                .concatWith(
+                        t2.fit(epoch + 1, 3 - epoch - 1, e -> loader(data(), 2).flux(e)))
+                .collectList()
+                .block();
         assertEquals(14, resumed.size());
         assertEquals(11L, resumed.get(0).step());
-        assertEquals(uninterrupted.subList(10, 24), resumed.stream().map(StepMetrics::loss).toList());
+        assertEquals(
+                uninterrupted.subList(10, 24),
+                resumed.stream().map(StepMetrics::loss).toList());
         assertSameParameters(full, second);
         assertEquals(1e-2 * 0.125, secondOpt.paramGroups().get(0).lr(), 1e-15);
-        assertEquals(fullOpt.paramGroups().get(0).lr(), secondOpt.paramGroups().get(0).lr());
+        assertEquals(
+                fullOpt.paramGroups().get(0).lr(),
+                secondOpt.paramGroups().get(0).lr());
     }
 }

@@ -15,12 +15,14 @@ import org.junit.jupiter.api.Test;
 
 /** A trainer's thread: gone after {@code close()}, and gone too once a trainer never closed is garbage. */
 class TrainerThreadTest {
-    private static final String CLOSED = "Trainer: the trainer is closed (its training thread is stopped); build a new "
-            + "one to train again";
+    private static final String CLOSED =
+            "Trainer: the trainer is closed (its training thread is stopped); build a new " + "one to train again";
 
     private static Trainer trainer() {
         Sequential m = TrainerTest.model(1);
-        return Trainer.builder(m, new SGD(m.parameters(), 0.1f)).loss(new CrossEntropyLoss()).build();
+        return Trainer.builder(m, new SGD(m.parameters(), 0.1f))
+                .loss(new CrossEntropyLoss())
+                .build();
     }
 
     private static Set<Thread> liveThreads() {
@@ -37,7 +39,8 @@ class TrainerThreadTest {
             Thread.sleep(50);
         }
         List<String> names = extra.stream().map(Thread::getName).sorted().toList();
-        throw new AssertionError(what + ": " + names.size() + " threads left, e.g. " + names.subList(0, Math.min(10, names.size())));
+        throw new AssertionError(
+                what + ": " + names.size() + " threads left, e.g. " + names.subList(0, Math.min(10, names.size())));
     }
 
     @Test
@@ -62,9 +65,11 @@ class TrainerThreadTest {
         long steps = t.globalStep();
         t.close();
         t.close();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.train(1, data.flux(1)).blockLast());
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class, () -> t.train(1, data.flux(1)).blockLast());
         assertEquals(CLOSED, e.getMessage());
-        e = assertThrows(IllegalStateException.class, () -> t.evaluate(0, data.flux(0)).block());
+        e = assertThrows(
+                IllegalStateException.class, () -> t.evaluate(0, data.flux(0)).block());
         assertEquals(CLOSED, e.getMessage());
         e = assertThrows(IllegalStateException.class, t::awaitIdle);
         assertEquals(CLOSED, e.getMessage());

@@ -27,7 +27,8 @@ class LayersTest {
         assertEquals("ConvolutionBackward0", c.call(x.requiresGrad_()).gradFn().name());
         Conv2d big = new Conv2d(3, 8, 5, 1, 2, new Generator(1));
         assertArrayEquals(new int[] {8, 3, 5, 5}, big.weight.shape());
-        assertArrayEquals(new int[] {2, 8, 7, 7}, big.call(Tensor.zeros(2, 3, 7, 7)).shape(), "padding 2 keeps 7x7");
+        assertArrayEquals(
+                new int[] {2, 8, 7, 7}, big.call(Tensor.zeros(2, 3, 7, 7)).shape(), "padding 2 keeps 7x7");
         float bound = (float) (1 / Math.sqrt(3 * 25));
         float max = 0;
         for (float v : big.weight.toFloatArray()) max = Math.max(max, Math.abs(v));
@@ -36,8 +37,18 @@ class LayersTest {
         Conv2d small = new Conv2d(2, 2, 2, 1, 0, new Generator(2));
         Tensor in = Tensor.randn(new Generator(3), 1, 2, 3, 3);
         GradCheck.check(xs -> org.grad4j.core.F.conv2d(in, xs[0], xs[1]), small.weight, small.bias);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Conv2d(3, 4, new int[] {3, 3}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 2, true, new Generator(0)));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new Conv2d(
+                        3,
+                        4,
+                        new int[] {3, 3},
+                        new int[] {1, 1},
+                        new int[] {0, 0},
+                        new int[] {1, 1},
+                        2,
+                        true,
+                        new Generator(0)));
         assertTrue(e.getMessage().contains("divisible by groups (2)"), e.getMessage());
     }
 
@@ -45,7 +56,8 @@ class LayersTest {
     void pooling() {
         Tensor x = Tensor.arange(16).view(1, 1, 4, 4);
         assertArrayEquals(new float[] {5, 7, 13, 15}, new MaxPool2d(2).call(x).toFloatArray());
-        assertArrayEquals(new float[] {2.5f, 4.5f, 10.5f, 12.5f}, new AvgPool2d(2).call(x).toFloatArray());
+        assertArrayEquals(
+                new float[] {2.5f, 4.5f, 10.5f, 12.5f}, new AvgPool2d(2).call(x).toFloatArray());
         assertArrayEquals(new int[] {1, 1, 3, 3}, new MaxPool2d(2, 1, 0).call(x).shape());
     }
 
@@ -73,12 +85,19 @@ class LayersTest {
         Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 10, 10, 10, 10}, 1, 2, 2, 2);
         float[] y = bn.call(x).toFloatArray();
         double std = Math.sqrt(1.25 + 1e-5); // biased variance of 1..4
-        assertArrayEquals(new float[] {(float) (-1.5 / std), (float) (-0.5 / std), (float) (0.5 / std), (float) (1.5 / std), 0, 0, 0, 0}, y, 1e-5f);
+        assertArrayEquals(
+                new float[] {
+                    (float) (-1.5 / std), (float) (-0.5 / std), (float) (0.5 / std), (float) (1.5 / std), 0, 0, 0, 0
+                },
+                y,
+                1e-5f);
         // running = 0.9·running + 0.1·batch (variance unbiased: 5/3)
         assertArrayEquals(new float[] {0.25f, 1f}, bn.runningMean.toFloatArray(), 1e-6f);
         assertArrayEquals(new float[] {0.9f + 0.1f * 5f / 3f, 0.9f}, bn.runningVar.toFloatArray(), 1e-6f);
         assertEquals(1f, bn.numBatchesTracked.item());
-        assertEquals(List.of("weight", "bias", "running_mean", "running_var", "num_batches_tracked"), new ArrayList<>(bn.stateDict().keySet()));
+        assertEquals(
+                List.of("weight", "bias", "running_mean", "running_var", "num_batches_tracked"),
+                new ArrayList<>(bn.stateDict().keySet()));
         bn.eval();
         float[] e = bn.call(x).toFloatArray();
         assertEquals((1 - 0.25) / Math.sqrt(0.9 + 0.1 * 5 / 3.0 + 1e-5), e[0], 1e-5);
@@ -87,7 +106,9 @@ class LayersTest {
         assertEquals("BatchNorm2d: expected 4D input, got 2D input of shape [2, 2]", err.getMessage());
         err = assertThrows(IllegalArgumentException.class, () -> new BatchNorm1d(3).call(Tensor.zeros(4, 2)));
         assertEquals("BatchNorm1d: expected 3 channels (dimension 1), got input of shape [4, 2]", err.getMessage());
-        assertArrayEquals(new int[] {4, 3}, new BatchNorm1d(3).call(Tensor.randn(new Generator(1), 4, 3)).shape());
+        assertArrayEquals(
+                new int[] {4, 3},
+                new BatchNorm1d(3).call(Tensor.randn(new Generator(1), 4, 3)).shape());
     }
 
     @Test
@@ -95,8 +116,12 @@ class LayersTest {
         LayerNorm ln = new LayerNorm(4);
         float[] y = ln.call(Tensor.tensor(new float[][] {{1, 2, 3, 4}})).toFloatArray();
         double std = Math.sqrt(1.25 + 1e-5);
-        assertArrayEquals(new float[] {(float) (-1.5 / std), (float) (-0.5 / std), (float) (0.5 / std), (float) (1.5 / std)}, y, 1e-5f);
-        assertEquals(List.of("weight", "bias"), new ArrayList<>(ln.namedParameters().keySet()));
+        assertArrayEquals(
+                new float[] {(float) (-1.5 / std), (float) (-0.5 / std), (float) (0.5 / std), (float) (1.5 / std)},
+                y,
+                1e-5f);
+        assertEquals(
+                List.of("weight", "bias"), new ArrayList<>(ln.namedParameters().keySet()));
         assertEquals("LayerNorm((4), eps=1.0E-5, elementwise_affine=True)", ln.toString());
     }
 
@@ -118,7 +143,8 @@ class LayersTest {
         Tensor logits = Tensor.tensor(new float[][] {{1, 2}, {1, 1}});
         double l0 = Math.log(1 + Math.exp(-1)), l1 = Math.log(2);
         CrossEntropyLoss weighted = new CrossEntropyLoss(Tensor.tensor(1, 3), -100, Reduction.MEAN);
-        assertEquals((3 * l0 + l1) / 4, weighted.call(logits, Tensor.indices(1, 0)).item(), 1e-6);
+        assertEquals(
+                (3 * l0 + l1) / 4, weighted.call(logits, Tensor.indices(1, 0)).item(), 1e-6);
         CrossEntropyLoss ignoring = new CrossEntropyLoss(null, -100, Reduction.MEAN);
         assertEquals(l0, ignoring.call(logits, Tensor.indices(1, -100)).item(), 1e-6);
         assertEquals(List.of("weight"), new ArrayList<>(weighted.stateDict().keySet()));
@@ -127,11 +153,19 @@ class LayersTest {
     @Test
     void aSmallCnnRunsOnFashionMnistShapedInput() {
         Generator g = new Generator(0);
-        Sequential cnn = new Sequential(new Conv2d(1, 8, 5, 1, 0, g), new ReLU(), new MaxPool2d(2), new Conv2d(8, 16, 5, 1, 0, g), new ReLU(),
-                new MaxPool2d(2), new Flatten(), new Linear(256, 10, true, g));
+        Sequential cnn = new Sequential(
+                new Conv2d(1, 8, 5, 1, 0, g),
+                new ReLU(),
+                new MaxPool2d(2),
+                new Conv2d(8, 16, 5, 1, 0, g),
+                new ReLU(),
+                new MaxPool2d(2),
+                new Flatten(),
+                new Linear(256, 10, true, g));
         Tensor out = cnn.call(Tensor.rand(g, 2, 1, 28, 28));
         assertArrayEquals(new int[] {2, 10}, out.shape());
         new CrossEntropyLoss().call(out, Tensor.indices(3, 7)).backward();
-        for (Tensor p : cnn.parameters()) assertTrue(p.grad() != null && p.grad().abs().sum().item() > 0);
+        for (Tensor p : cnn.parameters())
+            assertTrue(p.grad() != null && p.grad().abs().sum().item() > 0);
     }
 }

@@ -63,29 +63,41 @@ class ModuleTest {
     /** SPEC M with modules: Linear(3,2) → tanh → Linear(2,1); every gradient equals finite differences. */
     @Test
     void specExampleMWithModules() {
-        Sequential net = new Sequential(new Linear(3, 2, true, new Generator(5)), new Tanh(), new Linear(2, 1, true, new Generator(6)));
+        Sequential net = new Sequential(
+                new Linear(3, 2, true, new Generator(5)), new Tanh(), new Linear(2, 1, true, new Generator(6)));
         Tensor input = Tensor.randn(new Generator(7), 1, 3);
         Tensor out = net.call(input);
         out.backward();
         for (Tensor p : net.parameters()) assertNotNull(p.grad());
         assertNull(input.grad());
         List<Tensor> ps = net.parameters();
-        GradCheck.check(xs -> {
-            Tensor h = input.matmul(xs[0].t()).add(xs[1]).tanh();
-            return h.matmul(xs[2].t()).add(xs[3]);
-        }, ps.get(0), ps.get(1), ps.get(2), ps.get(3));
+        GradCheck.check(
+                xs -> {
+                    Tensor h = input.matmul(xs[0].t()).add(xs[1]).tanh();
+                    return h.matmul(xs[2].t()).add(xs[3]);
+                },
+                ps.get(0),
+                ps.get(1),
+                ps.get(2),
+                ps.get(3));
     }
 
     @Test
     void parametersAreFoundByRegistrationWithDottedNames() {
         Sequential net = new Sequential(new Linear(4, 3), new ReLU(), new Sequential(new Linear(3, 2), new Sigmoid()));
-        assertEquals(List.of("0.weight", "0.bias", "2.0.weight", "2.0.bias"), new ArrayList<>(net.namedParameters().keySet()));
+        assertEquals(
+                List.of("0.weight", "0.bias", "2.0.weight", "2.0.bias"),
+                new ArrayList<>(net.namedParameters().keySet()));
         assertEquals(4, net.parameters().size());
-        assertEquals(List.of("", "0", "1", "2", "2.0", "2.1"), new ArrayList<>(net.namedModules().keySet()));
+        assertEquals(
+                List.of("", "0", "1", "2", "2.0", "2.1"),
+                new ArrayList<>(net.namedModules().keySet()));
         // a shared layer counts once
         Linear shared = new Linear(2, 2);
         Sequential twice = new Sequential(shared, shared);
-        assertEquals(List.of("0.weight", "0.bias"), new ArrayList<>(twice.namedParameters().keySet()));
+        assertEquals(
+                List.of("0.weight", "0.bias"),
+                new ArrayList<>(twice.namedParameters().keySet()));
     }
 
     @Test
@@ -96,7 +108,8 @@ class ModuleTest {
             }
         }
         Bad m = new Bad();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.add("a.b", Parameter.of(Tensor.ones(1))));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> m.add("a.b", Parameter.of(Tensor.ones(1))));
         assertTrue(e.getMessage().contains("can't be empty or contain"), e.getMessage());
         Tensor leaf = Parameter.of(Tensor.ones(1));
         e = assertThrows(IllegalArgumentException.class, () -> m.add("w", leaf.mul(2)));
@@ -104,7 +117,8 @@ class ModuleTest {
         m.add("w", leaf);
         e = assertThrows(IllegalArgumentException.class, () -> m.add("w", leaf));
         assertTrue(e.getMessage().contains("'w' already exists"), e.getMessage());
-        UnsupportedOperationException u = assertThrows(UnsupportedOperationException.class, () -> m.call(Tensor.ones(1)));
+        UnsupportedOperationException u =
+                assertThrows(UnsupportedOperationException.class, () -> m.call(Tensor.ones(1)));
         assertEquals("Module [Bad] is missing the required \"forward\" function", u.getMessage());
     }
 
@@ -120,13 +134,16 @@ class ModuleTest {
 
     @Test
     void stateDictRoundTripCopiesInPlace() {
-        Sequential a = new Sequential(new Linear(3, 2, true, new Generator(1)), new ReLU(), new Linear(2, 1, true, new Generator(2)));
-        Sequential b = new Sequential(new Linear(3, 2, true, new Generator(3)), new ReLU(), new Linear(2, 1, true, new Generator(4)));
+        Sequential a = new Sequential(
+                new Linear(3, 2, true, new Generator(1)), new ReLU(), new Linear(2, 1, true, new Generator(2)));
+        Sequential b = new Sequential(
+                new Linear(3, 2, true, new Generator(3)), new ReLU(), new Linear(2, 1, true, new Generator(4)));
         Tensor bWeight = b.parameters().get(0);
         b.loadStateDict(a.stateDict());
         assertSame(bWeight, b.parameters().get(0), "load keeps the parameter objects (optimizers hold them)");
         for (var e : a.stateDict().entrySet()) {
-            assertArrayEquals(e.getValue().toFloatArray(), b.stateDict().get(e.getKey()).toFloatArray(), e.getKey());
+            assertArrayEquals(
+                    e.getValue().toFloatArray(), b.stateDict().get(e.getKey()).toFloatArray(), e.getKey());
         }
         assertTrue(bWeight.isLeaf() && bWeight.requiresGrad());
     }
@@ -146,8 +163,11 @@ class ModuleTest {
         assertArrayEquals(new float[6], l.weight.toFloatArray());
         sd.put("weight", Tensor.zeros(3, 2));
         e = assertThrows(IllegalArgumentException.class, () -> l.loadStateDict(sd, false));
-        assertTrue(e.getMessage().contains("size mismatch for weight: copying a param with shape [3, 2] from checkpoint, "
-                + "the shape in current model is [2, 3]"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("size mismatch for weight: copying a param with shape [3, 2] from checkpoint, "
+                                + "the shape in current model is [2, 3]"),
+                e.getMessage());
     }
 
     @Test
@@ -200,17 +220,27 @@ class ModuleTest {
     void activationsAndFlatten() {
         Tensor x = Tensor.tensor(new float[][] {{-1, 0, 2}});
         assertArrayEquals(new float[] {0, 0, 2}, new ReLU().call(x).toFloatArray());
-        assertArrayEquals(new float[] {(float) Math.tanh(-1), 0, (float) Math.tanh(2)}, new Tanh().call(x).toFloatArray(), 1e-6f);
-        assertArrayEquals(new float[] {(float) (1 / (1 + Math.E)), 0.5f, (float) (1 / (1 + Math.exp(-2)))},
-                new Sigmoid().call(x).toFloatArray(), 1e-6f);
+        assertArrayEquals(
+                new float[] {(float) Math.tanh(-1), 0, (float) Math.tanh(2)},
+                new Tanh().call(x).toFloatArray(),
+                1e-6f);
+        assertArrayEquals(
+                new float[] {(float) (1 / (1 + Math.E)), 0.5f, (float) (1 / (1 + Math.exp(-2)))},
+                new Sigmoid().call(x).toFloatArray(),
+                1e-6f);
         float[] sm = new Softmax(1).call(x).toFloatArray();
         double z = Math.exp(-1) + 1 + Math.exp(2);
-        assertArrayEquals(new float[] {(float) (Math.exp(-1) / z), (float) (1 / z), (float) (Math.exp(2) / z)}, sm, 1e-6f);
-        assertArrayEquals(new float[] {(float) (-1 - Math.log(z)), (float) -Math.log(z), (float) (2 - Math.log(z))},
-                new LogSoftmax(1).call(x).toFloatArray(), 1e-6f);
-        assertArrayEquals(new int[] {2, 12}, new Flatten().call(Tensor.zeros(2, 3, 2, 2)).shape());
+        assertArrayEquals(
+                new float[] {(float) (Math.exp(-1) / z), (float) (1 / z), (float) (Math.exp(2) / z)}, sm, 1e-6f);
+        assertArrayEquals(
+                new float[] {(float) (-1 - Math.log(z)), (float) -Math.log(z), (float) (2 - Math.log(z))},
+                new LogSoftmax(1).call(x).toFloatArray(),
+                1e-6f);
+        assertArrayEquals(
+                new int[] {2, 12}, new Flatten().call(Tensor.zeros(2, 3, 2, 2)).shape());
         assertEquals("Linear(in_features=3, out_features=2, bias=true)", new Linear(3, 2).toString());
-        assertEquals("Sequential(\n  (0): Linear(in_features=1, out_features=1, bias=false)\n  (1): ReLU()\n)",
+        assertEquals(
+                "Sequential(\n  (0): Linear(in_features=1, out_features=1, bias=false)\n  (1): ReLU()\n)",
                 new Sequential(new Linear(1, 1, false), new ReLU()).toString());
     }
 }

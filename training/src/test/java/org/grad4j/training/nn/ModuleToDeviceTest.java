@@ -26,7 +26,8 @@ class ModuleToDeviceTest {
 
     private static Sequential mlp() {
         Generator gen = new Generator(3);
-        return new Sequential(new Linear(3, 4, true, gen), new BatchNorm.BatchNorm1d(4), new Tanh(), new Linear(4, 2, true, gen));
+        return new Sequential(
+                new Linear(3, 4, true, gen), new BatchNorm.BatchNorm1d(4), new Tanh(), new Linear(4, 2, true, gen));
     }
 
     @Test
@@ -61,7 +62,9 @@ class ModuleToDeviceTest {
 
         // the model now needs its input on the test device
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.call(x));
-        assertTrue(e.getMessage().startsWith("Expected all tensors to be on the same device, but found at least two devices"),
+        assertTrue(
+                e.getMessage()
+                        .startsWith("Expected all tensors to be on the same device, but found at least two devices"),
                 e.getMessage());
         assertEquals(TEST, m.call(x.to(TEST)).device());
 
@@ -95,9 +98,8 @@ class ModuleToDeviceTest {
 
     @Test
     void trainingOnTheTestDeviceMatchesCpuExactly() {
-        List<Function<List<Tensor>, Optimizer>> optimizers = List.of(
-                ps -> new SGD(ps, 0.1f, 0.9f, 0f, 1e-4f, false),
-                ps -> new Adam(ps, 0.01));
+        List<Function<List<Tensor>, Optimizer>> optimizers =
+                List.of(ps -> new SGD(ps, 0.1f, 0.9f, 0f, 1e-4f, false), ps -> new Adam(ps, 0.01));
         for (var optim : optimizers) {
             List<float[]> cpu = train(Device.cpu(), optim), test = train(TEST, optim);
             assertEquals(cpu.size(), test.size());

@@ -65,12 +65,27 @@ class AdaptiveOptimizersTest {
             refAdam(ref, st, GRADS[t - 1], t, 0.01, 0.9, 0.999, 1e-8, 0.5, false, true);
             assertArrayEquals(toFloat(ref), p.toFloatArray(), 2e-6f, "step " + t);
         }
-        assertEquals(0.01, new AdamW(List.of(Tensor.ones(1).requiresGrad_()), 1e-3).paramGroups().get(0).getDouble("weight_decay"));
+        assertEquals(
+                0.01,
+                new AdamW(List.of(Tensor.ones(1).requiresGrad_()), 1e-3)
+                        .paramGroups()
+                        .get(0)
+                        .getDouble("weight_decay"));
     }
 
     /** PyTorch's _single_tensor_adam in double: st = {m, v, vmax}. */
-    private static void refAdam(double[] p, double[][] st, float[] grad, int t, double lr, double b1, double b2, double eps,
-                                double wd, boolean amsgrad, boolean decoupled) {
+    private static void refAdam(
+            double[] p,
+            double[][] st,
+            float[] grad,
+            int t,
+            double lr,
+            double b1,
+            double b2,
+            double eps,
+            double wd,
+            boolean amsgrad,
+            boolean decoupled) {
         for (int i = 0; i < p.length; i++) {
             double g = grad[i];
             if (wd != 0) {
@@ -118,7 +133,11 @@ class AdaptiveOptimizersTest {
                             ref[i] -= 0.01 * g / avg;
                         }
                     }
-                    assertArrayEquals(toFloat(ref), p.toFloatArray(), 3e-6f, "momentum " + momentum + " centered " + centered + " step " + t);
+                    assertArrayEquals(
+                            toFloat(ref),
+                            p.toFloatArray(),
+                            3e-6f,
+                            "momentum " + momentum + " centered " + centered + " step " + t);
                 }
             }
         }
@@ -146,10 +165,13 @@ class AdaptiveOptimizersTest {
     @Test
     void groupErrorsNameTheProblem() {
         Tensor a = Tensor.tensor(1f).requiresGrad_();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new Adam(List.of(new ParamGroup(List.of(a)), new ParamGroup(List.of(a))), 1e-3));
         assertEquals("Adam: some parameters appear in more than one parameter group", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new Adam(List.of(new ParamGroup(List.of(a)).set("momentum", 0.9)), 1e-3));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new Adam(List.of(new ParamGroup(List.of(a)).set("momentum", 0.9)), 1e-3));
         assertTrue(e.getMessage().startsWith("Adam: unknown option 'momentum' in a parameter group"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new Adam(List.of(a), 1e-3, 1.0, 0.999, 1e-8, 0, false));
         assertEquals("Adam: invalid beta parameter at index 0: 1.0", e.getMessage());
@@ -162,7 +184,8 @@ class AdaptiveOptimizersTest {
 
     @Test
     void stateDictRoundTripContinuesIdentically() {
-        Tensor p1 = Tensor.tensor(0.5f, -1.5f).requiresGrad_(), p2 = Tensor.tensor(0.5f, -1.5f).requiresGrad_();
+        Tensor p1 = Tensor.tensor(0.5f, -1.5f).requiresGrad_(),
+                p2 = Tensor.tensor(0.5f, -1.5f).requiresGrad_();
         Adam a = new Adam(List.of(p1), 0.01, 0.9, 0.999, 1e-8, 0, true);
         p1.setGrad(Tensor.tensor(GRADS[0]));
         a.step();
@@ -181,7 +204,8 @@ class AdaptiveOptimizersTest {
         assertArrayEquals(p1.toFloatArray(), p2.toFloatArray(), 0f);
         Adam c = new Adam(List.of(Tensor.ones(3).requiresGrad_()), 0.5);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.loadStateDict(a.stateDict()));
-        assertEquals("Adam: state 'exp_avg' of parameter 0 has shape [2] but the parameter has shape [3]", e.getMessage());
+        assertEquals(
+                "Adam: state 'exp_avg' of parameter 0 has shape [2] but the parameter has shape [3]", e.getMessage());
     }
 
     private static float[] toFloat(double[] d) {

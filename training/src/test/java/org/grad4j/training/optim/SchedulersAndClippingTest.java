@@ -32,7 +32,8 @@ class SchedulersAndClippingTest {
 
     private static void assertLrs(double[] expected, List<Double> actual) {
         assertEquals(expected.length, actual.size());
-        for (int i = 0; i < expected.length; i++) assertEquals(expected[i], actual.get(i), 1e-7, "epoch " + i + ": " + actual);
+        for (int i = 0; i < expected.length; i++)
+            assertEquals(expected[i], actual.get(i), 1e-7, "epoch " + i + ": " + actual);
     }
 
     @Test
@@ -44,7 +45,14 @@ class SchedulersAndClippingTest {
     @Test
     void cosineAnnealing() {
         SGD opt = sgd(1.0);
-        assertLrs(new double[] {1, 0.5 * (1 + Math.cos(Math.PI / 4)) * 0.9 + 0.1, 0.55, 0.5 * (1 + Math.cos(3 * Math.PI / 4)) * 0.9 + 0.1, 0.1},
+        assertLrs(
+                new double[] {
+                    1,
+                    0.5 * (1 + Math.cos(Math.PI / 4)) * 0.9 + 0.1,
+                    0.55,
+                    0.5 * (1 + Math.cos(3 * Math.PI / 4)) * 0.9 + 0.1,
+                    0.1
+                },
                 lrs(opt, new CosineAnnealingLR(opt, 4, 0.1), 5));
     }
 
@@ -53,7 +61,9 @@ class SchedulersAndClippingTest {
         SGD opt = sgd(0.3);
         assertLrs(new double[] {0.1, 0.15, 0.2, 0.25, 0.3, 0.3}, lrs(opt, new LinearLR(opt, 1.0 / 3, 1.0, 4), 6));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LinearLR(opt, 0, 1, 4));
-        assertTrue(e.getMessage().startsWith("LinearLR: Starting multiplicative factor expected to be greater than 0"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("LinearLR: Starting multiplicative factor expected to be greater than 0"),
+                e.getMessage());
     }
 
     @Test
@@ -64,7 +74,8 @@ class SchedulersAndClippingTest {
         SequentialLR seq = new SequentialLR(opt, List.of(warm, cos), 2);
         assertLrs(new double[] {0.5, 0.75, 1.0, 0.5, 0.0}, lrs(opt, seq, 5));
         assertEquals(List.of(0.5 * (1 + Math.cos(Math.PI * 3 / 2))), seq.getLastLr());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SequentialLR(opt, List.of(warm, cos)));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new SequentialLR(opt, List.of(warm, cos)));
         assertEquals("SequentialLR: expects 1 milestones for 2 schedulers, got 0", e.getMessage());
         SGD other = sgd(1.0);
         e = assertThrows(IllegalArgumentException.class, () -> new SequentialLR(other, List.of(warm, cos), 2));
@@ -74,7 +85,8 @@ class SchedulersAndClippingTest {
     @Test
     void chainedSchedulerMultipliesFactors() {
         SGD opt = sgd(1.0);
-        ChainedScheduler ch = new ChainedScheduler(opt, List.of(new LinearLR(opt, 0.5, 1.0, 2), new StepLR(opt, 2, 0.1)));
+        ChainedScheduler ch =
+                new ChainedScheduler(opt, List.of(new LinearLR(opt, 0.5, 1.0, 2), new StepLR(opt, 2, 0.1)));
         assertLrs(new double[] {0.5, 0.75, 0.1, 0.1, 0.01}, lrs(opt, ch, 5));
     }
 
@@ -108,7 +120,8 @@ class SchedulersAndClippingTest {
         assertEquals(3.0, ClipGrad.clipGradNorm(List.of(a, b), 1.5, Double.POSITIVE_INFINITY, false), 1e-6);
         assertEquals(-1.5, a.grad().item(), 1e-5);
         a.setGrad(Tensor.tensor(Float.NaN));
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ClipGrad.clipGradNorm(List.of(a, b), 1, 2, true));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> ClipGrad.clipGradNorm(List.of(a, b), 1, 2, true));
         assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
     }
 

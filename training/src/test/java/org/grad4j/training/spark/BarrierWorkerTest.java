@@ -12,8 +12,18 @@ import org.junit.jupiter.api.Test;
 
 class BarrierWorkerTest {
     static BarrierWorker<Sample> worker(boolean shuffle, long seed) {
-        SparkTrainer.Settings s = new SparkTrainer.Settings(() -> new Linear(2, 2), m -> new SGD(m.parameters(), 0.1f), CrossEntropyLoss::new, 4, 3,
-                shuffle, seed, null, 100, 1000, 0);
+        SparkTrainer.Settings s = new SparkTrainer.Settings(
+                () -> new Linear(2, 2),
+                m -> new SGD(m.parameters(), 0.1f),
+                CrossEntropyLoss::new,
+                4,
+                3,
+                shuffle,
+                seed,
+                null,
+                100,
+                1000,
+                0);
         return new BarrierWorker<>(s, Sample.COLLATE, 5, null, 0);
     }
 

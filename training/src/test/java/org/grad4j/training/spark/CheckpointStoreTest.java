@@ -24,7 +24,8 @@ class CheckpointStoreTest {
         Linear model = new Linear(3, 2, true, new Generator(1));
         Adam opt = new Adam(model.parameters(), 1e-2);
         List<StepMetrics> history = new ArrayList<>();
-        Map<String, String> run = Map.of(CheckpointStore.WORKERS, "2", CheckpointStore.BATCH_SIZE, "4", CheckpointStore.SAMPLES, "64");
+        Map<String, String> run =
+                Map.of(CheckpointStore.WORKERS, "2", CheckpointStore.BATCH_SIZE, "4", CheckpointStore.SAMPLES, "64");
         for (long step = 10; step <= 30; step += 10) {
             history.add(new StepMetrics(0, step, (int) step - 1, 1.0 / 3 + step, 8, 1234.5678, 1e-2));
             store.save(step, 0, model, opt, run, history);
@@ -38,7 +39,10 @@ class CheckpointStoreTest {
         Map<String, String> meta = store.load(store.latest(), other, otherOpt);
         assertEquals("30", meta.get(CheckpointStore.STEP));
         assertEquals("2", meta.get(CheckpointStore.WORKERS));
-        assertEquals(history, CheckpointStore.decode(meta.get(CheckpointStore.HISTORY)), "every field of every step, exactly");
+        assertEquals(
+                history,
+                CheckpointStore.decode(meta.get(CheckpointStore.HISTORY)),
+                "every field of every step, exactly");
         assertArrayEquals(model.weight.toFloatArray(), other.weight.toFloatArray());
     }
 }

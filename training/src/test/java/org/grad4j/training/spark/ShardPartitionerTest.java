@@ -20,7 +20,8 @@ class ShardPartitionerTest {
             for (int k = 0; k < 5; k++) {
                 // step k of worker r: its batch k
                 List<Long> batch = shares.get(r).subList(k * b, (k + 1) * b);
-                for (int j = 0; j < b; j++) assertEquals((long) k * n * b + (long) r * b + j, batch.get(j), "worker " + r + ", step " + k);
+                for (int j = 0; j < b; j++)
+                    assertEquals((long) k * n * b + (long) r * b + j, batch.get(j), "worker " + r + ", step " + k);
             }
         }
         // beyond 2^31 samples the arithmetic stays in longs

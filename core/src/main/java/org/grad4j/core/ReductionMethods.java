@@ -1,0 +1,107 @@
+package org.grad4j.core;
+
+import org.grad4j.core.ops.Activations;
+import org.grad4j.core.ops.LinearAlgebra;
+import org.grad4j.core.ops.Reductions;
+
+/** {@link Tensor}'s methods for reductions and linear algebra; see {@link TensorMethods}. */
+sealed interface ReductionMethods permits TensorMethods {
+    private Tensor self() {
+        return (Tensor) this;
+    }
+
+    // ---- reductions and linear algebra ----------------------------------------------------------
+
+    /** Sum of all elements. */
+    default Tensor sum() {
+        return Reductions.sum(self());
+    }
+
+    default Tensor sum(int dim) {
+        return Reductions.sum(self(), new int[] {dim}, false);
+    }
+
+    default Tensor sum(int dim, boolean keepdim) {
+        return Reductions.sum(self(), new int[] {dim}, keepdim);
+    }
+
+    default Tensor sum(int[] dims, boolean keepdim) {
+        return Reductions.sum(self(), dims, keepdim);
+    }
+
+    default Tensor mean() {
+        return Reductions.mean(self());
+    }
+
+    default Tensor mean(int dim) {
+        return Reductions.mean(self(), new int[] {dim}, false);
+    }
+
+    default Tensor mean(int dim, boolean keepdim) {
+        return Reductions.mean(self(), new int[] {dim}, keepdim);
+    }
+
+    default Tensor mean(int[] dims, boolean keepdim) {
+        return Reductions.mean(self(), dims, keepdim);
+    }
+    /** The largest element. */
+    default Tensor max() {
+        return Reductions.maxAll(self(), true);
+    }
+
+    default Tensor min() {
+        return Reductions.maxAll(self(), false);
+    }
+    /** Largest values along {@code dim} and their indices. */
+    default Tensor.ValuesIndices max(int dim) {
+        return Reductions.maxDim(self(), dim, false, true);
+    }
+
+    default Tensor.ValuesIndices max(int dim, boolean keepdim) {
+        return Reductions.maxDim(self(), dim, keepdim, true);
+    }
+
+    default Tensor.ValuesIndices min(int dim) {
+        return Reductions.maxDim(self(), dim, false, false);
+    }
+
+    default Tensor.ValuesIndices min(int dim, boolean keepdim) {
+        return Reductions.maxDim(self(), dim, keepdim, false);
+    }
+
+    default Tensor argmax(int dim) {
+        return max(dim).indices();
+    }
+
+    default Tensor argmin(int dim) {
+        return min(dim).indices();
+    }
+
+    default Tensor softmax(int dim) {
+        return Activations.softmax(self(), dim, false);
+    }
+
+    default Tensor logSoftmax(int dim) {
+        return Activations.softmax(self(), dim, true);
+    }
+
+    default Tensor mm(Tensor other) {
+        return LinearAlgebra.mm(self(), other);
+    }
+
+    default Tensor bmm(Tensor other) {
+        return LinearAlgebra.bmm(self(), other);
+    }
+
+    default Tensor mv(Tensor vec) {
+        return LinearAlgebra.mv(self(), vec);
+    }
+
+    default Tensor dot(Tensor other) {
+        return LinearAlgebra.dot(self(), other);
+    }
+
+    default Tensor matmul(Tensor other) {
+        return LinearAlgebra.matmul(self(), other);
+    }
+}
