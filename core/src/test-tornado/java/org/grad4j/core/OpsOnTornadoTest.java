@@ -24,18 +24,18 @@ class OpsOnTornadoTest {
     private static List<Row> rows() {
         List<Row> rows = new ArrayList<>();
         Stream.of(
-                        GradcheckOpsTest.elementwise(),
-                        GradcheckOpsTest.powAtZeroBase(),
-                        GradcheckOpsTest.reductions(),
-                        GradcheckOpsTest.products(),
-                        GradcheckOpsTest.views(),
-                        GradcheckOpsTest.stridedLeaves(),
-                        GradcheckOpsTest.softmaxes(),
-                        GradcheckOpsTest.inPlace())
+                        GradcheckElementwiseTest.elementwise(),
+                        GradcheckElementwiseTest.powAtZeroBase(),
+                        GradcheckReductionsTest.reductions(),
+                        GradcheckProductsTest.products(),
+                        GradcheckViewsTest.views(),
+                        GradcheckViewsTest.stridedLeaves(),
+                        GradcheckReductionsTest.softmaxes(),
+                        GradcheckInPlaceTest.inPlace())
                 .flatMap(s -> s)
                 .forEach(c -> rows.add(new Row(c.name(), c.fn(), c.inputs())));
-        FunctionalOpsTest.GEN.manualSeed(2024); // the same draws for both tables
-        FunctionalOpsTest.ops().forEach(c -> rows.add(new Row(c.name(), c.fn(), c.inputs())));
+        FunctionalOpsTable.GEN.manualSeed(2024); // the same draws for both tables
+        FunctionalOpsTable.ops().forEach(c -> rows.add(new Row(c.name(), c.fn(), c.inputs())));
         return rows;
     }
 

@@ -1,9 +1,17 @@
 package org.grad4j.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Test helpers: compare a tensor with expected values to the spec's 1e-5 relative tolerance. */
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * Test helpers: compare a tensor with expected values to the spec's 1e-5 relative tolerance; expect an
+ * exception whose message names what is wrong.
+ */
 final class Asserts {
     private Asserts() {}
 
@@ -31,5 +39,16 @@ final class Asserts {
                 fail("element " + i + ": expected " + expected[i] + " but got " + got[i]);
             }
         }
+    }
+
+    /** Runs {@code call}, expects {@code type}, and checks that the message contains every fragment. */
+    static <T extends Throwable> T fails(Class<T> type, Executable call, String... fragments) {
+        T e = assertThrows(type, call);
+        String msg = e.getMessage();
+        assertNotNull(msg, "exception without a message");
+        for (String f : fragments) {
+            assertTrue(msg.contains(f), () -> "message should contain \"" + f + "\" but was:\n" + msg);
+        }
+        return e;
     }
 }
