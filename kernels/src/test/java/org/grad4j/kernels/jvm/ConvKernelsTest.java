@@ -2,6 +2,7 @@ package org.grad4j.kernels.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Random;
 import org.grad4j.kernels.Buffer;
@@ -233,5 +234,18 @@ class ConvKernelsTest {
             }
             assertArrayEquals(expected, ((HeapBuffer) avg).array(), 1e-5f);
         }
+    }
+
+    /** avg_pool2d has no dilation: a dilated window is refused before anything is written. */
+    @org.junit.jupiter.api.Test
+    void avgPoolRejectsADilatedWindow() {
+        float[] x = random(2 * 5 * 5), before = random(2 * 2 * 2);
+        float[] o = before.clone();
+        var window = new Window2d(2, 2, 0, 0, 2, 2, 2, 1);
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> be.avgPool2d(JvmBackend.wrap(x), new ImageShape(1, 2, 5, 5), window, true, JvmBackend.wrap(o)));
+        assertEquals("avgPool2d: dilation must be 1, got " + window, e.getMessage());
+        assertArrayEquals(before, o);
     }
 }
