@@ -4,9 +4,12 @@ import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.BackendProvider;
 import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.Buffer;
+import org.grad4j.kernels.ImageShape;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.ReduceOp;
+import org.grad4j.kernels.StridedMatrix;
 import org.grad4j.kernels.UnaryOp;
+import org.grad4j.kernels.Window2d;
 import org.grad4j.kernels.jvm.JvmBackend;
 
 /**
@@ -130,43 +133,15 @@ public final class TestDeviceProvider implements BackendProvider {
             JVM.reduce(op, in(x), layout, keptRank, in(out), in(indices));
         }
 
+        /** The matrix with its buffer unwrapped. */
+        private StridedMatrix in(StridedMatrix m) {
+            return new StridedMatrix(in(m.buffer()), m.offset(), m.batchStride(), m.rowStride(), m.colStride());
+        }
+
         @Override
         public void matmul(
-                int batch,
-                int m,
-                int n,
-                int k,
-                Buffer a,
-                int aOffset,
-                int aBatchStride,
-                int aRowStride,
-                int aColStride,
-                Buffer b,
-                int bOffset,
-                int bBatchStride,
-                int bRowStride,
-                int bColStride,
-                Buffer out,
-                float alpha,
-                float beta) {
-            JVM.matmul(
-                    batch,
-                    m,
-                    n,
-                    k,
-                    in(a),
-                    aOffset,
-                    aBatchStride,
-                    aRowStride,
-                    aColStride,
-                    in(b),
-                    bOffset,
-                    bBatchStride,
-                    bRowStride,
-                    bColStride,
-                    in(out),
-                    alpha,
-                    beta);
+                int batch, int m, int n, int k, StridedMatrix a, StridedMatrix b, Buffer out, float alpha, float beta) {
+            JVM.matmul(batch, m, n, k, in(a), in(b), in(out), alpha, beta);
         }
 
         @Override
@@ -177,39 +152,12 @@ public final class TestDeviceProvider implements BackendProvider {
                 int m,
                 int n,
                 int k,
-                Buffer a,
-                int aOffset,
-                int aBatchStride,
-                int aRowStride,
-                int aColStride,
-                Buffer b,
-                int bOffset,
-                int bBatchStride,
-                int bRowStride,
-                int bColStride,
+                StridedMatrix a,
+                StridedMatrix b,
                 Buffer out,
                 float alpha,
                 float beta) {
-            JVM.addmm(
-                    in(c),
-                    cLayout,
-                    batch,
-                    m,
-                    n,
-                    k,
-                    in(a),
-                    aOffset,
-                    aBatchStride,
-                    aRowStride,
-                    aColStride,
-                    in(b),
-                    bOffset,
-                    bBatchStride,
-                    bRowStride,
-                    bColStride,
-                    in(out),
-                    alpha,
-                    beta);
+            JVM.addmm(in(c), cLayout, batch, m, n, k, in(a), in(b), in(out), alpha, beta);
         }
 
         @Override
@@ -228,119 +176,23 @@ public final class TestDeviceProvider implements BackendProvider {
         }
 
         @Override
-        public void im2col(
-                Buffer x,
-                int batch,
-                int channels,
-                int height,
-                int width,
-                int kernelH,
-                int kernelW,
-                int padH,
-                int padW,
-                int strideH,
-                int strideW,
-                int dilationH,
-                int dilationW,
-                int outH,
-                int outW,
-                Buffer cols) {
-            JVM.im2col(
-                    in(x), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
-                    dilationW, outH, outW, in(cols));
+        public void im2col(Buffer x, ImageShape shape, Window2d window, Buffer cols) {
+            JVM.im2col(in(x), shape, window, in(cols));
         }
 
         @Override
-        public void col2im(
-                Buffer cols,
-                int batch,
-                int channels,
-                int height,
-                int width,
-                int kernelH,
-                int kernelW,
-                int padH,
-                int padW,
-                int strideH,
-                int strideW,
-                int dilationH,
-                int dilationW,
-                int outH,
-                int outW,
-                Buffer x) {
-            JVM.col2im(
-                    in(cols), batch, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
-                    dilationW, outH, outW, in(x));
+        public void col2im(Buffer cols, ImageShape shape, Window2d window, Buffer x) {
+            JVM.col2im(in(cols), shape, window, in(x));
         }
 
         @Override
-        public void maxPool2d(
-                Buffer x,
-                int planes,
-                int height,
-                int width,
-                int kernelH,
-                int kernelW,
-                int padH,
-                int padW,
-                int strideH,
-                int strideW,
-                int dilationH,
-                int dilationW,
-                int outH,
-                int outW,
-                Buffer out,
-                Buffer indices) {
-            JVM.maxPool2d(
-                    in(x),
-                    planes,
-                    height,
-                    width,
-                    kernelH,
-                    kernelW,
-                    padH,
-                    padW,
-                    strideH,
-                    strideW,
-                    dilationH,
-                    dilationW,
-                    outH,
-                    outW,
-                    in(out),
-                    in(indices));
+        public void maxPool2d(Buffer x, ImageShape shape, Window2d window, Buffer out, Buffer indices) {
+            JVM.maxPool2d(in(x), shape, window, in(out), in(indices));
         }
 
         @Override
-        public void avgPool2d(
-                Buffer x,
-                int planes,
-                int height,
-                int width,
-                int kernelH,
-                int kernelW,
-                int padH,
-                int padW,
-                int strideH,
-                int strideW,
-                int outH,
-                int outW,
-                boolean countIncludePad,
-                Buffer out) {
-            JVM.avgPool2d(
-                    in(x),
-                    planes,
-                    height,
-                    width,
-                    kernelH,
-                    kernelW,
-                    padH,
-                    padW,
-                    strideH,
-                    strideW,
-                    outH,
-                    outW,
-                    countIncludePad,
-                    in(out));
+        public void avgPool2d(Buffer x, ImageShape shape, Window2d window, boolean countIncludePad, Buffer out) {
+            JVM.avgPool2d(in(x), shape, window, countIncludePad, in(out));
         }
 
         @Override

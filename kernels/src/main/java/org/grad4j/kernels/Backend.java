@@ -63,31 +63,14 @@ public interface Backend {
     // ---- linear algebra -----------------------------------------------------------------------
 
     /**
-     * Batched matrix product {@code out[b] = beta*out[b] + alpha * A[b] @ B[b]} with A of shape m×k and
-     * B of shape k×n given by offsets and (batch, row, column) strides; {@code out} is contiguous
-     * batch×m×n. With {@code beta == 0} the old contents of {@code out} are ignored (NaNs included).
+     * Batched matrix product {@code out[e] = beta*out[e] + alpha * A[e] @ B[e]} with A[e] of shape m×k
+     * and B[e] of shape k×n (BLAS's strided-batched GEMM); {@code out} is contiguous batch×m×n. With
+     * {@code beta == 0} the old contents of {@code out} are ignored (NaNs included).
      */
-    void matmul(
-            int batch,
-            int m,
-            int n,
-            int k,
-            Buffer a,
-            int aOffset,
-            int aBatchStride,
-            int aRowStride,
-            int aColStride,
-            Buffer b,
-            int bOffset,
-            int bBatchStride,
-            int bRowStride,
-            int bColStride,
-            Buffer out,
-            float alpha,
-            float beta);
+    void matmul(int batch, int m, int n, int k, StridedMatrix a, StridedMatrix b, Buffer out, float alpha, float beta);
 
     /**
-     * {@code out[b] = beta*C[b] + alpha * A[b] @ B[b]} where C is a batch×m×n view (a bias broadcast
+     * {@code out[e] = beta*C[e] + alpha * A[e] @ B[e]} where C is a batch×m×n view (a bias broadcast
      * with stride 0, say): PyTorch's addmm/baddbmm. The default copies C into {@code out} and calls
      * {@link #matmul} with that beta; a device where each kernel launch costs does both in one.
      */
@@ -98,38 +81,13 @@ public interface Backend {
             int m,
             int n,
             int k,
-            Buffer a,
-            int aOffset,
-            int aBatchStride,
-            int aRowStride,
-            int aColStride,
-            Buffer b,
-            int bOffset,
-            int bBatchStride,
-            int bRowStride,
-            int bColStride,
+            StridedMatrix a,
+            StridedMatrix b,
             Buffer out,
             float alpha,
             float beta) {
         copy(c, cLayout, out, Layout.contiguous(new int[] {batch, m, n}));
-        matmul(
-                batch,
-                m,
-                n,
-                k,
-                a,
-                aOffset,
-                aBatchStride,
-                aRowStride,
-                aColStride,
-                b,
-                bOffset,
-                bBatchStride,
-                bRowStride,
-                bColStride,
-                out,
-                alpha,
-                beta);
+        matmul(batch, m, n, k, a, b, out, alpha, beta);
     }
 
     // ---- fused row functions ------------------------------------------------------------------
@@ -153,90 +111,32 @@ public interface Backend {
 
     /**
      * Unfolds sliding kernel windows into columns: {@code cols} (batch × channels·kh·kw × oh·ow,
-     * contiguous) gets, in row {@code (c·kh + i)·kw + j}, the pixel of channel c under kernel tap
-     * (i, j) for each output position; positions in the zero padding read as 0.
+     * contiguous, oh and ow from {@link Window2d#outH}/{@link Window2d#outW}) gets, in row
+     * {@code (c·kh + i)·kw + j}, the pixel of channel c under kernel tap (i, j) for each output
+     * position; positions in the zero padding read as 0.
      */
-    default void im2col(
-            Buffer x,
-            int batch,
-            int channels,
-            int height,
-            int width,
-            int kernelH,
-            int kernelW,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilationH,
-            int dilationW,
-            int outH,
-            int outW,
-            Buffer cols) {
+    default void im2col(Buffer x, ImageShape shape, Window2d window, Buffer cols) {
         throw new UnsupportedOperationException("backend '" + name() + "' does not implement im2col");
     }
 
     /** The adjoint of {@link #im2col}: adds each column entry into the pixel of {@code x} it came from. */
-    default void col2im(
-            Buffer cols,
-            int batch,
-            int channels,
-            int height,
-            int width,
-            int kernelH,
-            int kernelW,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilationH,
-            int dilationW,
-            int outH,
-            int outW,
-            Buffer x) {
+    default void col2im(Buffer cols, ImageShape shape, Window2d window, Buffer x) {
         throw new UnsupportedOperationException("backend '" + name() + "' does not implement col2im");
     }
 
     /**
-     * 2-d max pooling over {@code planes} contiguous height×width planes; {@code indices} gets the
-     * position {@code y·width + x} of each maximum within its plane (a NaN wins).
+     * 2-d max pooling over the {@link ImageShape#planes} contiguous height×width planes; {@code indices}
+     * gets the position {@code y·width + x} of each maximum within its plane (a NaN wins).
      */
-    default void maxPool2d(
-            Buffer x,
-            int planes,
-            int height,
-            int width,
-            int kernelH,
-            int kernelW,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilationH,
-            int dilationW,
-            int outH,
-            int outW,
-            Buffer out,
-            Buffer indices) {
+    default void maxPool2d(Buffer x, ImageShape shape, Window2d window, Buffer out, Buffer indices) {
         throw new UnsupportedOperationException("backend '" + name() + "' does not implement maxPool2d");
     }
 
-    /** 2-d average pooling; padding counts in the divisor when {@code countIncludePad}. */
-    default void avgPool2d(
-            Buffer x,
-            int planes,
-            int height,
-            int width,
-            int kernelH,
-            int kernelW,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int outH,
-            int outW,
-            boolean countIncludePad,
-            Buffer out) {
+    /**
+     * 2-d average pooling (the window's dilation must be 1, as PyTorch's avg_pool2d has none); padding
+     * counts in the divisor when {@code countIncludePad}.
+     */
+    default void avgPool2d(Buffer x, ImageShape shape, Window2d window, boolean countIncludePad, Buffer out) {
         throw new UnsupportedOperationException("backend '" + name() + "' does not implement avgPool2d");
     }
 

@@ -15,7 +15,10 @@ import org.grad4j.core.DType;
 import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
 import org.grad4j.core.autograd.Recorder;
+import org.grad4j.kernels.ImageShape;
 import org.grad4j.kernels.Layout;
+import org.grad4j.kernels.StridedMatrix;
+import org.grad4j.kernels.Window2d;
 
 /**
  * 2-d convolution as im2col + matrix product, and the two linear ops it is built from: unfold
@@ -39,6 +42,11 @@ public final class Conv {
 
         int taps() {
             return kh * kw;
+        }
+
+        /** The window as the backend takes it (after {@link #check}, so it is valid). */
+        Window2d kernel() {
+            return new Window2d(kh, kw, ph, pw, sh, sw, dh, dw);
         }
 
         /** Checks the sizes are positive (non-negative for padding) and the output is not empty. */
@@ -127,7 +135,7 @@ public final class Conv {
         int[] outShape = r == 4 ? new int[] {n, c * k.taps(), oh * ow} : new int[] {c * k.taps(), oh * ow};
         Tensor xc = contiguousUntracked(x);
         Tensor out = newUninitialized(x, outShape, DType.FLOAT32);
-        backend(x).im2col(buffer(xc), n, c, h, w, k.kh, k.kw, k.ph, k.pw, k.sh, k.sw, k.dh, k.dw, oh, ow, buffer(out));
+        backend(x).im2col(buffer(xc), new ImageShape(n, c, h, w), k.kernel(), buffer(out));
         return record(out, "Im2ColBackward0", x, (g, ctx) -> new Tensor[] {fold(g, h, w, k)});
     }
 
@@ -164,8 +172,7 @@ public final class Conv {
         Layout.numel("fold", outShape);
         Tensor cc = contiguousUntracked(cols);
         Tensor out = newEmpty(cols, outShape, DType.FLOAT32); // zeros: col2im adds into it
-        backend(cols)
-                .col2im(buffer(cc), n, c, h, w, k.kh, k.kw, k.ph, k.pw, k.sh, k.sw, k.dh, k.dw, oh, ow, buffer(out));
+        backend(cols).col2im(buffer(cc), new ImageShape(n, c, h, w), k.kernel(), buffer(out));
         return record(out, "Col2ImBackward0", cols, (g, ctx) -> new Tensor[] {unfold(g, k)});
     }
 
@@ -276,10 +283,12 @@ public final class Conv {
         Tensor xc = contiguousUntracked(x), wc = contiguousUntracked(weight);
         var be = backend(x);
         Tensor cols = newUninitialized(x, new int[] {n, c * k.taps(), l}, DType.FLOAT32);
-        be.im2col(buffer(xc), n, c, h, w, k.kh, k.kw, k.ph, k.pw, k.sh, k.sw, k.dh, k.dw, oh, ow, buffer(cols));
+        be.im2col(buffer(xc), new ImageShape(n, c, h, w), k.kernel(), buffer(cols));
         Tensor out = newUninitialized(x, new int[] {n, o, oh, ow}, DType.FLOAT32);
         Tensor dst = groups == 1 ? out : newUninitialized(x, new int[] {n, og, l}, DType.FLOAT32);
         for (int gi = 0; gi < groups; gi++) {
+            // the group's og×ckk weights, the same matrix for every image
+            var weights = new StridedMatrix(buffer(wc), wc.storageOffset() + gi * og * ckk, 0, ckk, 1);
             if (bias != null) { // bias[o] broadcast over every (n, l) of the group, added by the product
                 be.addmm(
                         buffer(bias),
@@ -291,16 +300,8 @@ public final class Conv {
                         og,
                         l,
                         ckk,
-                        buffer(wc),
-                        wc.storageOffset() + gi * og * ckk,
-                        0,
-                        ckk,
-                        1,
-                        buffer(cols),
-                        gi * ckk * l,
-                        c * k.taps() * l,
-                        l,
-                        1,
+                        weights,
+                        new StridedMatrix(buffer(cols), gi * ckk * l, c * k.taps() * l, l, 1),
                         buffer(dst),
                         1f,
                         1f);
@@ -310,16 +311,8 @@ public final class Conv {
                         og,
                         l,
                         ckk,
-                        buffer(wc),
-                        wc.storageOffset() + gi * og * ckk,
-                        0,
-                        ckk,
-                        1,
-                        buffer(cols),
-                        gi * ckk * l,
-                        c * k.taps() * l,
-                        l,
-                        1,
+                        weights,
+                        new StridedMatrix(buffer(cols), gi * ckk * l, c * k.taps() * l, l, 1),
                         buffer(dst),
                         1f,
                         0f);

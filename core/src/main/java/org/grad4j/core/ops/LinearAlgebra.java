@@ -14,6 +14,7 @@ import org.grad4j.core.DType;
 import org.grad4j.core.Tensor;
 import org.grad4j.core.autograd.Recorder;
 import org.grad4j.kernels.Layout;
+import org.grad4j.kernels.StridedMatrix;
 
 /** mm, bmm, mv, dot, addmm and matmul (which dispatches to them, as PyTorch's does). */
 public final class LinearAlgebra {
@@ -27,25 +28,13 @@ public final class LinearAlgebra {
     private static void gemm(Tensor a3, Tensor b3, Tensor out, float alpha, float beta) {
         checkSameDevice(a3, b3, out);
         int batch = shape(a3)[0], m = shape(a3)[1], k = shape(a3)[2], n = shape(b3)[2];
-        backend(out)
-                .matmul(
-                        batch,
-                        m,
-                        n,
-                        k,
-                        buffer(a3),
-                        a3.storageOffset(),
-                        strides(a3)[0],
-                        strides(a3)[1],
-                        strides(a3)[2],
-                        buffer(b3),
-                        b3.storageOffset(),
-                        strides(b3)[0],
-                        strides(b3)[1],
-                        strides(b3)[2],
-                        buffer(out),
-                        alpha,
-                        beta);
+        backend(out).matmul(batch, m, n, k, matrix(a3), matrix(b3), buffer(out), alpha, beta);
+    }
+
+    /** A 3-d view as the batch of matrices a backend multiplies. */
+    private static StridedMatrix matrix(Tensor t3) {
+        int[] s = strides(t3);
+        return new StridedMatrix(buffer(t3), t3.storageOffset(), s[0], s[1], s[2]);
     }
 
     private static Tensor as3d(Tensor t) {
@@ -210,16 +199,8 @@ public final class LinearAlgebra {
                         shape[0],
                         shape[1],
                         shape(a)[1],
-                        buffer(a3),
-                        a3.storageOffset(),
-                        strides(a3)[0],
-                        strides(a3)[1],
-                        strides(a3)[2],
-                        buffer(b3),
-                        b3.storageOffset(),
-                        strides(b3)[0],
-                        strides(b3)[1],
-                        strides(b3)[2],
+                        matrix(a3),
+                        matrix(b3),
                         buffer(out),
                         alpha,
                         beta);

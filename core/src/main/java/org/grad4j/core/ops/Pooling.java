@@ -16,6 +16,7 @@ import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
 import org.grad4j.core.TensorInternals;
 import org.grad4j.core.autograd.Recorder;
+import org.grad4j.kernels.ImageShape;
 
 /**
  * 2-d max and average pooling over the last two dimensions of a [N, C, H, W] or [C, H, W] input.
@@ -112,24 +113,7 @@ public final class Pooling {
         Tensor xc = contiguousUntracked(x);
         int[] os = outShape(x, oh, ow);
         Tensor out = newUninitialized(x, os, DType.FLOAT32), idx = newUninitialized(x, os, DType.INT64);
-        backend(x)
-                .maxPool2d(
-                        buffer(xc),
-                        planes,
-                        h,
-                        w,
-                        k.kh(),
-                        k.kw(),
-                        k.ph(),
-                        k.pw(),
-                        k.sh(),
-                        k.sw(),
-                        k.dh(),
-                        k.dw(),
-                        oh,
-                        ow,
-                        buffer(out),
-                        buffer(idx));
+        backend(x).maxPool2d(buffer(xc), new ImageShape(1, planes, h, w), k.kernel(), buffer(out), buffer(idx));
         if (Recorder.needsGrad(x)
                 && !x.device().equals(Device.cpu())
                 && (long) h * w < (1 << 24)) { // positions exact in float32
@@ -189,22 +173,7 @@ public final class Pooling {
         int planes = x.numel() / Math.max(1, h * w), l = oh * ow, taps = k.taps();
         Tensor xc = contiguousUntracked(x);
         Tensor out = newUninitialized(x, outShape(x, oh, ow), DType.FLOAT32);
-        backend(x)
-                .avgPool2d(
-                        buffer(xc),
-                        planes,
-                        h,
-                        w,
-                        k.kh(),
-                        k.kw(),
-                        k.ph(),
-                        k.pw(),
-                        k.sh(),
-                        k.sw(),
-                        oh,
-                        ow,
-                        countIncludePad,
-                        buffer(out));
+        backend(x).avgPool2d(buffer(xc), new ImageShape(1, planes, h, w), k.kernel(), countIncludePad, buffer(out));
         if (!Recorder.needsGrad(x)) return out;
         Tensor divisor = countIncludePad ? null : validCounts(x, k, h, w, oh, ow);
         int[] in = shape(x);

@@ -4,10 +4,13 @@ import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.Buffer;
 import org.grad4j.kernels.Geometry;
+import org.grad4j.kernels.ImageShape;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.Parallel;
 import org.grad4j.kernels.ReduceOp;
+import org.grad4j.kernels.StridedMatrix;
 import org.grad4j.kernels.UnaryOp;
+import org.grad4j.kernels.Window2d;
 
 /**
  * The default backend: heap {@code float[]} buffers and the static kernels of this package. Each
@@ -215,19 +218,15 @@ public final class JvmBackend implements Backend {
             int m,
             int n,
             int k,
-            Buffer a,
-            int aOffset,
-            int aBatchStride,
-            int aRowStride,
-            int aColStride,
-            Buffer b,
-            int bOffset,
-            int bBatchStride,
-            int bRowStride,
-            int bColStride,
+            StridedMatrix am,
+            StridedMatrix bm,
             Buffer out,
             float alpha,
             float beta) {
+        Buffer a = am.buffer(), b = bm.buffer();
+        int aOffset = am.offset(), aBatchStride = am.batchStride(), aRowStride = am.rowStride();
+        int aColStride = am.colStride(), bOffset = bm.offset(), bBatchStride = bm.batchStride();
+        int bRowStride = bm.rowStride(), bColStride = bm.colStride();
         if (beta == 1f && batchedProducts(batch, m, n, k)) {
             float[] ca = arr(c), o = arr(out);
             int[] cs = cLayout.strides();
@@ -267,24 +266,7 @@ public final class JvmBackend implements Backend {
                     });
             return;
         }
-        matmul(
-                batch,
-                m,
-                n,
-                k,
-                a,
-                aOffset,
-                aBatchStride,
-                aRowStride,
-                aColStride,
-                b,
-                bOffset,
-                bBatchStride,
-                bRowStride,
-                bColStride,
-                out,
-                alpha,
-                0f);
+        matmul(batch, m, n, k, am, bm, out, alpha, 0f);
         if (beta == 0f) return; // as BLAS and PyTorch: C is not read at all
         Layout dense = Layout.contiguous(new int[] {batch, m, n});
         if (beta == 1f) binary(BinaryOp.ADD, out, dense, c, cLayout, out);
@@ -422,23 +404,11 @@ public final class JvmBackend implements Backend {
 
     @Override
     public void matmul(
-            int batch,
-            int m,
-            int n,
-            int k,
-            Buffer a,
-            int aOffset,
-            int aBatchStride,
-            int aRowStride,
-            int aColStride,
-            Buffer b,
-            int bOffset,
-            int bBatchStride,
-            int bRowStride,
-            int bColStride,
-            Buffer out,
-            float alpha,
-            float beta) {
+            int batch, int m, int n, int k, StridedMatrix am, StridedMatrix bm, Buffer out, float alpha, float beta) {
+        Buffer a = am.buffer(), b = bm.buffer();
+        int aOffset = am.offset(), aBatchStride = am.batchStride(), aRowStride = am.rowStride();
+        int aColStride = am.colStride(), bOffset = bm.offset(), bBatchStride = bm.batchStride();
+        int bRowStride = bm.rowStride(), bColStride = bm.colStride();
         float[] aa = arr(a), ba = arr(b), c = arr(out);
         long flops = 2L * m * n * k;
         if (batchedProducts(batch, m, n, k)) {
@@ -678,23 +648,12 @@ public final class JvmBackend implements Backend {
     }
 
     @Override
-    public void im2col(
-            Buffer x,
-            int batch,
-            int channels,
-            int height,
-            int width,
-            int kernelH,
-            int kernelW,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilationH,
-            int dilationW,
-            int outH,
-            int outW,
-            Buffer cols) {
+    public void im2col(Buffer x, ImageShape shape, Window2d window, Buffer cols) {
+        int batch = shape.batch(), channels = shape.channels(), height = shape.height(), width = shape.width();
+        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
+        int strideH = window.strideH(), strideW = window.strideW();
+        int dilationH = window.dilationH(), dilationW = window.dilationW();
+        int outH = window.outH(height), outW = window.outW(width);
         float[] xa = arr(x), ca = arr(cols);
         long work = (long) batch * channels * kernelH * kernelW * outH * outW;
         Parallel.forRange(
@@ -706,23 +665,12 @@ public final class JvmBackend implements Backend {
     }
 
     @Override
-    public void col2im(
-            Buffer cols,
-            int batch,
-            int channels,
-            int height,
-            int width,
-            int kernelH,
-            int kernelW,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilationH,
-            int dilationW,
-            int outH,
-            int outW,
-            Buffer x) {
+    public void col2im(Buffer cols, ImageShape shape, Window2d window, Buffer x) {
+        int batch = shape.batch(), channels = shape.channels(), height = shape.height(), width = shape.width();
+        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
+        int strideH = window.strideH(), strideW = window.strideW();
+        int dilationH = window.dilationH(), dilationW = window.dilationW();
+        int outH = window.outH(height), outW = window.outW(width);
         float[] ca = arr(cols), xa = arr(x);
         long work = (long) batch * channels * kernelH * kernelW * outH * outW;
         Parallel.forRange(
@@ -734,23 +682,12 @@ public final class JvmBackend implements Backend {
     }
 
     @Override
-    public void maxPool2d(
-            Buffer x,
-            int planes,
-            int height,
-            int width,
-            int kernelH,
-            int kernelW,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilationH,
-            int dilationW,
-            int outH,
-            int outW,
-            Buffer out,
-            Buffer indices) {
+    public void maxPool2d(Buffer x, ImageShape shape, Window2d window, Buffer out, Buffer indices) {
+        int planes = shape.planes(), height = shape.height(), width = shape.width();
+        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
+        int strideH = window.strideH(), strideW = window.strideW();
+        int dilationH = window.dilationH(), dilationW = window.dilationW();
+        int outH = window.outH(height), outW = window.outW(width);
         float[] xa = arr(x), oa = arr(out), ia = arr(indices);
         Parallel.forRange(
                 planes,
@@ -761,21 +698,13 @@ public final class JvmBackend implements Backend {
     }
 
     @Override
-    public void avgPool2d(
-            Buffer x,
-            int planes,
-            int height,
-            int width,
-            int kernelH,
-            int kernelW,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int outH,
-            int outW,
-            boolean countIncludePad,
-            Buffer out) {
+    public void avgPool2d(Buffer x, ImageShape shape, Window2d window, boolean countIncludePad, Buffer out) {
+        int planes = shape.planes(), height = shape.height(), width = shape.width();
+        if (window.dilationH() != 1 || window.dilationW() != 1)
+            throw new IllegalArgumentException("avgPool2d: dilation must be 1, got " + window);
+        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
+        int strideH = window.strideH(), strideW = window.strideW();
+        int outH = window.outH(height), outW = window.outW(width);
         ConvKernels.avgPool2d(
                 arr(x),
                 planes,

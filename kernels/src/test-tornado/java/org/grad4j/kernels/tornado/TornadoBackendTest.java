@@ -9,9 +9,12 @@ import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.Buffer;
 import org.grad4j.kernels.ElementwiseCases;
+import org.grad4j.kernels.ImageShape;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.ReduceOp;
+import org.grad4j.kernels.StridedMatrix;
 import org.grad4j.kernels.UnaryOp;
+import org.grad4j.kernels.Window2d;
 import org.grad4j.kernels.jvm.JvmBackend;
 import org.junit.jupiter.api.Test;
 
@@ -199,17 +202,71 @@ class TornadoBackendTest {
         Pair a = pair(data(batch * m * k, -1, 1));
         Pair b = pair(data(k * n, -1, 1)); // shared across the batch (batch stride 0), read transposed
         Pair out = pair(data(batch * m * n, -1, 1));
-        JVM.matmul(batch, m, n, k, a.jvm, 0, m * k, k, 1, b.jvm, 0, 0, 1, k, out.jvm, 0.5f, 1f);
-        TVM.matmul(batch, m, n, k, a.tvm, 0, m * k, k, 1, b.tvm, 0, 0, 1, k, out.tvm, 0.5f, 1f);
+        JVM.matmul(
+                batch,
+                m,
+                n,
+                k,
+                new StridedMatrix(a.jvm, 0, m * k, k, 1),
+                new StridedMatrix(b.jvm, 0, 0, 1, k),
+                out.jvm,
+                0.5f,
+                1f);
+        TVM.matmul(
+                batch,
+                m,
+                n,
+                k,
+                new StridedMatrix(a.tvm, 0, m * k, k, 1),
+                new StridedMatrix(b.tvm, 0, 0, 1, k),
+                out.tvm,
+                0.5f,
+                1f);
         assertClose(out, "matmul beta=1");
-        JVM.matmul(batch, m, n, k, a.jvm, 0, m * k, k, 1, b.jvm, 0, 0, n, 1, out.jvm, 1f, 0f);
-        TVM.matmul(batch, m, n, k, a.tvm, 0, m * k, k, 1, b.tvm, 0, 0, n, 1, out.tvm, 1f, 0f);
+        JVM.matmul(
+                batch,
+                m,
+                n,
+                k,
+                new StridedMatrix(a.jvm, 0, m * k, k, 1),
+                new StridedMatrix(b.jvm, 0, 0, n, 1),
+                out.jvm,
+                1f,
+                0f);
+        TVM.matmul(
+                batch,
+                m,
+                n,
+                k,
+                new StridedMatrix(a.tvm, 0, m * k, k, 1),
+                new StridedMatrix(b.tvm, 0, 0, n, 1),
+                out.tvm,
+                1f,
+                0f);
         assertClose(out, "matmul beta=0");
         // several 64x64 blocks per batch, ragged edges, A read transposed
         int bb = 2, mm = 70, nn = 130, kk = 45;
         Pair a2 = pair(data(bb * mm * kk, -1, 1)), b2 = pair(data(bb * kk * nn, -1, 1)), o2 = zeros(bb * mm * nn);
-        JVM.matmul(bb, mm, nn, kk, a2.jvm, 0, mm * kk, 1, mm, b2.jvm, 0, kk * nn, nn, 1, o2.jvm, 1f, 0f);
-        TVM.matmul(bb, mm, nn, kk, a2.tvm, 0, mm * kk, 1, mm, b2.tvm, 0, kk * nn, nn, 1, o2.tvm, 1f, 0f);
+        JVM.matmul(
+                bb,
+                mm,
+                nn,
+                kk,
+                new StridedMatrix(a2.jvm, 0, mm * kk, 1, mm),
+                new StridedMatrix(b2.jvm, 0, kk * nn, nn, 1),
+                o2.jvm,
+                1f,
+                0f);
+        TVM.matmul(
+                bb,
+                mm,
+                nn,
+                kk,
+                new StridedMatrix(a2.tvm, 0, mm * kk, 1, mm),
+                new StridedMatrix(b2.tvm, 0, kk * nn, nn, 1),
+                o2.tvm,
+                1f,
+                0f);
         assertClose(o2, "matmul over several blocks");
     }
 
@@ -224,8 +281,30 @@ class TornadoBackendTest {
             Pair bias = (Pair) c[0];
             Layout l = (Layout) c[1];
             Pair out = zeros(batch * m * n);
-            JVM.addmm(bias.jvm, l, batch, m, n, k, a.jvm, 0, m * k, k, 1, b.jvm, 0, k * n, n, 1, out.jvm, 0.5f, 2f);
-            TVM.addmm(bias.tvm, l, batch, m, n, k, a.tvm, 0, m * k, k, 1, b.tvm, 0, k * n, n, 1, out.tvm, 0.5f, 2f);
+            JVM.addmm(
+                    bias.jvm,
+                    l,
+                    batch,
+                    m,
+                    n,
+                    k,
+                    new StridedMatrix(a.jvm, 0, m * k, k, 1),
+                    new StridedMatrix(b.jvm, 0, k * n, n, 1),
+                    out.jvm,
+                    0.5f,
+                    2f);
+            TVM.addmm(
+                    bias.tvm,
+                    l,
+                    batch,
+                    m,
+                    n,
+                    k,
+                    new StridedMatrix(a.tvm, 0, m * k, k, 1),
+                    new StridedMatrix(b.tvm, 0, k * n, n, 1),
+                    out.tvm,
+                    0.5f,
+                    2f);
             assertClose(out, "addmm " + l);
         }
     }
@@ -258,26 +337,28 @@ class TornadoBackendTest {
     void imageKernels() {
         int n = 2, c = 3, h = 7, w = 6, kh = 3, kw = 2, ph = 1, pw = 1, sh = 2, sw = 1, dh = 1, dw = 2;
         int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+        var image = new ImageShape(n, c, h, w);
+        var window = new Window2d(kh, kw, ph, pw, sh, sw, dh, dw);
         Pair x = pair(data(n * c * h * w, -1, 1));
         Pair cols = zeros(n * c * kh * kw * oh * ow);
-        JVM.im2col(x.jvm, n, c, h, w, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow, cols.jvm);
-        TVM.im2col(x.tvm, n, c, h, w, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow, cols.tvm);
+        JVM.im2col(x.jvm, image, window, cols.jvm);
+        TVM.im2col(x.tvm, image, window, cols.tvm);
         assertClose(cols, "im2col");
         Pair back = pair(data(n * c * h * w, -1, 1));
-        JVM.col2im(cols.jvm, n, c, h, w, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow, back.jvm);
-        TVM.col2im(cols.tvm, n, c, h, w, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow, back.tvm);
+        JVM.col2im(cols.jvm, image, window, back.jvm);
+        TVM.col2im(cols.tvm, image, window, back.tvm);
         assertClose(back, "col2im");
         int poh = (h + 2 - 2 * (3 - 1) - 1) / 2 + 1, pow = (w + 2 - 1 * (2 - 1) - 1) / 1 + 1;
         Pair mx = zeros(n * c * poh * pow), mi = zeros(n * c * poh * pow);
-        JVM.maxPool2d(x.jvm, n * c, h, w, 3, 2, 1, 1, 2, 1, 2, 1, poh, pow, mx.jvm, mi.jvm);
-        TVM.maxPool2d(x.tvm, n * c, h, w, 3, 2, 1, 1, 2, 1, 2, 1, poh, pow, mx.tvm, mi.tvm);
+        JVM.maxPool2d(x.jvm, image, new Window2d(3, 2, 1, 1, 2, 1, 2, 1), mx.jvm, mi.jvm);
+        TVM.maxPool2d(x.tvm, image, new Window2d(3, 2, 1, 1, 2, 1, 2, 1), mx.tvm, mi.tvm);
         assertClose(mx, "maxPool2d");
         assertClose(mi, "maxPool2d indices");
         int aoh = (h + 2 - 3) / 2 + 1, aow = (w + 2 - 2) / 1 + 1;
         for (boolean include : new boolean[] {true, false}) {
             Pair av = zeros(n * c * aoh * aow);
-            JVM.avgPool2d(x.jvm, n * c, h, w, 3, 2, 1, 1, 2, 1, aoh, aow, include, av.jvm);
-            TVM.avgPool2d(x.tvm, n * c, h, w, 3, 2, 1, 1, 2, 1, aoh, aow, include, av.tvm);
+            JVM.avgPool2d(x.jvm, image, new Window2d(3, 2, 1, 1, 2, 1, 1, 1), include, av.jvm);
+            TVM.avgPool2d(x.tvm, image, new Window2d(3, 2, 1, 1, 2, 1, 1, 1), include, av.tvm);
             assertClose(av, "avgPool2d include=" + include);
         }
     }

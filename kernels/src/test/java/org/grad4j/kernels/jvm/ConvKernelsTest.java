@@ -2,9 +2,12 @@ package org.grad4j.kernels.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Random;
 import org.grad4j.kernels.Buffer;
+import org.grad4j.kernels.ImageShape;
+import org.grad4j.kernels.Window2d;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -48,7 +51,7 @@ class ConvKernelsTest {
         int oh = outSize(h, kh, ph, sh, dh), ow = outSize(w, kw, pw, sw, dw), l = oh * ow, rows = c * kh * kw;
         float[] x = random(n * c * h * w);
         Buffer cols = be.allocate(n * rows * l);
-        be.im2col(JvmBackend.wrap(x), n, c, h, w, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow, cols);
+        be.im2col(JvmBackend.wrap(x), new ImageShape(n, c, h, w), new Window2d(kh, kw, ph, pw, sh, sw, dh, dw), cols);
         float[] col = ((HeapBuffer) cols).array();
         // one output channel with weights k: conv = sum over rows of k[r] * cols[r]
         float[] k = random(rows);
@@ -75,7 +78,7 @@ class ConvKernelsTest {
         // <im2col(x), y> == <x, col2im(y)>
         float[] y = random(n * rows * l);
         Buffer back = be.allocate(x.length);
-        be.col2im(JvmBackend.wrap(y), n, c, h, w, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow, back);
+        be.col2im(JvmBackend.wrap(y), new ImageShape(n, c, h, w), new Window2d(kh, kw, ph, pw, sh, sw, dh, dw), back);
         double lhs = 0, rhs = 0;
         for (int i = 0; i < y.length; i++) lhs += (double) col[i] * y[i];
         float[] xb = ((HeapBuffer) back).array();
@@ -134,10 +137,12 @@ class ConvKernelsTest {
                 }
             }
             Buffer cols = JvmBackend.wrap(random(n * rows * l)); // garbage in: every element must be written
-            be.im2col(JvmBackend.wrap(x), n, c, h, w, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow, cols);
+            be.im2col(
+                    JvmBackend.wrap(x), new ImageShape(n, c, h, w), new Window2d(kh, kw, ph, pw, sh, sw, dh, dw), cols);
             assertArrayEquals(expectedCols, ((HeapBuffer) cols).array(), "im2col, " + where);
             Buffer back = be.allocate(x.length);
-            be.col2im(JvmBackend.wrap(y), n, c, h, w, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow, back);
+            be.col2im(
+                    JvmBackend.wrap(y), new ImageShape(n, c, h, w), new Window2d(kh, kw, ph, pw, sh, sw, dh, dw), back);
             assertArrayEquals(expectedX, ((HeapBuffer) back).array(), "col2im, " + where);
         }
     }
@@ -166,7 +171,12 @@ class ConvKernelsTest {
         }
         int oh = outSize(h, kh, pad, stride, dil), ow = outSize(w, kw, pad, stride, dil);
         Buffer out = be.allocate(planes * oh * ow), idx = be.allocate(planes * oh * ow);
-        be.maxPool2d(JvmBackend.wrap(x), planes, h, w, kh, kw, pad, pad, stride, stride, dil, dil, oh, ow, out, idx);
+        be.maxPool2d(
+                JvmBackend.wrap(x),
+                new ImageShape(1, planes, h, w),
+                new Window2d(kh, kw, pad, pad, stride, stride, dil, dil),
+                out,
+                idx);
         float[] o = ((HeapBuffer) out).array(), ix = ((HeapBuffer) idx).array();
         for (int p = 0; p < planes; p++) {
             for (int oy = 0; oy < oh; oy++) {
@@ -198,7 +208,12 @@ class ConvKernelsTest {
             Buffer avg = be.allocate(planes * oh * ow);
             float[] xa = x.clone();
             xa[3] = 0.5f;
-            be.avgPool2d(JvmBackend.wrap(xa), planes, h, w, kh, kw, pad, pad, stride, stride, oh, ow, include, avg);
+            be.avgPool2d(
+                    JvmBackend.wrap(xa),
+                    new ImageShape(planes, 1, h, w),
+                    new Window2d(kh, kw, pad, pad, stride, stride, 1, 1),
+                    include,
+                    avg);
             float[] expected = new float[planes * oh * ow];
             for (int p = 0; p < planes; p++) {
                 for (int oy = 0; oy < oh; oy++) {
@@ -219,5 +234,18 @@ class ConvKernelsTest {
             }
             assertArrayEquals(expected, ((HeapBuffer) avg).array(), 1e-5f);
         }
+    }
+
+    /** avg_pool2d has no dilation: a dilated window is refused before anything is written. */
+    @org.junit.jupiter.api.Test
+    void avgPoolRejectsADilatedWindow() {
+        float[] x = random(2 * 5 * 5), before = random(2 * 2 * 2);
+        float[] o = before.clone();
+        var window = new Window2d(2, 2, 0, 0, 2, 2, 2, 1);
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> be.avgPool2d(JvmBackend.wrap(x), new ImageShape(1, 2, 5, 5), window, true, JvmBackend.wrap(o)));
+        assertEquals("avgPool2d: dilation must be 1, got " + window, e.getMessage());
+        assertArrayEquals(before, o);
     }
 }

@@ -10,6 +10,7 @@ import org.grad4j.kernels.Buffer;
 import org.grad4j.kernels.Geometry;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.ReduceOp;
+import org.grad4j.kernels.StridedMatrix;
 import org.grad4j.kernels.UnaryOp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -226,7 +227,7 @@ class JvmBackendTest {
         Buffer a = random(m * k), b = random(k * n), c = random(m * n);
         float[] c0 = arr(c).clone();
         // A given transposed in memory (k×m storage read as m×k), B row-major
-        be.matmul(1, m, n, k, a, 0, 0, 1, m, b, 0, 0, n, 1, c, 2f, 0.5f);
+        be.matmul(1, m, n, k, new StridedMatrix(a, 0, 0, 1, m), new StridedMatrix(b, 0, 0, n, 1), c, 2f, 0.5f);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
@@ -236,7 +237,7 @@ class JvmBackendTest {
         }
         // B transposed (column stride != 1) goes through packing
         Buffer out = be.allocate(m * n);
-        be.matmul(1, m, n, k, a, 0, 0, k, 1, b, 0, 0, 1, k, out, 1f, 0f);
+        be.matmul(1, m, n, k, new StridedMatrix(a, 0, 0, k, 1), new StridedMatrix(b, 0, 0, 1, k), out, 1f, 0f);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
@@ -257,7 +258,18 @@ class JvmBackendTest {
         onOneAndTwoThreads(threads -> {
             Buffer out = be.allocate(batch * m * n);
             java.util.Arrays.fill(arr(out), Float.NaN);
-            be.addmm(bias, c, batch, m, n, k, a, 0, m * k, k, 1, b, 0, k * n, n, 1, out, 2f, beta);
+            be.addmm(
+                    bias,
+                    c,
+                    batch,
+                    m,
+                    n,
+                    k,
+                    new StridedMatrix(a, 0, m * k, k, 1),
+                    new StridedMatrix(b, 0, k * n, n, 1),
+                    out,
+                    2f,
+                    beta);
             for (int t = 0; t < batch; t++) {
                 for (int i = 0; i < m; i += 3) {
                     for (int j = 0; j < n; j++) {
@@ -452,7 +464,16 @@ class JvmBackendTest {
         for (boolean bTransposed : new boolean[] {false, true}) {
             Buffer out = be.allocate(m * n);
             java.util.Arrays.fill(arr(out), Float.NaN);
-            be.matmul(1, m, n, k, a, 0, 0, k, 1, b, 0, 0, bTransposed ? 1 : n, bTransposed ? k : 1, out, 1f, 0f);
+            be.matmul(
+                    1,
+                    m,
+                    n,
+                    k,
+                    new StridedMatrix(a, 0, 0, k, 1),
+                    new StridedMatrix(b, 0, 0, bTransposed ? 1 : n, bTransposed ? k : 1),
+                    out,
+                    1f,
+                    0f);
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
                     double s = 0;
@@ -478,7 +499,16 @@ class JvmBackendTest {
         onOneAndTwoThreads(threads -> {
             System.arraycopy(c0, 0, arr(c), 0, c0.length);
             // A stored transposed (k×m per batch), B row-major
-            be.matmul(batch, m, n, k, a, 0, m * k, 1, m, b, 0, k * n, n, 1, c, 1.5f, 0.25f);
+            be.matmul(
+                    batch,
+                    m,
+                    n,
+                    k,
+                    new StridedMatrix(a, 0, m * k, 1, m),
+                    new StridedMatrix(b, 0, k * n, n, 1),
+                    c,
+                    1.5f,
+                    0.25f);
             for (int t = 0; t < batch; t++) {
                 for (int i = 0; i < m; i += 7) {
                     for (int j = 0; j < n; j++) {
@@ -495,7 +525,16 @@ class JvmBackendTest {
             }
             // A row-major, B stored transposed (n×k per batch): a Linear layer's x @ w.t()
             Buffer out = be.allocate(batch * m * n);
-            be.matmul(batch, m, n, k, a, 0, m * k, k, 1, b, 0, k * n, 1, k, out, 1f, 0f);
+            be.matmul(
+                    batch,
+                    m,
+                    n,
+                    k,
+                    new StridedMatrix(a, 0, m * k, k, 1),
+                    new StridedMatrix(b, 0, k * n, 1, k),
+                    out,
+                    1f,
+                    0f);
             for (int t = 0; t < batch; t++) {
                 for (int i = 0; i < m; i += 5) {
                     for (int j = 0; j < n; j++) {
@@ -531,12 +570,30 @@ class JvmBackendTest {
                 Buffer single = be.allocate(m * n);
                 float[][] expected = new float[batch][];
                 for (int t = 0; t < batch; t++) { // each entry as a product of its own
-                    be.matmul(1, m, n, k, a, 0, 0, ars, acs, b, t * k * n, 0, n, 1, single, alpha, 0f);
+                    be.matmul(
+                            1,
+                            m,
+                            n,
+                            k,
+                            new StridedMatrix(a, 0, 0, ars, acs),
+                            new StridedMatrix(b, t * k * n, 0, n, 1),
+                            single,
+                            alpha,
+                            0f);
                     expected[t] = arr(single).clone();
                 }
                 onOneAndTwoThreads(threads -> {
                     Buffer c = be.allocate(batch * m * n);
-                    be.matmul(batch, m, n, k, a, 0, 0, ars, acs, b, 0, k * n, n, 1, c, alpha, 0f);
+                    be.matmul(
+                            batch,
+                            m,
+                            n,
+                            k,
+                            new StridedMatrix(a, 0, 0, ars, acs),
+                            new StridedMatrix(b, 0, k * n, n, 1),
+                            c,
+                            alpha,
+                            0f);
                     for (int t = 0; t < batch; t++) {
                         assertArrayEquals(
                                 expected[t],
@@ -569,11 +626,31 @@ class JvmBackendTest {
         };
         for (Layout cl : cLayouts) {
             Buffer expected = be.allocate(batch * m * n);
-            be.matmul(batch, m, n, k, a, 0, 0, k, 1, b, 0, k * n, n, 1, expected, 1f, 0f);
+            be.matmul(
+                    batch,
+                    m,
+                    n,
+                    k,
+                    new StridedMatrix(a, 0, 0, k, 1),
+                    new StridedMatrix(b, 0, k * n, n, 1),
+                    expected,
+                    1f,
+                    0f);
             be.binary(BinaryOp.ADD, expected, Layout.contiguous(new int[] {batch, m, n}), c, cl, expected);
             onOneAndTwoThreads(threads -> {
                 Buffer out = be.allocate(batch * m * n);
-                be.addmm(c, cl, batch, m, n, k, a, 0, 0, k, 1, b, 0, k * n, n, 1, out, 1f, 1f);
+                be.addmm(
+                        c,
+                        cl,
+                        batch,
+                        m,
+                        n,
+                        k,
+                        new StridedMatrix(a, 0, 0, k, 1),
+                        new StridedMatrix(b, 0, k * n, n, 1),
+                        out,
+                        1f,
+                        1f);
                 assertArrayEquals(
                         arr(expected),
                         arr(out),
@@ -583,7 +660,18 @@ class JvmBackendTest {
         float s = 0; // and one element by the definition: C's row value plus the product
         for (int q = 0; q < k; q++) s += arr(a)[3 * k + q] * arr(b)[2 * k * n + q * n + 7];
         Buffer out = be.allocate(batch * m * n);
-        be.addmm(c, cLayouts[0], batch, m, n, k, a, 0, 0, k, 1, b, 0, k * n, n, 1, out, 1f, 1f);
+        be.addmm(
+                c,
+                cLayouts[0],
+                batch,
+                m,
+                n,
+                k,
+                new StridedMatrix(a, 0, 0, k, 1),
+                new StridedMatrix(b, 0, k * n, n, 1),
+                out,
+                1f,
+                1f);
         assertEquals(s + arr(c)[3 + 3], arr(out)[(2 * m + 3) * n + 7], 1e-4f);
     }
 
@@ -597,7 +685,7 @@ class JvmBackendTest {
         float[] c0 = arr(c).clone();
         onOneAndTwoThreads(threads -> {
             System.arraycopy(c0, 0, arr(c), 0, c0.length);
-            be.matmul(1, m, n, k, a, 0, 0, k, 1, b, 0, 0, 1, k, c, 1.5f, 0.5f);
+            be.matmul(1, m, n, k, new StridedMatrix(a, 0, 0, k, 1), new StridedMatrix(b, 0, 0, 1, k), c, 1.5f, 0.5f);
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
                     double s = 0;
@@ -689,16 +777,8 @@ class JvmBackendTest {
                             int m,
                             int n,
                             int k,
-                            Buffer a,
-                            int ao,
-                            int abs,
-                            int ars,
-                            int acs,
-                            Buffer b,
-                            int bo,
-                            int bbs,
-                            int brs,
-                            int bcs,
+                            StridedMatrix a,
+                            StridedMatrix b,
                             Buffer out,
                             float alpha,
                             float beta) {}

@@ -17,9 +17,12 @@ import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.Buffer;
 import org.grad4j.kernels.Geometry;
+import org.grad4j.kernels.ImageShape;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.ReduceOp;
+import org.grad4j.kernels.StridedMatrix;
 import org.grad4j.kernels.UnaryOp;
+import org.grad4j.kernels.Window2d;
 import org.grad4j.kernels.tornado.KernelLauncher.Kernel;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
@@ -435,23 +438,7 @@ public final class TornadoBackend implements Backend {
 
     @Override
     public synchronized void matmul(
-            int batch,
-            int m,
-            int n,
-            int k,
-            Buffer a,
-            int aOffset,
-            int aBatchStride,
-            int aRowStride,
-            int aColStride,
-            Buffer b,
-            int bOffset,
-            int bBatchStride,
-            int bRowStride,
-            int bColStride,
-            Buffer out,
-            float alpha,
-            float beta) {
+            int batch, int m, int n, int k, StridedMatrix a, StridedMatrix b, Buffer out, float alpha, float beta) {
         int o = own(out).offset;
         product(
                 o,
@@ -462,16 +449,16 @@ public final class TornadoBackend implements Backend {
                 m,
                 n,
                 k,
-                a,
-                aOffset,
-                aBatchStride,
-                aRowStride,
-                aColStride,
-                b,
-                bOffset,
-                bBatchStride,
-                bRowStride,
-                bColStride,
+                a.buffer(),
+                a.offset(),
+                a.batchStride(),
+                a.rowStride(),
+                a.colStride(),
+                b.buffer(),
+                b.offset(),
+                b.batchStride(),
+                b.rowStride(),
+                b.colStride(),
                 out,
                 alpha,
                 beta);
@@ -486,40 +473,13 @@ public final class TornadoBackend implements Backend {
             int m,
             int n,
             int k,
-            Buffer a,
-            int aOffset,
-            int aBatchStride,
-            int aRowStride,
-            int aColStride,
-            Buffer b,
-            int bOffset,
-            int bBatchStride,
-            int bRowStride,
-            int bColStride,
+            StridedMatrix a,
+            StridedMatrix b,
             Buffer out,
             float alpha,
             float beta) {
         if (cLayout.rank() != 3) {
-            Backend.super.addmm(
-                    c,
-                    cLayout,
-                    batch,
-                    m,
-                    n,
-                    k,
-                    a,
-                    aOffset,
-                    aBatchStride,
-                    aRowStride,
-                    aColStride,
-                    b,
-                    bOffset,
-                    bBatchStride,
-                    bRowStride,
-                    bColStride,
-                    out,
-                    alpha,
-                    beta);
+            Backend.super.addmm(c, cLayout, batch, m, n, k, a, b, out, alpha, beta);
             return;
         }
         int[] cs = cLayout.strides();
@@ -532,16 +492,16 @@ public final class TornadoBackend implements Backend {
                 m,
                 n,
                 k,
-                a,
-                aOffset,
-                aBatchStride,
-                aRowStride,
-                aColStride,
-                b,
-                bOffset,
-                bBatchStride,
-                bRowStride,
-                bColStride,
+                a.buffer(),
+                a.offset(),
+                a.batchStride(),
+                a.rowStride(),
+                a.colStride(),
+                b.buffer(),
+                b.offset(),
+                b.batchStride(),
+                b.rowStride(),
+                b.colStride(),
                 out,
                 alpha,
                 beta);
@@ -710,23 +670,12 @@ public final class TornadoBackend implements Backend {
     }
 
     @Override
-    public synchronized void im2col(
-            Buffer x,
-            int batch,
-            int channels,
-            int height,
-            int width,
-            int kernelH,
-            int kernelW,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilationH,
-            int dilationW,
-            int outH,
-            int outW,
-            Buffer cols) {
+    public synchronized void im2col(Buffer x, ImageShape shape, Window2d window, Buffer cols) {
+        int batch = shape.batch(), channels = shape.channels(), height = shape.height(), width = shape.width();
+        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
+        int strideH = window.strideH(), strideW = window.strideW();
+        int dilationH = window.dilationH(), dilationW = window.dilationW();
+        int outH = window.outH(height), outW = window.outW(width);
         int threads = batch * channels * kernelH * kernelW * outH * outW;
         image(
                 Kernel.IM2COL,
@@ -750,23 +699,12 @@ public final class TornadoBackend implements Backend {
     }
 
     @Override
-    public synchronized void col2im(
-            Buffer cols,
-            int batch,
-            int channels,
-            int height,
-            int width,
-            int kernelH,
-            int kernelW,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilationH,
-            int dilationW,
-            int outH,
-            int outW,
-            Buffer x) {
+    public synchronized void col2im(Buffer cols, ImageShape shape, Window2d window, Buffer x) {
+        int batch = shape.batch(), channels = shape.channels(), height = shape.height(), width = shape.width();
+        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
+        int strideH = window.strideH(), strideW = window.strideW();
+        int dilationH = window.dilationH(), dilationW = window.dilationW();
+        int outH = window.outH(height), outW = window.outW(width);
         int threads = batch * channels * height * width;
         image(
                 Kernel.COL2IM,
@@ -790,23 +728,12 @@ public final class TornadoBackend implements Backend {
     }
 
     @Override
-    public synchronized void maxPool2d(
-            Buffer x,
-            int planes,
-            int height,
-            int width,
-            int kernelH,
-            int kernelW,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilationH,
-            int dilationW,
-            int outH,
-            int outW,
-            Buffer out,
-            Buffer indices) {
+    public synchronized void maxPool2d(Buffer x, ImageShape shape, Window2d window, Buffer out, Buffer indices) {
+        int planes = shape.planes(), height = shape.height(), width = shape.width();
+        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
+        int strideH = window.strideH(), strideW = window.strideW();
+        int dilationH = window.dilationH(), dilationW = window.dilationW();
+        int outH = window.outH(height), outW = window.outW(width);
         int threads = planes * outH * outW;
         IntArray p = image(
                 Kernel.MAX_POOL,
@@ -832,20 +759,13 @@ public final class TornadoBackend implements Backend {
 
     @Override
     public synchronized void avgPool2d(
-            Buffer x,
-            int planes,
-            int height,
-            int width,
-            int kernelH,
-            int kernelW,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int outH,
-            int outW,
-            boolean countIncludePad,
-            Buffer out) {
+            Buffer x, ImageShape shape, Window2d window, boolean countIncludePad, Buffer out) {
+        int planes = shape.planes(), height = shape.height(), width = shape.width();
+        if (window.dilationH() != 1 || window.dilationW() != 1)
+            throw new IllegalArgumentException("avgPool2d: dilation must be 1, got " + window);
+        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
+        int strideH = window.strideH(), strideW = window.strideW();
+        int outH = window.outH(height), outW = window.outW(width);
         int threads = planes * outH * outW;
         IntArray p = image(
                 Kernel.AVG_POOL,
