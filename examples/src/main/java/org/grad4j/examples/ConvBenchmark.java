@@ -57,11 +57,13 @@ public final class ConvBenchmark {
     }
 
     private static void report(String name, int reps, java.util.function.Supplier<Object> body) {
-        for (int i = 0; i < Math.max(5, reps / 3); i++) body.get(); // warm-up: JIT
+        for (int i = 0; i < Math.max(5, reps / 3); i++) { // warm-up: JIT
+            var _ = body.get();
+        }
         double[] ms = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
-            body.get();
+            var _ = body.get();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(ms);

@@ -120,7 +120,7 @@ public final class ActivationCheckpoint {
             // the recomputed tensors outlive the running backward's node: its recycler must not own them
             Consumer<Buffer> outer = Recycler.enter(null);
             try (var s = GradMode.enableGrad()) {
-                fn.apply(args);
+                var _ = fn.apply(args); // run for the tensors it saves, not for its result
             } finally {
                 Recycler.exit(outer);
                 RECOMPUTING.set(previous);
