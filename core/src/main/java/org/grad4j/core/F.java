@@ -34,6 +34,44 @@ public final class F {
         return x.tanh();
     }
 
+    /** x·sigmoid(x). grad_fn: {@code SiluBackward0}. */
+    public static Tensor silu(Tensor x) {
+        return Activations.silu(x);
+    }
+
+    /** Exact GELU, x·Φ(x) (erf-based). grad_fn: {@code GeluBackward0}. */
+    public static Tensor gelu(Tensor x) {
+        return Activations.gelu(x, "none");
+    }
+
+    /** GELU with {@code approximate} "none" (exact) or "tanh" (the tanh approximation), as PyTorch's. */
+    public static Tensor gelu(Tensor x, String approximate) {
+        return Activations.gelu(x, approximate);
+    }
+
+    /** softplus with beta 1 and threshold 20, as PyTorch's defaults. */
+    public static Tensor softplus(Tensor x) {
+        return Activations.softplus(x, 1f, 20f);
+    }
+
+    /**
+     * log(1 + exp(beta·x)) / beta, reverting to x where beta·x > threshold. grad_fn:
+     * {@code SoftplusBackward0}.
+     */
+    public static Tensor softplus(Tensor x, float beta, float threshold) {
+        return Activations.softplus(x, beta, threshold);
+    }
+
+    /** leaky_relu with negative slope 0.01, as PyTorch's default. */
+    public static Tensor leakyRelu(Tensor x) {
+        return Activations.leakyRelu(x, 0.01f);
+    }
+
+    /** x where x > 0, else negativeSlope·x. grad_fn: {@code LeakyReluBackward0}. */
+    public static Tensor leakyRelu(Tensor x, float negativeSlope) {
+        return Activations.leakyRelu(x, negativeSlope);
+    }
+
     public static Tensor softmax(Tensor x, int dim) {
         return x.softmax(dim);
     }

@@ -92,6 +92,11 @@ sealed interface PointwiseMethods permits TensorMethods {
         return Pointwise.reciprocal(self());
     }
 
+    /** The error function ({@code torch.erf}; grad_fn {@code ErfBackward0}). */
+    default Tensor erf() {
+        return Pointwise.erf(self());
+    }
+
     default Tensor tanh() {
         return Activations.tanh(self());
     }

@@ -113,6 +113,10 @@ public final class Torch {
         return Pointwise.pow(base, exponent);
     }
 
+    public static Tensor erf(Tensor x) {
+        return x.erf();
+    }
+
     public static Tensor exp(Tensor x) {
         return x.exp();
     }

@@ -283,6 +283,12 @@ final class FunctionalOpsTable {
                         "BinaryCrossEntropyWithLogitsBackward0",
                         F.binaryCrossEntropyWithLogits(logits, logits.detach())),
                 arguments("ReluBackward0", F.relu(logits)),
+                arguments("SiluBackward0", F.silu(logits)),
+                arguments("GeluBackward0", F.gelu(logits)),
+                arguments("GeluBackward0", F.gelu(logits, "tanh")),
+                arguments("ErfBackward0", logits.erf()),
+                arguments("SoftplusBackward0", F.softplus(logits, 2f, 1f)),
+                arguments("LeakyReluBackward0", F.leakyRelu(logits, 0.2f)),
                 arguments("SoftmaxBackward0", F.softmax(logits, 1)),
                 arguments("LogSoftmaxBackward0", F.logSoftmax(logits, 1)));
     }

@@ -96,6 +96,22 @@ class GradcheckElementwiseTest {
                 op("relu", xs -> xs[0].relu(), r.away(0.1f, 3, 4)),
                 op("relu non-contiguous t()", xs -> Torch.relu(xs[0].t()), r.away(0.1f, 1, 7)),
                 op("reciprocal", xs -> xs[0].reciprocal(), r.away(0.5f, 3, 4)),
+                // transformer activations
+                op("erf", xs -> xs[0].erf(), r.randn(3, 4)),
+                op("erf 0-d", xs -> Torch.erf(xs[0]), r.scalar()),
+                op("silu", xs -> F.silu(xs[0]), r.randn(3, 4)),
+                op("silu non-contiguous t()", xs -> F.silu(xs[0].t()), r.randn(4, 3)),
+                op("gelu exact", xs -> F.gelu(xs[0]), r.randn(3, 4)),
+                op("gelu tanh", xs -> F.gelu(xs[0], "tanh"), r.randn(3, 4)),
+                op("gelu tanh non-contiguous permute", xs -> F.gelu(xs[0].permute(2, 0, 1), "tanh"), r.randn(2, 3, 4)),
+                op("softplus", xs -> F.softplus(xs[0]), r.randn(3, 4)),
+                op(
+                        "softplus beta 2, threshold 1 (both sides of it)",
+                        xs -> F.softplus(xs[0], 2f, 1f),
+                        r.avoiding(new float[] {0.5f}, 0.1f, 3, 4)),
+                op("softplus beta -0.5", xs -> F.softplus(xs[0], -0.5f, 20f), r.randn(7)),
+                op("leakyRelu", xs -> F.leakyRelu(xs[0]), r.away(0.1f, 3, 4)),
+                op("leakyRelu slope 0.2, 0-d", xs -> F.leakyRelu(xs[0], 0.2f), r.away(0.1f)),
                 op(
                         "clamp [-0.5, 0.5]",
                         xs -> xs[0].clamp(-0.5f, 0.5f),

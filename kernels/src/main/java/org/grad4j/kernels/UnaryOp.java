@@ -102,7 +102,83 @@ public enum UnaryOp {
         public float apply(float x, float p0, float p1) {
             return 1f / x;
         }
+    },
+    /** x / (1 + exp(-x)), as PyTorch's silu kernel. */
+    SILU(Code.SILU, VectorForm.NONE) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return (float) (x / (1.0 + Math.exp(-x)));
+        }
+    },
+    /** The error function, {@link #erf(float)}. */
+    ERF(Code.ERF, VectorForm.NONE) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return erf(x);
+        }
+    },
+    /** Exact GELU, x/2 · (1 + erf(x/√2)), as PyTorch's (approximate="none"). */
+    GELU(Code.GELU, VectorForm.NONE) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return 0.5f * x * (1f + erf(x * SQRT1_2));
+        }
+    },
+    /** GELU's tanh approximation, x/2 · (1 + tanh(√(2/π)(x + 0.044715x³))), as PyTorch's (approximate="tanh"). */
+    GELU_TANH(Code.GELU_TANH, VectorForm.NONE) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            float inner = GELU_BETA * (x + GELU_KAPPA * (x * x * x));
+            return 0.5f * x * (1f + (float) Math.tanh(inner));
+        }
+    },
+    /** log(1 + exp(p0·x)) / p0, and x itself where p0·x > p1 (beta, threshold), as PyTorch's softplus. */
+    SOFTPLUS(Code.SOFTPLUS, VectorForm.NONE) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            float bx = x * p0;
+            return bx > p1 ? x : (float) Math.log1p(Math.exp(bx)) / p0;
+        }
+    },
+    /** x where x > 0, else p0·x (the negative slope); NaN kept. */
+    LEAKY_RELU(Code.LEAKY_RELU, VectorForm.NONE) {
+        @Override
+        public float apply(float x, float p0, float p1) {
+            return x > 0f ? x : x * p0;
+        }
     };
+
+    /** 1/√2, √(2/π) and the cubic coefficient of GELU's tanh form (PyTorch's M_SQRT1_2, kBeta, kKappa). */
+    public static final float SQRT1_2 = 0.70710678118654752440f,
+            GELU_BETA = 0.79788456080286535588f,
+            GELU_KAPPA = 0.044715f;
+
+    /**
+     * erf in float arithmetic: N. Juffa's minimax erff (two polynomials split at |x| = 0.927734375, the
+     * outer one as 1 - exp(p(|x|))), within 1 ulp of the true value over all floats. The device kernels
+     * compute the same polynomials.
+     */
+    public static float erf(float a) {
+        float t = Math.abs(a), s = a * a, r;
+        if (t > 0.927734375f) {
+            r = Math.fma(-1.72853470e-5f, t, 3.83197126e-4f);
+            float u = Math.fma(-3.88396438e-3f, t, 2.42546219e-2f);
+            r = Math.fma(r, s, u);
+            r = Math.fma(r, t, -1.06777877e-1f);
+            r = Math.fma(r, t, -6.34846687e-1f);
+            r = Math.fma(r, t, -1.28717512e-1f);
+            r = Math.fma(r, t, -t);
+            r = 1f - (float) Math.exp(r);
+            return Math.copySign(r, a);
+        }
+        r = -5.96761703e-4f;
+        r = Math.fma(r, s, 4.99119423e-3f);
+        r = Math.fma(r, s, -2.67681349e-2f);
+        r = Math.fma(r, s, 1.12819925e-1f);
+        r = Math.fma(r, s, -3.76125336e-1f);
+        r = Math.fma(r, s, 1.28379166e-1f);
+        return Math.fma(r, a, a);
+    }
 
     /**
      * The device codes, one named constant per op (compile-time constants, so device kernels can
@@ -125,7 +201,13 @@ public enum UnaryOp {
                 POW_BASE = 11,
                 AFFINE = 12,
                 CLAMP = 13,
-                RECIPROCAL = 14;
+                RECIPROCAL = 14,
+                SILU = 15,
+                ERF = 16,
+                GELU = 17,
+                GELU_TANH = 18,
+                SOFTPLUS = 19,
+                LEAKY_RELU = 20;
     }
 
     private final int code;

@@ -78,6 +78,8 @@ public final class ElementwiseCases {
             case AFFINE -> new float[][] {{1.5f, 0.25f}, {-2f, 0f}, {0f, -0f}, {1e30f, 1f}, {Float.NaN, 1f}};
             case CLAMP ->
                 new float[][] {{-0.5f, Float.NaN}, {Float.NaN, 0.5f}, {-1f, 1f}, {Float.NaN, Float.NaN}, {0f, 0f}};
+            case SOFTPLUS -> new float[][] {{1f, 20f}, {2f, 1f}, {0.5f, 0f}, {-1f, 20f}};
+            case LEAKY_RELU -> new float[][] {{0.01f, 0f}, {0.2f, 0f}, {-0.5f, 0f}, {0f, 0f}};
             default -> new float[][] {{0f, 0f}};
         };
     }

@@ -42,6 +42,91 @@ public final class Activations {
         return record(out, "ReluBackward0", x, (g, ctx) -> grads(thresholdBackward(g, ctx.saved(0))), out);
     }
 
+    // The smooth activations of transformers: one kernel pass forward (the table's formula), the
+    // backward written with tensor ops of the saved input, so it is differentiable again.
+
+    /** x·sigmoid(x); d/dx = s·(1 + x·(1 - s)). */
+    public static Tensor silu(Tensor x) {
+        return record(
+                Pointwise.unary(x, UnaryOp.SILU, 0f, 0f),
+                "SiluBackward0",
+                x,
+                (g, ctx) -> {
+                    Tensor x0 = ctx.saved(0), s = x0.sigmoid();
+                    return grads(g.mul(s.mul(x0.mul(s.rsub(1f)).add(1f))));
+                },
+                x);
+    }
+
+    /**
+     * GELU, exact ({@code approximate} "none": x·Φ(x), d/dx = Φ(x) + x·φ(x)) or its tanh form
+     * ("tanh"), as {@code torch.nn.functional.gelu}.
+     */
+    public static Tensor gelu(Tensor x, String approximate) {
+        boolean tanh;
+        if ("none".equals(approximate)) tanh = false;
+        else if ("tanh".equals(approximate)) tanh = true;
+        else
+            throw new IllegalArgumentException("gelu: approximate argument must be either none or tanh, got "
+                    + (approximate == null ? "null" : "'" + approximate + "'"));
+        Tensor out = Pointwise.unary(x, tanh ? UnaryOp.GELU_TANH : UnaryOp.GELU, 0f, 0f);
+        return record(
+                out,
+                "GeluBackward0",
+                x,
+                (g, ctx) -> grads(g.mul(tanh ? geluTanhDerivative(ctx.saved(0)) : geluDerivative(ctx.saved(0)))),
+                x);
+    }
+
+    private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
+
+    /** Φ(x) + x·φ(x). */
+    private static Tensor geluDerivative(Tensor x) {
+        Tensor cdf = x.mul(UnaryOp.SQRT1_2).erf().add(1f).mul(0.5f);
+        Tensor pdf = x.mul(x).mul(-0.5f).exp().mul(INV_SQRT_2PI);
+        return cdf.add(x.mul(pdf));
+    }
+
+    /**
+     * d/dx of the tanh form, (1 + t)/2 + x/2 · (1 - t²) · β(1 + 3κx²) with t = tanh(u), u = β(x + κx³),
+     * written with s = sigmoid(2u) ((1 + t)/2 = s, 1 - t² = 4s(1 - s)): 1 + t cancels where t is near
+     * -1, s does not, so this and its own derivative stay accurate far out on the negative side.
+     */
+    private static Tensor geluTanhDerivative(Tensor x) {
+        Tensor x2 = x.mul(x);
+        Tensor s = x.add(x2.mul(x).mul(UnaryOp.GELU_KAPPA))
+                .mul(2f * UnaryOp.GELU_BETA)
+                .sigmoid();
+        Tensor slope = x2.mul(3f * UnaryOp.GELU_KAPPA).add(1f).mul(2f * UnaryOp.GELU_BETA);
+        return s.add(x.mul(s).mul(s.rsub(1f)).mul(slope));
+    }
+
+    /**
+     * log(1 + exp(beta·x)) / beta, and x where beta·x > threshold, as {@code torch.nn.functional.softplus};
+     * d/dx = sigmoid(beta·x), and 1 past the threshold.
+     */
+    public static Tensor softplus(Tensor x, float beta, float threshold) {
+        return record(
+                Pointwise.unary(x, UnaryOp.SOFTPLUS, beta, threshold),
+                "SoftplusBackward0",
+                x,
+                (g, ctx) -> {
+                    Tensor bx = ctx.saved(0).mul(beta);
+                    return grads(Comparisons.where(bx.gt(threshold), g, g.mul(bx.sigmoid())));
+                },
+                x);
+    }
+
+    /** x where x > 0, else negativeSlope·x; d/dx = 1 or negativeSlope. */
+    public static Tensor leakyRelu(Tensor x, float negativeSlope) {
+        return record(
+                Pointwise.unary(x, UnaryOp.LEAKY_RELU, negativeSlope, 0f),
+                "LeakyReluBackward0",
+                x,
+                (g, ctx) -> grads(Comparisons.where(ctx.saved(0).gt(0f), g, g.mul(negativeSlope))),
+                x);
+    }
+
     // Fused activation backwards (one kernel pass each), ops in their own right so that
     // gradients of gradients flow through them (PyTorch's tanh_backward, sigmoid_backward,
     // threshold_backward and their backward rules).

@@ -214,6 +214,21 @@ public final class Pointwise {
         return record(out, "ExpBackward0", x, (g, ctx) -> grads(g.mul(ctx.saved(0))), out);
     }
 
+    /** d/dx erf(x) = 2/√π · exp(-x²). */
+    public static Tensor erf(Tensor x) {
+        return record(
+                unary(x, UnaryOp.ERF, 0f, 0f),
+                "ErfBackward0",
+                x,
+                (g, ctx) -> {
+                    Tensor x0 = ctx.saved(0);
+                    return grads(g.mul(x0.mul(x0).neg().exp().mul(TWO_OVER_SQRT_PI)));
+                },
+                x);
+    }
+
+    private static final float TWO_OVER_SQRT_PI = (float) (2 / Math.sqrt(Math.PI));
+
     public static Tensor log(Tensor x) {
         return record(unary(x, UnaryOp.LOG, 0f, 0f), "LogBackward0", x, (g, ctx) -> grads(g.div(ctx.saved(0))), x);
     }

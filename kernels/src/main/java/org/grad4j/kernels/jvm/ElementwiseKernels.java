@@ -33,6 +33,12 @@ final class ElementwiseKernels {
             case AFFINE -> affine(p0, p1, x, xo, xs, out, oo, n);
             case CLAMP -> clamp(p0, p1, x, xo, xs, out, oo, n);
             case RECIPROCAL -> reciprocal(p0, p1, x, xo, xs, out, oo, n);
+            case SILU -> silu(p0, p1, x, xo, xs, out, oo, n);
+            case ERF -> erf(p0, p1, x, xo, xs, out, oo, n);
+            case GELU -> gelu(p0, p1, x, xo, xs, out, oo, n);
+            case GELU_TANH -> geluTanh(p0, p1, x, xo, xs, out, oo, n);
+            case SOFTPLUS -> softplus(p0, p1, x, xo, xs, out, oo, n);
+            case LEAKY_RELU -> leakyRelu(p0, p1, x, xo, xs, out, oo, n);
             default -> throw new IllegalArgumentException("unary op " + op + " has no JVM kernel");
         }
     }
@@ -57,6 +63,30 @@ final class ElementwiseKernels {
             case RELU_BACKWARD -> reluBackward(a, ao, as, b, bo, bs, out, oo, n);
             default -> throw new IllegalArgumentException("binary op " + op + " has no JVM kernel");
         }
+    }
+
+    private static void silu(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.SILU.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void erf(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.ERF.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void gelu(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.GELU.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void geluTanh(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.GELU_TANH.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void softplus(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.SOFTPLUS.apply(x[xo + j * xs], p0, p1);
+    }
+
+    private static void leakyRelu(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = UnaryOp.LEAKY_RELU.apply(x[xo + j * xs], p0, p1);
     }
 
     private static void neg(float p0, float p1, float[] x, int xo, int xs, float[] out, int oo, int n) {

@@ -166,7 +166,12 @@ public final class JvmBackend implements Backend {
                 || op == UnaryOp.TANH
                 || op == UnaryOp.SIGMOID
                 || op == UnaryOp.POW
-                || op == UnaryOp.POW_BASE;
+                || op == UnaryOp.POW_BASE
+                || op == UnaryOp.SILU
+                || op == UnaryOp.ERF
+                || op == UnaryOp.GELU
+                || op == UnaryOp.GELU_TANH
+                || op == UnaryOp.SOFTPLUS;
     }
 
     private static void unaryRow(UnaryOp op, float p0, float p1, float[] x, int xo, int xs, float[] o, int oo, int n) {

@@ -76,6 +76,13 @@ class JvmBackendTest {
                         case AFFINE -> 1.5f * v + 0.25f;
                         case CLAMP -> Math.min(Math.max(v, 1.5f), 0.25f);
                         case RECIPROCAL -> 1f / v;
+                        case SILU -> (float) (v / (1 + Math.exp(-v)));
+                        case ERF -> (float) erfSeries(v);
+                        case GELU -> (float) (0.5 * v * (1 + erfSeries(v / Math.sqrt(2))));
+                        case GELU_TANH ->
+                            (float) (0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))));
+                        case SOFTPLUS -> v * 1.5f > 0.25f ? v : (float) (Math.log1p(Math.exp(1.5 * v)) / 1.5);
+                        case LEAKY_RELU -> v > 0 ? v : 1.5f * v;
                     };
                     if (Float.isNaN(want)) {
                         assertEquals(want, arr(out)[e], op + " at " + e + " of " + l); // NaN equals NaN here
@@ -86,6 +93,16 @@ class JvmBackendTest {
                 }
             }
         }
+    }
+
+    /** erf by its Maclaurin series in double, a reference independent of the table's polynomials (|x| <= 2 here). */
+    private static double erfSeries(double x) {
+        double term = x, sum = x;
+        for (int n = 1; n < 60; n++) {
+            term *= -x * x / n;
+            sum += term / (2 * n + 1);
+        }
+        return 2 / Math.sqrt(Math.PI) * sum;
     }
 
     /** exp, tanh and sigmoid over their whole range, special values included, within 2 ulp-ish of Math. */

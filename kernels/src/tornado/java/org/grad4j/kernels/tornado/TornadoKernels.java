@@ -128,12 +128,75 @@ final class TornadoKernels {
                 case UnaryOp.Code.RECIPROCAL:
                     r = 1f / v;
                     break;
+                case UnaryOp.Code.SILU:
+                    r = v / (1f + TornadoMath.exp(-v));
+                    break;
+                case UnaryOp.Code.ERF:
+                    r = erf(v);
+                    break;
+                case UnaryOp.Code.GELU:
+                    r = 0.5f * v * (1f + erf(v * UnaryOp.SQRT1_2));
+                    break;
+                case UnaryOp.Code.GELU_TANH:
+                    r = 0.5f * v * (1f + tanhSaturated(UnaryOp.GELU_BETA * (v + UnaryOp.GELU_KAPPA * (v * v * v))));
+                    break;
+                case UnaryOp.Code.SOFTPLUS:
+                    r = v * p0 > p1 ? v : log1pExp(v * p0) / p0;
+                    break;
+                case UnaryOp.Code.LEAKY_RELU:
+                    r = v > 0f ? v : v * p0;
+                    break;
                 default:
                     r = 0f;
                     break; // no op of the table (a NaN constant does not compile to OpenCL)
             }
             mem.set(p.get(3) + i, r);
         }
+    }
+
+    /** {@link UnaryOp#erf}'s polynomials, with a*b + c where the table has fma (no fma on the device). */
+    private static float erf(float a) {
+        float t = TornadoMath.abs(a);
+        float s = a * a;
+        float r;
+        if (t > 0.927734375f) {
+            r = -1.72853470e-5f * t + 3.83197126e-4f;
+            float u = -3.88396438e-3f * t + 2.42546219e-2f;
+            r = r * s + u;
+            r = r * t - 1.06777877e-1f;
+            r = r * t - 6.34846687e-1f;
+            r = r * t - 1.28717512e-1f;
+            r = r * t - t;
+            r = 1f - TornadoMath.exp(r);
+            if (a < 0f) r = -r;
+        } else {
+            r = -5.96761703e-4f;
+            r = r * s + 4.99119423e-3f;
+            r = r * s - 2.67681349e-2f;
+            r = r * s + 1.12819925e-1f;
+            r = r * s - 3.76125336e-1f;
+            r = r * s + 1.28379166e-1f;
+            r = r * a + a;
+        }
+        return r;
+    }
+
+    /** tanh, exactly ±1 past |x| = 10 (where float tanh rounds to ±1), as the JVM's; the device's is not there. */
+    private static float tanhSaturated(float x) {
+        if (x > 10f) return 1f;
+        if (x < -10f) return -1f;
+        return TornadoMath.tanh(x);
+    }
+
+    /**
+     * log(1 + exp(b)) without log1p on the device: log(w)·u/(w - 1) for w = 1 + u rounded (Goldberg's
+     * form, a few ulp), u itself where w rounds to 1, b where exp(b) adds nothing to it.
+     */
+    private static float log1pExp(float b) {
+        if (b > 20f) return b;
+        float u = TornadoMath.exp(b);
+        float w = 1f + u;
+        return w == 1f ? u : TornadoMath.log(w) * u / (w - 1f);
     }
 
     /** The table's formulas of {@link BinaryOp}, by code, as {@link #unary}. */
