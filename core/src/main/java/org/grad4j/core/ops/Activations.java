@@ -17,7 +17,8 @@ import org.grad4j.kernels.UnaryOp;
 
 /**
  * The nonlinearities of neural networks, each forward next to its backward rule: relu, sigmoid and
- * tanh (whose backwards are fused ops of their own, differentiable again), softmax and log_softmax
+ * tanh (whose backwards are fused ops of their own, differentiable again), silu, gelu, softplus and
+ * leaky_relu (backwards written with tensor ops), softmax and log_softmax
  * along a dimension (one stable kernel), and dropout.
  */
 public final class Activations {
