@@ -2,6 +2,7 @@ package org.grad4j.core;
 
 import org.grad4j.core.ops.Activations;
 import org.grad4j.core.ops.LinearAlgebra;
+import org.grad4j.core.ops.LogSumExp;
 import org.grad4j.core.ops.Reductions;
 
 /** {@link Tensor}'s methods for reductions and linear algebra; see {@link TensorMethods}. */
@@ -44,6 +45,20 @@ sealed interface ReductionMethods permits TensorMethods {
     default Tensor mean(int[] dims, boolean keepdim) {
         return Reductions.mean(self(), dims, keepdim);
     }
+
+    /** log(sum(exp(x))) over {@code dim}, computed stably (shifted by the maximum). */
+    default Tensor logsumexp(int dim) {
+        return LogSumExp.logsumexp(self(), new int[] {dim}, false);
+    }
+
+    default Tensor logsumexp(int dim, boolean keepdim) {
+        return LogSumExp.logsumexp(self(), new int[] {dim}, keepdim);
+    }
+
+    default Tensor logsumexp(int[] dims, boolean keepdim) {
+        return LogSumExp.logsumexp(self(), dims, keepdim);
+    }
+
     /** The largest element. */
     default Tensor max() {
         return Reductions.maxAll(self(), true);

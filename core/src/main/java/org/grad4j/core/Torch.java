@@ -165,6 +165,14 @@ public final class Torch {
         return LinearAlgebra.addmm(input, a, b, beta, alpha);
     }
 
+    public static Tensor logsumexp(Tensor x, int dim, boolean keepdim) {
+        return x.logsumexp(dim, keepdim);
+    }
+
+    public static Tensor logsumexp(Tensor x, int[] dims, boolean keepdim) {
+        return x.logsumexp(dims, keepdim);
+    }
+
     public static Tensor softmax(Tensor x, int dim) {
         return x.softmax(dim);
     }

@@ -37,7 +37,7 @@ public final class Reductions {
     }
 
     /** Runs a reduction kernel over {@code dims}; returns {values, indices-or-null} with kept dims. */
-    private static Tensor[] reduceKernel(Tensor x, ReduceOp op, int[] dims, boolean keepdim, boolean wantIndices) {
+    static Tensor[] reduceKernel(Tensor x, ReduceOp op, int[] dims, boolean keepdim, boolean wantIndices) {
         int rank = shape(x).length;
         boolean[] red = new boolean[rank];
         for (int d : dims) red[d] = true;
@@ -78,7 +78,7 @@ public final class Reductions {
         return Arrays.copyOf(out, n);
     }
 
-    private static int[] allDims(int rank) {
+    static int[] allDims(int rank) {
         int[] d = new int[rank];
         for (int i = 0; i < rank; i++) d[i] = i;
         return d;
