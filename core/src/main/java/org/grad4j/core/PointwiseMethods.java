@@ -3,6 +3,7 @@ package org.grad4j.core;
 import org.grad4j.core.ops.Activations;
 import org.grad4j.core.ops.Comparisons;
 import org.grad4j.core.ops.Pointwise;
+import org.grad4j.core.ops.Triangular;
 
 /** {@link Tensor}'s methods for elementwise arithmetic, activations and comparisons; see {@link TensorMethods}. */
 sealed interface PointwiseMethods permits TensorMethods {
@@ -144,6 +145,29 @@ sealed interface PointwiseMethods permits TensorMethods {
 
     default Tensor minimum(Tensor other) {
         return Pointwise.minimum(self(), other);
+    }
+
+    /** {@code value} where the BOOL {@code mask} (broadcast with this tensor) is true. */
+    default Tensor maskedFill(Tensor mask, float value) {
+        return Comparisons.maskedFill(self(), mask, value);
+    }
+
+    /** The lower triangle of the last two dimensions: elements with {@code col - row <= diagonal}. */
+    default Tensor tril(int diagonal) {
+        return Triangular.triangle(self(), diagonal, true);
+    }
+
+    default Tensor tril() {
+        return tril(0);
+    }
+
+    /** The upper triangle of the last two dimensions: elements with {@code col - row >= diagonal}. */
+    default Tensor triu(int diagonal) {
+        return Triangular.triangle(self(), diagonal, false);
+    }
+
+    default Tensor triu() {
+        return triu(0);
     }
 
     default Tensor eq(Tensor o) {

@@ -198,6 +198,18 @@ public final class Torch {
     }
 
     /** {@code cond ? a : b} elementwise with broadcasting. */
+    public static Tensor maskedFill(Tensor x, Tensor mask, float value) {
+        return x.maskedFill(mask, value);
+    }
+
+    public static Tensor tril(Tensor x, int diagonal) {
+        return x.tril(diagonal);
+    }
+
+    public static Tensor triu(Tensor x, int diagonal) {
+        return x.triu(diagonal);
+    }
+
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
         return Comparisons.where(cond, a, b);
     }

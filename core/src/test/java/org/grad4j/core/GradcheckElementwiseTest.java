@@ -127,6 +127,15 @@ class GradcheckElementwiseTest {
                 op("maximum non-contiguous t()", xs -> xs[0].t().maximum(xs[1]), mn[0], mn[1]),
                 op("maximum(x, x): a tie splits the gradient", xs -> xs[0].maximum(xs[0]), r.randn(7)),
                 op("minimum 0-d vs [2,3]", xs -> xs[0].minimum(xs[1]), m0[0], m0[1]),
+                // masked_fill
+                op("masked_fill", xs -> xs[0].maskedFill(c34, -2f), r.randn(3, 4)),
+                op("masked_fill mask [3,1] broadcast", xs -> xs[0].maskedFill(c31, 3f), r.randn(3, 4)),
+                op("masked_fill input [4] broadcast to mask [3,4]", xs -> xs[0].maskedFill(c34, 0f), r.randn(4)),
+                // tril / triu
+                op("tril", xs -> xs[0].tril(), r.randn(3, 4)),
+                op("tril diagonal -1 batched", xs -> xs[0].tril(-1), r.randn(2, 3, 4)),
+                op("triu diagonal 1 non-contiguous t()", xs -> xs[0].t().triu(1), r.randn(4, 3)),
+                op("triu diagonal -2 batched", xs -> xs[0].triu(-2), r.randn(2, 4, 3)),
                 // where
                 op("where", xs -> Torch.where(c34, xs[0], xs[1]), r.randn(3, 4), r.randn(3, 4)),
                 op(

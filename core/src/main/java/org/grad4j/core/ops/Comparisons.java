@@ -10,11 +10,13 @@ import static org.grad4j.core.autograd.Recorder.needsGrad;
 import static org.grad4j.core.autograd.Recorder.record;
 
 import org.grad4j.core.DType;
+import org.grad4j.core.GradMode;
+import org.grad4j.core.ModeScope;
 import org.grad4j.core.Tensor;
 import org.grad4j.kernels.BinaryOp;
 
 /**
- * Selection by a condition ({@code where}, with its backward rule) and the comparisons that make
+ * Selection by a condition ({@code where} and {@code masked_fill}, with their backward rules) and the comparisons that make
  * conditions (BOOL results, no gradient).
  */
 public final class Comparisons {
@@ -49,6 +51,28 @@ public final class Comparisons {
                     return grads(ctx.needs(0) ? where(c, g, zero) : null, ctx.needs(1) ? where(c, zero, g) : null);
                 },
                 cond);
+    }
+
+    /**
+     * {@code value} where {@code mask} is true, else {@code x}; mask and x broadcast together, as
+     * PyTorch's out-of-place masked_fill. The gradient passes where the mask is false.
+     */
+    public static Tensor maskedFill(Tensor x, Tensor mask, float value) {
+        if (mask.dtype() != DType.BOOL)
+            throw new IllegalArgumentException(
+                    "masked_fill_ only supports boolean masks, but got mask with dtype " + mask.dtype());
+        checkSameDevice(x, mask);
+        Shapes.broadcast("masked_fill", shape(mask), shape(x)); // checked before anything is made
+        Tensor out;
+        try (ModeScope s = GradMode.noGrad()) {
+            out = where(mask, scalarLike(x, value), x);
+        }
+        return record(
+                out,
+                "MaskedFillBackward0",
+                x,
+                (g, ctx) -> new Tensor[] {where(ctx.saved(0), scalarLike(g, 0f), g)},
+                mask);
     }
 
     private static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
