@@ -4,6 +4,7 @@ import org.grad4j.core.ops.Activations;
 import org.grad4j.core.ops.LinearAlgebra;
 import org.grad4j.core.ops.LogSumExp;
 import org.grad4j.core.ops.Reductions;
+import org.grad4j.core.ops.Variance;
 
 /** {@link Tensor}'s methods for reductions and linear algebra; see {@link TensorMethods}. */
 sealed interface ReductionMethods permits TensorMethods {
@@ -57,6 +58,34 @@ sealed interface ReductionMethods permits TensorMethods {
 
     default Tensor logsumexp(int[] dims, boolean keepdim) {
         return LogSumExp.logsumexp(self(), dims, keepdim);
+    }
+
+    /** The variance of all elements, with Bessel's correction (correction = 1). */
+    default Tensor var() {
+        return Variance.var(self(), new int[0], 1f, false);
+    }
+
+    default Tensor var(int dim) {
+        return Variance.var(self(), new int[] {dim}, 1f, false);
+    }
+
+    /** The variance over {@code dims}, dividing by {@code N - correction} (0 or less: inf or nan, as PyTorch). */
+    default Tensor var(int[] dims, float correction, boolean keepdim) {
+        return Variance.var(self(), dims, correction, keepdim);
+    }
+
+    /** The standard deviation of all elements, with Bessel's correction (correction = 1). */
+    default Tensor std() {
+        return Variance.std(self(), new int[0], 1f, false);
+    }
+
+    default Tensor std(int dim) {
+        return Variance.std(self(), new int[] {dim}, 1f, false);
+    }
+
+    /** The standard deviation over {@code dims}: the square root of {@link #var(int[], float, boolean)}. */
+    default Tensor std(int[] dims, float correction, boolean keepdim) {
+        return Variance.std(self(), dims, correction, keepdim);
     }
 
     /** The largest element. */

@@ -173,6 +173,14 @@ public final class Torch {
         return x.logsumexp(dims, keepdim);
     }
 
+    public static Tensor var(Tensor x, int[] dims, float correction, boolean keepdim) {
+        return x.var(dims, correction, keepdim);
+    }
+
+    public static Tensor std(Tensor x, int[] dims, float correction, boolean keepdim) {
+        return x.std(dims, correction, keepdim);
+    }
+
     public static Tensor softmax(Tensor x, int dim) {
         return x.softmax(dim);
     }
