@@ -28,6 +28,12 @@ public record Window2d(
         return out(width, kernelW, padW, strideW, dilationW);
     }
 
+    /** For ops without dilation (average pooling): an error naming {@code op} unless both dilations are 1. */
+    public void requireUndilated(String op) {
+        if (dilationH != 1 || dilationW != 1)
+            throw new IllegalArgumentException(op + ": dilation must be 1, got " + this);
+    }
+
     // in long: a large padding or dilation must not wrap
     private static int out(int size, int kernel, int pad, int stride, int dilation) {
         return (int) ((size + 2L * pad - (long) dilation * (kernel - 1) - 1) / stride + 1);

@@ -705,8 +705,7 @@ public final class JvmBackend implements Backend {
     @Override
     public void avgPool2d(Buffer x, ImageShape shape, Window2d window, boolean countIncludePad, Buffer out) {
         int planes = shape.planes(), height = shape.height(), width = shape.width();
-        if (window.dilationH() != 1 || window.dilationW() != 1)
-            throw new IllegalArgumentException("avgPool2d: dilation must be 1, got " + window);
+        window.requireUndilated("avgPool2d");
         int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
         int strideH = window.strideH(), strideW = window.strideW();
         int outH = window.outH(height), outW = window.outW(width);

@@ -440,28 +440,7 @@ public final class TornadoBackend implements Backend {
     public synchronized void matmul(
             int batch, int m, int n, int k, StridedMatrix a, StridedMatrix b, Buffer out, float alpha, float beta) {
         int o = own(out).offset;
-        product(
-                o,
-                m * n,
-                n,
-                1,
-                batch,
-                m,
-                n,
-                k,
-                a.buffer(),
-                a.offset(),
-                a.batchStride(),
-                a.rowStride(),
-                a.colStride(),
-                b.buffer(),
-                b.offset(),
-                b.batchStride(),
-                b.rowStride(),
-                b.colStride(),
-                out,
-                alpha,
-                beta);
+        product(o, m * n, n, 1, batch, m, n, k, a, b, out, alpha, beta);
     }
 
     /** The bias (C) is read by the product kernel itself: one launch instead of a copy and a product. */
@@ -483,28 +462,7 @@ public final class TornadoBackend implements Backend {
             return;
         }
         int[] cs = cLayout.strides();
-        product(
-                own(c).offset + cLayout.offset(),
-                cs[0],
-                cs[1],
-                cs[2],
-                batch,
-                m,
-                n,
-                k,
-                a.buffer(),
-                a.offset(),
-                a.batchStride(),
-                a.rowStride(),
-                a.colStride(),
-                b.buffer(),
-                b.offset(),
-                b.batchStride(),
-                b.rowStride(),
-                b.colStride(),
-                out,
-                alpha,
-                beta);
+        product(own(c).offset + cLayout.offset(), cs[0], cs[1], cs[2], batch, m, n, k, a, b, out, alpha, beta);
     }
 
     private void product(
@@ -516,16 +474,8 @@ public final class TornadoBackend implements Backend {
             int m,
             int n,
             int k,
-            Buffer a,
-            int aOffset,
-            int aBatchStride,
-            int aRowStride,
-            int aColStride,
-            Buffer b,
-            int bOffset,
-            int bBatchStride,
-            int bRowStride,
-            int bColStride,
+            StridedMatrix a,
+            StridedMatrix b,
             Buffer out,
             float alpha,
             float beta) {
@@ -537,14 +487,14 @@ public final class TornadoBackend implements Backend {
         p.set(1, m);
         p.set(2, n);
         p.set(3, k);
-        p.set(4, own(a).offset + aOffset);
-        p.set(5, aBatchStride);
-        p.set(6, aRowStride);
-        p.set(7, aColStride);
-        p.set(8, own(b).offset + bOffset);
-        p.set(9, bBatchStride);
-        p.set(10, bRowStride);
-        p.set(11, bColStride);
+        p.set(4, own(a.buffer()).offset + a.offset());
+        p.set(5, a.batchStride());
+        p.set(6, a.rowStride());
+        p.set(7, a.colStride());
+        p.set(8, own(b.buffer()).offset + b.offset());
+        p.set(9, b.batchStride());
+        p.set(10, b.rowStride());
+        p.set(11, b.colStride());
         p.set(12, out(out).offset);
         p.set(13, mPad);
         p.set(14, cOffset);
@@ -560,8 +510,8 @@ public final class TornadoBackend implements Backend {
         for (int b0 = 0; b0 < batch; b0 += perLaunch) {
             int nb = Math.min(perLaunch, batch - b0);
             p.set(0, nb);
-            p.set(4, own(a).offset + aOffset + b0 * aBatchStride);
-            p.set(8, own(b).offset + bOffset + b0 * bBatchStride);
+            p.set(4, own(a.buffer()).offset + a.offset() + b0 * a.batchStride());
+            p.set(8, own(b.buffer()).offset + b.offset() + b0 * b.batchStride());
             p.set(12, own(out).offset + b0 * m * n);
             p.set(14, cOffset + b0 * cBatchStride);
             launcher.launch2d(Kernel.MATMUL, nPad / 4, nb * mPad / 4, tile);
@@ -631,39 +581,23 @@ public final class TornadoBackend implements Backend {
 
     // ---- images ---------------------------------------------------------------------------------
 
-    private IntArray image(
-            Kernel k,
-            int threads,
-            int channels,
-            int h,
-            int w,
-            int kh,
-            int kw,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilH,
-            int dilW,
-            int oh,
-            int ow,
-            int in,
-            int out) {
+    /** The parameters of an image kernel: sizes, the window and where input and output start. */
+    private IntArray image(Kernel k, int threads, int channels, int h, int w, Window2d win, int in, int out) {
         IntArray p = launcher.ints(k);
         p.set(0, threads);
         p.set(1, channels);
         p.set(2, h);
         p.set(3, w);
-        p.set(4, kh);
-        p.set(5, kw);
-        p.set(6, padH);
-        p.set(7, padW);
-        p.set(8, strideH);
-        p.set(9, strideW);
-        p.set(10, dilH);
-        p.set(11, dilW);
-        p.set(12, oh);
-        p.set(13, ow);
+        p.set(4, win.kernelH());
+        p.set(5, win.kernelW());
+        p.set(6, win.padH());
+        p.set(7, win.padW());
+        p.set(8, win.strideH());
+        p.set(9, win.strideW());
+        p.set(10, win.dilationH());
+        p.set(11, win.dilationW());
+        p.set(12, win.outH(h));
+        p.set(13, win.outW(w));
         p.set(14, in);
         p.set(15, out);
         return p;
@@ -672,87 +606,26 @@ public final class TornadoBackend implements Backend {
     @Override
     public synchronized void im2col(Buffer x, ImageShape shape, Window2d window, Buffer cols) {
         int batch = shape.batch(), channels = shape.channels(), height = shape.height(), width = shape.width();
-        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
-        int strideH = window.strideH(), strideW = window.strideW();
-        int dilationH = window.dilationH(), dilationW = window.dilationW();
         int outH = window.outH(height), outW = window.outW(width);
-        int threads = batch * channels * kernelH * kernelW * outH * outW;
-        image(
-                Kernel.IM2COL,
-                threads,
-                channels,
-                height,
-                width,
-                kernelH,
-                kernelW,
-                padH,
-                padW,
-                strideH,
-                strideW,
-                dilationH,
-                dilationW,
-                outH,
-                outW,
-                own(x).offset,
-                out(cols).offset);
+        int threads = batch * channels * window.kernelH() * window.kernelW() * outH * outW;
+        image(Kernel.IM2COL, threads, channels, height, width, window, own(x).offset, out(cols).offset);
         launcher.launch(Kernel.IM2COL, threads);
     }
 
     @Override
     public synchronized void col2im(Buffer cols, ImageShape shape, Window2d window, Buffer x) {
         int batch = shape.batch(), channels = shape.channels(), height = shape.height(), width = shape.width();
-        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
-        int strideH = window.strideH(), strideW = window.strideW();
-        int dilationH = window.dilationH(), dilationW = window.dilationW();
-        int outH = window.outH(height), outW = window.outW(width);
         int threads = batch * channels * height * width;
-        image(
-                Kernel.COL2IM,
-                threads,
-                channels,
-                height,
-                width,
-                kernelH,
-                kernelW,
-                padH,
-                padW,
-                strideH,
-                strideW,
-                dilationH,
-                dilationW,
-                outH,
-                outW,
-                own(cols).offset,
-                out(x).offset);
+        image(Kernel.COL2IM, threads, channels, height, width, window, own(cols).offset, out(x).offset);
         launcher.launch(Kernel.COL2IM, threads);
     }
 
     @Override
     public synchronized void maxPool2d(Buffer x, ImageShape shape, Window2d window, Buffer out, Buffer indices) {
         int planes = shape.planes(), height = shape.height(), width = shape.width();
-        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
-        int strideH = window.strideH(), strideW = window.strideW();
-        int dilationH = window.dilationH(), dilationW = window.dilationW();
         int outH = window.outH(height), outW = window.outW(width);
         int threads = planes * outH * outW;
-        IntArray p = image(
-                Kernel.MAX_POOL,
-                threads,
-                1,
-                height,
-                width,
-                kernelH,
-                kernelW,
-                padH,
-                padW,
-                strideH,
-                strideW,
-                dilationH,
-                dilationW,
-                outH,
-                outW,
-                own(x).offset,
-                out(out).offset);
+        IntArray p = image(Kernel.MAX_POOL, threads, 1, height, width, window, own(x).offset, out(out).offset);
         p.set(16, out(indices).offset);
         launcher.launch(Kernel.MAX_POOL, threads);
     }
@@ -761,30 +634,10 @@ public final class TornadoBackend implements Backend {
     public synchronized void avgPool2d(
             Buffer x, ImageShape shape, Window2d window, boolean countIncludePad, Buffer out) {
         int planes = shape.planes(), height = shape.height(), width = shape.width();
-        if (window.dilationH() != 1 || window.dilationW() != 1)
-            throw new IllegalArgumentException("avgPool2d: dilation must be 1, got " + window);
-        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
-        int strideH = window.strideH(), strideW = window.strideW();
+        window.requireUndilated("avgPool2d");
         int outH = window.outH(height), outW = window.outW(width);
         int threads = planes * outH * outW;
-        IntArray p = image(
-                Kernel.AVG_POOL,
-                threads,
-                1,
-                height,
-                width,
-                kernelH,
-                kernelW,
-                padH,
-                padW,
-                strideH,
-                strideW,
-                1,
-                1,
-                outH,
-                outW,
-                own(x).offset,
-                out(out).offset);
+        IntArray p = image(Kernel.AVG_POOL, threads, 1, height, width, window, own(x).offset, out(out).offset);
         p.set(16, countIncludePad ? 1 : 0);
         launcher.launch(Kernel.AVG_POOL, threads);
     }
