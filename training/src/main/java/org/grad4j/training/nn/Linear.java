@@ -38,6 +38,29 @@ public final class Linear extends Module {
                 bias ? registerParameter("bias", Parameter.of(Init.uniform(gen, -bound, bound, outFeatures))) : null;
     }
 
+    /**
+     * A Linear over parameters that already exist: {@code new Linear(wte.weight, null)} is PyTorch's
+     * {@code lm_head.weight = wte.weight}, one parameter registered in two modules (weight tying):
+     * counted once by {@link #parameters()} and the optimizers, its gradients from both uses summed, and
+     * listed under both names by {@link #stateDict()} as PyTorch lists it. {@code weight} is [out, in];
+     * {@code bias} is [out] or null.
+     */
+    public Linear(Tensor weight, Tensor bias) {
+        java.util.Objects.requireNonNull(weight, "Linear: weight is null");
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("Linear: weight must be 2-D [out_features, in_features], got shape "
+                    + Arrays.toString(weight.shape()));
+        }
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != weight.size(0))) {
+            throw new IllegalArgumentException("Linear: bias must have shape [" + weight.size(0) + "] to match weight "
+                    + Arrays.toString(weight.shape()) + ", got " + Arrays.toString(bias.shape()));
+        }
+        this.outFeatures = weight.size(0);
+        this.inFeatures = weight.size(1);
+        this.weight = registerParameter("weight", weight);
+        this.bias = bias == null ? null : registerParameter("bias", bias);
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         if (input.dim() == 0 || input.size(-1) != inFeatures) {

@@ -96,6 +96,29 @@ public abstract class Module {
         return module;
     }
 
+    /**
+     * For the containers: puts {@code module} under {@code name}, replacing (in place, keeping the order)
+     * a submodule already there, as PyTorch's {@code add_module} does.
+     */
+    final void setModule(String name, Module module) {
+        if (children.containsKey(name)) {
+            if (module == this) throw new IllegalArgumentException("registerModule: a module cannot contain itself");
+            children.put(name, module);
+        } else {
+            registerModule(name, module);
+        }
+    }
+
+    /** For the containers: removes every submodule (they register the survivors again, renumbered). */
+    final void clearModules() {
+        children.clear();
+    }
+
+    /** For the containers: removes the submodule {@code name}, if any. */
+    final Module removeModule(String name) {
+        return children.remove(name);
+    }
+
     private void checkName(String name) {
         if (name == null || name.isEmpty() || name.contains(".")) {
             throw new IllegalArgumentException(
@@ -224,12 +247,28 @@ public abstract class Module {
 
     // ---- state dict ---------------------------------------------------------------------------
 
-    /** Parameters and buffers by dotted name, detached (sharing storage, as PyTorch's state_dict). */
+    /**
+     * Parameters and buffers by dotted name, detached (sharing storage, as PyTorch's state_dict). A
+     * tensor registered in two places (tied weights) is listed under both names, as PyTorch lists it,
+     * so a checkpoint written from it loads into the PyTorch model with {@code strict=True}.
+     */
     public final Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        namedParameters().forEach((k, v) -> out.put(k, v.detach()));
-        namedBuffers().forEach((k, v) -> out.put(k, v.detach()));
+        collectState("", this, out);
+        out.replaceAll((k, v) -> v.detach());
         return out;
+    }
+
+    // PyTorch's state_dict order: each module's parameters, then its buffers, then its children's, every
+    // name kept (named_parameters drops the second name of a shared tensor; state_dict does not)
+    private static void collectState(String prefix, Module m, Map<String, Tensor> out) {
+        m.parameters.forEach((k, v) -> {
+            if (v != null) out.put(prefix + k, v);
+        });
+        m.buffers.forEach((k, v) -> {
+            if (v != null) out.put(prefix + k, v);
+        });
+        m.children.forEach((k, c) -> collectState(prefix + k + ".", c, out));
     }
 
     /**
@@ -238,8 +277,8 @@ public abstract class Module {
      * always is. Nothing is copied unless every check passes.
      */
     public final void loadStateDict(Map<String, Tensor> state, boolean strict) {
-        Map<String, Tensor> own = new LinkedHashMap<>(namedParameters());
-        own.putAll(namedBuffers());
+        Map<String, Tensor> own = new LinkedHashMap<>();
+        collectState("", this, own);
         List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
         for (String k : own.keySet()) if (!state.containsKey(k)) missing.add(k);
         for (var e : state.entrySet()) {
