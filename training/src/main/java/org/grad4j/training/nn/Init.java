@@ -22,6 +22,22 @@ public final class Init {
         return uniform(gen, -bound, bound, shape);
     }
 
+    /**
+     * {@code xavier_uniform_(gain)} for a new tensor of {@code shape}: U(-a, a) with
+     * a = gain·√(6/(fanIn + fanOut)), fanIn = shape[1]·receptive field, fanOut = shape[0]·receptive field.
+     */
+    public static Tensor xavierUniform(Generator gen, double gain, int... shape) {
+        if (shape.length < 2) {
+            throw new IllegalArgumentException(
+                    "xavier_uniform_: Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
+        }
+        long receptive = 1;
+        for (int i = 2; i < shape.length; i++) receptive *= shape[i];
+        double fanIn = shape[1] * (double) receptive, fanOut = shape[0] * (double) receptive;
+        float a = (float) (gain * Math.sqrt(6.0 / (fanIn + fanOut)));
+        return uniform(gen, -a, a, shape);
+    }
+
     /** Zeros in place, without recording. */
     public static Tensor zeros_(Tensor t) {
         try (var s = GradMode.noGrad()) {

@@ -15,10 +15,17 @@ public final class LayerNorm extends Module {
     }
 
     public LayerNorm(int[] normalizedShape, float eps, boolean elementwiseAffine) {
+        this(normalizedShape, eps, elementwiseAffine, true);
+    }
+
+    /** With {@code bias=false} only the weight is learnt (PyTorch's {@code LayerNorm(..., bias=False)}). */
+    public LayerNorm(int[] normalizedShape, float eps, boolean elementwiseAffine, boolean bias) {
         this.normalizedShape = normalizedShape.clone();
         this.eps = eps;
         weight = elementwiseAffine ? registerParameter("weight", Parameter.of(Tensor.ones(normalizedShape))) : null;
-        bias = elementwiseAffine ? registerParameter("bias", Parameter.of(Tensor.zeros(normalizedShape))) : null;
+        this.bias = elementwiseAffine && bias
+                ? registerParameter("bias", Parameter.of(Tensor.zeros(normalizedShape)))
+                : null;
     }
 
     @Override
@@ -29,6 +36,6 @@ public final class LayerNorm extends Module {
     @Override
     protected String extraRepr() {
         return Conv2d.tuple(normalizedShape) + ", eps=" + eps + ", elementwise_affine="
-                + (weight != null ? "True" : "False");
+                + (weight != null ? "True" : "False") + (weight != null && bias == null ? ", bias=False" : "");
     }
 }
