@@ -146,14 +146,15 @@ public final class MultiheadAttention extends Module {
         Tensor mask = null;
         if (attnMask != null) {
             Tensor m = additive(attnMask, q);
-            mask = m.dim() == 2 ? m : m.view(n, numHeads, tgtLen, srcLen);
+            mask = m.dim() == 2 ? m : m.reshape(n, numHeads, tgtLen, srcLen);
         }
         if (kpm != null) {
-            Tensor m = additive(kpm, q).view(n, 1, 1, srcLen);
+            Tensor m = additive(kpm, q).reshape(n, 1, 1, srcLen);
             mask = mask == null ? m : mask.add(m);
         }
         float p = isTraining() ? dropout : 0f;
-        // needWeights=false is PyTorch's F.scaled_dot_product_attention path, the same numbers
+        // the one place the attention is computed: PyTorch sends needWeights=false to
+        // F.scaled_dot_product_attention(q, k, v, mask, p), which gives the same output without the weights
         Attention a = attention(qh, kh, vh, mask, p);
 
         Tensor out = a.output().transpose(1, 2).reshape(n, tgtLen, embedDim);
