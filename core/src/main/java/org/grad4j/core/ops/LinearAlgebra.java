@@ -224,13 +224,16 @@ public final class LinearAlgebra {
      */
     public static Tensor baddbmm(Tensor input, Tensor b1, Tensor b2, float beta, float alpha) {
         checkSameDevice(input, b1, b2);
-        check(b1.dim() == 3, "baddbmm: batch1 must be a 3D tensor, got shape " + Arrays.toString(shape(b1)));
-        check(b2.dim() == 3, "baddbmm: batch2 must be a 3D tensor, got shape " + Arrays.toString(shape(b2)));
+        if (b1.dim() != 3 || b2.dim() != 3) { // messages built only on failure (attention calls this per step)
+            throw new IllegalArgumentException("baddbmm: batch" + (b1.dim() != 3 ? 1 : 2)
+                    + " must be a 3D tensor, got shape " + Arrays.toString(shape(b1.dim() != 3 ? b1 : b2)));
+        }
         int batch = shape(b1)[0], m = shape(b1)[1], k = shape(b1)[2], n = shape(b2)[2];
-        check(
-                shape(b2)[0] == batch && shape(b2)[1] == k,
-                "baddbmm: Expected size for first two dimensions of batch2 tensor to be: [" + batch + ", " + k
-                        + "] but got: [" + shape(b2)[0] + ", " + shape(b2)[1] + "].");
+        if (shape(b2)[0] != batch || shape(b2)[1] != k) {
+            throw new IllegalArgumentException(
+                    "baddbmm: Expected size for first two dimensions of batch2 tensor to be: [" + batch + ", " + k
+                            + "] but got: [" + shape(b2)[0] + ", " + shape(b2)[1] + "].");
+        }
         int[] shape = {batch, m, n};
         checkExpandable("baddbmm", shape(input), shape);
         Tensor out = newUninitialized(b1, shape, DType.FLOAT32);
@@ -267,11 +270,14 @@ public final class LinearAlgebra {
      * an addmm over its rows viewed back (ViewBackward0); otherwise matmul, then the bias added.
      */
     public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
-        check(
-                weight.dim() == 2,
-                "linear(): weight must be 2-d [out_features, in_features], got shape "
-                        + Arrays.toString(shape(weight)));
-        check(input.dim() > 0, "linear(): input must have at least 1 dimension, got a 0-d tensor");
+        // messages are built only on failure: this is every Linear layer's forward
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("linear(): weight must be 2-d [out_features, in_features], got shape "
+                    + Arrays.toString(shape(weight)));
+        }
+        if (input.dim() == 0) {
+            throw new IllegalArgumentException("linear(): input must have at least 1 dimension, got a 0-d tensor");
+        }
         int in = shape(weight)[1], outF = shape(weight)[0];
         int d = input.dim(), last = shape(input)[d - 1];
         if (last != in) {
@@ -280,12 +286,11 @@ public final class LinearAlgebra {
                     + last + " and " + in + "x" + outF + "): input of shape " + Arrays.toString(shape(input))
                     + " needs a last dimension of " + in + " for weight of shape " + Arrays.toString(shape(weight)));
         }
-        if (bias != null) {
-            check(
-                    bias.dim() <= 1,
+        if (bias != null && bias.dim() > 1) {
+            throw new IllegalArgumentException(
                     "linear(): bias must be 1-d [out_features], got shape " + Arrays.toString(shape(bias)));
-            checkExpandable("linear", shape(bias), new int[] {outF});
         }
+        if (bias != null) checkExpandable("linear", shape(bias), new int[] {outF});
         Tensor wt = weight.t();
         if (bias != null && d == 2) return addmm(bias, input, wt, 1f, 1f);
         if (bias != null && (d == 1 || (d == 3 && input.isContiguous()))) {
@@ -299,17 +304,19 @@ public final class LinearAlgebra {
 
     /** PyTorch's expand check and message: {@code from} must broadcast to exactly {@code to}. */
     private static void checkExpandable(String op, int[] from, int[] to) {
-        check(
-                from.length <= to.length,
-                op + ": the number of sizes provided (" + to.length + ") must be greater or equal to the number of "
-                        + "dimensions in the tensor (" + from.length + "); input of shape " + Arrays.toString(from));
+        if (from.length > to.length) {
+            throw new IllegalArgumentException(op + ": the number of sizes provided (" + to.length + ") must be "
+                    + "greater or equal to the number of dimensions in the tensor (" + from.length
+                    + "); input of shape "
+                    + Arrays.toString(from));
+        }
         for (int i = 0; i < from.length; i++) {
             int d = to.length - from.length + i;
-            check(
-                    from[i] == 1 || from[i] == to[d],
-                    op + ": The expanded size of the tensor (" + to[d] + ") must match the existing size (" + from[i]
-                            + ") at non-singleton dimension " + d + ".  Target sizes: " + Arrays.toString(to)
-                            + ".  Tensor sizes: " + Arrays.toString(from));
+            if (from[i] != 1 && from[i] != to[d]) {
+                throw new IllegalArgumentException(op + ": The expanded size of the tensor (" + to[d]
+                        + ") must match the existing size (" + from[i] + ") at non-singleton dimension " + d
+                        + ".  Target sizes: " + Arrays.toString(to) + ".  Tensor sizes: " + Arrays.toString(from));
+            }
         }
     }
 
