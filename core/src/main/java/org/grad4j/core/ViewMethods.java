@@ -113,7 +113,10 @@ sealed interface ViewMethods permits TensorMethods {
         return Indexing.indexAdd(self(), dim, index, source);
     }
 
-    /** {@code out[i][j] = self[index[i][j]][j]} along {@code dim} (dim 0 here); index is INT64, of self's rank. */
+    /**
+     * Values picked along {@code dim} by an INT64 index of this tensor's rank: for dim 1,
+     * {@code out[i][j] = self[i][index[i][j]]}; the result has the index's shape.
+     */
     default Tensor gather(int dim, Tensor index) {
         return Scatter.gather(self(), dim, index);
     }

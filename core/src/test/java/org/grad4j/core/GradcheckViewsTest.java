@@ -125,6 +125,12 @@ class GradcheckViewsTest {
                         r.randn(3, 2)),
                 op("gather of 0-d", xs -> xs[0].gather(0, Tensor.indices(0).view()), r.scalar()),
                 op(
+                        "scatterAdd and scatter of 0-d",
+                        xs -> xs[0].scatterAdd(0, Tensor.indices(0).view(), xs[1])
+                                .add(xs[0].scatter(0, Tensor.indices(0).view(), xs[1])),
+                        r.scalar(),
+                        r.scalar()),
+                op(
                         "scatter(1, ..., src) src larger than the index",
                         xs -> xs[0].scatter(1, ix(new int[] {2, 2}, 2, 0, 1, 3), xs[1]),
                         r.randn(3, 4),

@@ -48,6 +48,8 @@ class TopkTest {
         // k = 0 gives empty results; a 0-d tensor has one element: torch.tensor(5.).topk(1) = (5., 0)
         assertArrayEquals(new int[] {2, 0}, t().topk(0).values().shape());
         assertEquals(5f, Tensor.scalar(5f).topk(1).values().item());
+        assertEquals(5f, Tensor.scalar(5f).topk(0).values().item()); // PyTorch 2.13: (tensor(5.), tensor(0))
+        assertEquals(0f, Tensor.scalar(5f).topk(0).indices().item());
     }
 
     @Test

@@ -33,6 +33,7 @@ public final class TopK {
         }
         int[] outShape = shape(x).clone();
         if (x.dim() > 0) outShape[dim] = k;
+        else k = 1; // a 0-d result holds one element: PyTorch's topk(0) of a 0-d tensor gives it too
         Tensor values = newUninitialized(x, outShape, x.dtype());
         Tensor indices = newUninitialized(x, outShape, DType.INT64);
         if (values.numel() > 0) {
