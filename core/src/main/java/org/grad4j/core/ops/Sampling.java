@@ -63,7 +63,8 @@ public final class Sampling {
         }
         float[] out = new float[rows * numSamples];
         for (int r = 0; r < rows; r++) {
-            if (replacement) withReplacement(p, r * n, n, gen, out, r * numSamples, numSamples);
+            // one draw is the same distribution either way; the inverse CDF needs one uniform, not n
+            if (replacement || numSamples == 1) withReplacement(p, r * n, n, gen, out, r * numSamples, numSamples);
             else withoutReplacement(p, r * n, n, gen, out, r * numSamples, numSamples);
         }
         int[] outShape = probs.dim() == 1 ? new int[] {numSamples} : new int[] {rows, numSamples};

@@ -27,6 +27,14 @@ public final class Scatter {
     private Scatter() {}
 
     public static Tensor gather(Tensor x, int dimIn, Tensor index) {
+        return gather(x, dimIn, index, true);
+    }
+
+    /**
+     * {@code checkValues} false: the index was checked by the forward whose backward this is (a later
+     * in-place change to it fails at unpacking, by its version), so its values are not read again.
+     */
+    static Tensor gather(Tensor x, int dimIn, Tensor index, boolean checkValues) {
         checkSameDevice(x, index);
         Indexing.checkIndexDType("gather", "index", index);
         int dim = Shapes.wrapDim("gather", dimIn, x.dim());
@@ -44,7 +52,7 @@ public final class Scatter {
                         + " apart from dimension " + dim);
             }
         }
-        checkRange("gather", index, dim, xs[dim]);
+        if (checkValues) checkRange("gather", index, dim, xs[dim]);
         Tensor out = newUninitialized(x, shape(index), x.dtype());
         if (out.numel() > 0) {
             Tensor xc = covered(x, xs, is, dim, xs[dim]);
@@ -59,27 +67,37 @@ public final class Scatter {
                             buffer(out));
         }
         int[] in = shape(x);
-        return Recorder.record(out, "GatherBackward0", new Tensor[] {x}, new Tensor[] {index}, (g, ctx) ->
-                new Tensor[] {scatterAdd(newEmpty(g, in, DType.FLOAT32), dim, ctx.saved(0), g)});
+        return Recorder.record(
+                out, "GatherBackward0", new Tensor[] {x}, new Tensor[] {index}, (g, ctx) -> new Tensor[] {
+                    scatter("scatter_add", newEmpty(g, in, DType.FLOAT32), dim, ctx.saved(0), g, 0f, true, false)
+                });
     }
 
     /** {@code self} with {@code src}'s elements written where the index points (ScatterBackward0). */
     public static Tensor scatter(Tensor self, int dim, Tensor index, Tensor src) {
-        return scatter("scatter", self, dim, index, src, 0f, false);
+        return scatter("scatter", self, dim, index, src, 0f, false, true);
     }
 
     /** {@code self} with {@code value} written where the index points (ScatterBackward1). */
     public static Tensor scatter(Tensor self, int dim, Tensor index, float value) {
-        return scatter("scatter", self, dim, index, null, value, false);
+        return scatter("scatter", self, dim, index, null, value, false, true);
     }
 
     /** {@code self} with {@code src}'s elements added where the index points; repeated indices add up. */
     public static Tensor scatterAdd(Tensor self, int dim, Tensor index, Tensor src) {
-        return scatter("scatter_add", self, dim, index, src, 0f, true);
+        return scatter("scatter_add", self, dim, index, src, 0f, true, true);
     }
 
-    private static Tensor scatter(
-            String op, Tensor self, int dimIn, Tensor index, Tensor src, float value, boolean add) {
+    /** The three scatters; {@code checkValues} as in {@link #gather(Tensor, int, Tensor, boolean)}. */
+    static Tensor scatter(
+            String op,
+            Tensor self,
+            int dimIn,
+            Tensor index,
+            Tensor src,
+            float value,
+            boolean add,
+            boolean checkValues) {
         if (src == null) checkSameDevice(self, index);
         else checkSameDevice(self, index, src);
         Indexing.checkIndexDType(op, "index", index);
@@ -108,7 +126,7 @@ public final class Scatter {
                         + (rs == null ? "" : " and to be no larger size than src " + Arrays.toString(shape(src))));
             }
         }
-        checkRange(op, index, dim, ss[dim]);
+        if (checkValues) checkRange(op, index, dim, ss[dim]);
         Tensor out = newUninitialized(self, shape(self), self.dtype());
         backend(self).copy(buffer(self), layout(self), buffer(out), layout(out));
         if (index.numel() > 0) scatterInto(out, ss, is, dim, index, source(self, src, value, is), add);
@@ -121,9 +139,10 @@ public final class Scatter {
                 new Tensor[] {index},
                 (g, ctx) -> {
                     Tensor idx = ctx.saved(0);
-                    Tensor gSelf = ctx.needs(0) ? (add ? g : scatter(g, dim, idx, 0f)) : null;
+                    Tensor gSelf =
+                            ctx.needs(0) ? (add ? g : scatter("scatter", g, dim, idx, null, 0f, false, false)) : null;
                     if (srcShape == null) return new Tensor[] {gSelf};
-                    Tensor gSrc = ctx.needs(1) ? padTo(gather(g, dim, idx), srcShape) : null;
+                    Tensor gSrc = ctx.needs(1) ? padTo(gather(g, dim, idx, false), srcShape) : null;
                     return new Tensor[] {gSelf, gSrc};
                 });
     }

@@ -49,8 +49,10 @@ public final class TopK {
                             buffer(indices));
         }
         int[] in = shape(x);
-        Tensor v = Recorder.record(values, "TopkBackward0", new Tensor[] {x}, new Tensor[] {indices}, (g, ctx) ->
-                new Tensor[] {Scatter.scatter(newEmpty(g, in, DType.FLOAT32), dim, ctx.saved(0), g)});
+        Tensor v = Recorder.record(
+                values, "TopkBackward0", new Tensor[] {x}, new Tensor[] {indices}, (g, ctx) -> new Tensor[] {
+                    Scatter.scatter("scatter", newEmpty(g, in, DType.FLOAT32), dim, ctx.saved(0), g, 0f, false, false)
+                });
         return new Tensor.ValuesIndices(v, indices);
     }
 }
