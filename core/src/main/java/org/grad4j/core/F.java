@@ -3,6 +3,7 @@ package org.grad4j.core;
 import org.grad4j.core.ops.Activations;
 import org.grad4j.core.ops.Conv;
 import org.grad4j.core.ops.Embeddings;
+import org.grad4j.core.ops.LinearAlgebra;
 import org.grad4j.core.ops.Losses;
 import org.grad4j.core.ops.Normalization;
 import org.grad4j.core.ops.Pooling;
@@ -19,6 +20,18 @@ public final class F {
     private F() {}
 
     private static final int[] ONE = {1}, ZERO = {0};
+
+    // ---- linear ------------------------------------------------------------------------------
+
+    /** {@code input @ weight.T} over any leading dimensions; weight is [out_features, in_features]. */
+    public static Tensor linear(Tensor input, Tensor weight) {
+        return LinearAlgebra.linear(input, weight, null);
+    }
+
+    /** {@code input @ weight.T + bias}; bias (of out_features) may be null. */
+    public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        return LinearAlgebra.linear(input, weight, bias);
+    }
 
     // ---- activations -------------------------------------------------------------------------
 

@@ -113,4 +113,17 @@ sealed interface InPlaceMethods permits TensorMethods {
     default Tensor copy_(Tensor src) {
         return InPlace.copy_(self(), src);
     }
+
+    /** In-place {@link #scatter(int, Tensor, Tensor)}. */
+    default Tensor scatter_(int dim, Tensor index, Tensor src) {
+        return InPlace.apply(self(), "scatter_", src, s -> s.scatter(dim, index, src));
+    }
+    /** In-place {@link #scatter(int, Tensor, float)}. */
+    default Tensor scatter_(int dim, Tensor index, float value) {
+        return InPlace.apply(self(), "scatter_", null, s -> s.scatter(dim, index, value));
+    }
+    /** In-place {@link #scatterAdd(int, Tensor, Tensor)}. */
+    default Tensor scatterAdd_(int dim, Tensor index, Tensor src) {
+        return InPlace.apply(self(), "scatter_add_", src, s -> s.scatterAdd(dim, index, src));
+    }
 }

@@ -1,9 +1,12 @@
 package org.grad4j.core;
 
 import org.grad4j.core.ops.Activations;
+import org.grad4j.core.ops.Cumsum;
 import org.grad4j.core.ops.LinearAlgebra;
 import org.grad4j.core.ops.LogSumExp;
 import org.grad4j.core.ops.Reductions;
+import org.grad4j.core.ops.Sampling;
+import org.grad4j.core.ops.TopK;
 import org.grad4j.core.ops.Variance;
 
 /** {@link Tensor}'s methods for reductions and linear algebra; see {@link TensorMethods}. */
@@ -147,5 +150,48 @@ sealed interface ReductionMethods permits TensorMethods {
 
     default Tensor matmul(Tensor other) {
         return LinearAlgebra.matmul(self(), other);
+    }
+
+    /** {@code beta*this + alpha*(batch1 @ batch2)}, this broadcast to the batched product's shape. */
+    default Tensor baddbmm(Tensor batch1, Tensor batch2, float beta, float alpha) {
+        return LinearAlgebra.baddbmm(self(), batch1, batch2, beta, alpha);
+    }
+
+    default Tensor baddbmm(Tensor batch1, Tensor batch2) {
+        return LinearAlgebra.baddbmm(self(), batch1, batch2, 1f, 1f);
+    }
+
+    /** Running sums along {@code dim}. */
+    default Tensor cumsum(int dim) {
+        return Cumsum.cumsum(self(), dim);
+    }
+
+    /** The {@code k} largest elements along the last dimension, sorted, with their INT64 indices. */
+    default Tensor.ValuesIndices topk(int k) {
+        return TopK.topk(self(), k, -1, true, true);
+    }
+
+    default Tensor.ValuesIndices topk(int k, int dim) {
+        return TopK.topk(self(), k, dim, true, true);
+    }
+    /**
+     * The {@code k} largest (or smallest) elements along {@code dim} with their INT64 indices. They always
+     * come sorted; equal values in the order of their indices.
+     */
+    default Tensor.ValuesIndices topk(int k, int dim, boolean largest, boolean sorted) {
+        return TopK.topk(self(), k, dim, largest, sorted);
+    }
+
+    /** {@code numSamples} category indices (INT64) drawn without replacement from each row of this tensor of weights. */
+    default Tensor multinomial(int numSamples) {
+        return Sampling.multinomial(self(), numSamples, false, Generator.defaultGenerator());
+    }
+
+    default Tensor multinomial(int numSamples, boolean replacement) {
+        return Sampling.multinomial(self(), numSamples, replacement, Generator.defaultGenerator());
+    }
+
+    default Tensor multinomial(int numSamples, boolean replacement, Generator generator) {
+        return Sampling.multinomial(self(), numSamples, replacement, generator);
     }
 }

@@ -165,6 +165,44 @@ public final class Torch {
         return LinearAlgebra.addmm(input, a, b, beta, alpha);
     }
 
+    /** {@code input + batch1 @ batch2}, batched; input broadcasts. */
+    public static Tensor baddbmm(Tensor input, Tensor batch1, Tensor batch2) {
+        return input.baddbmm(batch1, batch2);
+    }
+
+    public static Tensor baddbmm(Tensor input, Tensor batch1, Tensor batch2, float beta, float alpha) {
+        return input.baddbmm(batch1, batch2, beta, alpha);
+    }
+
+    public static Tensor gather(Tensor x, int dim, Tensor index) {
+        return x.gather(dim, index);
+    }
+
+    public static Tensor scatter(Tensor x, int dim, Tensor index, Tensor src) {
+        return x.scatter(dim, index, src);
+    }
+
+    public static Tensor scatter(Tensor x, int dim, Tensor index, float value) {
+        return x.scatter(dim, index, value);
+    }
+
+    public static Tensor scatterAdd(Tensor x, int dim, Tensor index, Tensor src) {
+        return x.scatterAdd(dim, index, src);
+    }
+
+    public static Tensor cumsum(Tensor x, int dim) {
+        return x.cumsum(dim);
+    }
+
+    public static Tensor.ValuesIndices topk(Tensor x, int k, int dim, boolean largest, boolean sorted) {
+        return x.topk(k, dim, largest, sorted);
+    }
+
+    /** Category indices drawn from each row of {@code probs} (1-d or 2-d, unnormalised weights), as INT64. */
+    public static Tensor multinomial(Tensor probs, int numSamples, boolean replacement, Generator generator) {
+        return probs.multinomial(numSamples, replacement, generator);
+    }
+
     public static Tensor logsumexp(Tensor x, int dim, boolean keepdim) {
         return x.logsumexp(dim, keepdim);
     }

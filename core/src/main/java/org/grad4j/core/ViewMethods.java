@@ -1,6 +1,7 @@
 package org.grad4j.core;
 
 import org.grad4j.core.ops.Indexing;
+import org.grad4j.core.ops.Scatter;
 import org.grad4j.core.ops.Slicing;
 import org.grad4j.core.ops.Views;
 import org.grad4j.kernels.Layout;
@@ -110,5 +111,25 @@ sealed interface ViewMethods permits TensorMethods {
     /** Out-of-place {@code index_add}: adds rows of {@code source} at positions {@code index} of {@code dim}. */
     default Tensor indexAdd(int dim, Tensor index, Tensor source) {
         return Indexing.indexAdd(self(), dim, index, source);
+    }
+
+    /**
+     * Values picked along {@code dim} by an INT64 index of this tensor's rank: for dim 1,
+     * {@code out[i][j] = self[i][index[i][j]]}; the result has the index's shape.
+     */
+    default Tensor gather(int dim, Tensor index) {
+        return Scatter.gather(self(), dim, index);
+    }
+    /** A copy of this tensor with {@code src}'s elements written where {@code index} points along {@code dim}. */
+    default Tensor scatter(int dim, Tensor index, Tensor src) {
+        return Scatter.scatter(self(), dim, index, src);
+    }
+    /** A copy of this tensor with {@code value} written where {@code index} points along {@code dim}. */
+    default Tensor scatter(int dim, Tensor index, float value) {
+        return Scatter.scatter(self(), dim, index, value);
+    }
+    /** A copy of this tensor with {@code src}'s elements added where {@code index} points; repeats add up. */
+    default Tensor scatterAdd(int dim, Tensor index, Tensor src) {
+        return Scatter.scatterAdd(self(), dim, index, src);
     }
 }

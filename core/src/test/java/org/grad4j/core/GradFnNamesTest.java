@@ -78,6 +78,21 @@ class GradFnNamesTest {
                 arguments("AsStridedBackward0", a.asStrided(s(2, 2), s(1, 2), 1)),
                 arguments("IndexSelectBackward0", a.indexSelect(0, Tensor.indices(0, 2))),
                 arguments("IndexAddBackward0", a.indexAdd(0, Tensor.indices(0), b.narrow(0, 0, 1))),
+                arguments("GatherBackward0", a.gather(1, Tensor.indices(0, 3).view(2, 1))),
+                arguments("ScatterBackward0", a.scatter(1, Tensor.indices(0, 3).view(2, 1), b)),
+                arguments("ScatterBackward1", a.scatter(1, Tensor.indices(0, 3).view(2, 1), 2f)),
+                arguments(
+                        "ScatterAddBackward0",
+                        a.scatterAdd(1, Tensor.indices(0, 3).view(2, 1), b)),
+                arguments(
+                        "ScatterBackward0",
+                        a.mul(1f).scatter_(1, Tensor.indices(0, 3).view(2, 1), b)),
+                arguments(
+                        "ScatterAddBackward0",
+                        a.mul(1f).scatterAdd_(1, Tensor.indices(0, 3).view(2, 1), b)),
+                arguments("CumsumBackward0", a.cumsum(1)),
+                arguments("TopkBackward0", a.topk(2).values()),
+                arguments("BaddbmmBackward0", x3.baddbmm(x3, y3.narrow(2, 0, 4))),
                 arguments("CatBackward0", Torch.cat(0, a, b)),
                 arguments("StackBackward0", Torch.stack(0, a, b)),
                 arguments("SoftmaxBackward0", a.softmax(1)),

@@ -87,6 +87,47 @@ class GradcheckProductsTest {
                         xs -> Torch.addmm(constant.select(1, 0), constant, xs[0]),
                         r.randn(2, 4)),
                 op(
+                        "baddbmm input [2,3,5]",
+                        xs -> Torch.baddbmm(xs[0], xs[1], xs[2]),
+                        r.randn(2, 3, 5),
+                        r.randn(2, 3, 4),
+                        r.randn(2, 4, 5)),
+                op(
+                        "baddbmm input [5] broadcast, beta 0.5, alpha -2",
+                        xs -> xs[0].baddbmm(xs[1], xs[2], 0.5f, -2f),
+                        r.randn(5),
+                        r.randn(2, 3, 4),
+                        r.randn(2, 4, 5)),
+                op(
+                        "baddbmm input [3,1] beta 0, non-contiguous batch1",
+                        xs -> xs[0].baddbmm(xs[1].transpose(1, 2), xs[2], 0f, 1f),
+                        r.randn(3, 1),
+                        r.randn(2, 4, 3),
+                        r.randn(2, 4, 2)),
+                op(
+                        "F.linear 2-d with bias",
+                        xs -> F.linear(xs[0], xs[1], xs[2]),
+                        r.randn(3, 4),
+                        r.randn(2, 4),
+                        r.randn(2)),
+                op(
+                        "F.linear 3-d with bias",
+                        xs -> F.linear(xs[0], xs[1], xs[2]),
+                        r.randn(2, 3, 4),
+                        r.randn(5, 4),
+                        r.randn(5)),
+                op(
+                        "F.linear 3-d non-contiguous, no bias",
+                        xs -> F.linear(xs[0].transpose(0, 1), xs[1]),
+                        r.randn(3, 2, 4),
+                        r.randn(2, 4)),
+                op(
+                        "F.linear 1-d with bias",
+                        xs -> F.linear(xs[0], xs[1], xs[2]),
+                        r.randn(4),
+                        r.randn(3, 4),
+                        r.randn(3)),
+                op(
                         "addmm non-contiguous (Linear layer)",
                         xs -> Torch.addmm(xs[0], xs[1], xs[2].t()),
                         r.randn(5),

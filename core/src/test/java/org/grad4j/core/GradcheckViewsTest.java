@@ -113,6 +113,52 @@ class GradcheckViewsTest {
                         "indexAdd of a constant source",
                         xs -> xs[0].indexAdd(0, Tensor.indices(1), Tensor.ones(1, 4)),
                         r.randn(3, 4)),
+                // gather / scatter / scatter_add (indices: GatherScatterTest.index)
+                op("gather(1, ...)", xs -> xs[0].gather(1, ix(new int[] {3, 2}, 0, 2, 1, 1, 2, 0)), r.randn(3, 3)),
+                op(
+                        "gather(0, ...) index smaller than self",
+                        xs -> Torch.gather(xs[0], 0, ix(new int[] {2, 2, 1}, 2, 0, 1, 1)),
+                        r.randn(3, 4, 2)),
+                op(
+                        "gather(-1, ...) non-contiguous",
+                        xs -> xs[0].t().gather(-1, ix(new int[] {2, 4}, 0, 2, 2, 1, 1, 1, 0, 0)),
+                        r.randn(3, 2)),
+                op("gather of 0-d", xs -> xs[0].gather(0, Tensor.indices(0).view()), r.scalar()),
+                op(
+                        "scatterAdd and scatter of 0-d",
+                        xs -> xs[0].scatterAdd(0, Tensor.indices(0).view(), xs[1])
+                                .add(xs[0].scatter(0, Tensor.indices(0).view(), xs[1])),
+                        r.scalar(),
+                        r.scalar()),
+                op(
+                        "scatter(1, ..., src) src larger than the index",
+                        xs -> xs[0].scatter(1, ix(new int[] {2, 2}, 2, 0, 1, 3), xs[1]),
+                        r.randn(3, 4),
+                        r.randn(2, 3)),
+                op(
+                        "scatter(0, ..., value)",
+                        xs -> xs[0].scatter(0, ix(new int[] {1, 3}, 2, 0, 1), 0.5f),
+                        r.randn(3, 3)),
+                op(
+                        "scatterAdd(0, ...) repeated indices",
+                        xs -> Torch.scatterAdd(xs[0], 0, ix(new int[] {3, 2}, 1, 0, 1, 0, 1, 2), xs[1]),
+                        r.randn(3, 2),
+                        r.randn(4, 2)),
+                op(
+                        "scatterAdd(-1, ...) non-contiguous",
+                        xs -> xs[0].t().scatterAdd(-1, ix(new int[] {2, 2}, 2, 2, 0, 1), xs[1].t()),
+                        r.randn(3, 2),
+                        r.randn(2, 2)),
+                op(
+                        "scatter_ in place",
+                        xs -> xs[0].mul(1f).scatter_(1, ix(new int[] {2, 1}, 1, 0), xs[1]),
+                        r.randn(2, 3),
+                        r.randn(2, 1)),
+                op(
+                        "scatterAdd_ in place",
+                        xs -> xs[0].mul(1f).scatterAdd_(0, ix(new int[] {2, 3}, 1, 1, 0, 1, 0, 0), xs[1]),
+                        r.randn(2, 3),
+                        r.randn(2, 3)),
                 // cat / stack
                 op("cat dim 0", xs -> Torch.cat(0, xs[0], xs[1]), r.randn(2, 3), r.randn(4, 3)),
                 op(
@@ -145,6 +191,10 @@ class GradcheckViewsTest {
                         xs -> xs[0].permute(2, 0, 1).contiguous(),
                         r.randn(2, 3, 4)),
                 op("contiguous of a contiguous tensor", xs -> xs[0].mul(2f).contiguous(), r.randn(3, 4)));
+    }
+
+    private static Tensor ix(int[] shape, int... values) {
+        return GatherScatterTest.index(shape, values);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -176,6 +176,28 @@ public final class TestDeviceProvider implements BackendProvider {
         }
 
         @Override
+        public void gather(Buffer x, int outer, int dimSize, int inner, Buffer index, int n, Buffer out) {
+            JVM.gather(in(x), outer, dimSize, inner, in(index), n, in(out));
+        }
+
+        @Override
+        public void scatter(
+                Buffer src, Buffer index, int outer, int n, int inner, int dimSize, boolean accumulate, Buffer out) {
+            JVM.scatter(in(src), in(index), outer, n, inner, dimSize, accumulate, in(out));
+        }
+
+        @Override
+        public void cumsum(Buffer x, int outer, int size, int inner, boolean reverse, Buffer out) {
+            JVM.cumsum(in(x), outer, size, inner, reverse, in(out));
+        }
+
+        @Override
+        public void topk(
+                Buffer x, int outer, int size, int inner, int k, boolean largest, Buffer values, Buffer indices) {
+            JVM.topk(in(x), outer, size, inner, k, largest, in(values), in(indices));
+        }
+
+        @Override
         public void im2col(Buffer x, ImageShape shape, Window2d window, Buffer cols) {
             JVM.im2col(in(x), shape, window, in(cols));
         }

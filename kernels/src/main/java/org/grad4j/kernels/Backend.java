@@ -106,6 +106,46 @@ public interface Backend {
     /** {@code out[o, index[i], j] += src[o, i, j]} for contiguous src of outer×index.length×inner. */
     void indexAdd(Buffer src, int outer, int dimSize, int inner, int[] index, Buffer out);
 
+    // ---- gather, scatter, scans and selection ----------------------------------------------------
+    // Index buffers hold whole numbers as floats (INT64 tensors are stored so), checked by the caller to
+    // lie in range. Defaults throw, so a backend written before these existed still compiles.
+
+    /**
+     * {@code out[o, i, j] = x[o, index[o, i, j], j]}: x contiguous outer×dimSize×inner, index and out
+     * contiguous outer×n×inner (PyTorch's gather along the middle dimension).
+     */
+    default void gather(Buffer x, int outer, int dimSize, int inner, Buffer index, int n, Buffer out) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement gather");
+    }
+
+    /**
+     * {@code out[o, index[o, i, j], j] = src[o, i, j]}, or {@code +=} when {@code accumulate}: src and
+     * index contiguous outer×n×inner, out contiguous outer×dimSize×inner. Where an index repeats,
+     * accumulate adds every value and assignment keeps the last one (the largest i).
+     */
+    default void scatter(
+            Buffer src, Buffer index, int outer, int n, int inner, int dimSize, boolean accumulate, Buffer out) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement scatter");
+    }
+
+    /**
+     * Running sums of contiguous x (outer×size×inner) along the middle dimension, accumulated in double;
+     * from the last element towards the first when {@code reverse} (the backward of cumsum).
+     */
+    default void cumsum(Buffer x, int outer, int size, int inner, boolean reverse, Buffer out) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement cumsum");
+    }
+
+    /**
+     * The {@code k} largest (or smallest) elements of each row of contiguous x (outer×size×inner) along
+     * the middle dimension, sorted (largest: descending), with their positions in the row: values and
+     * indices are contiguous outer×k×inner. NaN counts as larger than every number; equal values come
+     * in the order of their positions.
+     */
+    default void topk(Buffer x, int outer, int size, int inner, int k, boolean largest, Buffer values, Buffer indices) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement topk");
+    }
+
     // ---- image ops (contiguous NCHW) ----------------------------------------------------------
     // Defaults throw, so a backend written before these existed still compiles and fails clearly.
 

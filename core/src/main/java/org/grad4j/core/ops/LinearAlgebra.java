@@ -16,7 +16,7 @@ import org.grad4j.core.autograd.Recorder;
 import org.grad4j.kernels.Layout;
 import org.grad4j.kernels.StridedMatrix;
 
-/** mm, bmm, mv, dot, addmm and matmul (which dispatches to them, as PyTorch's does). */
+/** mm, bmm, mv, dot, addmm, baddbmm and matmul (which dispatches to them, as PyTorch's does). */
 public final class LinearAlgebra {
     private LinearAlgebra() {}
 
@@ -216,6 +216,108 @@ public final class LinearAlgebra {
                     ctx.needs(1) ? scale(g.mm(ctx.saved(1).t()), alpha) : null,
                     ctx.needs(2) ? scale(mat2Grad(ctx.saved(0), g, strides(b)), alpha) : null
                 });
+    }
+
+    /**
+     * {@code beta*input + alpha*(batch1 @ batch2)} over a batch of matrices, input broadcast to the
+     * product's shape; with {@code beta == 0} input is not read (its NaNs and infinities are ignored).
+     */
+    public static Tensor baddbmm(Tensor input, Tensor b1, Tensor b2, float beta, float alpha) {
+        checkSameDevice(input, b1, b2);
+        if (b1.dim() != 3 || b2.dim() != 3) { // messages built only on failure (attention calls this per step)
+            throw new IllegalArgumentException("baddbmm: batch" + (b1.dim() != 3 ? 1 : 2)
+                    + " must be a 3D tensor, got shape " + Arrays.toString(shape(b1.dim() != 3 ? b1 : b2)));
+        }
+        int batch = shape(b1)[0], m = shape(b1)[1], k = shape(b1)[2], n = shape(b2)[2];
+        if (shape(b2)[0] != batch || shape(b2)[1] != k) {
+            throw new IllegalArgumentException(
+                    "baddbmm: Expected size for first two dimensions of batch2 tensor to be: [" + batch + ", " + k
+                            + "] but got: [" + shape(b2)[0] + ", " + shape(b2)[1] + "].");
+        }
+        int[] shape = {batch, m, n};
+        checkExpandable("baddbmm", shape(input), shape);
+        Tensor out = newUninitialized(b1, shape, DType.FLOAT32);
+        backend(out)
+                .addmm(
+                        buffer(input),
+                        Shapes.broadcastLayout(input, shape),
+                        batch,
+                        m,
+                        n,
+                        k,
+                        matrix(b1),
+                        matrix(b2),
+                        buffer(out),
+                        alpha,
+                        beta);
+        Tensor[] inputs = {input, b1, b2};
+        if (!Recorder.needsGrad(inputs)) return out;
+        return Recorder.record(
+                out,
+                "BaddbmmBackward0",
+                inputs,
+                new Tensor[] {b2.requiresGrad() ? b1 : null, b1.requiresGrad() ? b2 : null},
+                (g, ctx) -> new Tensor[] {
+                    ctx.needs(0) ? (beta == 1f ? g : g.mul(beta)) : null,
+                    ctx.needs(1) ? scale(g.bmm(ctx.saved(1).transpose(1, 2)), alpha) : null,
+                    ctx.needs(2) ? scale(ctx.saved(0).transpose(1, 2).bmm(g), alpha) : null
+                });
+    }
+
+    /**
+     * {@code input @ weight.T + bias} over any leading dimensions, composed as PyTorch's linear is: a
+     * 2-d input with a bias is one addmm (AddmmBackward0); a contiguous 3-d one (or 1-d) with a bias is
+     * an addmm over its rows viewed back (ViewBackward0); otherwise matmul, then the bias added.
+     */
+    public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        // messages are built only on failure: this is every Linear layer's forward
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("linear(): weight must be 2-d [out_features, in_features], got shape "
+                    + Arrays.toString(shape(weight)));
+        }
+        if (input.dim() == 0) {
+            throw new IllegalArgumentException("linear(): input must have at least 1 dimension, got a 0-d tensor");
+        }
+        int in = shape(weight)[1], outF = shape(weight)[0];
+        int d = input.dim(), last = shape(input)[d - 1];
+        if (last != in) {
+            int rows = d == 1 ? 1 : input.numel() / Math.max(last, 1);
+            throw new IllegalArgumentException("linear(): mat1 and mat2 shapes cannot be multiplied (" + rows + "x"
+                    + last + " and " + in + "x" + outF + "): input of shape " + Arrays.toString(shape(input))
+                    + " needs a last dimension of " + in + " for weight of shape " + Arrays.toString(shape(weight)));
+        }
+        if (bias != null && bias.dim() > 1) {
+            throw new IllegalArgumentException(
+                    "linear(): bias must be 1-d [out_features], got shape " + Arrays.toString(shape(bias)));
+        }
+        if (bias != null) checkExpandable("linear", shape(bias), new int[] {outF});
+        Tensor wt = weight.t();
+        if (bias != null && d == 2) return addmm(bias, input, wt, 1f, 1f);
+        if (bias != null && (d == 1 || (d == 3 && input.isContiguous()))) {
+            int[] outShape = shape(input).clone();
+            outShape[d - 1] = outF;
+            return addmm(bias, input.reshape(-1, in), wt, 1f, 1f).view(outShape);
+        }
+        Tensor y = input.matmul(wt);
+        return bias == null ? y : y.add(bias);
+    }
+
+    /** PyTorch's expand check and message: {@code from} must broadcast to exactly {@code to}. */
+    private static void checkExpandable(String op, int[] from, int[] to) {
+        if (from.length > to.length) {
+            throw new IllegalArgumentException(op + ": the number of sizes provided (" + to.length + ") must be "
+                    + "greater or equal to the number of dimensions in the tensor (" + from.length
+                    + "); input of shape "
+                    + Arrays.toString(from));
+        }
+        for (int i = 0; i < from.length; i++) {
+            int d = to.length - from.length + i;
+            if (from[i] != 1 && from[i] != to[d]) {
+                throw new IllegalArgumentException(op + ": The expanded size of the tensor (" + to[d]
+                        + ") must match the existing size (" + from[i] + ") at non-singleton dimension " + d
+                        + ".  Target sizes: " + Arrays.toString(to) + ".  Tensor sizes: " + Arrays.toString(from));
+            }
+        }
     }
 
     private static Tensor scale(Tensor t, float alpha) {

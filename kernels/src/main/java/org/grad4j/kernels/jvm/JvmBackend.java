@@ -653,6 +653,27 @@ public final class JvmBackend implements Backend {
     }
 
     @Override
+    public void gather(Buffer x, int outer, int dimSize, int inner, Buffer index, int n, Buffer out) {
+        IndexKernels.gather(arr(x), outer, dimSize, inner, arr(index), n, arr(out));
+    }
+
+    @Override
+    public void scatter(
+            Buffer src, Buffer index, int outer, int n, int inner, int dimSize, boolean accumulate, Buffer out) {
+        IndexKernels.scatter(arr(src), arr(index), outer, n, inner, dimSize, accumulate, arr(out));
+    }
+
+    @Override
+    public void cumsum(Buffer x, int outer, int size, int inner, boolean reverse, Buffer out) {
+        IndexKernels.cumsum(arr(x), outer, size, inner, reverse, arr(out));
+    }
+
+    @Override
+    public void topk(Buffer x, int outer, int size, int inner, int k, boolean largest, Buffer values, Buffer indices) {
+        IndexKernels.topk(arr(x), outer, size, inner, k, largest, arr(values), arr(indices));
+    }
+
+    @Override
     public void im2col(Buffer x, ImageShape shape, Window2d window, Buffer cols) {
         int batch = shape.batch(), channels = shape.channels(), height = shape.height(), width = shape.width();
         int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();

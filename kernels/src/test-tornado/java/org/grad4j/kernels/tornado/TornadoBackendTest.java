@@ -333,6 +333,44 @@ class TornadoBackendTest {
                 () -> TVM.indexSelect(x.tvm, outer, size, inner, new int[] {17}, sel.tvm));
     }
 
+    /** Whole numbers in [0, bound), as an INT64 index tensor stores them. */
+    private float[] indices(int n, int bound) {
+        float[] d = new float[n];
+        for (int i = 0; i < n; i++) d[i] = rnd.nextInt(bound);
+        return d;
+    }
+
+    @Test
+    void gatherScatterCumsumAndTopk() {
+        int outer = 3, size = 17, inner = 5, n = 23; // n > size: indices repeat
+        Pair x = pair(data(outer * size * inner, -5, 5));
+        Pair index = pair(indices(outer * n * inner, size));
+        Pair gathered = zeros(outer * n * inner);
+        JVM.gather(x.jvm, outer, size, inner, index.jvm, n, gathered.jvm);
+        TVM.gather(x.tvm, outer, size, inner, index.tvm, n, gathered.tvm);
+        assertClose(gathered, "gather");
+        for (boolean accumulate : new boolean[] {false, true}) {
+            Pair out = pair(data(outer * size * inner, -1, 1));
+            JVM.scatter(gathered.jvm, index.jvm, outer, n, inner, size, accumulate, out.jvm);
+            TVM.scatter(gathered.tvm, index.tvm, outer, n, inner, size, accumulate, out.tvm);
+            assertClose(out, "scatter accumulate=" + accumulate + " with repeated indices");
+        }
+        for (boolean reverse : new boolean[] {false, true}) {
+            Pair sums = zeros(outer * size * inner);
+            JVM.cumsum(x.jvm, outer, size, inner, reverse, sums.jvm);
+            TVM.cumsum(x.tvm, outer, size, inner, reverse, sums.tvm);
+            assertClose(sums, "cumsum reverse=" + reverse);
+        }
+        int k = 4;
+        for (boolean largest : new boolean[] {false, true}) {
+            Pair values = zeros(outer * k * inner), positions = zeros(outer * k * inner);
+            JVM.topk(x.jvm, outer, size, inner, k, largest, values.jvm, positions.jvm);
+            TVM.topk(x.tvm, outer, size, inner, k, largest, values.tvm, positions.tvm);
+            assertClose(values, "topk values largest=" + largest);
+            assertClose(positions, "topk indices largest=" + largest);
+        }
+    }
+
     @Test
     void imageKernels() {
         int n = 2, c = 3, h = 7, w = 6, kh = 3, kw = 2, ph = 1, pw = 1, sh = 2, sw = 1, dh = 1, dw = 2;

@@ -747,6 +747,37 @@ class JvmBackendTest {
     }
 
     @Test
+    void gatherScatterCumsumAndTopk() {
+        // x is 2×3×2 (outer 2, size 3, inner 2); index 2×2×2 holds whole numbers as floats
+        Buffer x = JvmBackend.wrap(new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+        Buffer index = JvmBackend.wrap(new float[] {2, 0, 2, 2, 1, 1, 0, 2});
+        Buffer g = be.allocate(8);
+        be.gather(x, 2, 3, 2, index, 2, g);
+        assertArrayEquals(new float[] {4, 1, 4, 5, 8, 9, 6, 11}, arr(g));
+        // assignment: a repeated index keeps the last value; accumulation adds both
+        Buffer set = be.allocate(12);
+        be.scatter(g, index, 2, 2, 2, 3, false, set);
+        assertArrayEquals(new float[] {0, 1, 0, 0, 4, 5, 6, 0, 8, 9, 0, 11}, arr(set));
+        Buffer add = JvmBackend.wrap(new float[12]);
+        be.scatter(g, index, 2, 2, 2, 3, true, add);
+        assertArrayEquals(new float[] {0, 1, 0, 0, 8, 5, 6, 0, 8, 9, 0, 11}, arr(add));
+        Buffer sums = be.allocate(12);
+        be.cumsum(x, 2, 3, 2, false, sums);
+        assertArrayEquals(new float[] {0, 1, 2, 4, 6, 9, 6, 7, 14, 16, 24, 27}, arr(sums));
+        be.cumsum(x, 2, 3, 2, true, sums);
+        assertArrayEquals(new float[] {6, 9, 6, 8, 4, 5, 24, 27, 18, 20, 10, 11}, arr(sums));
+        // top 2 of each row of 5 along the middle: NaN largest, ties by position, -0.0 equal to 0.0
+        Buffer r = JvmBackend.wrap(new float[] {3, Float.NaN, 3, -0f, 0f});
+        Buffer v = be.allocate(2), i = be.allocate(2);
+        be.topk(r, 1, 5, 1, 2, true, v, i);
+        assertArrayEquals(new float[] {Float.NaN, 3}, arr(v));
+        assertArrayEquals(new float[] {1, 0}, arr(i));
+        be.topk(r, 1, 5, 1, 2, false, v, i);
+        assertArrayEquals(new float[] {-0f, 0f}, arr(v));
+        assertArrayEquals(new float[] {3, 4}, arr(i));
+    }
+
+    @Test
     void coalesceMergesContiguousDimsAndRowStartsWalkTheView() {
         int[][] g = Geometry.coalesce(new int[] {2, 3, 4}, new int[] {12, 4, 1});
         assertArrayEquals(new int[] {24}, g[0]);

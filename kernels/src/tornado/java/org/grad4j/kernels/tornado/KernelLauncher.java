@@ -42,6 +42,9 @@ final class KernelLauncher {
         SOFTMAX,
         INDEX_SELECT,
         INDEX_ADD,
+        GATHER,
+        SCATTER,
+        CUMSUM,
         IM2COL,
         COL2IM,
         MAX_POOL,
@@ -104,6 +107,9 @@ final class KernelLauncher {
                 case SOFTMAX -> g.task("t", TornadoKernels::softmax, ctx, mem, p, f);
                 case INDEX_SELECT -> g.task("t", TornadoKernels::indexSelect, ctx, mem, p, index);
                 case INDEX_ADD -> g.task("t", TornadoKernels::indexAdd, ctx, mem, p, index);
+                case GATHER -> g.task("t", TornadoKernels::gather, ctx, mem, p, f);
+                case SCATTER -> g.task("t", TornadoKernels::scatter, ctx, mem, p, f);
+                case CUMSUM -> g.task("t", TornadoKernels::cumsum, ctx, mem, p, f);
                 case IM2COL -> g.task("t", TornadoKernels::im2col, ctx, mem, p, f);
                 case COL2IM -> g.task("t", TornadoKernels::col2im, ctx, mem, p, f);
                 case MAX_POOL -> g.task("t", TornadoKernels::maxPool2d, ctx, mem, p, f);

@@ -23,6 +23,7 @@ import org.grad4j.kernels.ReduceOp;
 import org.grad4j.kernels.StridedMatrix;
 import org.grad4j.kernels.UnaryOp;
 import org.grad4j.kernels.Window2d;
+import org.grad4j.kernels.jvm.JvmBackend;
 import org.grad4j.kernels.tornado.KernelLauncher.Kernel;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
@@ -568,6 +569,73 @@ public final class TornadoBackend implements Backend {
             p.set(7, len);
             launcher.launch(k, threads);
         }
+    }
+
+    @Override
+    public synchronized void gather(Buffer x, int outer, int dimSize, int inner, Buffer index, int n, Buffer out) {
+        int threads = outer * n * inner;
+        IntArray p = launcher.ints(Kernel.GATHER);
+        p.set(0, threads);
+        p.set(1, dimSize);
+        p.set(2, inner);
+        p.set(3, out(out).offset);
+        p.set(4, own(x).offset);
+        p.set(5, n);
+        p.set(6, own(index).offset);
+        launcher.launch(Kernel.GATHER, threads);
+    }
+
+    @Override
+    public synchronized void scatter(
+            Buffer src, Buffer index, int outer, int n, int inner, int dimSize, boolean accumulate, Buffer out) {
+        int threads = outer * inner;
+        IntArray p = launcher.ints(Kernel.SCATTER);
+        p.set(0, threads);
+        p.set(1, dimSize);
+        p.set(2, inner);
+        p.set(3, out(out).offset);
+        p.set(4, own(src).offset);
+        p.set(5, n);
+        p.set(6, own(index).offset);
+        p.set(7, accumulate ? 1 : 0);
+        launcher.launch(Kernel.SCATTER, threads);
+    }
+
+    @Override
+    public synchronized void cumsum(Buffer x, int outer, int size, int inner, boolean reverse, Buffer out) {
+        int threads = outer * inner;
+        IntArray p = launcher.ints(Kernel.CUMSUM);
+        p.set(0, threads);
+        p.set(1, size);
+        p.set(2, inner);
+        p.set(3, out(out).offset);
+        p.set(4, own(x).offset);
+        p.set(5, reverse ? 1 : 0);
+        launcher.launch(Kernel.CUMSUM, threads);
+    }
+
+    /**
+     * Selection runs on the host (a sort per row does not map to one thread per element): the rows
+     * come over, the JVM kernel picks, the results go back.
+     */
+    @Override
+    public synchronized void topk(
+            Buffer x, int outer, int size, int inner, int k, boolean largest, Buffer values, Buffer indices) {
+        Backend jvm = JvmBackend.INSTANCE;
+        int n = outer * size * inner, m = outer * k * inner;
+        float[] host = new float[n];
+        read(x, 0, host, 0, n);
+        Buffer hx = jvm.allocateUninitialized(n), hv = jvm.allocateUninitialized(m), hi = jvm.allocateUninitialized(m);
+        jvm.write(host, 0, hx, 0, n);
+        jvm.topk(hx, outer, size, inner, k, largest, hv, hi);
+        float[] res = new float[m];
+        jvm.read(hv, 0, res, 0, m);
+        write(res, 0, values, 0, m);
+        jvm.read(hi, 0, res, 0, m);
+        write(res, 0, indices, 0, m);
+        jvm.release(hx);
+        jvm.release(hv);
+        jvm.release(hi);
     }
 
     private static void checkIndex(int[] index, int dimSize) {

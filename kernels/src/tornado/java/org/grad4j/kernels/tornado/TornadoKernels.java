@@ -543,6 +543,70 @@ final class TornadoKernels {
         }
     }
 
+    // ---- gather, scatter, cumsum: index tensors are read where they lie in mem (whole-number floats) ----
+
+    /**
+     * {@code out[o, i, j] = x[o, index[o, i, j], j]}, one thread per output element: p[0] outer·n·inner,
+     * p[1] dimSize, p[2] inner, p[3] out, p[4] x, p[5] n, p[6] index.
+     */
+    static void gather(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int inner = p.get(2);
+            int o = t / inner / p.get(5);
+            int j = t - t / inner * inner;
+            int idx = (int) mem.get(p.get(6) + t);
+            mem.set(p.get(3) + t, mem.get(p.get(4) + (o * p.get(1) + idx) * inner + j));
+        }
+    }
+
+    /**
+     * {@code out[o, index[o, i, j], j] = src[o, i, j]} (p[7] != 0: {@code +=}), one thread per (o, j)
+     * looping over i in order, so repeated indices never race and the last assignment wins: p[0]
+     * outer·inner, p[1] dimSize, p[2] inner, p[3] out, p[4] src, p[5] n, p[6] index.
+     */
+    static void scatter(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int inner = p.get(2);
+            int n = p.get(5);
+            int o = t / inner;
+            int j = t - o * inner;
+            for (int i = 0; i < n; i++) {
+                int s = (o * n + i) * inner + j;
+                int d = p.get(3) + (o * p.get(1) + (int) mem.get(p.get(6) + s)) * inner + j;
+                float v = mem.get(p.get(4) + s);
+                if (p.get(7) != 0) {
+                    v = v + mem.get(d);
+                }
+                mem.set(d, v);
+            }
+        }
+    }
+
+    /**
+     * Running sums in double along the middle dimension, one thread per (o, j); from the end when
+     * p[5] != 0: p[0] outer·inner, p[1] size, p[2] inner, p[3] out, p[4] x.
+     */
+    static void cumsum(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int size = p.get(1);
+            int inner = p.get(2);
+            int o = t / inner;
+            int base = o * size * inner + t - o * inner;
+            double acc = 0;
+            for (int s = 0; s < size; s++) {
+                int at = base + s * inner;
+                if (p.get(5) != 0) {
+                    at = base + (size - 1 - s) * inner;
+                }
+                acc += mem.get(p.get(4) + at);
+                mem.set(p.get(3) + at, (float) acc);
+            }
+        }
+    }
+
     // ---- images (contiguous NCHW) ---------------------------------------------------------------
     // p[0] threads, p[1] channels, p[2] h, p[3] w, p[4] kh, p[5] kw, p[6] padH, p[7] padW, p[8] strideH,
     // p[9] strideW, p[10] dilH, p[11] dilW, p[12] oh, p[13] ow, p[14] in offset, p[15] out offset, p[16] flag/idx.

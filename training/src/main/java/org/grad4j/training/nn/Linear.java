@@ -1,9 +1,9 @@
 package org.grad4j.training.nn;
 
 import java.util.Arrays;
+import org.grad4j.core.F;
 import org.grad4j.core.Generator;
 import org.grad4j.core.Tensor;
-import org.grad4j.core.Torch;
 
 /**
  * {@code nn.Linear}: {@code y = x Wᵀ + b}, W of shape [out, in], b of shape [out].
@@ -69,10 +69,8 @@ public final class Linear extends Module {
                     + outFeatures
                     + "x" + inFeatures + ")");
         }
-        // addmm is the fused op PyTorch uses for 2-d input (AddmmBackward0)
-        if (input.dim() == 2 && bias != null) return Torch.addmm(bias, input, weight.t());
-        Tensor y = input.matmul(weight.t());
-        return bias == null ? y : y.add(bias);
+        // F.linear: one addmm for 2-d (and contiguous 3-d) input with a bias, as PyTorch's linear
+        return F.linear(input, weight, bias);
     }
 
     @Override

@@ -53,6 +53,20 @@ class LayersTest {
     }
 
     @Test
+    void linearRunsAsFLinearOverLeadingDimensions() {
+        Linear lin = new Linear(3, 2, true, new Generator(6));
+        Tensor x = Tensor.randn(new Generator(7), 4, 5, 3).requiresGrad_();
+        Tensor y = lin.forward(x);
+        // PyTorch's nn.Linear on a contiguous 3-d input: one addmm over the rows, viewed back (ViewBackward0)
+        assertEquals("ViewBackward0", y.gradFn().name());
+        assertArrayEquals(new int[] {4, 5, 2}, y.shape());
+        Tensor expected = x.matmul(lin.weight.t()).add(lin.bias);
+        assertArrayEquals(expected.toFloatArray(), y.toFloatArray(), 1e-6f);
+        assertEquals("AddmmBackward0", lin.forward(x.select(0, 0)).gradFn().name());
+        GradCheck.check(xs -> lin.forward(xs[0]), x.narrow(0, 0, 1).detach().requiresGrad_());
+    }
+
+    @Test
     void pooling() {
         Tensor x = Tensor.arange(16).view(1, 1, 4, 4);
         assertArrayEquals(new float[] {5, 7, 13, 15}, new MaxPool2d(2).call(x).toFloatArray());
