@@ -21,9 +21,9 @@ import org.grad4j.training.checkpoint.Checkpoint;
 import org.grad4j.training.checkpoint.SafeTensors;
 import org.grad4j.training.data.Batch;
 import org.grad4j.training.data.DataFileException;
-import org.grad4j.training.loop.EvalMetrics;
 import org.grad4j.training.loop.Trainer;
 import org.grad4j.training.optim.AdamW;
+import org.grad4j.training.optim.ClipGrad;
 import org.grad4j.training.optim.LRScheduler;
 import org.grad4j.training.optim.LRScheduler.CosineAnnealingLR;
 import org.grad4j.training.optim.LRScheduler.LinearLR;
@@ -51,18 +51,18 @@ import reactor.core.publisher.Mono;
 public final class CharGpt {
     static final String USAGE = """
             Usage: CharGpt [options]
-              --steps N          optimizer steps (default 600)
+              --steps N          optimizer steps (default 500)
               --layers N         transformer blocks (default 4)
               --heads N          attention heads (default 4)
               --embd N           embedding width (default 128)
               --block N          context length in characters (default 64)
               --batch N          windows per step (default 32)
               --lr X             peak AdamW learning rate (default 2e-3; decays to a tenth)
-              --warmup N         steps of linear warm-up (default 60)
+              --warmup N         steps of linear warm-up (default 50)
               --dropout X        dropout probability (default 0)
               --weight-decay X   AdamW weight decay of the 2-d weights (default 0.1)
               --eval-interval N  steps between evaluations (default 100)
-              --eval-windows N   windows of each split per evaluation (default 256)
+              --eval-windows N   windows of each split per evaluation (default 128)
               --seed N           seed of the weights, the batches and the sample (default 1337)
               --prompt TEXT      start of the generated sample (default "And God said")
               --sample-length N  characters generated after the prompt (default 300)
@@ -95,8 +95,8 @@ public final class CharGpt {
             Path out,
             boolean progress) {
         public static Options parse(String... args) {
-            int steps = 600, layers = 4, heads = 4, embd = 128, block = 64, batch = 32, warmup = 60;
-            int evalInterval = 100, evalWindows = 256, sampleLength = 300;
+            int steps = 500, layers = 4, heads = 4, embd = 128, block = 64, batch = 32, warmup = 50;
+            int evalInterval = 100, evalWindows = 128, sampleLength = 300;
             double lr = 2e-3, weightDecay = 0.1, temperature = 0.8;
             float dropout = 0;
             long seed = 1337;
@@ -148,7 +148,8 @@ public final class CharGpt {
             }
             if (!(dropout >= 0 && dropout < 1))
                 throw new IllegalArgumentException("--dropout " + dropout + ": expected a probability in [0, 1)");
-            if (!(temperature > 0)) throw new IllegalArgumentException("--temperature " + temperature + ": must be > 0");
+            if (!(temperature > 0))
+                throw new IllegalArgumentException("--temperature " + temperature + ": must be > 0");
             if (warmup < 0 || sampleLength < 0)
                 throw new IllegalArgumentException("--warmup and --sample-length must not be negative");
             return new Options(
@@ -232,14 +233,7 @@ public final class CharGpt {
         out.printf(
                 "Training: %d steps of %d windows (%,d characters a step), AdamW lr %s (warm-up %d steps, then cosine to %s),"
                         + " weight decay %s, clip 1.0, dropout %s%n",
-                o.steps(),
-                o.batch(),
-                o.batch() * o.block(),
-                o.lr(),
-                warmup,
-                o.lr() / 10,
-                o.weightDecay(),
-                o.dropout());
+                o.steps(), o.batch(), o.batch() * o.block(), o.lr(), warmup, o.lr() / 10, o.weightDecay(), o.dropout());
 
         int v = tokens.vocabSize();
         Batch[] trainEval = CharTokens.evenBatches(tokens.train, o.evalWindows(), o.batch(), o.block());
@@ -264,9 +258,8 @@ public final class CharGpt {
                         int first = seg[0], n = seg[1];
                         ProgressBar bar = o.progress() && n > 0 ? progressBar(out, first, n, o.steps()) : null;
                         long start = System.nanoTime();
-                        Flux<Batch> batches = Flux.<Batch>generate(
-                                        sink -> sink.next(CharTokens.randomBatch(
-                                                tokens.train, o.batch(), o.block(), batchGen)))
+                        Flux<Batch> batches = Flux.<Batch>generate(sink ->
+                                        sink.next(CharTokens.randomBatch(tokens.train, o.batch(), o.block(), batchGen)))
                                 .take(n);
                         return trainer.train(0, first, n == 0 ? Flux.empty() : batches)
                                 .doOnNext(m -> {
@@ -316,13 +309,38 @@ public final class CharGpt {
         return new Result(evals, trainSeconds[0], checkpoint, chart, sample, model, tokens);
     }
 
+    /**
+     * One training step of the model {@code o} describes (forward, loss, backward, clipping, AdamW,
+     * zeroGrad: what the Trainer runs per batch), on random windows of the embedded Genesis, each call
+     * a new batch: the benchmark harness's workload.
+     */
+    public static Runnable trainingStep(Options o) {
+        CharTokens tokens = new CharTokens(CharGptData.sample());
+        int v = tokens.vocabSize();
+        CharGptModel model = new CharGptModel(
+                new CharGptModel.Config(v, o.block(), o.layers(), o.heads(), o.embd(), o.dropout()),
+                new Generator(o.seed()));
+        AdamW optimizer = optimizer(model, o.lr(), o.weightDecay());
+        List<Tensor> params = model.parameters();
+        Generator batchGen = new Generator(o.seed() + 1);
+        return () -> {
+            Batch b = CharTokens.randomBatch(tokens.train, o.batch(), o.block(), batchGen);
+            F.crossEntropy(model.call(b.inputs()).reshape(-1, v), b.targets().reshape(-1))
+                    .backward();
+            ClipGrad.clipGradNorm(params, 1.0);
+            optimizer.step();
+            optimizer.zeroGrad();
+        };
+    }
+
     /** AdamW as nanoGPT's configure_optimizers: weight decay on the 2-d weights (matmuls, embeddings) only. */
     static AdamW optimizer(CharGptModel model, double lr, double weightDecay) {
         List<Tensor> decay = new ArrayList<>(), noDecay = new ArrayList<>();
         for (Tensor p : model.parameters()) (p.dim() >= 2 ? decay : noDecay).add(p);
         return new AdamW(
-                List.of(new ParamGroup(decay).set("weight_decay", weightDecay), new ParamGroup(noDecay)
-                        .set("weight_decay", 0.0)),
+                List.of(
+                        new ParamGroup(decay).set("weight_decay", weightDecay),
+                        new ParamGroup(noDecay).set("weight_decay", 0.0)),
                 lr,
                 0.9,
                 0.99,
@@ -335,8 +353,7 @@ public final class CharGpt {
     static LRScheduler schedule(AdamW optimizer, int steps, int warmup, double minLr) {
         LRScheduler cosine = new CosineAnnealingLR(optimizer, Math.max(1, steps - warmup), minLr);
         if (warmup == 0) return cosine;
-        return new SequentialLR(
-                optimizer, List.of(new LinearLR(optimizer, 1.0 / warmup, 1.0, warmup), cosine), warmup);
+        return new SequentialLR(optimizer, List.of(new LinearLR(optimizer, 1.0 / warmup, 1.0, warmup), cosine), warmup);
     }
 
     /** What a checkpoint needs besides its tensors to rebuild the model and its vocabulary ({@link #load}). */

@@ -72,7 +72,8 @@ final class CharGptData {
                 throw new DataFileException(data, "cannot be read as UTF-8 text: " + e.getMessage(), e);
             }
         }
-        String what = kjv ? "The King James Version is not installed (" + data + ", " + reader + ")" : data + " is missing";
+        String what =
+                kjv ? "The King James Version is not installed (" + data + ", " + reader + ")" : data + " is missing";
         out.println(what + notInstalled + ": training on the Book of Genesis embedded in the examples; for the"
                 + " whole Bible: " + KJV_INSTALL + ", or --data FILE for any text");
         return new Corpus(sample(), "the embedded Book of Genesis (KJV)", true);

@@ -47,7 +47,8 @@ final class CharGptModel extends Module {
             for (var e : namedParameters().entrySet()) {
                 String name = e.getKey();
                 Tensor p = e.getValue();
-                if (name.endsWith("c_proj.weight")) p.copy_(Tensor.randn(gen, p.shape()).mul(residStd));
+                if (name.endsWith("c_proj.weight"))
+                    p.copy_(Tensor.randn(gen, p.shape()).mul(residStd));
                 else if (p.dim() == 2) p.copy_(Tensor.randn(gen, p.shape()).mul(0.02f));
                 else if (name.endsWith(".bias")) p.zero_();
             }
@@ -149,7 +150,8 @@ final class CharGptModel extends Module {
         private Tensor attention(Tensor q, Tensor k, Tensor v) {
             int t = q.size(2);
             Tensor scores = q.matmul(k.transpose(2, 3)).mul((float) (1.0 / Math.sqrt(q.size(3))));
-            Tensor weights = scores.maskedFill(futureMask(t), Float.NEGATIVE_INFINITY).softmax(3);
+            Tensor weights =
+                    scores.maskedFill(futureMask(t), Float.NEGATIVE_INFINITY).softmax(3);
             return F.dropout(weights, dropout, isTraining(), gen).matmul(v);
         }
 
