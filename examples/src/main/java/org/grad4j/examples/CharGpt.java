@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -402,7 +403,7 @@ public final class CharGpt {
     public static String generate(
             CharGptModel model, CharTokens tokens, String prompt, int length, double temperature, long seed) {
         int[] context = tokens.encode(prompt.isEmpty() ? "\n" : prompt);
-        int[] all = java.util.Arrays.copyOf(context, context.length + length);
+        int[] all = Arrays.copyOf(context, context.length + length);
         int n = context.length;
         Generator gen = new Generator(seed);
         boolean wasTraining = model.isTraining();
@@ -410,8 +411,7 @@ public final class CharGpt {
         try (var s = GradMode.noGrad()) {
             for (int i = 0; i < length; i++) {
                 int from = Math.max(0, n - model.config.blockSize()), t = n - from;
-                Tensor idx = Tensor.indices(java.util.Arrays.copyOfRange(all, from, n))
-                        .view(1, t);
+                Tensor idx = Tensor.indices(Arrays.copyOfRange(all, from, n)).view(1, t);
                 Tensor logits = model.call(idx).select(0, 0).select(0, t - 1);
                 float[] probs = logits.div((float) temperature).softmax(0).toFloatArray();
                 all[n++] = sample(probs, gen);
@@ -419,7 +419,7 @@ public final class CharGpt {
         } finally {
             model.train(wasTraining);
         }
-        return tokens.decode(java.util.Arrays.copyOf(all, n));
+        return tokens.decode(Arrays.copyOf(all, n));
     }
 
     /** One index drawn with probability {@code probs[i]}: the first whose cumulative sum passes a uniform draw. */
