@@ -1,6 +1,5 @@
 package org.grad4j.examples;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -8,9 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.grad4j.training.data.Mnist;
 import org.grad4j.training.data.TensorDataset;
 
@@ -88,69 +85,11 @@ final class FashionMnistData {
         }
     }
 
-    /**
-     * Installs Debian's package with {@code apt-get} (as root, or through {@code sudo -n}); null when
-     * it went through, else why not. Nothing is tried where there is no {@code apt-get}.
-     */
+    /** Installs Debian's package ({@link DebianPackage#install}); null when it went through, else why not. */
     static String installDebianPackage(PrintStream out) {
-        if (!Files.isExecutable(Path.of("/usr/bin/apt-get"))) return "no apt-get on this machine";
-        List<String> prefix = new ArrayList<>();
-        if (!isRoot()) {
-            if (!Files.isExecutable(Path.of("/usr/bin/sudo")) || !run(List.of("sudo", "-n", "true"), 10)) {
-                return "not root, and sudo needs a password";
-            }
-            prefix.add("sudo");
-            prefix.add("-n");
-        }
-        out.println("Fashion-MNIST is not installed: installing Debian's dataset-fashion-mnist (about 30 MB, once)...");
-        List<String> install = new ArrayList<>(prefix);
-        install.addAll(List.of(
-                "env",
-                "DEBIAN_FRONTEND=noninteractive",
-                "apt-get",
-                "install",
-                "-y",
-                "-qq",
-                "-o",
-                "DPkg::Lock::Timeout=60",
-                "dataset-fashion-mnist"));
-        if (run(install, 300)) return null;
-        // the package lists may be missing or stale on a fresh machine
-        List<String> update = new ArrayList<>(prefix);
-        update.addAll(List.of("apt-get", "update", "-qq"));
-        if (!run(update, 300)) return "apt-get update failed (is a package registry reachable?)";
-        return run(install, 300) ? null : "apt-get install dataset-fashion-mnist failed";
-    }
-
-    /** Whether the command exits with 0 within the time (its output is not needed). */
-    private static boolean run(List<String> command, int seconds) {
-        try {
-            Process p = new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            if (p.waitFor(seconds, TimeUnit.SECONDS)) return p.exitValue() == 0;
-            p.destroyForcibly();
-            return false;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private static boolean isRoot() {
-        try {
-            Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
-            String uid = new String(p.getInputStream().readAllBytes()).trim();
-            return p.waitFor() == 0 && uid.equals("0");
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return DebianPackage.install(
+                out,
+                "Fashion-MNIST is not installed: installing Debian's dataset-fashion-mnist (about 30 MB, once)...",
+                "dataset-fashion-mnist");
     }
 }

@@ -12,6 +12,7 @@ import org.grad4j.core.Generator;
 import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
 import org.grad4j.core.Torch;
+import org.grad4j.examples.CharGpt;
 import org.grad4j.examples.LocalSpark;
 import org.grad4j.kernels.Parallel;
 import org.grad4j.training.optim.SGD;
@@ -19,7 +20,8 @@ import org.grad4j.training.optim.SGD;
 /**
  * The end-to-end workloads of shared/bench/torchref, measured the same way (warm-up, then timed
  * windows; min and median) and printed in the same {@code name value unit} lines, so the two
- * outputs can be put side by side. Usage: {@code Workloads [seed,matmul,mlp,elementwise|all]}; the
+ * outputs can be put side by side. Usage: {@code Workloads [seed,matmul,mlp,elementwise|all]}; the CharGpt
+ * example's training step by name, {@code chargpt}; the
  * distributed ones ({@link DistributedWorkloads}) by name: {@code allreduce,ddp,rendezvous}, or
  * {@code distributed} for the three.
  */
@@ -45,12 +47,14 @@ public final class Workloads {
                 case "matmul" -> matmul();
                 case "mlp" -> mlp();
                 case "elementwise" -> elementwise();
+                case "chargpt" -> charGpt();
                 case "allreduce" -> DistributedWorkloads.allReduce();
                 case "ddp" -> DistributedWorkloads.ddp();
                 case "rendezvous" -> DistributedWorkloads.rendezvous();
                 default ->
-                    throw new IllegalArgumentException("unknown workload: " + w
-                            + " (seed, matmul, mlp, elementwise, all; allreduce, ddp, rendezvous, distributed)");
+                    throw new IllegalArgumentException(
+                            "unknown workload: " + w
+                                    + " (seed, matmul, mlp, elementwise, chargpt, all; allreduce, ddp, rendezvous, distributed)");
             }
         }
         emit("env.loadavg_end", loadavg(), "load1m");
@@ -286,6 +290,22 @@ public final class Workloads {
             String key = "elementwise.n1M.t" + threads;
             emitTimes(key + ".fwd_ms", fwd, 1e3, "ms");
             emitTimes(key + ".fwd_bwd_ms", fb, 1e3, "ms");
+        }
+        Parallel.setNumThreads(CORES);
+    }
+
+    // ---- 5. CharGpt's training step ------------------------------------------------------------------
+
+    /** One training step of the CharGpt example's default model: characters (batch × context) per second. */
+    static void charGpt() {
+        CharGpt.Options o = CharGpt.Options.parse();
+        for (int threads : threadSettings()) {
+            Parallel.setNumThreads(threads);
+            double[] t = bench(3, 7, 1.0, CharGpt.trainingStep(o));
+            String key =
+                    "chargpt.l" + o.layers() + "_e" + o.embd() + "_b" + o.batch() + "x" + o.block() + ".t" + threads;
+            emitTimes(key + ".ms_per_step", t, 1e3, "ms");
+            emitRate(key + ".tokens_per_s", t, (double) o.batch() * o.block(), "tokens/s");
         }
         Parallel.setNumThreads(CORES);
     }
