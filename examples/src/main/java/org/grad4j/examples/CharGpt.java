@@ -18,6 +18,7 @@ import org.grad4j.core.F;
 import org.grad4j.core.Generator;
 import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
+import org.grad4j.core.Torch;
 import org.grad4j.training.checkpoint.Checkpoint;
 import org.grad4j.training.checkpoint.SafeTensors;
 import org.grad4j.training.data.Batch;
@@ -413,26 +414,13 @@ public final class CharGpt {
                 int from = Math.max(0, n - model.config.blockSize()), t = n - from;
                 Tensor idx = Tensor.indices(Arrays.copyOfRange(all, from, n)).view(1, t);
                 Tensor logits = model.call(idx).select(0, 0).select(0, t - 1);
-                float[] probs = logits.div((float) temperature).softmax(0).toFloatArray();
-                all[n++] = sample(probs, gen);
+                Tensor probs = logits.div((float) temperature).softmax(0);
+                all[n++] = (int) Torch.multinomial(probs, 1, true, gen).item();
             }
         } finally {
             model.train(wasTraining);
         }
         return tokens.decode(Arrays.copyOf(all, n));
-    }
-
-    /** One index drawn with probability {@code probs[i]}: the first whose cumulative sum passes a uniform draw. */
-    private static int sample(float[] probs, Generator gen) {
-        double u = gen.nextUniform(), cumulative = 0;
-        int last = 0;
-        for (int i = 0; i < probs.length; i++) {
-            if (probs[i] <= 0) continue;
-            cumulative += probs[i];
-            last = i;
-            if (u < cumulative) return i;
-        }
-        return last; // the sum fell a rounding error short of u
     }
 
     private static ProgressBar progressBar(PrintStream out, int first, int n, int steps) {
