@@ -136,9 +136,12 @@ public record CpuInfo(
                 l3);
     }
 
-    /** Vector registers the compiled kernels can use: 32 with AVX-512, 16 otherwise (x86-64 AVX2/SSE). */
+    /**
+     * Vector registers the compiled kernels can use: 32 where the JIT uses 512-bit vectors (AVX-512's
+     * EVEX encoding), 16 otherwise (AVX2, or AVX-512 hardware that the JVM runs at 256 bits).
+     */
     public int vectorRegisters() {
-        return avx512f ? 32 : 16;
+        return avx512f && vectorBits >= 512 ? 32 : 16;
     }
 
     /** One line for benchmark output: model name, vendor family/model, vector width and caches. */

@@ -9,18 +9,26 @@ import java.util.Locale;
  * of A broadcast, nr columns of B loaded as nr/L vectors of L floats), over kc-deep panels; A is
  * packed in mc × kc blocks and B in kc × nc blocks.
  *
- * <p>The micro-kernel shape ({@link #choose}): where there are 32 vector registers (AVX-512), 8 × 2L on
- * AMD (16 accumulators; Zen 4 issues one 512-bit FMA per cycle, so a broadcast per two FMAs costs
- * nothing) and 6 × 4L elsewhere (24 accumulators, one broadcast per four FMAs: Intel server cores
- * retire two 512-bit FMAs per cycle on ports 0 and 5, and C2 broadcasts from a register, a port 5
- * shuffle); with 16 registers (AVX2) 6 × 2L, 12 accumulators, 2 B vectors and the broadcast, so that
- * nothing spills. {@code -Dgrad4j.gemm=MRxNR} (e.g. {@code 6x64}, or {@code 6x4L}) forces a shape.
+ * <p>The micro-kernel shape ({@link #choose}) is fixed by the vector registers the JIT can use and the
+ * vendor. C2 compiles {@code FloatVector.broadcast(S, a[i])} to a memory-operand {@code vbroadcastss}
+ * (a load, no shuffle port), so a shape costs its loads: mr broadcasts and nr/L vector loads per mr·nr/L
+ * FMAs. With 32 registers (512-bit vectors, AVX-512): 8 × 2L on AMD (measured best on Zen 4, which
+ * runs one 512-bit FMA per cycle) and 6 × 4L elsewhere (24 accumulators, the fewest loads per FMA of
+ * the shapes that fit: Intel server cores run two 512-bit FMAs per cycle). With 16 registers (256-bit
+ * vectors): 6 × 2L, 12 accumulators and nothing spilled, except on AMD, whose cores rename stack
+ * accesses: there 8 × 2L, though C2 spills six of its accumulators, measured 17% faster on Zen 4 at
+ * 256 bits. {@code -Dgrad4j.gemm=MRxNR} (e.g. {@code 6x64}, or {@code 6x4L}) forces a shape, and
+ * {@code -Dgrad4j.gemm=8x32:kc=512,mc=128,nc=4096} its blocking too.
  *
- * <p>The blocking ({@link #forShape}) follows BLIS's analytical model (Low et al., "Analytical
- * modeling is enough for high-performance BLIS", TOMS 2016): the kc × nr micro-panel of B, which the
- * inner loop reuses for every mr rows of the A block, keeps to the L1 ways that A's micro-panel (mr ×
- * kc, streamed) and C leave it; the mc × kc A block takes the L2 ways that B's micro-panel leaves;
- * nc × kc of B takes half of L3.
+ * <p>The blocking ({@link #forShape}) is BLIS's analytical model (Low et al., "Analytical modeling is
+ * enough for high-performance BLIS", TOMS 2016) one level up: BLIS keeps the kc × nr micro-panel of B
+ * in L1 while the mr × kc micro-panels of A stream past it from L2, which makes kc small (160 for 8 ×
+ * 2L on a 32 KB 8-way L1); here each kc block costs the micro-kernel a pass of its C tile through
+ * memory, and kc = 160 measured 10-20% slower than kc = 1024 on Zen 4 at both vector widths. So the
+ * B micro-panel is kept in L2 beside the A block: the A block is two B micro-panels wide (mc = 2·nr,
+ * rounded to mr: each B micro-panel serves 2·nr/mr A micro-panels), the two (mc × kc and kc × nr)
+ * take 3/8 of L2, the rest being C's tiles and the next panels, and the kc × nc block of B half of L3,
+ * as BLIS's nc. On Zen 4 (1 MB L2, 32 MB L3) this gives 8 × 32, kc 1024, mc 64, nc 4096.
  *
  * @param mr rows of the micro-tile (broadcasts per k step)
  * @param nr columns of the micro-tile, a multiple of the vector length L
@@ -39,7 +47,7 @@ public record GemmConfig(int mr, int nr, int kc, int mc, int nc, int directBMaxS
     public GemmConfig {
         if (mr <= 0 || nr <= 0 || kc <= 0 || mc <= 0 || nc <= 0 || mc % mr != 0 || nc % nr != 0)
             throw new IllegalArgumentException("GemmConfig: mr, nr, kc, mc, nc must be positive, mc a multiple"
-                    + " of mr and nc of nr; got " + shape() + " kc=" + kc + " mc=" + mc + " nc=" + nc);
+                    + " of mr and nc of nr; got " + mr + "x" + nr + " kc=" + kc + " mc=" + mc + " nc=" + nc);
     }
 
     /** "MRxNR", as {@code -Dgrad4j.gemm} takes it. */
@@ -72,15 +80,44 @@ public record GemmConfig(int mr, int nr, int kc, int mc, int nc, int directBMaxS
     /** The forced shape if {@code forced} (the value of grad4j.gemm) is set, else the rule's, blocked for cpu. */
     static GemmConfig select(CpuInfo cpu, int vectorLength, String forced) {
         if (forced == null || forced.isBlank()) return choose(cpu, vectorLength);
-        int[] s = parseShape(forced.trim(), vectorLength);
-        return forShape(s[0], s[1], cpu, vectorLength);
+        String spec = forced.trim();
+        int colon = spec.indexOf(':');
+        int[] s = parseShape(colon < 0 ? spec : spec.substring(0, colon), vectorLength);
+        GemmConfig c = forShape(s[0], s[1], cpu, vectorLength);
+        if (colon < 0) return c;
+        int kc = c.kc, mc = c.mc, nc = c.nc;
+        for (String kv : spec.substring(colon + 1).split(",")) {
+            String[] p = kv.trim().split("=", -1);
+            int v = p.length == 2 ? parsePositive(p[1]) : -1;
+            switch (p.length == 2 && v > 0 ? p[0].trim() : "") {
+                case "kc" -> kc = v;
+                case "mc" -> mc = v;
+                case "nc" -> nc = v;
+                default ->
+                    throw new IllegalArgumentException("grad4j.gemm=" + spec + ": '" + kv.trim()
+                            + "' is not kc=N, mc=N or nc=N (N > 0), e.g. 8x32:kc=512,mc=128");
+            }
+        }
+        try {
+            return new GemmConfig(c.mr, c.nr, kc, mc, nc, c.directBMaxStride);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("grad4j.gemm=" + spec + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int parsePositive(String s) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** The rule (see the class comment), blocked for cpu. */
     static GemmConfig choose(CpuInfo cpu, int vectorLength) {
-        if (cpu.vectorRegisters() < 32) return forShape(6, 2, cpu, vectorLength);
-        if (cpu.vendor().equals("AuthenticAMD")) return forShape(8, 2, cpu, vectorLength);
-        return forShape(6, 4, cpu, vectorLength);
+        boolean amd = cpu.vendor().equals("AuthenticAMD");
+        if (amd) return forShape(8, 2, cpu, vectorLength);
+        return cpu.vectorRegisters() >= 32 ? forShape(6, 4, cpu, vectorLength) : forShape(6, 2, cpu, vectorLength);
     }
 
     /** "6x64" (nr in floats, a multiple of L) or "6x4L" (nr in vectors) into {mr, vectors}. */
@@ -114,15 +151,11 @@ public record GemmConfig(int mr, int nr, int kc, int mc, int nc, int directBMaxS
     static GemmConfig forShape(int mr, int vectors, CpuInfo cpu, int vectorLength) {
         int nr = vectors * vectorLength;
         CpuInfo.Cache l1 = cpu.l1d(), l2 = cpu.l2(), l3 = cpu.l3();
-        // L1: one way for C, the rest split between A's micro-panel (mr floats per k) and B's (nr per k)
-        // in the ratio mr : nr; B's share (at least one way) sets kc
-        int bWays = Math.max(1, (int) ((l1.ways() - 1) / (1 + (double) mr / nr)));
-        int kc = Math.max(16, bWays * l1.waySize() / (nr * Float.BYTES) / 16 * 16);
-        // L2: the ways B's micro-panel needs, and one for C, the rest for the mc × kc A block
-        int bWaysL2 = (nr * kc * Float.BYTES + l2.waySize() - 1) / l2.waySize();
-        int aWays = Math.max(1, l2.ways() - 1 - bWaysL2);
-        int mc = Math.max(mr, aWays * l2.waySize() / (kc * Float.BYTES) / mr * mr);
-        // L3 (half of it, the rest for the other cores' blocks and C); without one, L2's B panel
+        // the A block is two B micro-panels wide (each B micro-panel serves 2·nr/mr A micro-panels) ...
+        int mc = Math.max(mr, 2 * nr / mr * mr);
+        // ... and the two, mc × kc and kc × nr, take 3/8 of L2: the rest holds C's tiles and the next panel
+        int kc = Math.max(16, l2.size() / 8 * 3 / ((mc + nr) * Float.BYTES) / 16 * 16);
+        // B's kc × nc block takes half of L3 (the other half: the other cores' blocks, C); without an L3, L2
         int l3Bytes = l3.size() > 0 ? l3.size() / 2 : l2.size() / 2;
         int nc = Math.max(nr, Math.min(8192, l3Bytes / (kc * Float.BYTES)) / nr * nr);
         // a row-major B whose row stride is near a multiple of the L1 way span (4 KB) maps its kc rows to
