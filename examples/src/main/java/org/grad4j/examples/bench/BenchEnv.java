@@ -34,10 +34,14 @@ final class BenchEnv {
         return out;
     }
 
-    /** Prints the lines once per JVM (a JMH fork prints them before its first benchmark). */
+    /**
+     * Prints the lines once per JVM: a JMH fork loads the benchmark class during its first warm-up
+     * iteration, whose header line is open, hence the line break first.
+     */
     static synchronized void printOnce() {
         if (printed) return;
         printed = true;
+        System.out.println();
         for (String[] l : lines()) System.out.println(l[0] + " " + l[1].replace(' ', '_') + " " + l[2]);
     }
 }
