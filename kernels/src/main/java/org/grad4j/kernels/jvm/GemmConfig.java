@@ -15,9 +15,11 @@ import java.util.Locale;
  * FMAs. With 32 registers (512-bit vectors, AVX-512): 8 × 2L on AMD (measured best on Zen 4, which
  * runs one 512-bit FMA per cycle) and 6 × 4L elsewhere (24 accumulators, the fewest loads per FMA of
  * the shapes that fit: Intel server cores run two 512-bit FMAs per cycle). With 16 registers (256-bit
- * vectors): 6 × 2L, 12 accumulators and nothing spilled, except on AMD, whose cores rename stack
- * accesses: there 8 × 2L, though C2 spills six of its accumulators, measured 17% faster on Zen 4 at
- * 256 bits. {@code -Dgrad4j.gemm=MRxNR} (e.g. {@code 6x64}, or {@code 6x4L}) forces a shape, and
+ * vectors): 5 × 2L. 6 × 2L looks as if it fitted (12 accumulators, 2 B vectors, a broadcast), but C2
+ * keeps three broadcasts live and spills an accumulator, whose store and reload then sit on every k
+ * step's dependency chain; 5 × 2L spills nothing and measured 82-97 GFLOP/s against 6 × 2L's 43-47
+ * and 8 × 2L's 53-56 on Zen 4 at 256 bits ({@code -XX:UseAVX=2}). {@code -Dgrad4j.gemm=MRxNR} (e.g.
+ * {@code 6x64}, or {@code 6x4L}) forces a shape, and
  * {@code -Dgrad4j.gemm=8x32:kc=512,mc=128,nc=4096} its blocking too.
  *
  * <p>The blocking ({@link #forShape}) is BLIS's analytical model (Low et al., "Analytical modeling is
@@ -41,8 +43,14 @@ import java.util.Locale;
 public record GemmConfig(int mr, int nr, int kc, int mc, int nc, int directBMaxStride) {
 
     /** The micro-kernel shapes there are, as {mr, nr in vectors}. */
-    static final List<int[]> SHAPES =
-            List.of(new int[] {8, 2}, new int[] {6, 4}, new int[] {4, 4}, new int[] {4, 3}, new int[] {6, 2});
+    static final List<int[]> SHAPES = List.of(
+            new int[] {8, 2},
+            new int[] {6, 4},
+            new int[] {4, 4},
+            new int[] {4, 3},
+            new int[] {6, 2},
+            new int[] {5, 2},
+            new int[] {4, 2});
 
     public GemmConfig {
         if (mr <= 0 || nr <= 0 || kc <= 0 || mc <= 0 || nc <= 0 || mc % mr != 0 || nc % nr != 0)
@@ -115,9 +123,10 @@ public record GemmConfig(int mr, int nr, int kc, int mc, int nc, int directBMaxS
 
     /** The rule (see the class comment), blocked for cpu. */
     static GemmConfig choose(CpuInfo cpu, int vectorLength) {
-        boolean amd = cpu.vendor().equals("AuthenticAMD");
-        if (amd) return forShape(8, 2, cpu, vectorLength);
-        return cpu.vectorRegisters() >= 32 ? forShape(6, 4, cpu, vectorLength) : forShape(6, 2, cpu, vectorLength);
+        if (cpu.vectorRegisters() < 32) return forShape(5, 2, cpu, vectorLength);
+        return cpu.vendor().equals("AuthenticAMD")
+                ? forShape(8, 2, cpu, vectorLength)
+                : forShape(6, 4, cpu, vectorLength);
     }
 
     /** "6x64" (nr in floats, a multiple of L) or "6x4L" (nr in vectors) into {mr, vectors}. */

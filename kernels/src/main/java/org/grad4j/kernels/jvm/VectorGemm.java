@@ -161,6 +161,8 @@ final class VectorGemm {
                                     case 4 * 8 + 4 -> kernel4x4(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
                                     case 4 * 8 + 3 -> kernel4x3(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
                                     case 6 * 8 + 2 -> kernel6x2(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
+                                    case 5 * 8 + 2 -> kernel5x2(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
+                                    case 4 * 8 + 2 -> kernel4x2(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
                                     default ->
                                         throw new IllegalArgumentException("matmul: no micro-kernel " + cfg.shape());
                                 }
@@ -239,6 +241,7 @@ final class VectorGemm {
         switch (MR) {
             case 8 -> packPanels(8, a, ao, ars, acs, mc, kc, alpha, ap, apOffset);
             case 6 -> packPanels(6, a, ao, ars, acs, mc, kc, alpha, ap, apOffset);
+            case 5 -> packPanels(5, a, ao, ars, acs, mc, kc, alpha, ap, apOffset);
             case 4 -> packPanels(4, a, ao, ars, acs, mc, kc, alpha, ap, apOffset);
             default -> packPanels(MR, a, ao, ars, acs, mc, kc, alpha, ap, apOffset);
         }
@@ -643,6 +646,82 @@ final class VectorGemm {
         c41.intoArray(out, oi + 4 * ldo + L);
         c50.intoArray(out, oi + 5 * ldo);
         c51.intoArray(out, oi + 5 * ldo + L);
+    }
+
+    /** The 5×2L micro-kernel: tile = Ap panel (5 floats per k) × Bp panel (2 vectors per k). */
+    private static void kernel5x2(
+            int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            ai += 5;
+            bi += bstride;
+        }
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + L);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + L);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + L);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + L);
+        c40.intoArray(out, oi + 4 * ldo);
+        c41.intoArray(out, oi + 4 * ldo + L);
+    }
+
+    /** The 4×2L micro-kernel: tile = Ap panel (4 floats per k) × Bp panel (2 vectors per k). */
+    private static void kernel4x2(
+            int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            ai += 4;
+            bi += bstride;
+        }
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + L);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + L);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + L);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + L);
     }
 
     /** C[0..MR, 0..NR) += tile. */
