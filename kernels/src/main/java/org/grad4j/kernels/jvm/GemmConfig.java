@@ -29,7 +29,8 @@ import java.util.Locale;
  * memory, and kc = 160 measured 10-20% slower than kc = 1024 on Zen 4 at both vector widths. So the
  * B micro-panel is kept in L2 beside the A block: the A block is two B micro-panels wide (mc = 2·nr,
  * rounded to mr: each B micro-panel serves 2·nr/mr A micro-panels), the two (mc × kc and kc × nr)
- * take 3/8 of L2, the rest being C's tiles and the next panels, and the kc × nc block of B half of L3,
+ * take 3/8 of L2, the rest being C's tiles and the next panels, and the kc × nc block of B half of L3
+ * (at most 4096 columns: a server's L3 is shared by many cores),
  * as BLIS's nc. On Zen 4 (1 MB L2, 32 MB L3) this gives 8 × 32, kc 1024, mc 64, nc 4096.
  *
  * @param mr rows of the micro-tile (broadcasts per k step)
@@ -166,7 +167,7 @@ public record GemmConfig(int mr, int nr, int kc, int mc, int nc, int directBMaxS
         int kc = Math.max(16, l2.size() / 8 * 3 / ((mc + nr) * Float.BYTES) / 16 * 16);
         // B's kc × nc block takes half of L3 (the other half: the other cores' blocks, C); without an L3, L2
         int l3Bytes = l3.size() > 0 ? l3.size() / 2 : l2.size() / 2;
-        int nc = Math.max(nr, Math.min(8192, l3Bytes / (kc * Float.BYTES)) / nr * nr);
+        int nc = Math.max(nr, Math.min(4096, l3Bytes / (kc * Float.BYTES)) / nr * nr);
         // a row-major B whose row stride is near a multiple of the L1 way span (4 KB) maps its kc rows to
         // a few sets: read such a B only below the first multiple, else pack it
         int directB = l1.waySize() / Float.BYTES * 125 / 128;

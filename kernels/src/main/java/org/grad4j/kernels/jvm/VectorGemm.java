@@ -21,10 +21,12 @@ final class VectorGemm {
 
     static final int MR = CONFIG.mr(), NR = CONFIG.nr();
 
-    /** Per thread: the A block, the B block, the MR×NR tile; grown when a configuration needs more. */
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {
-        new float[CONFIG.mc() * CONFIG.kc()], new float[CONFIG.kc() * CONFIG.nc()], new float[MR * NR]
-    });
+    /**
+     * Per thread: the A block, the B block (grown to what the products need: a whole kc × nc block is
+     * 16 MB), the MR×NR tile; grown when a configuration needs more.
+     */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(
+            () -> new float[][] {new float[CONFIG.mc() * CONFIG.kc()], new float[0], new float[MR * NR]});
 
     /** {@code C[i*ldc + j] (+)= alpha * sum_p A[i,p] B[p,j]} for a sub-problem (sequential); k > 0. */
     static void gemm(
@@ -112,11 +114,12 @@ final class VectorGemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = store && pc == 0; // the first k block writes C, the others add to it
-                float[] bp = buf[1];
-                if (bp.length < kc * ncPad) bp = buf[1] = new float[kc * ncPad];
                 // A row-major B of modest width is read in place (its full panels need no copy);
                 // otherwise, or for a partial last panel, it is packed.
                 boolean direct = bcs == 1 && brs <= cfg.directBMaxStride();
+                float[] bp = buf[1];
+                int packed = direct ? kc * NR : kc * ncPad;
+                if (bp.length < packed) bp = buf[1] = new float[packed];
                 if (!direct) packB(NR, b, bo + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
                 else if (nc % NR != 0) packB(NR, b, bo + pc * brs + jc + nc / NR * NR, brs, 1, kc, nc % NR, bp);
                 // A row-major A is read in place too when it is large next to B (few column panels reuse
