@@ -17,8 +17,8 @@ import java.util.Locale;
  * the shapes that fit: Intel server cores run two 512-bit FMAs per cycle). With 16 registers (256-bit
  * vectors): 5 × 2L. 6 × 2L looks as if it fitted (12 accumulators, 2 B vectors, a broadcast), but C2
  * keeps three broadcasts live and spills an accumulator, whose store and reload then sit on every k
- * step's dependency chain; 5 × 2L spills nothing and measured 82-97 GFLOP/s against 6 × 2L's 43-47
- * and 8 × 2L's 53-56 on Zen 4 at 256 bits ({@code -XX:UseAVX=2}). {@code -Dgrad4j.gemm=MRxNR} (e.g.
+ * step's dependency chain (8 × 2L spills six); 5 × 2L spills nothing, and is much the fastest of the
+ * three on Zen 4 at 256 bits ({@code -XX:UseAVX=2}). {@code -Dgrad4j.gemm=MRxNR} (e.g.
  * {@code 6x64}, or {@code 6x4L}) forces a shape, and
  * {@code -Dgrad4j.gemm=8x32:kc=512,mc=128,nc=4096} its blocking too.
  *
@@ -26,8 +26,8 @@ import java.util.Locale;
  * enough for high-performance BLIS", TOMS 2016) one level up: BLIS keeps the kc × nr micro-panel of B
  * in L1 while the mr × kc micro-panels of A stream past it from L2, which makes kc small (160 for 8 ×
  * 2L on a 32 KB 8-way L1); here each kc block costs the micro-kernel a pass of its C tile through
- * memory, and kc = 160 measured 10-20% slower than kc = 1024 on Zen 4 at both vector widths. So the
- * B micro-panel is kept in L2 beside the A block: the A block is two B micro-panels wide (mc = 2·nr,
+ * memory, which outweighs what B in L1 saves (a deep kc is the faster on Zen 4 at both vector
+ * widths). So the B micro-panel is kept in L2 beside the A block: the A block is two B micro-panels wide (mc = 2·nr,
  * rounded to mr: each B micro-panel serves 2·nr/mr A micro-panels), the two (mc × kc and kc × nr)
  * take 3/8 of L2, the rest being C's tiles and the next panels, and the kc × nc block of B half of L3
  * (at most 4096 columns: a server's L3 is shared by many cores),

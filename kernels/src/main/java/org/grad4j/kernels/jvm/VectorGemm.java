@@ -237,7 +237,7 @@ final class VectorGemm {
     /**
      * A block mc×kc (times alpha) into panels of MR rows from ap[apOffset]: panel r holds columns
      * p=0..kc-1 of MR floats. Each row count calls the loops with a constant MR: C2 inlines them per
-     * call and compiles the scatter for that stride (a variable MR costs 5% of a 256² product).
+     * call and compiles the scatter for that stride, which a variable MR slows down.
      */
     private static void packA(
             int MR, float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap, int apOffset) {
