@@ -39,7 +39,11 @@ class PublicSurfaceTest {
             "org.grad4j.kernels.ReduceOp$Code",
             "org.grad4j.kernels.VectorForm",
             "org.grad4j.kernels.jvm.JvmBackend",
-            "org.grad4j.kernels.jvm.Simd");
+            "org.grad4j.kernels.jvm.Simd",
+            // what the product was tuned for, which benchmarks print beside every figure
+            "org.grad4j.kernels.jvm.CpuInfo",
+            "org.grad4j.kernels.jvm.CpuInfo$Cache",
+            "org.grad4j.kernels.jvm.GemmConfig");
 
     /** Compiled only under the tornado profile (the SDK's API on the class path). */
     private static final Set<String> TORNADO = Set.of(

@@ -31,6 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
         jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
 @State(Scope.Thread)
 public class ConvBenchmarks {
+    static {
+        BenchEnv.printOnce(); // where the figures below were taken
+    }
 
     /** inChannels x side -> outChannels: the first and the second conv layer of the Fashion-MNIST CNN. */
     @Param({"1x28to32", "32x14to64"})

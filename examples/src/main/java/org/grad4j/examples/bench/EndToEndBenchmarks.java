@@ -30,6 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
         value = 1,
         jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
 public class EndToEndBenchmarks {
+    static {
+        BenchEnv.printOnce(); // where the figures below were taken
+    }
 
     @State(Scope.Thread)
     public static class Seed {

@@ -31,6 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
         jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
 @State(Scope.Thread)
 public class KernelBenchmarks {
+    static {
+        BenchEnv.printOnce(); // where the figures below were taken
+    }
 
     @Param({"1000", "1000000"})
     public int n;

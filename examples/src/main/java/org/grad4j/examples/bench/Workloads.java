@@ -37,7 +37,7 @@ public final class Workloads {
         if (todo.contains("rendezvous"))
             LocalSpark.ensureDriverSetup(Workloads.class, args, Path.of("target", "spark-home"));
         emit("env.java_version", System.getProperty("java.version"), "-");
-        emit("env.cpu", cpuModel(), "-");
+        for (String[] l : BenchEnv.lines()) emit(l[0], l[1], l[2]);
         emit("env.threads_default", CORES, "threads");
         emit("env.simd", org.grad4j.kernels.jvm.Simd.AVAILABLE ? 1 : 0, "bool");
         emit("env.loadavg_start", loadavg(), "load1m");
@@ -115,19 +115,6 @@ public final class Workloads {
 
     static int[] threadSettings() {
         return CORES == 1 ? new int[] {1} : new int[] {CORES, 1};
-    }
-
-    /** The CPU's model name, as lscpu shows it. */
-    static String cpuModel() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (l.startsWith("model name"))
-                    return l.substring(l.indexOf(':') + 1).strip();
-            }
-        } catch (Exception e) {
-            // not Linux
-        }
-        return System.getProperty("os.arch");
     }
 
     static String loadavg() {

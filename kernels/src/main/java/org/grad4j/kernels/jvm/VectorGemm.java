@@ -5,8 +5,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Single-precision matrix product with the Vector API, BLIS style: B is packed into kc×NR panels, A
- * into MR×kc panels (scaled by alpha), and a register-blocked MR×NR micro-kernel (8 rows × 2 vectors:
- * 16 accumulators) runs over them. kc/mc/nc blocking keeps the panels in L1/L2/L3.
+ * into MR×kc panels (scaled by alpha), and a register-blocked MR×NR micro-kernel runs over them; kc/mc/nc
+ * blocking keeps the panels in the caches. The shape and the blocking are a {@link GemmConfig}, chosen
+ * for the CPU ({@link #CONFIG}) or given (tests, benchmarks).
  * Computes {@code C += alpha * A @ B} (the caller has applied beta to C), or {@code C = alpha * A @ B}
  * when {@code store}: then C's old contents are never read, so a fresh output needs no zero-fill.
  */
@@ -15,14 +16,17 @@ final class VectorGemm {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    static final int MR = 8, NR = 2 * L;
-    /** kc×NR B panels of 128 KB (from L2: two vector loads per 16 FMAs) and 64×kc A blocks; measured best on Zen 4. */
-    static final int KC = 1024, MC = 64, NC = 4096;
-    /** Widest row-major B (in floats) read without packing; wider rows alias in L1 and are packed. */
-    static final int DIRECT_B_MAX_STRIDE = 1000; // measured best on Zen 4 (AVX-512) for n = 256..2048
+    /** This JVM's configuration; MR and NR are its tile, which the callers split C by. */
+    static final GemmConfig CONFIG = GemmConfig.current();
 
-    private static final ThreadLocal<float[][]> BUFFERS =
-            ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+    static final int MR = CONFIG.mr(), NR = CONFIG.nr();
+
+    /**
+     * Per thread: the A block, the B block (grown to what the products need: a whole kc × nc block is
+     * 16 MB), the MR×NR tile; grown when a configuration needs more.
+     */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(
+            () -> new float[][] {new float[CONFIG.mc() * CONFIG.kc()], new float[0], new float[MR * NR]});
 
     /** {@code C[i*ldc + j] (+)= alpha * sum_p A[i,p] B[p,j]} for a sub-problem (sequential); k > 0. */
     static void gemm(
@@ -42,7 +46,7 @@ final class VectorGemm {
             int co,
             int ldc,
             boolean store) {
-        gemm(m, n, k, alpha, a, ao, ars, acs, b, bo, brs, bcs, c, co, ldc, store, false, false);
+        gemm(CONFIG, m, n, k, alpha, a, ao, ars, acs, b, bo, brs, bcs, c, co, ldc, store, false, false);
     }
 
     /**
@@ -70,7 +74,35 @@ final class VectorGemm {
             boolean store,
             boolean sharedA,
             boolean sameAAsLastCall) {
+        gemm(CONFIG, m, n, k, alpha, a, ao, ars, acs, b, bo, brs, bcs, c, co, ldc, store, sharedA, sameAAsLastCall);
+    }
+
+    /** As above, with the shape and blocking of cfg (whose nr must be a multiple of L). */
+    static void gemm(
+            GemmConfig cfg,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            float[] a,
+            int ao,
+            int ars,
+            int acs,
+            float[] b,
+            int bo,
+            int brs,
+            int bcs,
+            float[] c,
+            int co,
+            int ldc,
+            boolean store,
+            boolean sharedA,
+            boolean sameAAsLastCall) {
+        final int MR = cfg.mr(), NR = cfg.nr(), KC = cfg.kc(), MC = cfg.mc(), NC = cfg.nc();
+        final int shape = MR * 8 + NR / L; // which micro-kernel
         float[][] buf = BUFFERS.get();
+        if (buf[0].length < MC * KC) buf[0] = new float[MC * KC];
+        if (buf[2].length < MR * NR) buf[2] = new float[MR * NR];
         float[] ap = buf[0], tile = buf[2];
         // a shared A of one k block is kept packed whole, its row block ic at ap[ic * k]; only with one
         // column block: another could take the in-place A path, which packs a partial panel at ap[0]
@@ -82,20 +114,22 @@ final class VectorGemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = store && pc == 0; // the first k block writes C, the others add to it
-                float[] bp = buf[1];
-                if (bp.length < kc * ncPad) bp = buf[1] = new float[kc * ncPad];
                 // A row-major B of modest width is read in place (its full panels need no copy);
                 // otherwise, or for a partial last panel, it is packed.
-                boolean direct = bcs == 1 && brs <= DIRECT_B_MAX_STRIDE;
-                if (!direct) packB(b, bo + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
-                else if (nc % NR != 0) packB(b, bo + pc * brs + jc + nc / NR * NR, brs, 1, kc, nc % NR, bp);
-                // A row-major A is read in place too when it is large next to B (few column panels reuse it)
-                boolean directA = acs == 1 && alpha == 1f && nc <= 2 * NR;
+                boolean direct = bcs == 1 && brs <= cfg.directBMaxStride();
+                float[] bp = buf[1];
+                int packed = direct ? kc * NR : kc * ncPad;
+                if (bp.length < packed) bp = buf[1] = new float[packed];
+                if (!direct) packB(NR, b, bo + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
+                else if (nc % NR != 0) packB(NR, b, bo + pc * brs + jc + nc / NR * NR, brs, 1, kc, nc % NR, bp);
+                // A row-major A is read in place too when it is large next to B (few column panels reuse
+                // it); the 8×2L kernel has a form for that
+                boolean directA = shape == 8 * 8 + 2 && acs == 1 && alpha == 1f && nc <= 2 * NR;
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     int aBase = wholeA ? ic * kc : 0;
                     if (!directA && !packedAlready)
-                        packA(a, ao + ic * ars + pc * acs, ars, acs, mc, kc, alpha, ap, aBase);
+                        packA(MR, a, ao + ic * ars + pc * acs, ars, acs, mc, kc, alpha, ap, aBase);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         float[] bsrc = bp;
@@ -121,14 +155,24 @@ final class VectorGemm {
                                 kernelDirectA(kc, a, ao + (ic + ir) * ars + pc, ars, bsrc, bi, bstride, out, oi, ldo);
                             } else {
                                 if (directA) { // a partial panel of rows: pack just it
-                                    packA(a, ao + (ic + ir) * ars + pc, ars, 1, mr, kc, 1f, ap, 0);
+                                    packA(MR, a, ao + (ic + ir) * ars + pc, ars, 1, mr, kc, 1f, ap, 0);
                                     ai = 0;
                                 }
-                                kernel(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
+                                switch (shape) {
+                                    case 8 * 8 + 2 -> kernel8x2(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
+                                    case 6 * 8 + 4 -> kernel6x4(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
+                                    case 4 * 8 + 4 -> kernel4x4(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
+                                    case 4 * 8 + 3 -> kernel4x3(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
+                                    case 6 * 8 + 2 -> kernel6x2(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
+                                    case 5 * 8 + 2 -> kernel5x2(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
+                                    case 4 * 8 + 2 -> kernel4x2(kc, ap, ai, bsrc, bi, bstride, out, oi, ldo);
+                                    default ->
+                                        throw new IllegalArgumentException("matmul: no micro-kernel " + cfg.shape());
+                                }
                             }
                             if (straight) continue;
                             if (mr == MR && nr == NR) {
-                                addTile(tile, c, ci, ldc);
+                                addTile(MR, NR, tile, c, ci, ldc);
                             } else {
                                 for (int i = 0; i < mr; i++) {
                                     int at = ci + i * ldc;
@@ -144,7 +188,7 @@ final class VectorGemm {
     }
 
     /** B block kc×nc into panels of NR columns: panel q holds rows p=0..kc-1 of NR floats (zero padded). */
-    private static void packB(float[] b, int bo, int brs, int bcs, int kc, int nc, float[] bp) {
+    private static void packB(int NR, float[] b, int bo, int brs, int bcs, int kc, int nc, float[] bp) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int base = jr * kc;
@@ -190,9 +234,24 @@ final class VectorGemm {
         }
     }
 
-    /** A block mc×kc (times alpha) into panels of MR rows from ap[apOffset]: panel r holds columns p=0..kc-1 of MR floats. */
+    /**
+     * A block mc×kc (times alpha) into panels of MR rows from ap[apOffset]: panel r holds columns
+     * p=0..kc-1 of MR floats. Each row count calls the loops with a constant MR: C2 inlines them per
+     * call and compiles the scatter for that stride, which a variable MR slows down.
+     */
     private static void packA(
-            float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap, int apOffset) {
+            int MR, float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap, int apOffset) {
+        switch (MR) {
+            case 8 -> packPanels(8, a, ao, ars, acs, mc, kc, alpha, ap, apOffset);
+            case 6 -> packPanels(6, a, ao, ars, acs, mc, kc, alpha, ap, apOffset);
+            case 5 -> packPanels(5, a, ao, ars, acs, mc, kc, alpha, ap, apOffset);
+            case 4 -> packPanels(4, a, ao, ars, acs, mc, kc, alpha, ap, apOffset);
+            default -> packPanels(MR, a, ao, ars, acs, mc, kc, alpha, ap, apOffset);
+        }
+    }
+
+    private static void packPanels(
+            int MR, float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap, int apOffset) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int base = apOffset + ir * kc;
@@ -215,7 +274,7 @@ final class VectorGemm {
     }
 
     /** The 8×2L micro-kernel: tile = Ap panel × Bp panel (8 rows of 2L floats). */
-    private static void kernel(
+    private static void kernel8x2(
             int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -252,7 +311,7 @@ final class VectorGemm {
             x = FloatVector.broadcast(S, ap[ai + 7]);
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
-            ai += MR;
+            ai += 8;
             bi += bstride;
         }
         // The accumulators are stored (to C itself, or to a small tile that addTile adds to C): reading
@@ -277,7 +336,7 @@ final class VectorGemm {
 
     /**
      * The micro-kernel reading MR rows of a row-major A in place: A[r][p] = a[a0 + r*ars + p]. A copy of
-     * {@link #kernel} on purpose: one kernel parameterised by A's two strides would walk eight row
+     * {@link #kernel8x2} on purpose: one kernel parameterised by A's two strides would walk eight row
      * pointers in the packed case too, and these loops are the whole cost of a matmul.
      */
     private static void kernelDirectA(
@@ -345,16 +404,337 @@ final class VectorGemm {
         c71.intoArray(out, oi + 7 * ldo + L);
     }
 
+    /** The 6×4L micro-kernel: tile = Ap panel (6 floats per k) × Bp panel (4 vectors per k). */
+    private static void kernel6x4(
+            int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
+        FloatVector c00 = FloatVector.zero(S),
+                c01 = FloatVector.zero(S),
+                c02 = FloatVector.zero(S),
+                c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S),
+                c11 = FloatVector.zero(S),
+                c12 = FloatVector.zero(S),
+                c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S),
+                c21 = FloatVector.zero(S),
+                c22 = FloatVector.zero(S),
+                c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S),
+                c31 = FloatVector.zero(S),
+                c32 = FloatVector.zero(S),
+                c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S),
+                c41 = FloatVector.zero(S),
+                c42 = FloatVector.zero(S),
+                c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S),
+                c51 = FloatVector.zero(S),
+                c52 = FloatVector.zero(S),
+                c53 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            c53 = x.fma(b3, c53);
+            ai += 6;
+            bi += bstride;
+        }
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + L);
+        c02.intoArray(out, oi + 2 * L);
+        c03.intoArray(out, oi + 3 * L);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + L);
+        c12.intoArray(out, oi + ldo + 2 * L);
+        c13.intoArray(out, oi + ldo + 3 * L);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + L);
+        c22.intoArray(out, oi + 2 * ldo + 2 * L);
+        c23.intoArray(out, oi + 2 * ldo + 3 * L);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + L);
+        c32.intoArray(out, oi + 3 * ldo + 2 * L);
+        c33.intoArray(out, oi + 3 * ldo + 3 * L);
+        c40.intoArray(out, oi + 4 * ldo);
+        c41.intoArray(out, oi + 4 * ldo + L);
+        c42.intoArray(out, oi + 4 * ldo + 2 * L);
+        c43.intoArray(out, oi + 4 * ldo + 3 * L);
+        c50.intoArray(out, oi + 5 * ldo);
+        c51.intoArray(out, oi + 5 * ldo + L);
+        c52.intoArray(out, oi + 5 * ldo + 2 * L);
+        c53.intoArray(out, oi + 5 * ldo + 3 * L);
+    }
+
+    /** The 4×4L micro-kernel: tile = Ap panel (4 floats per k) × Bp panel (4 vectors per k). */
+    private static void kernel4x4(
+            int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
+        FloatVector c00 = FloatVector.zero(S),
+                c01 = FloatVector.zero(S),
+                c02 = FloatVector.zero(S),
+                c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S),
+                c11 = FloatVector.zero(S),
+                c12 = FloatVector.zero(S),
+                c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S),
+                c21 = FloatVector.zero(S),
+                c22 = FloatVector.zero(S),
+                c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S),
+                c31 = FloatVector.zero(S),
+                c32 = FloatVector.zero(S),
+                c33 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            ai += 4;
+            bi += bstride;
+        }
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + L);
+        c02.intoArray(out, oi + 2 * L);
+        c03.intoArray(out, oi + 3 * L);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + L);
+        c12.intoArray(out, oi + ldo + 2 * L);
+        c13.intoArray(out, oi + ldo + 3 * L);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + L);
+        c22.intoArray(out, oi + 2 * ldo + 2 * L);
+        c23.intoArray(out, oi + 2 * ldo + 3 * L);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + L);
+        c32.intoArray(out, oi + 3 * ldo + 2 * L);
+        c33.intoArray(out, oi + 3 * ldo + 3 * L);
+    }
+
+    /** The 4×3L micro-kernel: tile = Ap panel (4 floats per k) × Bp panel (3 vectors per k). */
+    private static void kernel4x3(
+            int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            ai += 4;
+            bi += bstride;
+        }
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + L);
+        c02.intoArray(out, oi + 2 * L);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + L);
+        c12.intoArray(out, oi + ldo + 2 * L);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + L);
+        c22.intoArray(out, oi + 2 * ldo + 2 * L);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + L);
+        c32.intoArray(out, oi + 3 * ldo + 2 * L);
+    }
+
+    /** The 6×2L micro-kernel: tile = Ap panel (6 floats per k) × Bp panel (2 vectors per k). */
+    private static void kernel6x2(
+            int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            ai += 6;
+            bi += bstride;
+        }
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + L);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + L);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + L);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + L);
+        c40.intoArray(out, oi + 4 * ldo);
+        c41.intoArray(out, oi + 4 * ldo + L);
+        c50.intoArray(out, oi + 5 * ldo);
+        c51.intoArray(out, oi + 5 * ldo + L);
+    }
+
+    /** The 5×2L micro-kernel: tile = Ap panel (5 floats per k) × Bp panel (2 vectors per k). */
+    private static void kernel5x2(
+            int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            ai += 5;
+            bi += bstride;
+        }
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + L);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + L);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + L);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + L);
+        c40.intoArray(out, oi + 4 * ldo);
+        c41.intoArray(out, oi + 4 * ldo + L);
+    }
+
+    /** The 4×2L micro-kernel: tile = Ap panel (4 floats per k) × Bp panel (2 vectors per k). */
+    private static void kernel4x2(
+            int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            ai += 4;
+            bi += bstride;
+        }
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + L);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + L);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + L);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + L);
+    }
+
     /** C[0..MR, 0..NR) += tile. */
-    private static void addTile(float[] tile, float[] c, int ci, int ldc) {
+    private static void addTile(int MR, int NR, float[] tile, float[] c, int ci, int ldc) {
         for (int i = 0; i < MR; i++) {
             int at = ci + i * ldc;
-            FloatVector.fromArray(S, tile, i * NR)
-                    .add(FloatVector.fromArray(S, c, at))
-                    .intoArray(c, at);
-            FloatVector.fromArray(S, tile, i * NR + L)
-                    .add(FloatVector.fromArray(S, c, at + L))
-                    .intoArray(c, at + L);
+            for (int j = 0; j < NR; j += L)
+                FloatVector.fromArray(S, tile, i * NR + j)
+                        .add(FloatVector.fromArray(S, c, at + j))
+                        .intoArray(c, at + j);
         }
     }
 }
