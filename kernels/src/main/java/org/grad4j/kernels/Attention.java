@@ -6,8 +6,8 @@ package org.grad4j.kernels;
  * batch×keys×valueDim, all contiguous. With {@code causal} query i sees keys j ≤ i (PyTorch's
  * {@code is_causal}, top-left aligned); with {@code dropoutP > 0} each probability is kept with
  * probability {@code 1 - dropoutP} (then scaled by {@code 1/(1 - dropoutP)}), the draw of element
- * {@code (b, i, j)} being {@link #dropoutUniform}{@code (seed, (b·queries + i)·keys + j)}: the backward
- * pass redraws the same mask instead of keeping it.
+ * {@code (b, i, j)} being {@link #dropoutUniform}{@code (seed, b·queries + i, j)}: the backward pass
+ * redraws the same mask instead of keeping it.
  */
 public record Attention(
         int batch,
@@ -34,15 +34,28 @@ public record Attention(
     }
 
     /**
-     * A uniform draw in [0, 1) for the element at {@code index} (SplitMix64's finaliser over the seed
-     * plus the index times the golden ratio): a pure function, so forward and backward, and every
-     * backend, see the same dropout mask.
+     * A uniform draw in [0, 1) for the probability of query row {@code row} (head·queries + query) and
+     * key {@code key}: two rounds of MurmurHash3's 32-bit finaliser over the seed's words and the
+     * position. A pure function in 32-bit integer arithmetic (signed shifts, masked), so forward and
+     * backward, and every backend's kernels (OpenCL's included), draw the same mask.
      */
-    public static float dropoutUniform(long seed, long index) {
-        long z = seed + index * 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z = z ^ (z >>> 31);
-        return (z >>> 40) * 0x1.0p-24f;
+    public static float dropoutUniform(long seed, int row, int key) {
+        return dropoutUniform((int) seed, (int) (seed >> 32), row, key);
+    }
+
+    /** The same draw from the seed's low and high words (a device kernel gets them as two ints). */
+    public static float dropoutUniform(int seedLow, int seedHigh, int row, int key) {
+        int h = fmix(row * 0x9E3779B9 ^ seedLow);
+        h = fmix(h ^ key * 0x85EBCA6B ^ seedHigh);
+        return ((h >> 8) & 0xFFFFFF) * 0x1.0p-24f;
+    }
+
+    private static int fmix(int h) {
+        h ^= (h >> 16) & 0xFFFF;
+        h *= 0x85EBCA6B;
+        h ^= (h >> 13) & 0x7FFFF;
+        h *= 0xC2B2AE35;
+        h ^= (h >> 16) & 0xFFFF;
+        return h;
     }
 }

@@ -44,9 +44,7 @@ public final class AttentionReference {
                     max = Math.max(max, s);
                     z[j] = a.dropoutP() == 0f
                             ? 1
-                            : Attention.dropoutUniform(a.seed(), ((long) b * L + i) * S + j) >= a.dropoutP()
-                                    ? keepScale
-                                    : 0;
+                            : Attention.dropoutUniform(a.seed(), b * L + i, j) >= a.dropoutP() ? keepScale : 0;
                 }
                 int row = b * L + i;
                 if (max == Double.NEGATIVE_INFINITY) { // fully masked: zeros, no gradient

@@ -169,7 +169,9 @@ public final class ScaledDotProductAttention {
     private static Tensor dropoutFactors(Attention a, Tensor like, int[] shape) {
         float[] z = new float[Layout.numel(shape)];
         float keep = a.dropoutScale();
-        for (int i = 0; i < z.length; i++) z[i] = Attention.dropoutUniform(a.seed(), i) >= a.dropoutP() ? keep : 0f;
+        int keys = a.keys();
+        for (int i = 0; i < z.length; i++)
+            z[i] = Attention.dropoutUniform(a.seed(), i / keys, i % keys) >= a.dropoutP() ? keep : 0f;
         return newOf(like, z, shape);
     }
 

@@ -19,7 +19,7 @@ import org.grad4j.training.optim.SGD;
 /**
  * The end-to-end workloads of shared/bench/torchref, measured the same way (warm-up, then timed
  * windows; min and median) and printed in the same {@code name value unit} lines, so the two
- * outputs can be put side by side. Usage: {@code Workloads [seed,matmul,mlp,elementwise|all]}; the
+ * outputs can be put side by side. Usage: {@code Workloads [seed,matmul,mlp,elementwise|all]}, {@code attention} (by name, {@link AttentionWorkload}); the
  * distributed ones ({@link DistributedWorkloads}) by name: {@code allreduce,ddp,rendezvous}, or
  * {@code distributed} for the three.
  */
@@ -45,12 +45,14 @@ public final class Workloads {
                 case "matmul" -> matmul();
                 case "mlp" -> mlp();
                 case "elementwise" -> elementwise();
+                case "attention" -> AttentionWorkload.run();
                 case "allreduce" -> DistributedWorkloads.allReduce();
                 case "ddp" -> DistributedWorkloads.ddp();
                 case "rendezvous" -> DistributedWorkloads.rendezvous();
                 default ->
-                    throw new IllegalArgumentException("unknown workload: " + w
-                            + " (seed, matmul, mlp, elementwise, all; allreduce, ddp, rendezvous, distributed)");
+                    throw new IllegalArgumentException(
+                            "unknown workload: " + w
+                                    + " (seed, matmul, mlp, elementwise, all; attention; allreduce, ddp, rendezvous, distributed)");
             }
         }
         emit("env.loadavg_end", loadavg(), "load1m");

@@ -206,9 +206,9 @@ final class AttentionKernels {
     /** Drops each probability of the row with probability p (the draw a pure function of its position) and scales the rest. */
     private static void dropout(Attention a, int b, int i, int j0, float[] s, int row, int bc) {
         float p = a.dropoutP(), scale = a.dropoutScale();
-        long base = ((long) b * a.queries() + i) * a.keys() + j0;
+        int r = b * a.queries() + i;
         for (int c = 0; c < bc; c++)
-            s[row + c] = Attention.dropoutUniform(a.seed(), base + c) >= p ? s[row + c] * scale : 0f;
+            s[row + c] = Attention.dropoutUniform(a.seed(), r, j0 + c) >= p ? s[row + c] * scale : 0f;
     }
 
     private static float rowMax(float[] s, int row, int n) {

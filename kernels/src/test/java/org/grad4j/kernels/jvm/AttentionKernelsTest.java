@@ -30,6 +30,7 @@ class AttentionKernelsTest {
                 new Case(2, 7, 9, 3, 5, false, 0, 0f),
                 new Case(3, 70, 130, 16, 8, false, 0, 0f),
                 new Case(2, 130, 70, 8, 16, true, 0, 0f),
+                new Case(2, 70, 67, 16, 8, true, 0, 0f),
                 new Case(2, 65, 65, 64, 64, true, 0, 0f),
                 new Case(2, 33, 150, 12, 7, false, 1, 0f),
                 new Case(3, 66, 67, 5, 6, false, 2, 0f),
