@@ -26,6 +26,7 @@ final class AttentionWorkload {
     static final int B = 4, H = 4, E = 64;
 
     static void run() {
+        warmUp();
         for (int threads : threadSettings()) {
             Parallel.setNumThreads(threads);
             for (int t : new int[] {64, 256, 1024}) {
@@ -58,6 +59,26 @@ final class AttentionWorkload {
             }
         }
         Parallel.setNumThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Runs every variant on small shapes until the JIT has compiled the kernels: the Vector API runs
+     * hundreds of times slower before C2 compiles it, and on a busy machine that takes seconds, longer
+     * than one setting's warm-up (the first setting measured then showed the interpreter).
+     */
+    private static void warmUp() {
+        Generator gen = new Generator(0);
+        Tensor q = Tensor.randn(gen, 2, 2, 128, E).requiresGrad_(), k = Tensor.randn(gen, 2, 2, 128, E);
+        Tensor v = Tensor.randn(gen, 2, 2, 128, E).requiresGrad_(), g = Tensor.randn(gen, 2, 2, 128, E);
+        k.requiresGrad_();
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < 3 * Workloads.WARMUP_NANOS) {
+            step(q, k, v, g, false);
+            step(q, k, v, g, true);
+            try (var s = GradMode.noGrad()) {
+                Torch.matmul(Torch.matmul(q, k.transpose(-2, -1)), v);
+            }
+        }
     }
 
     private static void step(Tensor q, Tensor k, Tensor v, Tensor g, boolean causal) {

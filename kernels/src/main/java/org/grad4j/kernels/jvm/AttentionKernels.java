@@ -18,7 +18,7 @@ import org.grad4j.kernels.Parallel;
 final class AttentionKernels {
     private AttentionKernels() {}
 
-    static final int BLOCK_Q = 64, BLOCK_K = 64;
+    static final int BLOCK_Q = 64, BLOCK_K = 128;
 
     /** A thread's tiles, grown on demand (sizes follow the head dimensions and, for {@code rowDot}, L). */
     private static final class Scratch {
@@ -70,18 +70,18 @@ final class AttentionKernels {
         int end = a.causal() ? Math.min(S, i0 + br) : S; // later keys are masked for every row of the block
         for (int j0 = 0; j0 < end; j0 += BLOCK_K) {
             int bc = Math.min(BLOCK_K, end - j0);
-            product(br, bc, E, a.scale(), q, qo, E, 1, k, ko + j0 * E, 1, E, s, 0, bc, true);
+            // alpha 1 lets the product read q in place; the scale is applied to the tile's rows below
+            product(br, bc, E, 1f, q, qo, E, 1, k, ko + j0 * E, 1, E, s, 0, bc, true);
             for (int r = 0; r < br; r++) {
                 int row = r * bc, i = i0 + r;
+                scaleRow(s, row, bc, a.scale());
                 applyMask(a, mask, b, i, j0, s, row, bc);
                 float mNew = Math.max(m[r], rowMax(s, row, bc));
                 if (mNew == Float.NEGATIVE_INFINITY) { // every key so far masked: nothing to add
                     Arrays.fill(s, row, row + bc, 0f);
                     continue;
                 }
-                expShifted(s, row, bc, mNew);
-                float sum = 0f;
-                for (int c = 0; c < bc; c++) sum += s[row + c];
+                float sum = expShifted(s, row, bc, mNew);
                 float alpha = (float) Math.exp(m[r] - mNew); // 0 on the first block a row sees
                 l[r] = l[r] * alpha + sum;
                 m[r] = mNew;
@@ -155,7 +155,7 @@ final class AttentionKernels {
             int first = a.causal() ? j0 / BLOCK_Q * BLOCK_Q : 0; // earlier queries see none of these keys
             for (int i0 = first; i0 < L; i0 += BLOCK_Q) {
                 int br = Math.min(BLOCK_Q, L - i0);
-                product(br, bc, E, a.scale(), q, qo + i0 * E, E, 1, k, ko + j0 * E, 1, E, s, 0, bc, true);
+                product(br, bc, E, 1f, q, qo + i0 * E, E, 1, k, ko + j0 * E, 1, E, s, 0, bc, true);
                 for (int r = 0; r < br; r++) {
                     int row = r * bc, i = i0 + r;
                     float rowLse = lse[b * L + i];
@@ -163,6 +163,7 @@ final class AttentionKernels {
                         Arrays.fill(s, row, row + bc, 0f);
                         continue;
                     }
+                    scaleRow(s, row, bc, a.scale());
                     applyMask(a, mask, b, i, j0, s, row, bc);
                     expShifted(s, row, bc, rowLse);
                 }
@@ -174,18 +175,19 @@ final class AttentionKernels {
                 product(bc, Ev, br, 1f, pd, 0, 1, bc, gout, oo + i0 * Ev, Ev, 1, dv, 0, Ev, false);
                 // dP = dO_i V_jᵀ, then dS = P ∘ (dP ∘ Z - D_i) in place
                 product(br, bc, Ev, 1f, gout, oo + i0 * Ev, Ev, 1, v, vo + j0 * Ev, 1, Ev, dp, 0, bc, true);
+                float scale = a.scale(); // folded into dS, so the products below read it in place (alpha 1)
                 for (int r = 0; r < br; r++) {
                     int row = r * bc;
                     float d = rowDot[i0 + r];
                     if (drop) { // P ∘ (dP ∘ Z - D) = dP ∘ Pd - P ∘ D, with Pd = P ∘ Z
-                        for (int c = 0; c < bc; c++) dp[row + c] = dp[row + c] * pd[row + c] - s[row + c] * d;
+                        for (int c = 0; c < bc; c++) dp[row + c] = (dp[row + c] * pd[row + c] - s[row + c] * d) * scale;
                     } else {
-                        for (int c = 0; c < bc; c++) dp[row + c] = s[row + c] * (dp[row + c] - d);
+                        for (int c = 0; c < bc; c++) dp[row + c] = s[row + c] * (dp[row + c] - d) * scale;
                     }
                 }
                 // dQ_i += scale dS K_j; dK_j += scale dSᵀ Q_i
-                product(br, E, bc, a.scale(), dp, 0, bc, 1, k, ko + j0 * E, E, 1, gq, qo + i0 * E, E, false);
-                product(bc, E, br, a.scale(), dp, 0, 1, bc, q, qo + i0 * E, E, 1, dk, 0, E, false);
+                product(br, E, bc, 1f, dp, 0, bc, 1, k, ko + j0 * E, E, 1, gq, qo + i0 * E, E, false);
+                product(bc, E, br, 1f, dp, 0, 1, bc, q, qo + i0 * E, E, 1, dk, 0, E, false);
             }
             System.arraycopy(dk, 0, gk, ko + j0 * E, bc * E);
             System.arraycopy(dv, 0, gv, vo + j0 * Ev, bc * Ev);
@@ -211,21 +213,23 @@ final class AttentionKernels {
             s[row + c] = Attention.dropoutUniform(a.seed(), r, j0 + c) >= p ? s[row + c] * scale : 0f;
     }
 
+    private static void scaleRow(float[] s, int row, int n, float scale) {
+        for (int c = 0; c < n; c++) s[row + c] *= scale;
+    }
+
     private static float rowMax(float[] s, int row, int n) {
-        float mx = Float.NEGATIVE_INFINITY;
-        for (int c = 0; c < n; c++) mx = Math.max(mx, s[row + c]);
+        int vec = Simd.AVAILABLE ? n / VectorMath.L * VectorMath.L : 0;
+        float mx = vec > 0 ? VectorMath.max(s, row, vec) : Float.NEGATIVE_INFINITY;
+        for (int c = vec; c < n; c++) mx = Math.max(mx, s[row + c]);
         return mx;
     }
 
-    /** s[row..row+n) = exp(s - shift); -inf scores give 0. */
-    private static void expShifted(float[] s, int row, int n, float shift) {
-        for (int c = 0; c < n; c++) s[row + c] -= shift;
-        int vec = 0;
-        if (Simd.AVAILABLE) {
-            vec = n / VectorMath.L * VectorMath.L;
-            VectorMath.exp(s, row, s, row, vec);
-        }
-        for (int c = vec; c < n; c++) s[row + c] = (float) Math.exp(s[row + c]);
+    /** s[row..row+n) = exp(s - shift) (-inf scores give 0); returns their sum. */
+    private static float expShifted(float[] s, int row, int n, float shift) {
+        int vec = Simd.AVAILABLE ? n / VectorMath.L * VectorMath.L : 0;
+        float sum = vec > 0 ? VectorMath.expShiftedSum(s, row, vec, shift) : 0f;
+        for (int c = vec; c < n; c++) sum += s[row + c] = (float) Math.exp(s[row + c] - shift);
+        return sum;
     }
 
     /**
