@@ -12,8 +12,8 @@ import org.grad4j.kernels.Parallel;
  * log-sum-exp the forward pass saved. The tile products run on {@link VectorGemm} (sequential, one
  * thread per task); tasks are (head, query block) forward and heads backward.
  *
- * <p>The mask of a call is given as {@code mask} with one offset per head ({@code maskOffsets}) and
- * the row and column strides; {@code mask == null} means none.
+ * <p>The mask of a call is a {@link Mask} (null for none): its values, where each head's
+ * queries×keys matrix starts, and the row and column strides.
  */
 final class AttentionKernels {
     private AttentionKernels() {}
@@ -33,7 +33,7 @@ final class AttentionKernels {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** The mask of a call, resolved to arrays: null {@code values} when there is none. */
+    /** An {@link org.grad4j.kernels.AttentionMask} resolved to its array and per-head offsets. */
     record Mask(float[] values, int[] offsets, int rowStride, int colStride, boolean additive) {}
 
     static void forward(Attention a, float[] q, float[] k, float[] v, Mask mask, float[] out, float[] lse) {
