@@ -7,6 +7,7 @@ import org.grad4j.core.ops.LinearAlgebra;
 import org.grad4j.core.ops.Losses;
 import org.grad4j.core.ops.Normalization;
 import org.grad4j.core.ops.Pooling;
+import org.grad4j.core.ops.ScaledDotProductAttention;
 
 /**
  * The functional ops of neural networks, as {@code torch.nn.functional}: {@code F.conv2d},
@@ -173,6 +174,38 @@ public final class F {
     public static Tensor avgPool2d(
             Tensor input, int[] kernelSize, int[] stride, int[] padding, boolean countIncludePad) {
         return Pooling.avgPool2d(input, kernelSize, stride, padding, countIncludePad);
+    }
+
+    // ---- attention ---------------------------------------------------------------------------
+
+    /**
+     * {@code softmax(query @ key.transpose(-2, -1) / sqrt(E)) @ value} for query (..., L, E), key
+     * (..., S, E) and value (..., S, Ev), the batch dimensions broadcast: (..., L, Ev). One recorded
+     * node, {@code ScaledDotProductFlashAttentionForCpuBackward0}, whose backward keeps only q, k, v,
+     * the output and a log-sum-exp per query row (memory linear in L).
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value) {
+        return ScaledDotProductAttention.scaledDotProductAttention(query, key, value, null, 0, false, null, null);
+    }
+
+    /**
+     * Attention with PyTorch's options: {@code attnMask} (nullable) BOOL (true = takes part) or float
+     * (added to the scores), broadcast to (..., L, S); {@code dropoutP} applied to the probabilities
+     * (survivors scaled by 1/(1-p)), drawn from {@code generator} (null: the default generator);
+     * {@code isCausal}: query i sees keys j ≤ i (not together with a mask); {@code scale} (null:
+     * 1/sqrt(E)). A query row whose keys are all masked gives zeros, as PyTorch's CPU kernels.
+     */
+    public static Tensor scaledDotProductAttention(
+            Tensor query,
+            Tensor key,
+            Tensor value,
+            Tensor attnMask,
+            double dropoutP,
+            boolean isCausal,
+            Double scale,
+            Generator generator) {
+        return ScaledDotProductAttention.scaledDotProductAttention(
+                query, key, value, attnMask, dropoutP, isCausal, scale, generator);
     }
 
     // ---- dropout -----------------------------------------------------------------------------

@@ -43,6 +43,11 @@ public final class Generator {
         return (float) rng.nextGaussian();
     }
 
+    /** A uniform 64-bit value: the seed of a counter-based stream (attention's dropout draws its mask from one). */
+    public synchronized long nextLong() {
+        return rng.nextLong();
+    }
+
     /** Uniform integer in [0, bound). */
     public synchronized int nextInt(int bound) {
         return rng.nextInt(bound);

@@ -135,6 +135,67 @@ class GradcheckProductsTest {
                         r.randn(5, 7)));
     }
 
+    // scaled_dot_product_attention: the kernel backward is checked by check, the tensor-op backward
+    // (createGraph) by gradgradcheck; masks, causal, broadcast batch and dropout from a fixed seed
+    static Stream<Case> attention() {
+        In r = new In(45);
+        Tensor bool = Tensor.of(new float[] {1, 0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0}, 3, 5)
+                .ne(0f);
+        Tensor additive = Tensor.randn(new Generator(6), 2, 1, 1, 5);
+        return Stream.of(
+                op(
+                        "sdpa",
+                        xs -> F.scaledDotProductAttention(xs[0], xs[1], xs[2]),
+                        r.randn(2, 3, 4),
+                        r.randn(2, 5, 4),
+                        r.randn(2, 5, 3)),
+                op(
+                        "sdpa BOOL mask with a fully masked row",
+                        xs -> F.scaledDotProductAttention(xs[0], xs[1], xs[2], bool, 0, false, null, null),
+                        r.randn(2, 3, 4),
+                        r.randn(2, 5, 4),
+                        r.randn(2, 5, 3)),
+                op(
+                        "sdpa float mask broadcast [2,1,1,5]",
+                        xs -> F.scaledDotProductAttention(xs[0], xs[1], xs[2], additive, 0, false, null, null),
+                        r.randn(2, 2, 3, 4),
+                        r.randn(2, 2, 5, 4),
+                        r.randn(1, 5, 3)),
+                op(
+                        "sdpa float mask requiring grad",
+                        xs -> F.scaledDotProductAttention(xs[0], xs[1], xs[2], xs[3], 0, false, null, null),
+                        r.randn(3, 2),
+                        r.randn(4, 2),
+                        r.randn(4, 3),
+                        r.randn(3, 4)),
+                op(
+                        "sdpa causal, L > S, scale",
+                        xs -> F.scaledDotProductAttention(xs[0], xs[1], xs[2], null, 0, true, 0.7, null),
+                        r.randn(2, 5, 3),
+                        r.randn(2, 4, 3),
+                        r.randn(2, 4, 2)),
+                op(
+                        "sdpa broadcast batch, non-contiguous",
+                        xs -> F.scaledDotProductAttention(xs[0].transpose(1, 2), xs[1], xs[2]),
+                        r.randn(2, 3, 1, 4),
+                        r.randn(4, 4),
+                        r.randn(1, 3, 4, 2)),
+                op(
+                        "sdpa dropout 0.3 (Generator(7) each call)",
+                        xs -> F.scaledDotProductAttention(
+                                xs[0], xs[1], xs[2], null, 0.3, false, null, new Generator(7)),
+                        r.randn(2, 3, 4),
+                        r.randn(2, 5, 4),
+                        r.randn(2, 5, 3)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("attention")
+    void attention(Case c) {
+        GradCheck.check(c.fn(), c.inputs());
+        GradCheck.gradgradcheck(c.fn(), c.inputs());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("products")
     void product(Case c) {

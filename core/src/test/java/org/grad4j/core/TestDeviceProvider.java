@@ -1,5 +1,7 @@
 package org.grad4j.core;
 
+import org.grad4j.kernels.Attention;
+import org.grad4j.kernels.AttentionMask;
 import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.BackendProvider;
 import org.grad4j.kernels.BinaryOp;
@@ -163,6 +165,32 @@ public final class TestDeviceProvider implements BackendProvider {
         @Override
         public void softmax(Buffer x, int outer, int size, int inner, boolean log, Buffer out) {
             JVM.softmax(in(x), outer, size, inner, log, in(out));
+        }
+
+        @Override
+        public void attention(Attention a, Buffer q, Buffer k, Buffer v, AttentionMask mask, Buffer out, Buffer lse) {
+            JVM.attention(a, in(q), in(k), in(v), in(mask), in(out), in(lse));
+        }
+
+        @Override
+        public void attentionBackward(
+                Attention a,
+                Buffer q,
+                Buffer k,
+                Buffer v,
+                AttentionMask mask,
+                Buffer out,
+                Buffer lse,
+                Buffer gradOut,
+                Buffer gradQ,
+                Buffer gradK,
+                Buffer gradV) {
+            JVM.attentionBackward(
+                    a, in(q), in(k), in(v), in(mask), in(out), in(lse), in(gradOut), in(gradQ), in(gradK), in(gradV));
+        }
+
+        private AttentionMask in(AttentionMask m) {
+            return m == null ? null : new AttentionMask(in(m.buffer()), m.layout(), m.additive());
         }
 
         @Override

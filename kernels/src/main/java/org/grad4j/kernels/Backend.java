@@ -98,6 +98,40 @@ public interface Backend {
      */
     void softmax(Buffer x, int outer, int size, int inner, boolean log, Buffer out);
 
+    // ---- attention ----------------------------------------------------------------------------
+
+    /**
+     * Scaled dot-product attention, forward: {@code out} (batch×queries×valueDim) gets
+     * {@code dropout(softmax(scale·Q Kᵀ + mask)) V} and {@code lse} (batch×queries) each row's
+     * log-sum-exp of the masked scores, the one statistic the backward pass needs. {@code mask} may be
+     * null. A row whose keys are all masked gives zeros and an lse of -inf (PyTorch's CPU result).
+     * The default throws, so a backend written before this existed still compiles and fails clearly.
+     */
+    default void attention(Attention a, Buffer q, Buffer k, Buffer v, AttentionMask mask, Buffer out, Buffer lse) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement attention");
+    }
+
+    /**
+     * The gradients of {@link #attention} from the gradient {@code gradOut} of its output: the
+     * probabilities are recomputed from the saved {@code lse} (and the dropout seed), so nothing of
+     * size queries×keys is kept between the passes. {@code gradQ}, {@code gradK} and {@code gradV} are
+     * fully written.
+     */
+    default void attentionBackward(
+            Attention a,
+            Buffer q,
+            Buffer k,
+            Buffer v,
+            AttentionMask mask,
+            Buffer out,
+            Buffer lse,
+            Buffer gradOut,
+            Buffer gradQ,
+            Buffer gradK,
+            Buffer gradV) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement attentionBackward");
+    }
+
     // ---- indexing -----------------------------------------------------------------------------
 
     /** {@code out[o, i, j] = x[o, index[i], j]} for contiguous x of outer×dimSize×inner. */

@@ -26,6 +26,8 @@ class PublicSurfaceTest {
             "org.grad4j.kernels.Buffer",
             "org.grad4j.kernels.Layout",
             "org.grad4j.kernels.StridedMatrix",
+            "org.grad4j.kernels.Attention",
+            "org.grad4j.kernels.AttentionMask",
             "org.grad4j.kernels.Window2d",
             "org.grad4j.kernels.ImageShape",
             "org.grad4j.kernels.Geometry",

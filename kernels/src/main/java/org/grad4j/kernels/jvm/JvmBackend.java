@@ -1,5 +1,7 @@
 package org.grad4j.kernels.jvm;
 
+import org.grad4j.kernels.Attention;
+import org.grad4j.kernels.AttentionMask;
 import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.Buffer;
@@ -640,6 +642,45 @@ public final class JvmBackend implements Backend {
     @Override
     public void softmax(Buffer x, int outer, int size, int inner, boolean log, Buffer out) {
         RowKernels.softmax(arr(x), outer, size, inner, log, arr(out));
+    }
+
+    @Override
+    public void attention(Attention a, Buffer q, Buffer k, Buffer v, AttentionMask mask, Buffer out, Buffer lse) {
+        AttentionKernels.forward(a, arr(q), arr(k), arr(v), mask(mask), arr(out), arr(lse));
+    }
+
+    @Override
+    public void attentionBackward(
+            Attention a,
+            Buffer q,
+            Buffer k,
+            Buffer v,
+            AttentionMask mask,
+            Buffer out,
+            Buffer lse,
+            Buffer gradOut,
+            Buffer gradQ,
+            Buffer gradK,
+            Buffer gradV) {
+        AttentionKernels.backward(
+                a,
+                arr(q),
+                arr(k),
+                arr(v),
+                mask(mask),
+                arr(out),
+                arr(lse),
+                arr(gradOut),
+                arr(gradQ),
+                arr(gradK),
+                arr(gradV));
+    }
+
+    private static AttentionKernels.Mask mask(AttentionMask m) {
+        return m == null
+                ? null
+                : new AttentionKernels.Mask(
+                        arr(m.buffer()), m.batchOffsets(), m.rowStride(), m.colStride(), m.additive());
     }
 
     @Override

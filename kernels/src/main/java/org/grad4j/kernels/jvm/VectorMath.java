@@ -70,6 +70,44 @@ final class VectorMath {
         }
     }
 
+    /** x[off..off+bound) = exp(x - shift) in place (bound a multiple of L); returns their sum (attention's softmax rows). */
+    static float expShiftedSum(float[] x, int off, int bound, float shift) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int j = 0; j < bound; j += L) {
+            FloatVector a = FloatVector.fromArray(S, x, off + j).sub(shift);
+            // ---- exp(a) ----
+            FloatVector c = a.max(EXP_LO).min(EXP_HI);
+            FloatVector t = c.fma(LOG2E, 0.5f);
+            FloatVector tr = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+            FloatVector n = tr.blend(tr.sub(1f), tr.compare(VectorOperators.GT, t));
+            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
+            FloatVector y = r.fma(P0, P1)
+                    .fma(r, bc(P2))
+                    .fma(r, bc(P3))
+                    .fma(r, bc(P4))
+                    .fma(r, bc(P5))
+                    .fma(r.mul(r), r)
+                    .add(1f);
+            IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+            IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector e = y.mul(h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI))
+                    .blend(0f, a.compare(VectorOperators.LT, EXP_LO));
+            // ----------------
+            e.intoArray(x, off + j);
+            acc = acc.add(e);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The maximum of x[off..off+bound) (bound a multiple of L), -inf when empty. */
+    static float max(float[] x, int off, int bound) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < bound; j += L) acc = acc.max(FloatVector.fromArray(S, x, off + j));
+        return acc.reduceLanes(VectorOperators.MAX);
+    }
+
     /** out = 1 / (1 + exp(-x)). */
     static void sigmoid(float[] x, int xo, float[] out, int oo, int bound) {
         for (int j = 0; j < bound; j += L) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import org.grad4j.kernels.Attention;
+import org.grad4j.kernels.AttentionMask;
 import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.Buffer;
@@ -489,4 +491,51 @@ class TornadoBackendTest {
 
     private static final int DEVICE_ULPS = 16;
     private static final float CONTRACTED = 1e-6f;
+
+    @Test
+    void attentionForwardAndBackwardMatchTheJvmKernels() {
+        // batch, L, S, E, Ev, causal, mask (0 none, 1 BOOL L×S with a fully masked row, 2 float per head), dropout
+        int[][] cases = {
+            {2, 7, 9, 3, 5, 0, 0, 0},
+            {2, 30, 30, 6, 4, 0, 0, 30},
+            {2, 30, 30, 6, 4, 1, 1, 0},
+            {2, 70, 67, 16, 8, 1, 0, 0},
+            {3, 33, 70, 5, 6, 0, 1, 0},
+            {2, 20, 40, 6, 4, 0, 2, 0},
+            {2, 30, 30, 6, 4, 1, 1, 30}
+        };
+        for (int[] c : cases) {
+            int B = c[0], L = c[1], S = c[2], E = c[3], Ev = c[4];
+            Attention a = new Attention(B, L, S, E, Ev, 1f / (float) Math.sqrt(E), c[5] != 0, c[7] / 100f, 1234L);
+            Pair q = pair(data(B * L * E, -2, 2)), k = pair(data(B * S * E, -2, 2)), v = pair(data(B * S * Ev, -2, 2));
+            Pair g = pair(data(B * L * Ev, -1, 1));
+            Pair m = null;
+            Layout ml = null;
+            if (c[6] == 1) {
+                float[] mv = new float[L * S];
+                for (int i = 0; i < mv.length; i++) mv[i] = rnd.nextFloat() < 0.7f && i / S != 2 ? 1f : 0f;
+                m = pair(mv);
+                ml = new Layout(new int[] {B, L, S}, new int[] {0, S, 1}, 0);
+            } else if (c[6] == 2) {
+                float[] mv = data(B * S, -1, 1);
+                for (int i = 0; i < mv.length; i += 5) mv[i] = Float.NEGATIVE_INFINITY;
+                m = pair(mv);
+                ml = new Layout(new int[] {B, L, S}, new int[] {S, 0, 1}, 0);
+            }
+            AttentionMask mj = m == null ? null : new AttentionMask(m.jvm, ml, c[6] == 2);
+            AttentionMask mt = m == null ? null : new AttentionMask(m.tvm, ml, c[6] == 2);
+            Pair out = zeros(B * L * Ev), lse = zeros(B * L);
+            JVM.attention(a, q.jvm, k.jvm, v.jvm, mj, out.jvm, lse.jvm);
+            TVM.attention(a, q.tvm, k.tvm, v.tvm, mt, out.tvm, lse.tvm);
+            String what = "attention " + java.util.Arrays.toString(c);
+            assertClose(out, what + " out");
+            assertClose(lse, what + " lse");
+            Pair gq = zeros(B * L * E), gk = zeros(B * S * E), gv = zeros(B * S * Ev);
+            JVM.attentionBackward(a, q.jvm, k.jvm, v.jvm, mj, out.jvm, lse.jvm, g.jvm, gq.jvm, gk.jvm, gv.jvm);
+            TVM.attentionBackward(a, q.tvm, k.tvm, v.tvm, mt, out.tvm, lse.tvm, g.tvm, gq.tvm, gk.tvm, gv.tvm);
+            assertClose(gq, what + " grad q");
+            assertClose(gk, what + " grad k");
+            assertClose(gv, what + " grad v");
+        }
+    }
 }

@@ -40,6 +40,9 @@ final class KernelLauncher {
         REDUCE,
         MATMUL,
         SOFTMAX,
+        ATTENTION,
+        ATTENTION_BACKWARD_Q,
+        ATTENTION_BACKWARD_KV,
         INDEX_SELECT,
         INDEX_ADD,
         GATHER,
@@ -105,6 +108,9 @@ final class KernelLauncher {
                 case REDUCE -> g.task("t", TornadoKernels::reduce, ctx, mem, p, f);
                 case MATMUL -> g.task("t", TornadoKernels::matmul, ctx, mem, p, f);
                 case SOFTMAX -> g.task("t", TornadoKernels::softmax, ctx, mem, p, f);
+                case ATTENTION -> g.task("t", TornadoKernels::attention, ctx, mem, p, f);
+                case ATTENTION_BACKWARD_Q -> g.task("t", TornadoKernels::attentionBackwardQuery, ctx, mem, p, f);
+                case ATTENTION_BACKWARD_KV -> g.task("t", TornadoKernels::attentionBackwardKeyValue, ctx, mem, p, f);
                 case INDEX_SELECT -> g.task("t", TornadoKernels::indexSelect, ctx, mem, p, index);
                 case INDEX_ADD -> g.task("t", TornadoKernels::indexAdd, ctx, mem, p, index);
                 case GATHER -> g.task("t", TornadoKernels::gather, ctx, mem, p, f);

@@ -13,6 +13,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
+import org.grad4j.kernels.Attention;
+import org.grad4j.kernels.AttentionMask;
 import org.grad4j.kernels.Backend;
 import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.Buffer;
@@ -533,6 +535,86 @@ public final class TornadoBackend implements Backend {
         p.set(4, own(x).offset);
         p.set(5, log ? 1 : 0);
         launcher.launch(Kernel.SOFTMAX, rows);
+    }
+
+    // ---- attention --------------------------------------------------------------------------------
+
+    @Override
+    public synchronized void attention(
+            Attention a, Buffer q, Buffer k, Buffer v, AttentionMask mask, Buffer out, Buffer lse) {
+        int rows = a.batch() * a.queries();
+        if (rows == 0) return;
+        attentionParams(Kernel.ATTENTION, a, q, k, v, mask);
+        IntArray p = launcher.ints(Kernel.ATTENTION);
+        p.set(8, out(out).offset);
+        p.set(9, out(lse).offset);
+        launcher.launch(Kernel.ATTENTION, rows);
+    }
+
+    @Override
+    public synchronized void attentionBackward(
+            Attention a,
+            Buffer q,
+            Buffer k,
+            Buffer v,
+            AttentionMask mask,
+            Buffer out,
+            Buffer lse,
+            Buffer gradOut,
+            Buffer gradQ,
+            Buffer gradK,
+            Buffer gradV) {
+        int rows = a.batch() * a.queries(), keyRows = a.batch() * a.keys();
+        // keys and values first (their threads read no gradient the other launch writes), then queries
+        for (Kernel kernel : new Kernel[] {Kernel.ATTENTION_BACKWARD_KV, Kernel.ATTENTION_BACKWARD_Q}) {
+            attentionParams(kernel, a, q, k, v, mask);
+            IntArray p = launcher.ints(kernel);
+            p.set(8, own(out).offset);
+            p.set(9, own(lse).offset);
+            p.set(TornadoKernels.ATTN_SEED + 2, own(gradOut).offset);
+            p.set(TornadoKernels.ATTN_SEED + 3, out(gradQ).offset);
+            p.set(TornadoKernels.ATTN_SEED + 4, out(gradK).offset);
+            p.set(TornadoKernels.ATTN_SEED + 5, out(gradV).offset);
+            p.set(TornadoKernels.ATTN_SEED + 6, keyRows);
+            launcher.launch(kernel, kernel == Kernel.ATTENTION_BACKWARD_Q ? rows : keyRows);
+        }
+    }
+
+    /** The parameters both attention kernels share (see TornadoKernels' attention section). */
+    private void attentionParams(Kernel kernel, Attention a, Buffer q, Buffer k, Buffer v, AttentionMask mask) {
+        IntArray p = launcher.ints(kernel);
+        p.set(0, a.batch() * a.queries());
+        p.set(1, a.queries());
+        p.set(2, a.keys());
+        p.set(3, a.headDim());
+        p.set(4, a.valueDim());
+        p.set(5, own(q).offset);
+        p.set(6, own(k).offset);
+        p.set(7, own(v).offset);
+        p.set(11, mask == null ? 0 : mask.additive() ? 2 : 1);
+        if (mask != null) {
+            int[] shape = mask.layout().shape(), strides = mask.layout().strides();
+            int batchRank = shape.length - 2;
+            if (batchRank > TornadoKernels.ATTN_STRIDES - TornadoKernels.ATTN_SHAPE)
+                throw new IllegalArgumentException("attention: the TornadoVM kernel takes masks of at most "
+                        + (TornadoKernels.ATTN_STRIDES - TornadoKernels.ATTN_SHAPE) + " batch dimensions, got "
+                        + Arrays.toString(shape));
+            p.set(12, mask.rowStride());
+            p.set(13, mask.colStride());
+            p.set(14, batchRank);
+            p.set(15, own(mask.buffer()).offset + mask.layout().offset());
+            for (int d = 0; d < batchRank; d++) {
+                p.set(TornadoKernels.ATTN_SHAPE + d, shape[d]);
+                p.set(TornadoKernels.ATTN_STRIDES + d, strides[d]);
+            }
+        }
+        p.set(TornadoKernels.ATTN_SEED, (int) (a.seed() >>> 32));
+        p.set(TornadoKernels.ATTN_SEED + 1, (int) a.seed());
+        FloatArray f = launcher.floats(kernel);
+        f.set(0, a.scale());
+        f.set(1, a.dropoutP());
+        f.set(2, a.dropoutScale());
+        f.set(3, a.causal() ? 1f : 0f);
     }
 
     @Override

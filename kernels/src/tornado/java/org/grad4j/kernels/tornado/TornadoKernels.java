@@ -1,5 +1,6 @@
 package org.grad4j.kernels.tornado;
 
+import org.grad4j.kernels.Attention;
 import org.grad4j.kernels.BinaryOp;
 import org.grad4j.kernels.ReduceOp;
 import org.grad4j.kernels.UnaryOp;
@@ -499,6 +500,177 @@ final class TornadoKernels {
                 float inv = (float) (1.0 / sum);
                 for (int s = 0; s < size; s++)
                     mem.set(y + s * inner, TornadoMath.exp(mem.get(x + s * inner) - max) * inv);
+            }
+        }
+    }
+
+    // ---- attention ------------------------------------------------------------------------------
+    // Parameters: p[0] threads, p[1] L, p[2] S, p[3] E, p[4] Ev, p[5] q, p[6] k, p[7] v, p[8] out,
+    // p[9] lse, p[11] mask kind (0 none, 1 BOOL, 2 added), p[12] mask row stride, p[13] mask column
+    // stride, p[14] the mask's batch rank, p[15] mask offset, the mask's batch shape at ATTN_SHAPE and
+    // strides at ATTN_STRIDES, the dropout seed's high and low words at ATTN_SEED, p[ATTN_SEED + 2]
+    // gradOut, + 3 gradQ, + 4 gradK, + 5 gradV, + 6 the thread count of the key kernel; f[0] scale,
+    // f[1] dropout p, f[2] 1/(1-p), f[3] causal (1 or 0). The arithmetic follows the JVM kernel's
+    // (AttentionKernels), one row at a time. No value is compared with an infinity: OpenCL compilers
+    // may assume finite math and fold such tests (PoCL did, giving masked keys weight), so masking is
+    // decided by attnVisible and loop bounds, and a fully masked row by its lse below -FULLY_MASKED.
+
+    static final int ATTN_SHAPE = 16, ATTN_STRIDES = 24, ATTN_SEED = 32;
+    static final float FULLY_MASKED = 3.0e38f;
+
+    /** Where the mask's queries×keys matrix of head {@code b} starts. */
+    static int attnMaskBase(IntArray p, int b) {
+        int pos = p.get(15);
+        int rest = b;
+        for (int d = p.get(14) - 1; d >= 0; d--) {
+            int size = p.get(ATTN_SHAPE + d);
+            int q = rest / size;
+            pos += (rest - q * size) * p.get(ATTN_STRIDES + d);
+            rest = q;
+        }
+        return pos;
+    }
+
+    /** Whether key j takes part for the mask row at {@code mo}: a BOOL mask's non-zero, a float mask's value above -3e38. */
+    static boolean attnVisible(FloatArray mem, IntArray p, int mo, int j) {
+        int kind = p.get(11);
+        boolean visible = true;
+        if (kind == 1) visible = mem.get(mo + j * p.get(13)) != 0f;
+        if (kind == 2) visible = mem.get(mo + j * p.get(13)) > -FULLY_MASKED;
+        return visible;
+    }
+
+    /** The scaled score of query row {@code qo} and key row {@code ko}, plus a float mask's value (of a visible key). */
+    static float attnScore(FloatArray mem, IntArray p, FloatArray f, int qo, int ko, int mo, int j) {
+        float s = 0f;
+        for (int e = 0; e < p.get(3); e++) s += mem.get(qo + e) * mem.get(ko + e);
+        s *= f.get(0);
+        if (p.get(11) == 2) s += mem.get(mo + j * p.get(13));
+        return s;
+    }
+
+    /** The dropout factor of query row {@code row} and key {@code key}: 0 or 1/(1-p) (1 without dropout). */
+    static float attnKeep(IntArray p, FloatArray f, int row, int key) {
+        float dp = f.get(1);
+        if (dp <= 0f) return 1f;
+        return Attention.dropoutUniform(p.get(ATTN_SEED + 1), p.get(ATTN_SEED), row, key) >= dp ? f.get(2) : 0f;
+    }
+
+    /** Forward, one thread per (head, query row): the online softmax over the visible keys, the output row accumulated in place. */
+    static void attention(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int L = p.get(1);
+            int S = p.get(2);
+            int E = p.get(3);
+            int Ev = p.get(4);
+            int b = t / L;
+            int i = t - b * L;
+            int qo = p.get(5) + t * E;
+            int oo = p.get(8) + t * Ev;
+            int mo = p.get(11) != 0 ? attnMaskBase(p, b) + i * p.get(12) : 0;
+            float m = 0f;
+            float l = 0f;
+            int seen = 0;
+            for (int c = 0; c < Ev; c++) mem.set(oo + c, 0f);
+            int end = f.get(3) != 0f ? TornadoMath.min(S, i + 1) : S; // causal: later keys are masked
+            for (int j = 0; j < end; j++) {
+                if (attnVisible(mem, p, mo, j)) {
+                    float s = attnScore(mem, p, f, qo, p.get(6) + (b * S + j) * E, mo, j);
+                    float mNew = seen == 0 ? s : TornadoMath.max(m, s);
+                    float alpha = seen == 0 ? 0f : TornadoMath.exp(m - mNew);
+                    float pj = TornadoMath.exp(s - mNew);
+                    l = l * alpha + pj;
+                    m = mNew;
+                    seen = 1;
+                    float pd = pj * attnKeep(p, f, t, j);
+                    int vo = p.get(7) + (b * S + j) * Ev;
+                    for (int c = 0; c < Ev; c++) mem.set(oo + c, mem.get(oo + c) * alpha + pd * mem.get(vo + c));
+                }
+            }
+            float inv = seen == 0 ? 0f : 1f / l;
+            for (int c = 0; c < Ev; c++) mem.set(oo + c, mem.get(oo + c) * inv);
+            mem.set(p.get(9) + t, seen == 0 ? Float.NEGATIVE_INFINITY : m + TornadoMath.log(l));
+        }
+    }
+
+    /** dO_i · O_i of row t (the softmax backward's row term). */
+    static float attnRowDot(FloatArray mem, IntArray p, int t) {
+        int Ev = p.get(4);
+        int go = p.get(ATTN_SEED + 2) + t * Ev;
+        int oo = p.get(8) + t * Ev;
+        float d = 0f;
+        for (int c = 0; c < Ev; c++) d += mem.get(go + c) * mem.get(oo + c);
+        return d;
+    }
+
+    /** Backward of keys and values, one thread per (head, key row): gradV_j = Σ_i Pd_ij dO_i, gradK_j = scale Σ_i dS_ij q_i. */
+    static void attentionBackwardKeyValue(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(ATTN_SEED + 6)) {
+            int L = p.get(1);
+            int S = p.get(2);
+            int E = p.get(3);
+            int Ev = p.get(4);
+            int b = t / S;
+            int j = t - b * S;
+            int ko = p.get(6) + t * E;
+            int vo = p.get(7) + t * Ev;
+            int gk = p.get(ATTN_SEED + 4) + t * E;
+            int gv = p.get(ATTN_SEED + 5) + t * Ev;
+            for (int e = 0; e < E; e++) mem.set(gk + e, 0f);
+            for (int c = 0; c < Ev; c++) mem.set(gv + c, 0f);
+            int base = p.get(11) != 0 ? attnMaskBase(p, b) : 0;
+            for (int i = f.get(3) != 0f ? j : 0; i < L; i++) { // causal: earlier queries do not see key j
+                int row = b * L + i;
+                float lse = mem.get(p.get(9) + row);
+                int mo = base + i * p.get(12);
+                if (lse > -FULLY_MASKED && attnVisible(mem, p, mo, j)) {
+                    int qo = p.get(5) + row * E;
+                    float pj = TornadoMath.exp(attnScore(mem, p, f, qo, ko, mo, j) - lse);
+                    float z = attnKeep(p, f, row, j);
+                    int go = p.get(ATTN_SEED + 2) + row * Ev;
+                    float dp = 0f;
+                    for (int c = 0; c < Ev; c++) {
+                        float g = mem.get(go + c);
+                        dp += g * mem.get(vo + c);
+                        mem.set(gv + c, mem.get(gv + c) + pj * z * g);
+                    }
+                    float ds = pj * (dp * z - attnRowDot(mem, p, row)) * f.get(0);
+                    for (int e = 0; e < E; e++) mem.set(gk + e, mem.get(gk + e) + ds * mem.get(qo + e));
+                }
+            }
+        }
+    }
+
+    /** Backward of the queries, one thread per (head, query row): gradQ_i = scale Σ_j dS_ij k_j. */
+    static void attentionBackwardQuery(KernelContext ctx, FloatArray mem, IntArray p, FloatArray f) {
+        int t = ctx.globalIdx;
+        if (t < p.get(0)) {
+            int L = p.get(1);
+            int S = p.get(2);
+            int E = p.get(3);
+            int Ev = p.get(4);
+            int b = t / L;
+            int i = t - b * L;
+            int qo = p.get(5) + t * E;
+            int go = p.get(ATTN_SEED + 2) + t * Ev;
+            int gq = p.get(ATTN_SEED + 3) + t * E;
+            int mo = p.get(11) != 0 ? attnMaskBase(p, b) + i * p.get(12) : 0;
+            float lse = mem.get(p.get(9) + t);
+            float d = attnRowDot(mem, p, t);
+            for (int e = 0; e < E; e++) mem.set(gq + e, 0f);
+            int end = lse > -FULLY_MASKED ? (f.get(3) != 0f ? TornadoMath.min(S, i + 1) : S) : 0;
+            for (int j = 0; j < end; j++) {
+                if (attnVisible(mem, p, mo, j)) {
+                    int ko = p.get(6) + (b * S + j) * E;
+                    float pj = TornadoMath.exp(attnScore(mem, p, f, qo, ko, mo, j) - lse);
+                    int vo = p.get(7) + (b * S + j) * Ev;
+                    float dp = 0f;
+                    for (int c = 0; c < Ev; c++) dp += mem.get(go + c) * mem.get(vo + c);
+                    float ds = pj * (dp * attnKeep(p, f, t, j) - d) * f.get(0);
+                    for (int e = 0; e < E; e++) mem.set(gq + e, mem.get(gq + e) + ds * mem.get(ko + e));
+                }
             }
         }
     }
