@@ -119,8 +119,6 @@ final class CharGptModel extends Module {
         final Linear cAttn, cProj;
         final Dropout residDropout;
         private final Generator gen;
-        /** The last mask made, [T, T], true above the diagonal (the future); re-made when T changes. */
-        private Tensor future;
 
         CausalSelfAttention(Config c, Generator gen) {
             this.nHead = c.nHead();
@@ -144,26 +142,12 @@ final class CharGptModel extends Module {
         }
 
         /**
-         * softmax(q·kᵀ/√hd, future masked to -inf)·v with dropout on the weights: what
-         * {@code F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=True)} computes.
+         * softmax(q·kᵀ/√hd, the future masked out)·v with dropout on the weights, as one fused node
+         * that keeps no T×T matrix for the backward (nanoGPT's flash path).
          */
         private Tensor attention(Tensor q, Tensor k, Tensor v) {
-            int t = q.size(2);
-            Tensor scores = q.matmul(k.transpose(2, 3)).mul((float) (1.0 / Math.sqrt(q.size(3))));
-            Tensor weights =
-                    scores.maskedFill(futureMask(t), Float.NEGATIVE_INFINITY).softmax(3);
-            return F.dropout(weights, dropout, isTraining(), gen).matmul(v);
-        }
-
-        private Tensor futureMask(int t) {
-            Tensor m = future;
-            if (m == null || m.size(0) != t) {
-                try (var s = GradMode.noGrad()) {
-                    m = Tensor.ones(t, t).triu(1).gt(0);
-                }
-                future = m;
-            }
-            return m;
+            float p = isTraining() ? dropout : 0f;
+            return F.scaledDotProductAttention(q, k, v, null, p, true, null, gen);
         }
     }
 

@@ -153,9 +153,10 @@ public final class MultiheadAttention extends Module {
             mask = mask == null ? m : mask.add(m);
         }
         float p = isTraining() ? dropout : 0f;
-        // the one place the attention is computed: PyTorch sends needWeights=false to
-        // F.scaled_dot_product_attention(q, k, v, mask, p), which gives the same output without the weights
-        Attention a = attention(qh, kh, vh, mask, p);
+        // as PyTorch: without the weights, one fused node that keeps no L x S matrix for the backward
+        Attention a = needWeights
+                ? attention(qh, kh, vh, mask, p)
+                : new Attention(F.scaledDotProductAttention(qh, kh, vh, mask, p, false, null, generator), null);
 
         Tensor out = a.output().transpose(1, 2).reshape(n, tgtLen, embedDim);
         out = outProj.call(out);
