@@ -1,5 +1,6 @@
 package org.grad4j.kernels;
 
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,6 +26,8 @@ public final class Parallel {
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
     private static final AtomicBoolean BUSY = new AtomicBoolean();
     private static final long SPIN_NANOS = Long.getLong("grad4j.spin", 200_000);
+
+    private static final ConcurrentLinkedQueue<Runnable> IDLE_TASKS = new ConcurrentLinkedQueue<>();
 
     private static volatile Runnable job;
     private static volatile long generation;
@@ -104,6 +107,21 @@ public final class Parallel {
         }
     }
 
+    /**
+     * Hands {@code task} to a worker that is waiting for the next range (it would only spin): the
+     * caller's serial stretches, e.g. the JVM zeroing a fresh 4 MB output, then overlap with work
+     * for later ops. Returns false, and keeps nothing, when one thread is set or no worker is
+     * running: a task must never use a core that {@link #setNumThreads} did not grant. A parked
+     * worker is woken for it. A task runs once, on a worker, between ranges.
+     */
+    public static boolean runWhenIdle(Runnable task) {
+        Worker[] ws = workers;
+        if (threads <= 1 || ws.length == 0) return false;
+        IDLE_TASKS.add(task);
+        ws[0].wake();
+        return true;
+    }
+
     private static Worker[] ensureWorkers(int count) {
         Worker[] ws = workers;
         if (ws.length >= count) return ws;
@@ -143,6 +161,12 @@ public final class Parallel {
             while (true) {
                 long deadline = System.nanoTime() + SPIN_NANOS;
                 while (generation == seen) {
+                    Runnable idle = IDLE_TASKS.poll();
+                    if (idle != null) {
+                        runIdle(idle);
+                        deadline = System.nanoTime() + SPIN_NANOS;
+                        continue;
+                    }
                     if (System.nanoTime() < deadline) {
                         Thread.onSpinWait();
                         continue;
@@ -155,6 +179,15 @@ public final class Parallel {
                 seen = generation;
                 Runnable r = job;
                 if (r != null) r.run();
+            }
+        }
+
+        private static void runIdle(Runnable task) {
+            try {
+                task.run();
+            } catch (Throwable e) { // a helper's failure (out of memory) must not end the worker
+                Thread t = Thread.currentThread();
+                t.getUncaughtExceptionHandler().uncaughtException(t, e);
             }
         }
     }

@@ -1,6 +1,9 @@
 package org.grad4j.kernels.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -12,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.grad4j.kernels.Parallel;
 import org.junit.jupiter.api.Test;
 
 class ArrayPoolTest {
@@ -86,6 +90,62 @@ class ArrayPoolTest {
             assertEquals(total, seen.size(), "an array kept by a thread (or left in the pool) went out twice");
         } finally {
             ex.shutdownNow();
+        }
+    }
+
+    @Test
+    void aMissOnALargeLengthGetsASpareZeroedByAnIdleWorker() throws InterruptedException {
+        int before = Parallel.numThreads(), length = ArrayPool.SPARE_MIN_LENGTH + 3;
+        Parallel.setNumThreads(2);
+        try {
+            Parallel.forRange(2, 1 << 20, (from, to) -> {}); // the worker exists
+            ArrayPool pool = new ArrayPool();
+            assertNull(pool.take(length), "nothing released yet: the caller allocates this one");
+            float[] spare = null;
+            for (int i = 0; i < 5000 && spare == null; i++) { // the worker takes it between ranges
+                Thread.sleep(1);
+                spare = pool.take(length);
+            }
+            assertNotNull(spare, "no spare of the missed length appeared");
+            assertEquals(length, spare.length);
+            for (float f : spare) assertEquals(0f, f);
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+    }
+
+    @Test
+    void oneThreadNeverHandsWorkToAWorker() throws InterruptedException {
+        int before = Parallel.numThreads(), length = ArrayPool.SPARE_MIN_LENGTH + 5;
+        Parallel.setNumThreads(2);
+        Parallel.forRange(2, 1 << 20, (from, to) -> {}); // a worker exists, but one thread is granted
+        Parallel.setNumThreads(1);
+        try {
+            boolean[] ran = {false};
+            assertFalse(Parallel.runWhenIdle(() -> ran[0] = true));
+            ArrayPool pool = new ArrayPool();
+            assertNull(pool.take(length));
+            Thread.sleep(50);
+            assertNull(pool.take(length), "a spare was made on a core setNumThreads(1) did not grant");
+            assertFalse(ran[0]);
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+    }
+
+    @Test
+    void smallLengthsGetNoSpare() throws InterruptedException {
+        int before = Parallel.numThreads(), length = ArrayPool.SPARE_MIN_LENGTH - 1;
+        Parallel.setNumThreads(2);
+        try {
+            Parallel.forRange(2, 1 << 20, (from, to) -> {});
+            ArrayPool pool = new ArrayPool();
+            assertNull(pool.take(length));
+            Thread.sleep(50);
+            assertNull(pool.take(length), "below 1 MB the caller zeroes in cache: no spare needed");
+            assertTrue(Parallel.runWhenIdle(() -> {}), "two threads: a worker takes tasks");
+        } finally {
+            Parallel.setNumThreads(before);
         }
     }
 }
