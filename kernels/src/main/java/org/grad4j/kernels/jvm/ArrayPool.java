@@ -13,10 +13,10 @@ import org.grad4j.kernels.Parallel;
  * an MLP step). Thread-safe; bounded per length and in total.
  *
  * <p>A miss on a large length also asks an idle pool worker ({@link Parallel#runWhenIdle}) for a
- * spare of that length: the JVM zeroes a fresh array on the thread that allocates it (0.17 ms for
- * 4 MB), serially, while the other threads wait for the next op; the spare is zeroed on a worker
- * that would only spin, so a forward pass whose outputs are all fresh no longer zeroes them all
- * on the caller's thread.
+ * spare of that length: the JVM zeroes a fresh array on the thread that allocates it, serially,
+ * while the other threads wait for the next op; the spare is zeroed on a worker that would only
+ * spin, so a forward pass whose outputs are all fresh no longer zeroes them all on the caller's
+ * thread.
  */
 final class ArrayPool {
     static final int MIN_LENGTH = 1024;
