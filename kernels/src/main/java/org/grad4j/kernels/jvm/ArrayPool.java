@@ -24,6 +24,7 @@ final class ArrayPool {
     private static final long MAX_FLOATS = 32L << 20; // 128 MB
     /** Lengths whose misses ask for a spare (1 MB and up: smaller arrays are zeroed in cache, cheaply). */
     static final int SPARE_MIN_LENGTH = 1 << 18;
+
     private static final int SPARES_PENDING = 2;
 
     private record Bin(
