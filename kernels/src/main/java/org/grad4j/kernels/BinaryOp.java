@@ -115,13 +115,13 @@ public enum BinaryOp {
     },
     /**
      * a * (Φ(b) + b·φ(b)): exact GELU's backward (b = the GELU's input), as PyTorch's gelu_backward
-     * with approximate="none".
+     * with approximate="none"; φ's exp is {@link UnaryOp#expf}, so the vector loop gives these bits.
      */
-    GELU_BACKWARD(Code.GELU_BACKWARD, VectorForm.NONE) {
+    GELU_BACKWARD(Code.GELU_BACKWARD, VectorForm.EXACT) {
         @Override
         public float apply(float a, float b) {
             float cdf = 0.5f * (1f + UnaryOp.erf(b * UnaryOp.SQRT1_2));
-            float pdf = (float) Math.exp(-0.5f * b * b) * INV_SQRT_2PI;
+            float pdf = UnaryOp.expf(-0.5f * b * b) * INV_SQRT_2PI;
             return a * (cdf + b * pdf);
         }
     };

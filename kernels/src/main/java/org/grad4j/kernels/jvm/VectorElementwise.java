@@ -99,6 +99,7 @@ final class VectorElementwise {
             case TANH_BACKWARD -> tanhBackward(a, ao, as, b, bo, bs, out, oo, bound);
             case SIGMOID_BACKWARD -> sigmoidBackward(a, ao, as, b, bo, bs, out, oo, bound);
             case RELU_BACKWARD -> reluBackward(a, ao, as, b, bo, bs, out, oo, bound);
+            case GELU_BACKWARD -> geluBackward(a, ao, as, b, bo, bs, out, oo, bound);
             default ->
                 throw new IllegalStateException(
                         "binary op " + op + " has vector form " + op.vectorForm() + " in the table but no vector loop");
@@ -161,6 +162,22 @@ final class VectorElementwise {
         for (int j = 0; j < bound; j += L) {
             FloatVector y = vb(b, bo, bs, j);
             va(a, ao, as, j).blend(0f, y.compare(VectorOperators.GT, 0f).not()).intoArray(out, oo + j);
+        }
+    }
+
+    /**
+     * BinaryOp.GELU_BACKWARD's formula lane for lane: erf (branchy) scalar into a lane buffer, the
+     * rest (exp among it) in vectors; chunk by chunk, so out may be one of the operands.
+     */
+    private static void geluBackward(
+            float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
+        float[] erf = new float[L];
+        for (int j = 0; j < bound; j += L) {
+            for (int i = 0; i < L; i++) erf[i] = UnaryOp.erf(b[bo + (j + i) * bs] * UnaryOp.SQRT1_2);
+            FloatVector x = vb(b, bo, bs, j);
+            FloatVector cdf = FloatVector.fromArray(S, erf, 0).add(1f).mul(0.5f);
+            FloatVector pdf = VectorMath.exp(x.mul(-0.5f).mul(x)).mul(BinaryOp.INV_SQRT_2PI);
+            va(a, ao, as, j).mul(cdf.add(x.mul(pdf))).intoArray(out, oo + j);
         }
     }
 

@@ -44,8 +44,13 @@ final class VectorMath {
 
     /** out[oo+j] = exp(x[xo+j]) for j < bound (a multiple of L). */
     static void exp(float[] x, int xo, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) {
-            FloatVector a = FloatVector.fromArray(S, x, xo + j);
+        for (int j = 0; j < bound; j += L)
+            exp(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j);
+    }
+
+    /** exp lane by lane, the same bits as {@link org.grad4j.kernels.UnaryOp#expf}. */
+    static FloatVector exp(FloatVector a) {
+        {
             // ---- exp(a) ----
             FloatVector c = a.max(EXP_LO).min(EXP_HI);
             FloatVector t = c.fma(LOG2E, 0.5f);
@@ -66,7 +71,7 @@ final class VectorMath {
             e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI))
                     .blend(0f, a.compare(VectorOperators.LT, EXP_LO));
             // ----------------
-            e.intoArray(out, oo + j);
+            return e;
         }
     }
 

@@ -177,6 +177,31 @@ class ElementwiseTableTest {
         }
     }
 
+    /**
+     * The scalar expf (GELU_BACKWARD's φ) is the vector exp lane for lane, and within the polynomial
+     * form's ulps of Math.exp over the normal range; 0 below it, infinity above, NaN for NaN.
+     */
+    @Test
+    void scalarExpfIsTheVectorExp() {
+        assumeTrue(Simd.AVAILABLE, "no Vector API in this JVM");
+        int n = 4096 * VectorMath.L;
+        float[] x = new float[n], out = new float[n];
+        for (int i = 0; i < n; i++) x[i] = -87f + 175.7f * i / n;
+        x[0] = Float.NaN;
+        x[1] = -100f;
+        x[2] = 100f;
+        x[3] = -0f;
+        VectorMath.exp(x, 0, out, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertSame(UnaryOp.expf(x[i]), out[i], "exp(" + x[i] + ")");
+            if (i > 3) assertWithin(VectorForm.POLYNOMIAL.ulps(), (float) Math.exp(x[i]), out[i], "exp(" + x[i] + ")");
+        }
+        assertTrue(Float.isNaN(UnaryOp.expf(Float.NaN)));
+        assertEquals(0f, UnaryOp.expf(-100f));
+        assertEquals(Float.POSITIVE_INFINITY, UnaryOp.expf(100f));
+        assertEquals(1f, UnaryOp.expf(-0f));
+    }
+
     // ---- through the backend --------------------------------------------------------------------
 
     /** Contiguous (vector loops where there are some) and strided (scalar loops) views, as core calls them. */
