@@ -174,10 +174,12 @@ final class VectorElementwise {
         float[] erf = new float[L];
         for (int j = 0; j < bound; j += L) {
             for (int i = 0; i < L; i++) erf[i] = UnaryOp.erf(b[bo + (j + i) * bs] * UnaryOp.SQRT1_2);
-            FloatVector x = vb(b, bo, bs, j);
+            // loads spelled out, not through va/vb: this loop is large enough that C2 stops inlining them
+            FloatVector x = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + j);
+            FloatVector g = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + j);
             FloatVector cdf = FloatVector.fromArray(S, erf, 0).add(1f).mul(0.5f);
             FloatVector pdf = VectorMath.exp(x.mul(-0.5f).mul(x)).mul(BinaryOp.INV_SQRT_2PI);
-            va(a, ao, as, j).mul(cdf.add(x.mul(pdf))).intoArray(out, oo + j);
+            g.mul(cdf.add(x.mul(pdf))).intoArray(out, oo + j);
         }
     }
 
