@@ -118,7 +118,7 @@ public enum UnaryOp {
         }
     },
     /** Exact GELU, x/2 · (1 + erf(x/√2)), as PyTorch's (approximate="none"). */
-    GELU(Code.GELU, VectorForm.NONE) {
+    GELU(Code.GELU, VectorForm.EXACT) {
         @Override
         public float apply(float x, float p0, float p1) {
             return 0.5f * x * (1f + erf(x * SQRT1_2));
