@@ -255,8 +255,6 @@ final class VectorGemm {
         int ir = 0;
         if (MR == 8 && acs == 1 && alpha == 1f && Transpose16.AVAILABLE && mc >= 16 && kc >= 16) {
             ir = packRowMajorPairs(a, ao, ars, mc, kc, ap, apOffset);
-        } else if (MR == 8 && ars == 1 && acs != 1 && L >= 8) {
-            ir = packColumnMajorPairs(a, ao, acs, mc, kc, alpha, ap, apOffset);
         }
         for (; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
@@ -305,28 +303,6 @@ final class VectorGemm {
             for (int i = 0; i < 16; i++) { // the last kc % 16 columns
                 int src = ao + (ir + i) * ars, dst = (i < 8 ? base0 : base1) + (i & 7);
                 for (int p = kBlocks; p < kc; p++) ap[dst + p * 8] = a[src + p];
-            }
-        }
-        return rows;
-    }
-
-    /**
-     * Column-major A (xᵀ of a weight gradient) into 8-row panels, two panels at a time, so that each
-     * 64-byte line of A is read once, not half by one panel and half by the next. Returns the rows packed.
-     */
-    private static int packColumnMajorPairs(
-            float[] a, int ao, int acs, int mc, int kc, float alpha, float[] ap, int apOffset) {
-        int rows = mc & ~15;
-        for (int ir = 0; ir < rows; ir += 16) {
-            int base0 = apOffset + ir * kc, base1 = base0 + 8 * kc;
-            for (int p = 0; p < kc; p++) {
-                int src = ao + ir + p * acs;
-                FloatVector.fromArray(FloatVector.SPECIES_256, a, src)
-                        .mul(alpha)
-                        .intoArray(ap, base0 + p * 8);
-                FloatVector.fromArray(FloatVector.SPECIES_256, a, src + 8)
-                        .mul(alpha)
-                        .intoArray(ap, base1 + p * 8);
             }
         }
         return rows;
