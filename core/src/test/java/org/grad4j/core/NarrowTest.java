@@ -103,6 +103,33 @@ class NarrowTest {
                 Tensor.randn(4, 2).requiresGrad_());
     }
 
+    /**
+     * The gradient of a slice or select is one strided copy into zeros, recorded as PyTorch records it
+     * ({@code SliceBackwardBackward0}, {@code SelectBackwardBackward0}), so it can be differentiated again.
+     */
+    @Test
+    void theBackwardOfASliceIsItselfASliceNode() {
+        Tensor x = Tensor.arange(12).reshape(2, 6).requiresGrad_();
+        Tensor y = x.narrow(1, 2, 3);
+        Tensor g = Autograd.grad(y.mul(y).sum(), x, true);
+        assertEquals("SliceBackwardBackward0", g.gradFn().name());
+        assertValues(g, 0, 0, 4, 6, 8, 0, 0, 0, 16, 18, 20, 0); // PyTorch: 2x inside the narrow, 0 outside
+        Tensor stepped = x.slice(1, 1, 6, 2);
+        Tensor gs = Autograd.grad(stepped.mul(stepped).sum(), x, true);
+        assertEquals("SliceBackwardBackward0", gs.gradFn().name());
+        assertValues(gs, 0, 2, 0, 6, 0, 10, 0, 14, 0, 18, 0, 22);
+        Tensor sel = x.select(1, 4);
+        Tensor gsel = Autograd.grad(sel.mul(sel).sum(), x, true);
+        assertEquals("SelectBackwardBackward0", gsel.gradFn().name());
+        assertValues(gsel, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 20, 0);
+        GradCheck.gradgradcheck(
+                xs -> xs[0].narrow(1, 1, 2).mul(xs[0].select(0, 1).narrow(0, 0, 2)),
+                Tensor.randn(3, 4).requiresGrad_());
+        GradCheck.gradgradcheck(
+                xs -> xs[0].slice(0, 0, 6, 3).mul(xs[0].slice(0, 1, 7, 3)),
+                Tensor.randn(7, 2).requiresGrad_());
+    }
+
     @Test
     void sliceWithAHugeStepDoesNotWrap() {
         Tensor x = x32();

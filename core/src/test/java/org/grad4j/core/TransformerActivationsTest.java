@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.grad4j.core.tools.GradCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -343,6 +344,32 @@ class TransformerActivationsTest {
         assertArrayEquals(new float[] {-1f, 0.5f}, x.toFloatArray());
         assertNull(x.grad());
         assertNull(x.gradFn());
+    }
+
+    /**
+     * Exact GELU's gradient is one fused gelu_backward node, recorded as PyTorch records it, whose own
+     * gradients (in the output gradient and in x) match PyTorch's.
+     */
+    @Test
+    void geluBackwardIsOneNodeDifferentiableAgain() {
+        Tensor x =
+                Tensor.of(new float[] {-3f, -1f, -0.25f, 0f, 0.5f, 2f, 6f}, 7).requiresGrad_();
+        Tensor w = Tensor.arange(7);
+        Tensor d1 = Autograd.grad(F.gelu(x).mul(w).sum(), x, true);
+        assertEquals("GeluBackwardBackward0", d1.gradFn().name());
+        // torch.autograd.grad(gelu(x).mul(arange(7.)).sum(), x, create_graph=True)
+        assertArrayEquals(
+                new float[] {-0f, -0.08331543f, 0.60925341f, 1.5f, 3.46998024f, 5.42615938f, 6f},
+                d1.toFloatArray(),
+                1e-5f);
+        assertArrayEquals(
+                new float[] {-0f, 0.241970733f, 1.49833894f, 2.39365387f, 2.46445727f, -0.539909661f, -1.23948007e-06f},
+                Autograd.grad(d1.sum(), x).toFloatArray(),
+                1e-5f);
+        GradCheck.gradgradcheck(
+                xs -> F.gelu(xs[0]).mul(xs[1]),
+                Tensor.randn(3, 4).requiresGrad_(),
+                Tensor.randn(3, 4).requiresGrad_());
     }
 
     /** The defaults are PyTorch's: approximate "none", beta 1 and threshold 20, negative slope 0.01. */

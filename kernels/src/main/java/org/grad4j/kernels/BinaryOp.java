@@ -5,7 +5,8 @@ package org.grad4j.kernels;
  * ({@link #apply}), {@link VectorForm} on the JVM backend (for unit-stride or broadcast-scalar
  * operands), device {@link #code()}. Comparisons give 1 for true and 0 for false. The *_BACKWARD ops
  * are fused activation backwards (a = output gradient, b = the activation's output), as PyTorch's
- * tanh_backward / sigmoid_backward / threshold_backward: one pass instead of three.
+ * tanh_backward / sigmoid_backward / threshold_backward: one pass instead of three (GELU_BACKWARD: b
+ * is the GELU's input, as gelu_backward's).
  */
 public enum BinaryOp {
     ADD(Code.ADD, VectorForm.EXACT) {
@@ -111,7 +112,22 @@ public enum BinaryOp {
         public float apply(float a, float b) {
             return b > 0f ? a : 0f;
         }
+    },
+    /**
+     * a * (Φ(b) + b·φ(b)): exact GELU's backward (b = the GELU's input), as PyTorch's gelu_backward
+     * with approximate="none"; φ's exp is {@link UnaryOp#expf}, so the vector loop gives these bits.
+     */
+    GELU_BACKWARD(Code.GELU_BACKWARD, VectorForm.EXACT) {
+        @Override
+        public float apply(float a, float b) {
+            float cdf = 0.5f * (1f + UnaryOp.erf(b * UnaryOp.SQRT1_2));
+            float pdf = UnaryOp.expf(-0.5f * b * b) * INV_SQRT_2PI;
+            return a * (cdf + b * pdf);
+        }
     };
+
+    /** 1/√(2π), φ(0). */
+    public static final float INV_SQRT_2PI = 0.39894228040143267794f;
 
     /** The device codes, one named constant per op; from 1, as {@link UnaryOp.Code}'s and for the same reasons. */
     public static final class Code {
@@ -132,7 +148,8 @@ public enum BinaryOp {
                 GE = 13,
                 TANH_BACKWARD = 14,
                 SIGMOID_BACKWARD = 15,
-                RELU_BACKWARD = 16;
+                RELU_BACKWARD = 16,
+                GELU_BACKWARD = 17;
     }
 
     private final int code;

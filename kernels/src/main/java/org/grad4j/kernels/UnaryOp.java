@@ -118,7 +118,7 @@ public enum UnaryOp {
         }
     },
     /** Exact GELU, x/2 · (1 + erf(x/√2)), as PyTorch's (approximate="none"). */
-    GELU(Code.GELU, VectorForm.NONE) {
+    GELU(Code.GELU, VectorForm.EXACT) {
         @Override
         public float apply(float x, float p0, float p1) {
             return 0.5f * x * (1f + erf(x * SQRT1_2));
@@ -179,6 +179,37 @@ public enum UnaryOp {
         r = Math.fma(r, s, 1.28379166e-1f);
         return Math.fma(r, a, a);
     }
+
+    /**
+     * exp in float arithmetic, the JVM backend's vector exp (Cephes' expf: n = round(x·log2 e), a degree-6
+     * polynomial of the remainder, 2^n in two halves) lane for lane, so a scalar formula that uses it and
+     * a vector loop give the same bits; results below {@code EXP_LO} are 0, above {@code EXP_HI} infinity.
+     */
+    public static float expf(float a) {
+        if (a > EXP_HI) return Float.POSITIVE_INFINITY;
+        if (a < EXP_LO) return 0f;
+        float c = Math.min(Math.max(a, EXP_LO), EXP_HI);
+        float t = Math.fma(c, EXP_LOG2E, 0.5f);
+        float tr = (float) (int) t;
+        float n = tr > t ? tr - 1f : tr;
+        float r = Math.fma(n, -EXP_LN2_HI, c) + n * -EXP_LN2_LO;
+        float y = Math.fma(r, EXP_P[0], EXP_P[1]);
+        for (int i = 2; i < EXP_P.length; i++) y = Math.fma(y, r, EXP_P[i]);
+        y = Math.fma(y, r * r, r) + 1f;
+        int ni = (int) n, h = ni >> 1;
+        return y * Float.intBitsToFloat((h + 127) << 23) * Float.intBitsToFloat((ni - h + 127) << 23);
+    }
+
+    /** {@link #expf}'s range (below EXP_LO the result would be subnormal: flushed to 0) and constants. */
+    public static final float EXP_HI = 88.72283935546875f,
+            EXP_LO = -87.33654f,
+            EXP_LOG2E = 1.44269504088896341f,
+            EXP_LN2_HI = 0.693359375f,
+            EXP_LN2_LO = -2.12194440e-4f;
+
+    private static final float[] EXP_P = {
+        1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f
+    };
 
     /**
      * The device codes, one named constant per op (compile-time constants, so device kernels can

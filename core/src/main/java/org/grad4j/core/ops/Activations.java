@@ -75,18 +75,36 @@ public final class Activations {
                 out,
                 "GeluBackward0",
                 x,
-                (g, ctx) -> grads(g.mul(tanh ? geluTanhDerivative(ctx.saved(0)) : geluDerivative(ctx.saved(0)))),
+                (g, ctx) -> grads(tanh ? g.mul(geluTanhDerivative(ctx.saved(0))) : geluBackward(g, ctx.saved(0))),
                 x);
     }
 
-    private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
-
-    /** Φ(x) + x·φ(x). */
-    private static Tensor geluDerivative(Tensor x) {
-        Tensor cdf = x.mul(UnaryOp.SQRT1_2).erf().add(1f).mul(0.5f);
-        Tensor pdf = x.mul(x).mul(-0.5f).exp().mul(INV_SQRT_2PI);
-        return cdf.add(x.mul(pdf));
+    /** {@code g * (Φ(x) + x·φ(x))} in one pass (PyTorch's gelu_backward); its own backward is gelu''(x) = φ(x)(2 - x²). */
+    static Tensor geluBackward(Tensor g, Tensor x) {
+        Tensor out = Pointwise.binary("gelu_backward", BinaryOp.GELU_BACKWARD, g, x, DType.FLOAT32);
+        if (!needsGrad(g, x)) return out;
+        return record(
+                out,
+                "GeluBackwardBackward0",
+                g,
+                x,
+                (gg, ctx) -> {
+                    Tensor g0 = ctx.saved(0), x0 = ctx.saved(1);
+                    return grads(
+                            ctx.needs(0) ? geluBackward(gg, x0) : null,
+                            ctx.needs(1) ? gg.mul(g0).mul(geluSecondDerivative(x0)) : null);
+                },
+                x.requiresGrad() ? g : null,
+                x);
     }
+
+    /** φ(x)(2 - x²). */
+    private static Tensor geluSecondDerivative(Tensor x) {
+        Tensor x2 = x.mul(x);
+        return x2.mul(-0.5f).exp().mul(INV_SQRT_2PI).mul(x2.rsub(2f));
+    }
+
+    private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
 
     /**
      * d/dx of the tanh form, (1 + t)/2 + x/2 · (1 - t²) · β(1 + 3κx²) with t = tanh(u), u = β(x + κx³),

@@ -1,5 +1,6 @@
 package org.grad4j.core.ops;
 
+import static org.grad4j.core.TensorInternals.backend;
 import static org.grad4j.core.TensorInternals.buffer;
 import static org.grad4j.core.TensorInternals.layout;
 import static org.grad4j.core.TensorInternals.newEmpty;
@@ -40,7 +41,12 @@ public final class Slicing {
                 Views.makeView(x, l),
                 "SelectBackward0",
                 x,
-                (g, ctx) -> one(scatter(g, in, positions(selectLayout(Layout.contiguous(in), dim, index)))));
+                (g, ctx) -> one(viewBackward(
+                        g,
+                        in,
+                        selectLayout(Layout.contiguous(in), dim, index),
+                        "SelectBackwardBackward0",
+                        gg -> gg.select(dim, index))));
     }
 
     private static Layout selectLayout(Layout l, int dim, int index) {
@@ -83,7 +89,12 @@ public final class Slicing {
                 Views.makeView(x, l),
                 "SliceBackward0",
                 x,
-                (g, ctx) -> one(scatter(g, in, positions(sliceLayout(Layout.contiguous(in), dim, first, stop, step)))));
+                (g, ctx) -> one(viewBackward(
+                        g,
+                        in,
+                        sliceLayout(Layout.contiguous(in), dim, first, stop, step),
+                        "SliceBackwardBackward0",
+                        gg -> gg.slice(dim, first, stop, step))));
     }
 
     private static int clampIndex(int i, int size) {
@@ -165,6 +176,18 @@ public final class Slicing {
             }
         }
         return out;
+    }
+
+    /**
+     * zeros(shape) with g copied into the region {@code region} (a view layout of a contiguous tensor of
+     * that shape): the backward of select and slice (PyTorch's select_backward/slice_backward), one strided
+     * copy instead of a scatter by element positions. Its own backward takes the region again.
+     */
+    private static Tensor viewBackward(
+            Tensor g, int[] shape, Layout region, String name, java.util.function.UnaryOperator<Tensor> back) {
+        Tensor out = newEmpty(g, shape.clone(), DType.FLOAT32);
+        if (region.numel() > 0) backend(out).copy(buffer(g), layout(g), buffer(out), region);
+        return record(out, name, g, (gg, ctx) -> one(back.apply(gg)));
     }
 
     /** zeros(shape) with g's elements added at the given row-major positions (the backward of a view). */

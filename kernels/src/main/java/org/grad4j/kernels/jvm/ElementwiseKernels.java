@@ -61,6 +61,7 @@ final class ElementwiseKernels {
             case TANH_BACKWARD -> tanhBackward(a, ao, as, b, bo, bs, out, oo, n);
             case SIGMOID_BACKWARD -> sigmoidBackward(a, ao, as, b, bo, bs, out, oo, n);
             case RELU_BACKWARD -> reluBackward(a, ao, as, b, bo, bs, out, oo, n);
+            case GELU_BACKWARD -> geluBackward(a, ao, as, b, bo, bs, out, oo, n);
             default -> throw new IllegalArgumentException("binary op " + op + " has no JVM kernel");
         }
     }
@@ -200,6 +201,10 @@ final class ElementwiseKernels {
 
     private static void ge(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
         for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.GE.apply(a[ao + j * as], b[bo + j * bs]);
+    }
+
+    private static void geluBackward(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        for (int j = 0; j < n; j++) out[oo + j] = BinaryOp.GELU_BACKWARD.apply(a[ao + j * as], b[bo + j * bs]);
     }
 
     private static void tanhBackward(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {

@@ -37,6 +37,7 @@ final class VectorElementwise {
             case POW -> square(x, xo, out, oo, bound); // p0 == 2
             case AFFINE -> affine(p0, p1, x, xo, out, oo, bound);
             case RECIPROCAL -> reciprocal(x, xo, out, oo, bound);
+            case GELU -> gelu(x, xo, out, oo, bound);
             default ->
                 throw new IllegalStateException(
                         "unary op " + op + " has vector form " + op.vectorForm() + " in the table but no vector loop");
@@ -83,6 +84,17 @@ final class VectorElementwise {
             one.div(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j);
     }
 
+    /** UnaryOp.GELU's formula lane for lane, x/2 · (1 + erf(x/√2)). */
+    private static void gelu(float[] x, int xo, float[] out, int oo, int bound) {
+        float[] lanes = new float[2 * L];
+        for (int j = 0; j < bound; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + j);
+            v.mul(0.5f)
+                    .mul(VectorMath.erf(v.mul(UnaryOp.SQRT1_2), lanes).add(1f))
+                    .intoArray(out, oo + j);
+        }
+    }
+
     /** Unit-stride or broadcast-scalar operands: strides (1,1), (1,0) or (0,1). */
     static boolean binary(
             BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
@@ -99,6 +111,7 @@ final class VectorElementwise {
             case TANH_BACKWARD -> tanhBackward(a, ao, as, b, bo, bs, out, oo, bound);
             case SIGMOID_BACKWARD -> sigmoidBackward(a, ao, as, b, bo, bs, out, oo, bound);
             case RELU_BACKWARD -> reluBackward(a, ao, as, b, bo, bs, out, oo, bound);
+            case GELU_BACKWARD -> geluBackward(a, ao, as, b, bo, bs, out, oo, bound);
             default ->
                 throw new IllegalStateException(
                         "binary op " + op + " has vector form " + op.vectorForm() + " in the table but no vector loop");
@@ -161,6 +174,24 @@ final class VectorElementwise {
         for (int j = 0; j < bound; j += L) {
             FloatVector y = vb(b, bo, bs, j);
             va(a, ao, as, j).blend(0f, y.compare(VectorOperators.GT, 0f).not()).intoArray(out, oo + j);
+        }
+    }
+
+    /**
+     * BinaryOp.GELU_BACKWARD's formula lane for lane (erf and exp as the table's, see VectorMath);
+     * chunk by chunk, so out may be one of the operands.
+     */
+    private static void geluBackward(
+            float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int bound) {
+        float[] lanes = new float[2 * L];
+        for (int j = 0; j < bound; j += L) {
+            // loads spelled out, not through va/vb: this loop is large enough that C2 stops inlining them
+            FloatVector x = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + j);
+            FloatVector g = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + j);
+            FloatVector cdf =
+                    VectorMath.erf(x.mul(UnaryOp.SQRT1_2), lanes).add(1f).mul(0.5f);
+            FloatVector pdf = VectorMath.exp(x.mul(-0.5f).mul(x)).mul(BinaryOp.INV_SQRT_2PI);
+            g.mul(cdf.add(x.mul(pdf))).intoArray(out, oo + j);
         }
     }
 

@@ -252,7 +252,11 @@ final class VectorGemm {
 
     private static void packPanels(
             int MR, float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap, int apOffset) {
-        for (int ir = 0; ir < mc; ir += MR) {
+        int ir = 0;
+        if (MR == 8 && acs == 1 && alpha == 1f && Transpose16.AVAILABLE && mc >= 16 && kc >= 16) {
+            ir = packRowMajorPairs(a, ao, ars, mc, kc, ap, apOffset);
+        }
+        for (; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int base = apOffset + ir * kc;
             if (acs == 1) { // row-major A: stream each row, scatter into the panel
@@ -260,6 +264,12 @@ final class VectorGemm {
                     int src = ao + (ir + i) * ars;
                     if (alpha == 1f) for (int p = 0; p < kc; p++) ap[base + p * MR + i] = a[src + p];
                     else for (int p = 0; p < kc; p++) ap[base + p * MR + i] = alpha * a[src + p];
+                }
+            } else if (ars == 1 && mr == 8 && MR == 8 && L >= 8) { // column-major A (xᵀ of a weight gradient)
+                for (int p = 0; p < kc; p++) {
+                    FloatVector.fromArray(FloatVector.SPECIES_256, a, ao + ir + p * acs)
+                            .mul(alpha)
+                            .intoArray(ap, base + p * MR);
                 }
             } else {
                 for (int p = 0; p < kc; p++) {
@@ -271,6 +281,31 @@ final class VectorGemm {
                 for (int p = 0; p < kc; p++) for (int i = mr; i < MR; i++) ap[base + p * MR + i] = 0f;
             }
         }
+    }
+
+    /**
+     * Row-major A into 8-row panels, sixteen rows (two panels) at a time: 16×16 register transposes
+     * into a small tile, whose two halves are the panels' rows. Returns the rows packed (a multiple of 16).
+     */
+    private static int packRowMajorPairs(float[] a, int ao, int ars, int mc, int kc, float[] ap, int apOffset) {
+        float[] tile = new float[256];
+        int rows = mc & ~15, kBlocks = kc & ~15;
+        for (int ir = 0; ir < rows; ir += 16) {
+            int base0 = apOffset + ir * kc, base1 = base0 + 8 * kc;
+            for (int p0 = 0; p0 < kBlocks; p0 += 16) {
+                Transpose16.block(a, ao + ir * ars + p0, ars, tile, 0, 16);
+                for (int p = 0; p < 16; p++) {
+                    FloatVector.fromArray(FloatVector.SPECIES_256, tile, p * 16).intoArray(ap, base0 + (p0 + p) * 8);
+                    FloatVector.fromArray(FloatVector.SPECIES_256, tile, p * 16 + 8)
+                            .intoArray(ap, base1 + (p0 + p) * 8);
+                }
+            }
+            for (int i = 0; i < 16; i++) { // the last kc % 16 columns
+                int src = ao + (ir + i) * ars, dst = (i < 8 ? base0 : base1) + (i & 7);
+                for (int p = kBlocks; p < kc; p++) ap[dst + p * 8] = a[src + p];
+            }
+        }
+        return rows;
     }
 
     /** The 8×2L micro-kernel: tile = Ap panel × Bp panel (8 rows of 2L floats). */

@@ -2,6 +2,7 @@ package org.grad4j.kernels.jvm;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -44,8 +45,34 @@ final class VectorMath {
 
     /** out[oo+j] = exp(x[xo+j]) for j < bound (a multiple of L). */
     static void exp(float[] x, int xo, float[] out, int oo, int bound) {
-        for (int j = 0; j < bound; j += L) {
-            FloatVector a = FloatVector.fromArray(S, x, xo + j);
+        for (int j = 0; j < bound; j += L)
+            exp(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j);
+    }
+
+    /**
+     * {@link org.grad4j.kernels.UnaryOp#erf} lane by lane, the same bits: the inner polynomial in
+     * vectors; lanes past the split (|a| > 0.927734375, whose formula needs Math.exp) through the scalar
+     * erf, by way of {@code lanes} (2L floats of scratch).
+     */
+    static FloatVector erf(FloatVector a, float[] lanes) {
+        FloatVector s = a.mul(a);
+        FloatVector r = s.fma(bc(-5.96761703e-4f), bc(4.99119423e-3f))
+                .fma(s, bc(-2.67681349e-2f))
+                .fma(s, bc(1.12819925e-1f))
+                .fma(s, bc(-3.76125336e-1f))
+                .fma(s, bc(1.28379166e-1f))
+                .fma(a, a);
+        VectorMask<Float> outer = a.abs().compare(VectorOperators.GT, 0.927734375f);
+        if (!outer.anyTrue()) return r;
+        r.intoArray(lanes, 0);
+        a.intoArray(lanes, L);
+        for (int i = 0; i < L; i++) if (outer.laneIsSet(i)) lanes[i] = org.grad4j.kernels.UnaryOp.erf(lanes[L + i]);
+        return FloatVector.fromArray(S, lanes, 0);
+    }
+
+    /** exp lane by lane, the same bits as {@link org.grad4j.kernels.UnaryOp#expf}. */
+    static FloatVector exp(FloatVector a) {
+        {
             // ---- exp(a) ----
             FloatVector c = a.max(EXP_LO).min(EXP_HI);
             FloatVector t = c.fma(LOG2E, 0.5f);
@@ -66,7 +93,7 @@ final class VectorMath {
             e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI))
                     .blend(0f, a.compare(VectorOperators.LT, EXP_LO));
             // ----------------
-            e.intoArray(out, oo + j);
+            return e;
         }
     }
 

@@ -177,6 +177,49 @@ class ElementwiseTableTest {
         }
     }
 
+    /**
+     * The scalar expf (GELU_BACKWARD's φ) is the vector exp lane for lane, and within the polynomial
+     * form's ulps of Math.exp over the normal range; 0 below it, infinity above, NaN for NaN.
+     */
+    @Test
+    void scalarExpfIsTheVectorExp() {
+        assumeTrue(Simd.AVAILABLE, "no Vector API in this JVM");
+        int n = 4096 * VectorMath.L;
+        float[] x = new float[n], out = new float[n];
+        for (int i = 0; i < n; i++) x[i] = -87f + 175.7f * i / n;
+        x[0] = Float.NaN;
+        x[1] = -100f;
+        x[2] = 100f;
+        x[3] = -0f;
+        VectorMath.exp(x, 0, out, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertSame(UnaryOp.expf(x[i]), out[i], "exp(" + x[i] + ")");
+            if (i > 3) assertWithin(VectorForm.POLYNOMIAL.ulps(), (float) Math.exp(x[i]), out[i], "exp(" + x[i] + ")");
+        }
+        assertTrue(Float.isNaN(UnaryOp.expf(Float.NaN)));
+        assertEquals(0f, UnaryOp.expf(-100f));
+        assertEquals(Float.POSITIVE_INFINITY, UnaryOp.expf(100f));
+        assertEquals(1f, UnaryOp.expf(-0f));
+    }
+
+    /** GELU's vector loop (erf's inner polynomial in vectors, the outer lanes scalar) gives the table's bits on both sides of erf's split. */
+    @Test
+    void geluVectorLoopsAreTheTableAcrossErfsSplit() {
+        assumeTrue(Simd.AVAILABLE, "no Vector API in this JVM");
+        int n = 1024 * VectorMath.L;
+        float[] x = new float[n], g = new float[n], out = new float[n], back = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = -6f + 12f * i / n + (i % 3 == 0 ? 1e-3f * (i % 7) : 0f);
+            g[i] = 1f - 2f * (i % 5) / 5f;
+        }
+        assertTrue(VectorElementwise.unary(UnaryOp.GELU, 0f, 0f, x, 0, out, 0, n));
+        assertTrue(VectorElementwise.binary(BinaryOp.GELU_BACKWARD, g, 0, 1, x, 0, 1, back, 0, n));
+        for (int i = 0; i < n; i++) {
+            assertSame(UnaryOp.GELU.apply(x[i], 0f, 0f), out[i], "gelu(" + x[i] + ")");
+            assertSame(BinaryOp.GELU_BACKWARD.apply(g[i], x[i]), back[i], "gelu_backward(" + g[i] + ", " + x[i] + ")");
+        }
+    }
+
     // ---- through the backend --------------------------------------------------------------------
 
     /** Contiguous (vector loops where there are some) and strided (scalar loops) views, as core calls them. */

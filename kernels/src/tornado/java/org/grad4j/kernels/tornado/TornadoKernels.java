@@ -258,6 +258,11 @@ final class TornadoKernels {
                 case BinaryOp.Code.RELU_BACKWARD:
                     r = b > 0f ? a : 0f;
                     break;
+                case BinaryOp.Code.GELU_BACKWARD:
+                    r = a
+                            * (0.5f * (1f + erf(b * UnaryOp.SQRT1_2))
+                                    + b * TornadoMath.exp(-0.5f * b * b) * BinaryOp.INV_SQRT_2PI);
+                    break;
                 default:
                     r = 0f;
                     break; // no op of the table (a NaN constant does not compile to OpenCL)
