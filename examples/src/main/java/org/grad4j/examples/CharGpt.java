@@ -10,10 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.grad4j.core.F;
 import org.grad4j.core.Generator;
 import org.grad4j.core.GradMode;
@@ -258,7 +255,13 @@ public final class CharGpt {
             Flux.fromIterable(segments)
                     .concatMap(seg -> {
                         int first = seg[0], n = seg[1];
-                        ProgressBar bar = o.progress() && n > 0 ? progressBar(out, first, n, o.steps()) : null;
+                        ProgressBar bar = o.progress() && n > 0
+                                ? TrainingDisplay.progressBar(
+                                        out,
+                                        String.format("steps %d-%d/%d", first + 1, first + n, o.steps()),
+                                        n,
+                                        "steps")
+                                : null;
                         long start = System.nanoTime();
                         Flux<Batch> batches = Flux.<Batch>generate(sink ->
                                         sink.next(CharTokens.randomBatch(tokens.train, o.batch(), o.block(), batchGen)))
@@ -423,17 +426,6 @@ public final class CharGpt {
         return tokens.decode(Arrays.copyOf(all, n));
     }
 
-    private static ProgressBar progressBar(PrintStream out, int first, int n, int steps) {
-        return new ProgressBarBuilder()
-                .setTaskName(String.format("steps %d-%d/%d", first + 1, first + n, steps))
-                .setInitialMax(n)
-                .setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(250)
-                .setUnit(" steps", 1)
-                .setConsumer(new ConsoleProgressBarConsumer(out, 110))
-                .build();
-    }
-
     /** Training loss per step (a running mean) and the evaluations' training and validation losses. */
     static void writeChart(Path file, List<double[]> stepLosses, List<Evaluation> evals) {
         XYChart chart = new XYChartBuilder()
@@ -443,16 +435,10 @@ public final class CharGpt {
                 .xAxisTitle("step")
                 .yAxisTitle("loss (nats)")
                 .build();
-        int window = Math.max(1, stepLosses.size() / 100);
-        List<Double> xs = new ArrayList<>(), ys = new ArrayList<>();
-        for (int i = 0; i + window <= stepLosses.size(); i += window) {
-            double s = 0;
-            for (int j = i; j < i + window; j++) s += stepLosses.get(j)[1];
-            xs.add(stepLosses.get(i + window - 1)[0]);
-            ys.add(s / window);
-        }
-        if (!xs.isEmpty())
-            chart.addSeries("training batches (mean of " + window + ")", xs, ys).setMarker(SeriesMarkers.NONE);
+        TrainingDisplay.Smoothed train = TrainingDisplay.smoothed(stepLosses, 100);
+        if (!train.xs().isEmpty())
+            chart.addSeries("training batches (mean of " + train.window() + ")", train.xs(), train.ys())
+                    .setMarker(SeriesMarkers.NONE);
         List<Double> ex = new ArrayList<>(), et = new ArrayList<>(), ev = new ArrayList<>();
         for (Evaluation e : evals) {
             ex.add((double) e.step());

@@ -8,10 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.grad4j.core.Device;
 import org.grad4j.core.Generator;
 import org.grad4j.core.Tensor;
@@ -250,7 +247,10 @@ public final class FashionMnist {
             batches = trainLoader.numBatches();
             Flux.range(0, o.epochs())
                     .concatMap(epoch -> {
-                        ProgressBar bar = o.progress() ? progressBar(out, epoch, o.epochs(), batches) : null;
+                        ProgressBar bar = o.progress()
+                                ? TrainingDisplay.progressBar(
+                                        out, String.format("epoch %d/%d", epoch + 1, o.epochs()), batches, "batches")
+                                : null;
                         long start = System.nanoTime();
                         double[] lossSum = {0};
                         return trainer.train(epoch, trainLoader.flux(epoch))
@@ -304,17 +304,6 @@ public final class FashionMnist {
         return new Result(evals, trainSeconds, checkpoint, chart);
     }
 
-    private static ProgressBar progressBar(PrintStream out, int epoch, int epochs, int batches) {
-        return new ProgressBarBuilder()
-                .setTaskName(String.format("epoch %d/%d", epoch + 1, epochs))
-                .setInitialMax(batches)
-                .setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(250)
-                .setUnit(" batches", 1)
-                .setConsumer(new ConsoleProgressBarConsumer(out, 110))
-                .build();
-    }
-
     /** Two charts side by side: training loss per step (smoothed) and test loss per epoch; test accuracy per epoch. */
     static void writeChart(Path file, List<double[]> stepLosses, List<EvalMetrics> evals) {
         XYChart loss = new XYChartBuilder()
@@ -324,15 +313,8 @@ public final class FashionMnist {
                 .xAxisTitle("epoch")
                 .yAxisTitle("cross-entropy")
                 .build();
-        int window = Math.max(1, stepLosses.size() / 200);
-        List<Double> xs = new ArrayList<>(), ys = new ArrayList<>();
-        for (int i = 0; i + window <= stepLosses.size(); i += window) {
-            double s = 0;
-            for (int j = i; j < i + window; j++) s += stepLosses.get(j)[1];
-            xs.add(stepLosses.get(i + window - 1)[0]);
-            ys.add(s / window);
-        }
-        loss.addSeries("train (mean of " + window + " steps)", xs, ys)
+        TrainingDisplay.Smoothed train = TrainingDisplay.smoothed(stepLosses, 200);
+        loss.addSeries("train (mean of " + train.window() + " steps)", train.xs(), train.ys())
                 .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
         List<Double> ex = new ArrayList<>(), el = new ArrayList<>(), ea = new ArrayList<>();
         for (EvalMetrics e : evals) {
