@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The exp polynomial is written out in each loop on purpose: as a separate method it is too large
  * for C2 to inline, and a vector passed to a method that is not inlined is boxed on the heap, which
- * made the loops several times slower (measured).
+ * made the loops several times slower (measured). {@link #exp(FloatVector)} is the method form, used
+ * only by the GELU backward loop.
  */
 final class VectorMath {
     private VectorMath() {}
@@ -72,29 +73,25 @@ final class VectorMath {
 
     /** exp lane by lane, the same bits as {@link org.grad4j.kernels.UnaryOp#expf}. */
     static FloatVector exp(FloatVector a) {
-        {
-            // ---- exp(a) ----
-            FloatVector c = a.max(EXP_LO).min(EXP_HI);
-            FloatVector t = c.fma(LOG2E, 0.5f);
-            FloatVector tr = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
-            FloatVector n = tr.blend(tr.sub(1f), tr.compare(VectorOperators.GT, t));
-            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
-            FloatVector y = r.fma(P0, P1)
-                    .fma(r, bc(P2))
-                    .fma(r, bc(P3))
-                    .fma(r, bc(P4))
-                    .fma(r, bc(P5))
-                    .fma(r.mul(r), r)
-                    .add(1f);
-            IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
-            IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
-            FloatVector e = y.mul(h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul(ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI))
-                    .blend(0f, a.compare(VectorOperators.LT, EXP_LO));
-            // ----------------
-            return e;
-        }
+        FloatVector c = a.max(EXP_LO).min(EXP_HI);
+        FloatVector t = c.fma(LOG2E, 0.5f);
+        FloatVector tr = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+        FloatVector n = tr.blend(tr.sub(1f), tr.compare(VectorOperators.GT, t));
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
+        FloatVector y = r.fma(P0, P1)
+                .fma(r, bc(P2))
+                .fma(r, bc(P3))
+                .fma(r, bc(P4))
+                .fma(r, bc(P5))
+                .fma(r.mul(r), r)
+                .add(1f);
+        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
+        FloatVector e = y.mul(h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                .mul(ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI))
+                .blend(0f, a.compare(VectorOperators.LT, EXP_LO));
+        return e;
     }
 
     /** x[off..off+bound) = exp(x - shift) in place (bound a multiple of L); returns their sum (attention's softmax rows). */
