@@ -236,6 +236,29 @@ public final class TestDeviceProvider implements BackendProvider {
         }
 
         @Override
+        public boolean convolvesDirectly(Window2d window) {
+            return JVM.convolvesDirectly(window);
+        }
+
+        @Override
+        public void conv2d(
+                Buffer x, ImageShape shape, Window2d window, Buffer weight, int outChannels, Buffer bias, Buffer out) {
+            JVM.conv2d(in(x), shape, window, in(weight), outChannels, bias == null ? null : in(bias), in(out));
+        }
+
+        @Override
+        public void conv2dInputGrad(
+                Buffer gradOut, ImageShape shape, Window2d window, Buffer weight, int outChannels, Buffer gradInput) {
+            JVM.conv2dInputGrad(in(gradOut), shape, window, in(weight), outChannels, in(gradInput));
+        }
+
+        @Override
+        public void conv2dWeightGrad(
+                Buffer x, ImageShape shape, Window2d window, Buffer gradOut, int outChannels, Buffer gradWeight) {
+            JVM.conv2dWeightGrad(in(x), shape, window, in(gradOut), outChannels, in(gradWeight));
+        }
+
+        @Override
         public void maxPool2d(Buffer x, ImageShape shape, Window2d window, Buffer out, Buffer indices) {
             JVM.maxPool2d(in(x), shape, window, in(out), in(indices));
         }

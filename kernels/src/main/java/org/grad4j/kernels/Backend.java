@@ -199,6 +199,36 @@ public interface Backend {
     }
 
     /**
+     * Whether this backend convolves {@code window} itself ({@link #conv2d}, {@link #conv2dInputGrad},
+     * {@link #conv2dWeightGrad}, groups 1); when not, callers unfold with {@link #im2col} and multiply.
+     */
+    default boolean convolvesDirectly(Window2d window) {
+        return false;
+    }
+
+    /**
+     * 2-d convolution, groups 1: {@code out} (batch × outChannels × outH × outW) gets
+     * {@code weight (outChannels × channels·kh·kw) ⊛ x (+ bias[o])}; x, weight, bias contiguous,
+     * bias may be null.
+     */
+    default void conv2d(
+            Buffer x, ImageShape shape, Window2d window, Buffer weight, int outChannels, Buffer bias, Buffer out) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement conv2d");
+    }
+
+    /** The gradient of {@link #conv2d} with respect to x (batch × channels × height × width), overwritten. */
+    default void conv2dInputGrad(
+            Buffer gradOut, ImageShape shape, Window2d window, Buffer weight, int outChannels, Buffer gradInput) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement conv2dInputGrad");
+    }
+
+    /** The gradient of {@link #conv2d} with respect to its weight (outChannels × channels × kh × kw), overwritten. */
+    default void conv2dWeightGrad(
+            Buffer x, ImageShape shape, Window2d window, Buffer gradOut, int outChannels, Buffer gradWeight) {
+        throw new UnsupportedOperationException("backend '" + name() + "' does not implement conv2dWeightGrad");
+    }
+
+    /**
      * 2-d max pooling over the {@link ImageShape#planes} contiguous height×width planes; {@code indices}
      * gets the position {@code y·width + x} of each maximum within its plane (a NaN wins).
      */

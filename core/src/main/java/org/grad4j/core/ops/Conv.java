@@ -14,6 +14,7 @@ import java.util.Arrays;
 import org.grad4j.core.DType;
 import org.grad4j.core.GradMode;
 import org.grad4j.core.Tensor;
+import org.grad4j.core.autograd.OpNode;
 import org.grad4j.core.autograd.Recorder;
 import org.grad4j.kernels.ImageShape;
 import org.grad4j.kernels.Layout;
@@ -223,7 +224,8 @@ public final class Conv {
         Layout.numel("conv2d", new int[] {n, c, kh, kw, oh, ow}); // its im2col columns
         Layout.numel("conv2d", new int[] {n, o, oh, ow});
 
-        Tensor out = forward(x, weight, bias, k, groups, oh, ow);
+        boolean direct = groups == 1 && backend(x).convolvesDirectly(k.kernel());
+        Tensor out = direct ? directForward(x, weight, bias, k, oh, ow) : forward(x, weight, bias, k, groups, oh, ow);
 
         int[] xShape = shape(x);
         return Recorder.record(
@@ -232,6 +234,9 @@ public final class Conv {
                 new Tensor[] {x, weight, bias},
                 new Tensor[] {weight.requiresGrad() ? x : null, x.requiresGrad() ? weight : null},
                 (g, ctx) -> {
+                    if (direct && !GradMode.isEnabled()) { // not recording a graph of the backward
+                        return directBackward(g, ctx, xShape, o, k);
+                    }
                     Tensor gm = g.reshape(n, groups, og, l);
                     Tensor gx = null, gw = null, gb = null;
                     if (ctx.needs(0)) {
@@ -272,6 +277,46 @@ public final class Conv {
                     if (ctx.needs(2)) gb = g.sum(new int[] {0, 2, 3}, false);
                     return new Tensor[] {gx, gw, gb};
                 });
+    }
+
+    /** out = W ⊛ x + b by the backend's own convolution (groups 1, a window it takes). */
+    private static Tensor directForward(Tensor x, Tensor weight, Tensor bias, Window k, int oh, int ow) {
+        int n = shape(x)[0], c = shape(x)[1], h = shape(x)[2], w = shape(x)[3], o = shape(weight)[0];
+        checkSameDevice(x, weight);
+        if (bias != null) checkSameDevice(x, bias);
+        Tensor xc = contiguousUntracked(x), wc = contiguousUntracked(weight);
+        Tensor bc = bias == null ? null : contiguousUntracked(bias);
+        Tensor out = newUninitialized(x, new int[] {n, o, oh, ow}, DType.FLOAT32);
+        backend(x)
+                .conv2d(
+                        buffer(xc),
+                        new ImageShape(n, c, h, w),
+                        k.kernel(),
+                        buffer(wc),
+                        o,
+                        bc == null ? null : buffer(bc),
+                        buffer(out));
+        return out;
+    }
+
+    /** The input, weight and bias gradients by the backend's own kernels (not differentiable again). */
+    private static Tensor[] directBackward(Tensor g, OpNode ctx, int[] xShape, int o, Window k) {
+        ImageShape image = new ImageShape(xShape[0], xShape[1], xShape[2], xShape[3]);
+        Tensor gc = contiguousUntracked(g);
+        var be = backend(g);
+        Tensor gx = null, gw = null, gb = null;
+        if (ctx.needs(0)) {
+            Tensor weight = contiguousUntracked(ctx.saved(1));
+            gx = newUninitialized(g, xShape, DType.FLOAT32);
+            be.conv2dInputGrad(buffer(gc), image, k.kernel(), buffer(weight), o, buffer(gx));
+        }
+        if (ctx.needs(1)) {
+            gw = newUninitialized(g, new int[] {o, xShape[1], k.kh(), k.kw()}, DType.FLOAT32);
+            be.conv2dWeightGrad(
+                    buffer(contiguousUntracked(ctx.saved(0))), image, k.kernel(), buffer(gc), o, buffer(gw));
+        }
+        if (ctx.needs(2)) gb = g.sum(new int[] {0, 2, 3}, false);
+        return new Tensor[] {gx, gw, gb};
     }
 
     /** out = W ⊛ x + b with one im2col and one matrix product per group (bias preloaded, beta = 1). */

@@ -21,7 +21,7 @@ import org.grad4j.training.optim.SGD;
  * The end-to-end workloads of shared/bench/torchref, measured the same way (warm-up, then timed
  * windows; min and median) and printed in the same {@code name value unit} lines, so the two
  * outputs can be put side by side. Usage: {@code Workloads [seed,matmul,mlp,elementwise|all]}; by name only:
- * {@code chargpt} (the CharGpt example's training step), {@code attention} ({@link AttentionWorkload}); the
+ * {@code chargpt} (the CharGpt example's training step), {@code attention} ({@link AttentionWorkload}), {@code conv} ({@link ConvWorkload}); the
  * distributed ones ({@link DistributedWorkloads}) by name: {@code allreduce,ddp,rendezvous}, or
  * {@code distributed} for the three.
  */
@@ -49,13 +49,14 @@ public final class Workloads {
                 case "elementwise" -> elementwise();
                 case "chargpt" -> charGpt();
                 case "attention" -> AttentionWorkload.run();
+                case "conv" -> ConvWorkload.run();
                 case "allreduce" -> DistributedWorkloads.allReduce();
                 case "ddp" -> DistributedWorkloads.ddp();
                 case "rendezvous" -> DistributedWorkloads.rendezvous();
                 default ->
                     throw new IllegalArgumentException(
                             "unknown workload: " + w
-                                    + " (seed, matmul, mlp, elementwise, all; chargpt, attention; allreduce, ddp, rendezvous, distributed)");
+                                    + " (seed, matmul, mlp, elementwise, all; chargpt, attention, conv; allreduce, ddp, rendezvous, distributed)");
             }
         }
         emit("env.loadavg_end", loadavg(), "load1m");

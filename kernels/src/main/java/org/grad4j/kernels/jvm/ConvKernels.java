@@ -31,10 +31,14 @@ final class ConvKernels {
             int oh,
             int ow,
             float[] cols) {
-        im2col(x, 0, batch, channels, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, cols);
+        im2col(x, 0, batch, channels, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, cols, 0);
     }
 
-    /** Images {@code [n0, n1)} of the batch only (images are independent: the backend splits them over threads). */
+    /**
+     * Images {@code [n0, n1)} of the batch only (images are independent: the backend splits them over
+     * threads); image n's columns go to {@code cols} as image {@code n - firstImage} (0: the batch's own
+     * place; n0: a buffer of just these images).
+     */
     static void im2col(
             float[] x,
             int n0,
@@ -52,7 +56,8 @@ final class ConvKernels {
             int dilW,
             int oh,
             int ow,
-            float[] cols) {
+            float[] cols,
+            int firstImage) {
         int l = oh * ow;
         int rows = channels * kh * kw;
         boolean sameWidth = strideH == 1 && strideW == 1 && ow == w;
@@ -60,7 +65,7 @@ final class ConvKernels {
             for (int r = 0; r < rows; r++) {
                 int c = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw;
                 int xPlane = (n * channels + c) * h * w;
-                int dst = (n * rows + r) * l;
+                int dst = ((n - firstImage) * rows + r) * l;
                 if (sameWidth) {
                     shiftedPlane(x, xPlane, h, w, ki * dilH - padH, kj * dilW - padW, oh, cols, dst);
                     continue;

@@ -728,7 +728,7 @@ public final class JvmBackend implements Backend {
                 work,
                 (n0, n1) -> ConvKernels.im2col(
                         xa, n0, n1, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
-                        dilationW, outH, outW, ca));
+                        dilationW, outH, outW, ca, 0));
     }
 
     @Override
@@ -746,6 +746,71 @@ public final class JvmBackend implements Backend {
                 (n0, n1) -> ConvKernels.col2im(
                         ca, n0, n1, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
                         dilationW, outH, outW, xa));
+    }
+
+    /** Stride 1, no dilation, and padding that leaves the input gradient's convolution a valid window. */
+    @Override
+    public boolean convolvesDirectly(Window2d window) {
+        return Simd.AVAILABLE
+                && window.strideH() == 1
+                && window.strideW() == 1
+                && window.dilationH() == 1
+                && window.dilationW() == 1
+                && window.padH() < window.kernelH()
+                && window.padW() < window.kernelW();
+    }
+
+    @Override
+    public void conv2d(
+            Buffer x, ImageShape shape, Window2d window, Buffer weight, int outChannels, Buffer bias, Buffer out) {
+        ImplicitGemmConv.Grid g = grid(shape, window);
+        float[] xa = arr(x), wa = arr(weight), ba = bias == null ? null : arr(bias), oa = arr(out);
+        long flops = 2L * shape.batch() * outChannels * g.k() * g.n();
+        Parallel.forRange(
+                shape.batch(), flops, (n0, n1) -> ImplicitGemmConv.forward(xa, n0, n1, g, wa, outChannels, ba, oa));
+    }
+
+    @Override
+    public void conv2dInputGrad(
+            Buffer gradOut, ImageShape shape, Window2d window, Buffer weight, int outChannels, Buffer gradInput) {
+        ImplicitGemmConv.Grid g = ImplicitGemmConv.inputGradGrid(grid(shape, window), outChannels);
+        float[] ga = arr(gradOut), ia = arr(gradInput);
+        float[] wt = ImplicitGemmConv.flippedTransposed(
+                arr(weight), outChannels, shape.channels(), window.kernelH(), window.kernelW());
+        long flops = 2L * shape.batch() * shape.channels() * g.k() * g.n();
+        Parallel.forRange(
+                shape.batch(),
+                flops,
+                (n0, n1) -> ImplicitGemmConv.forward(ga, n0, n1, g, wt, shape.channels(), null, ia));
+    }
+
+    @Override
+    public void conv2dWeightGrad(
+            Buffer x, ImageShape shape, Window2d window, Buffer gradOut, int outChannels, Buffer gradWeight) {
+        ImplicitGemmConv.Grid g = grid(shape, window);
+        int batch = shape.batch(), k = g.k();
+        int parts = (batch + ImplicitGemmConv.IMAGES_PER_PART - 1) / ImplicitGemmConv.IMAGES_PER_PART;
+        float[] pooled = POOL.take(parts * k * outChannels);
+        float[] partials = pooled != null ? pooled : new float[parts * k * outChannels]; // each part stores its own
+        float[] xa = arr(x), ga = arr(gradOut);
+        long flops = 2L * batch * outChannels * k * g.n();
+        Parallel.forRange(
+                parts,
+                flops,
+                (p0, p1) -> ImplicitGemmConv.weightGradParts(xa, ga, batch, p0, p1, g, outChannels, partials));
+        ImplicitGemmConv.sumParts(partials, parts, k, outChannels, arr(gradWeight));
+        POOL.give(partials);
+    }
+
+    private static ImplicitGemmConv.Grid grid(ImageShape shape, Window2d window) {
+        return new ImplicitGemmConv.Grid(
+                shape.channels(),
+                shape.height(),
+                shape.width(),
+                window.kernelH(),
+                window.kernelW(),
+                window.padH(),
+                window.padW());
     }
 
     @Override

@@ -1,0 +1,237 @@
+package org.grad4j.kernels.jvm;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Stride-1, undilated 2-d convolution as one matrix product per image over a zero-padded copy of the
+ * image, without unfolding the batch. On the padded grid (output rows as wide as the padded image,
+ * {@code wp}) the input under kernel tap (c, i, j) for the output positions {@code q = oy·wp + ox} is
+ * the plain run {@code xpad[c][i·wp + j + q ...]}, so an image's columns are K array copies into a
+ * per-thread buffer that stays in L2, where im2col writes the whole batch's columns to memory and
+ * reads them back. The {@code kw - 1} positions past each output row are computed and dropped.
+ *
+ * <p>Forward, the input gradient (the same convolution of the output gradient with the flipped,
+ * transposed weight) and the weight gradient (per image, summed over fixed groups of images and
+ * then over the groups in order, so the bits do not depend on the number of threads).
+ */
+final class ImplicitGemmConv {
+    private ImplicitGemmConv() {}
+
+    /** Images per weight-gradient partial sum: fixed, so the summation order is too. */
+    static final int IMAGES_PER_PART = 8;
+
+    /** One image's sizes on the padded grid; {@code n} output positions, {@code nPad} of them multiplied. */
+    record Grid(int channels, int h, int w, int kh, int kw, int padH, int padW) {
+        int hp() {
+            return h + 2 * padH;
+        }
+
+        int wp() {
+            return w + 2 * padW;
+        }
+
+        int oh() {
+            return hp() - kh + 1;
+        }
+
+        int ow() {
+            return wp() - kw + 1;
+        }
+
+        int k() {
+            return channels * kh * kw;
+        }
+
+        int n() {
+            return oh() * wp();
+        }
+
+        /** Positions rounded up to whole column panels: every panel read in place. */
+        int nPad() {
+            int nr = VectorGemm.NR;
+            return (n() + nr - 1) / nr * nr;
+        }
+
+        /** The padded image plus the run read past its end by the last tap's last panel. */
+        int paddedLength() {
+            return (channels - 1) * hp() * wp() + (kh - 1) * wp() + kw - 1 + nPad();
+        }
+    }
+
+    /** Per thread: the padded image, its columns, and the product (or the padded output gradient). */
+    private static final ThreadLocal<float[][]> SCRATCH =
+            ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0]});
+
+    private static float[][] scratch(Grid g, int rowsOfThird) {
+        float[][] s = SCRATCH.get();
+        if (s[0].length < g.paddedLength()) s[0] = new float[g.paddedLength()];
+        if (s[1].length < g.k() * g.nPad()) s[1] = new float[g.k() * g.nPad()];
+        // + one vector: the last row's masked tail is read whole
+        int third = rowsOfThird * g.nPad() + VectorGemm.L;
+        if (s[2].length < third) s[2] = new float[third];
+        return s;
+    }
+
+    /** Image {@code x[xo ...]} (channels × h × w) into {@code xp} with its zero border (and zero tail). */
+    private static void pad(float[] x, int xo, Grid g, float[] xp) {
+        int hp = g.hp(), wp = g.wp(), h = g.h(), w = g.w(), padH = g.padH(), padW = g.padW();
+        for (int c = 0; c < g.channels(); c++) {
+            int plane = c * hp * wp;
+            Arrays.fill(xp, plane, plane + padH * wp + padW, 0f); // top rows, and the left border of the first
+            for (int y = 0; y < h; y++) {
+                int row = plane + (y + padH) * wp + padW;
+                System.arraycopy(x, xo + (c * h + y) * w, xp, row, w);
+                // the right border of this row and the left border of the next, one run
+                for (int d = row + w; d < row + wp; d++) xp[d] = 0f;
+            }
+            int end = plane + hp * wp; // the bottom rows (the last row's loop zeroed up to padW past them)
+            Arrays.fill(xp, Math.min(end, plane + (h + padH) * wp + padW), end, 0f);
+        }
+        Arrays.fill(xp, g.channels() * hp * wp, g.paddedLength(), 0f); // the tail read by the last panel
+    }
+
+    /** Row {@code (c·kh + i)·kw + j} of the columns: the padded plane c from tap (i, j) on, nPad long. */
+    private static void columns(float[] xp, Grid g, float[] cols) {
+        int hp = g.hp(), wp = g.wp(), nPad = g.nPad(), row = 0;
+        for (int c = 0; c < g.channels(); c++) {
+            for (int i = 0; i < g.kh(); i++) {
+                for (int j = 0; j < g.kw(); j++) {
+                    System.arraycopy(xp, c * hp * wp + i * wp + j, cols, row++ * nPad, nPad);
+                }
+            }
+        }
+    }
+
+    /**
+     * Images {@code [n0, n1)}: {@code out[n] = weight (outChannels × K) ⊛ x[n] (+ bias)}, x contiguous
+     * N×C×h×w, out N×outChannels×oh×ow.
+     */
+    static void forward(float[] x, int n0, int n1, Grid g, float[] weight, int outChannels, float[] bias, float[] out) {
+        float[][] s = scratch(g, outChannels);
+        float[] xp = s[0], cols = s[1], prod = s[2];
+        int k = g.k(), nPad = g.nPad(), wp = g.wp(), oh = g.oh(), ow = g.ow();
+        int image = g.channels() * g.h() * g.w(), outImage = outChannels * oh * ow;
+        for (int n = n0; n < n1; n++) {
+            pad(x, n * image, g, xp);
+            columns(xp, g, cols);
+            VectorGemm.gemm(
+                    outChannels, nPad, k, 1f, weight, 0, k, 1, cols, 0, nPad, 1, prod, 0, nPad, true, true, n > n0);
+            dropPastRows(prod, g, outChannels, bias, out, n * outImage);
+        }
+    }
+
+    /**
+     * out (outChannels × oh × ow from {@code dst}) = the product's rows without their last kw-1
+     * positions, + bias. Rows go out in order as whole vectors, the last one running into the next
+     * rows, which are written after it; only near the image's end a store is masked (another thread
+     * writes the next image).
+     */
+    private static void dropPastRows(float[] prod, Grid g, int outChannels, float[] bias, float[] out, int dst) {
+        int nPad = g.nPad(), wp = g.wp(), oh = g.oh(), ow = g.ow(), lanes = VectorGemm.L;
+        int imageEnd = dst + outChannels * oh * ow;
+        for (int o = 0; o < outChannels; o++) {
+            FloatVector b = FloatVector.broadcast(VectorGemm.S, bias == null ? 0f : bias[o]);
+            for (int oy = 0; oy < oh; oy++) {
+                int src = o * nPad + oy * wp, at = dst + (o * oh + oy) * ow;
+                int end = Math.min(ow, imageEnd - lanes + 1 - at), ox = 0;
+                for (; ox < end; ox += lanes)
+                    FloatVector.fromArray(VectorGemm.S, prod, src + ox).add(b).intoArray(out, at + ox);
+                if (ox < ow) // reads a whole vector (the scratch has one to spare)
+                FloatVector.fromArray(VectorGemm.S, prod, src + ox)
+                            .add(b)
+                            .intoArray(out, at + ox, VectorGemm.S.indexInRange(ox, ow));
+            }
+        }
+    }
+
+    /**
+     * The weight of the input gradient's convolution: {@code t[c][o][i][j] = w[o][c][kh-1-i][kw-1-j]}
+     * (channels and outputs swapped, taps reversed), for a weight of outChannels × channels × kh × kw.
+     */
+    static float[] flippedTransposed(float[] w, int outChannels, int channels, int kh, int kw) {
+        float[] t = new float[w.length];
+        for (int o = 0; o < outChannels; o++)
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
+                        t[((c * outChannels + o) * kh + i) * kw + j] =
+                                w[((o * channels + c) * kh + kh - 1 - i) * kw + kw - 1 - j];
+        return t;
+    }
+
+    /**
+     * The grid of the input gradient's convolution: the output gradient (outChannels × oh × ow)
+     * padded by {@code k - 1 - pad} gives back h × w.
+     */
+    static Grid inputGradGrid(Grid g, int outChannels) {
+        return new Grid(outChannels, g.oh(), g.ow(), g.kh(), g.kw(), g.kh() - 1 - g.padH(), g.kw() - 1 - g.padW());
+    }
+
+    /**
+     * Parts {@code [p0, p1)} of {@link #IMAGES_PER_PART} images each: {@code partials[p]} (K ×
+     * outChannels, the weight gradient transposed) gets the sum over the part's images of
+     * {@code im2col(x[n]) @ gradOut[n]ᵀ}. Here the columns are unfolded on the output's own grid (per
+     * image, into the thread's buffer), so the output gradient is read in place and no dropped
+     * position is multiplied.
+     */
+    static void weightGradParts(
+            float[] x, float[] gradOut, int batch, int p0, int p1, Grid g, int outChannels, float[] partials) {
+        float[] cols = scratch(g, 0)[1]; // K × oh·ow fits in the K × nPad buffer
+        int k = g.k(), oh = g.oh(), ow = g.ow(), l = oh * ow;
+        for (int p = p0; p < p1; p++) {
+            int first = p * IMAGES_PER_PART, last = Math.min(batch, first + IMAGES_PER_PART);
+            for (int n = first; n < last; n++) {
+                ConvKernels.im2col(
+                        x,
+                        n,
+                        n + 1,
+                        g.channels(),
+                        g.h(),
+                        g.w(),
+                        g.kh(),
+                        g.kw(),
+                        g.padH(),
+                        g.padW(),
+                        1,
+                        1,
+                        1,
+                        1,
+                        oh,
+                        ow,
+                        cols,
+                        n);
+                VectorGemm.gemm(
+                        k,
+                        outChannels,
+                        l,
+                        1f,
+                        cols,
+                        0,
+                        l,
+                        1,
+                        gradOut,
+                        n * outChannels * l,
+                        1,
+                        l,
+                        partials,
+                        p * k * outChannels,
+                        outChannels,
+                        n == first,
+                        false,
+                        false);
+            }
+        }
+    }
+
+    /** {@code gradWeight[o][r] = sum over parts of partials[p][r][o]}, parts in order. */
+    static void sumParts(float[] partials, int parts, int k, int outChannels, float[] gradWeight) {
+        for (int o = 0; o < outChannels; o++) {
+            for (int r = 0; r < k; r++) {
+                float sum = partials[r * outChannels + o];
+                for (int p = 1; p < parts; p++) sum += partials[(p * k + r) * outChannels + o];
+                gradWeight[o * k + r] = sum;
+            }
+        }
+    }
+}

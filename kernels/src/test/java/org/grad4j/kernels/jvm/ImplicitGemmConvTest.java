@@ -1,0 +1,175 @@
+package org.grad4j.kernels.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Random;
+import org.grad4j.kernels.Buffer;
+import org.grad4j.kernels.ImageShape;
+import org.grad4j.kernels.Parallel;
+import org.grad4j.kernels.Window2d;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The JVM backend's own convolution (forward, input gradient, weight gradient) against direct loops
+ * in double: odd sizes, paddings from 0 to kernel-1, non-square kernels and images, batches that are
+ * not a multiple of the weight gradient's parts, more taps than one k block, 1 and 2 threads.
+ */
+class ImplicitGemmConvTest {
+    private final JvmBackend be = JvmBackend.INSTANCE;
+    private final Random rnd = new Random(11);
+
+    private float[] random(int n) {
+        float[] d = new float[n];
+        for (int i = 0; i < n; i++) d[i] = rnd.nextFloat() * 2 - 1;
+        return d;
+    }
+
+    @Test
+    void takesStrideOneUndilatedWindowsWithPaddingBelowTheKernel() {
+        assumeTrue(Simd.AVAILABLE);
+        assertTrue(be.convolvesDirectly(new Window2d(3, 3, 1, 1, 1, 1, 1, 1)));
+        assertTrue(be.convolvesDirectly(new Window2d(5, 1, 4, 0, 1, 1, 1, 1)));
+        assertFalse(be.convolvesDirectly(new Window2d(3, 3, 1, 1, 2, 2, 1, 1)), "stride 2");
+        assertFalse(be.convolvesDirectly(new Window2d(3, 3, 2, 2, 1, 1, 2, 2)), "dilation 2");
+        assertFalse(be.convolvesDirectly(new Window2d(3, 3, 3, 1, 1, 1, 1, 1)), "padding = kernel");
+    }
+
+    @Test
+    void withoutTheVectorModuleTheBackendDoesNotConvolveItself() {
+        assumeTrue(!Simd.AVAILABLE);
+        assertFalse(be.convolvesDirectly(new Window2d(3, 3, 1, 1, 1, 1, 1, 1)));
+    }
+
+    @ParameterizedTest(name = "n={0} c={1} o={2} {3}x{4} k={5}x{6} pad={7},{8} threads={9}")
+    @CsvSource({
+        "64, 1, 32, 28, 28, 3, 3, 1, 1, 2",
+        "64, 32, 64, 14, 14, 3, 3, 1, 1, 2",
+        "3, 2, 5, 7, 6, 3, 3, 1, 1, 1",
+        "9, 3, 7, 9, 11, 3, 3, 0, 0, 2",
+        "17, 2, 3, 6, 5, 3, 2, 2, 1, 2",
+        "2, 4, 6, 5, 5, 1, 1, 0, 0, 1",
+        "5, 3, 9, 8, 7, 5, 5, 2, 2, 2",
+        "2, 3, 4, 4, 9, 1, 3, 0, 1, 1",
+        "2, 2, 3, 3, 2, 3, 3, 2, 2, 1",
+        "3, 120, 9, 6, 5, 3, 3, 1, 1, 2",
+        "4, 5, 70, 10, 10, 3, 3, 1, 1, 2",
+        "1, 1, 1, 1, 1, 1, 1, 0, 0, 1"
+    })
+    void forwardAndBothGradientsMatchDirectLoops(
+            int n, int c, int o, int h, int w, int kh, int kw, int ph, int pw, int threads) {
+        assumeTrue(Simd.AVAILABLE);
+        int before = Parallel.numThreads();
+        Parallel.setNumThreads(threads);
+        try {
+            Window2d win = new Window2d(kh, kw, ph, pw, 1, 1, 1, 1);
+            int oh = win.outH(h), ow = win.outW(w);
+            float[] x = random(n * c * h * w), wt = random(o * c * kh * kw), bias = random(o);
+            float[] g = random(n * o * oh * ow);
+            ImageShape shape = new ImageShape(n, c, h, w);
+            Buffer out = be.allocate(n * o * oh * ow), gx = be.allocate(x.length), gw = be.allocate(wt.length);
+            be.conv2d(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(wt), o, JvmBackend.wrap(bias), out);
+            be.conv2dInputGrad(JvmBackend.wrap(g), shape, win, JvmBackend.wrap(wt), o, gx);
+            be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw);
+
+            double[] refOut = new double[n * o * oh * ow], refGx = new double[x.length], refGw = new double[wt.length];
+            for (int b = 0; b < n; b++)
+                for (int oc = 0; oc < o; oc++)
+                    for (int oy = 0; oy < oh; oy++)
+                        for (int ox = 0; ox < ow; ox++) {
+                            int oi = ((b * o + oc) * oh + oy) * ow + ox;
+                            double sum = bias[oc];
+                            for (int ic = 0; ic < c; ic++)
+                                for (int i = 0; i < kh; i++)
+                                    for (int j = 0; j < kw; j++) {
+                                        int iy = oy - ph + i, ix = ox - pw + j;
+                                        if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                        int xi = ((b * c + ic) * h + iy) * w + ix,
+                                                wi = ((oc * c + ic) * kh + i) * kw + j;
+                                        sum += (double) wt[wi] * x[xi];
+                                        refGx[xi] += (double) wt[wi] * g[oi];
+                                        refGw[wi] += (double) x[xi] * g[oi];
+                                    }
+                            refOut[oi] = sum;
+                        }
+            int taps = c * kh * kw;
+            assertClose(refOut, data(out), taps, "output");
+            assertClose(refGx, data(gx), o * kh * kw, "input gradient");
+            assertClose(refGw, data(gw), n * oh * ow, "weight gradient");
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+    }
+
+    /** A sum of {@code terms} products of numbers below 1 in magnitude: float error grows with sqrt(terms). */
+    private static void assertClose(double[] expected, float[] actual, int terms, String what) {
+        double tol = 2e-6 * Math.sqrt(terms) + 1e-6;
+        for (int i = 0; i < expected.length; i++)
+            assertEquals(expected[i], actual[i], tol * (1 + Math.abs(expected[i])), what + " at " + i);
+    }
+
+    private static float[] data(Buffer b) {
+        return ((HeapBuffer) b).data;
+    }
+
+    /** The weight gradient sums fixed groups of images in order: the same bits on 1 and 2 threads. */
+    @Test
+    void weightGradientHasTheSameBitsOnAnyNumberOfThreads() {
+        assumeTrue(Simd.AVAILABLE);
+        int n = 37, c = 5, o = 12, h = 11, w = 9;
+        Window2d win = new Window2d(3, 3, 1, 1, 1, 1, 1, 1);
+        float[] x = random(n * c * h * w), g = random(n * o * h * w);
+        ImageShape shape = new ImageShape(n, c, h, w);
+        int before = Parallel.numThreads();
+        float[][] result = new float[2][];
+        try {
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setNumThreads(t);
+                Buffer gw = be.allocate(o * c * 9);
+                be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw);
+                result[t - 1] = data(gw);
+            }
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+        assertArrayEquals(result[0], result[1]);
+    }
+
+    /**
+     * Positions past each output row are computed on the padded grid and dropped: an infinite pixel
+     * there must not turn a weight gradient or an output into NaN; where PyTorch's sum meets it, it does.
+     */
+    @Test
+    void anInfinitePixelReachesOnlyTheSumsThatReadIt() {
+        assumeTrue(Simd.AVAILABLE);
+        int n = 1, c = 1, o = 2, h = 5, w = 5;
+        Window2d win = new Window2d(3, 3, 1, 1, 1, 1, 1, 1);
+        float[] x = new float[h * w];
+        x[2 * w + (w - 1)] = Float.POSITIVE_INFINITY; // the right-most pixel of row 2
+        float[] wt = new float[o * 9], g = new float[o * h * w];
+        java.util.Arrays.fill(wt, 1f);
+        java.util.Arrays.fill(g, 1f);
+        ImageShape shape = new ImageShape(n, c, h, w);
+        Buffer out = be.allocate(o * h * w), gw = be.allocate(o * 9);
+        be.conv2d(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(wt), o, null, out);
+        be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw);
+        float[] y = data(out);
+        for (int oy = 0; oy < h; oy++)
+            for (int ox = 0; ox < w; ox++) {
+                boolean reads = Math.abs(oy - 2) <= 1 && ox >= w - 2;
+                assertEquals(reads ? Float.POSITIVE_INFINITY : 0f, y[oy * w + ox], "output " + oy + "," + ox);
+            }
+        float[] d = data(gw);
+        for (int oc = 0; oc < o; oc++)
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) {
+                    boolean reads = j >= 1; // taps j = 1, 2 put column w-1 under some output position
+                    assertEquals(reads ? Float.POSITIVE_INFINITY : 0f, d[(oc * 3 + i) * 3 + j], "tap " + i + "," + j);
+                }
+    }
+}
