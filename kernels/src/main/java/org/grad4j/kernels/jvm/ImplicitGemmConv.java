@@ -2,6 +2,7 @@ package org.grad4j.kernels.jvm;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Stride-1, undilated 2-d convolution as one matrix product per image over a zero-padded copy of the
@@ -201,6 +202,19 @@ final class ImplicitGemmConv {
                         ow,
                         cols,
                         n);
+                if (k < SMALL_K) {
+                    rowDots(
+                            cols,
+                            k,
+                            gradOut,
+                            n * outChannels * l,
+                            outChannels,
+                            l,
+                            partials,
+                            p * k * outChannels,
+                            n == first);
+                    continue;
+                }
                 VectorGemm.gemm(
                         k,
                         outChannels,
@@ -222,6 +236,95 @@ final class ImplicitGemmConv {
                         false);
             }
         }
+    }
+
+    /**
+     * Below this many taps (a first layer: 1 or 3 channels) the weight gradient's product has too few
+     * rows for the micro-kernel's tile (9 rows of 16 computed): it is computed as dot products along
+     * the positions instead.
+     */
+    static final int SMALL_K = 32;
+
+    /**
+     * {@code c[co + i·n + j] (+)= a[i·len ...] · b[bo + j·len ...]} for i < m, j < n: dot products of
+     * rows of length len, 3 rows of a by 4 of b at a time (12 sums in registers, 7 loads per 12 FMAs).
+     */
+    static void rowDots(float[] a, int m, float[] b, int bo, int n, int len, float[] c, int co, boolean store) {
+        var sp = VectorGemm.S;
+        int lanes = VectorGemm.L, vecLen = len - len % lanes;
+        int i = 0;
+        for (; i + 3 <= m; i += 3) {
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                FloatVector s00 = FloatVector.zero(sp), s01 = s00, s02 = s00, s03 = s00;
+                FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+                FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+                int a0 = i * len, a1 = a0 + len, a2 = a1 + len;
+                int b0 = bo + j * len, b1 = b0 + len, b2 = b1 + len, b3 = b2 + len;
+                for (int p = 0; p < vecLen; p += lanes) {
+                    FloatVector x0 = FloatVector.fromArray(sp, a, a0 + p);
+                    FloatVector x1 = FloatVector.fromArray(sp, a, a1 + p);
+                    FloatVector x2 = FloatVector.fromArray(sp, a, a2 + p);
+                    FloatVector y = FloatVector.fromArray(sp, b, b0 + p);
+                    s00 = x0.fma(y, s00);
+                    s10 = x1.fma(y, s10);
+                    s20 = x2.fma(y, s20);
+                    y = FloatVector.fromArray(sp, b, b1 + p);
+                    s01 = x0.fma(y, s01);
+                    s11 = x1.fma(y, s11);
+                    s21 = x2.fma(y, s21);
+                    y = FloatVector.fromArray(sp, b, b2 + p);
+                    s02 = x0.fma(y, s02);
+                    s12 = x1.fma(y, s12);
+                    s22 = x2.fma(y, s22);
+                    y = FloatVector.fromArray(sp, b, b3 + p);
+                    s03 = x0.fma(y, s03);
+                    s13 = x1.fma(y, s13);
+                    s23 = x2.fma(y, s23);
+                }
+                // reduced one by one: an array of vectors would box them
+                int at = co + i * n + j;
+                put(c, at, s00, a, a0, b, b0, vecLen, len, store);
+                put(c, at + 1, s01, a, a0, b, b1, vecLen, len, store);
+                put(c, at + 2, s02, a, a0, b, b2, vecLen, len, store);
+                put(c, at + 3, s03, a, a0, b, b3, vecLen, len, store);
+                put(c, at + n, s10, a, a1, b, b0, vecLen, len, store);
+                put(c, at + n + 1, s11, a, a1, b, b1, vecLen, len, store);
+                put(c, at + n + 2, s12, a, a1, b, b2, vecLen, len, store);
+                put(c, at + n + 3, s13, a, a1, b, b3, vecLen, len, store);
+                put(c, at + 2 * n, s20, a, a2, b, b0, vecLen, len, store);
+                put(c, at + 2 * n + 1, s21, a, a2, b, b1, vecLen, len, store);
+                put(c, at + 2 * n + 2, s22, a, a2, b, b2, vecLen, len, store);
+                put(c, at + 2 * n + 3, s23, a, a2, b, b3, vecLen, len, store);
+            }
+            for (; j < n; j++) for (int r = 0; r < 3; r++) oneDot(a, i + r, b, bo, j, n, len, c, co, store);
+        }
+        for (; i < m; i++) for (int j = 0; j < n; j++) oneDot(a, i, b, bo, j, n, len, c, co, store);
+    }
+
+    /** c[at] (+)= the lanes of s plus the scalar tail of the two rows' dot product. */
+    private static void put(
+            float[] c, int at, FloatVector s, float[] a, int ai, float[] b, int bi, int from, int len, boolean store) {
+        float v = s.reduceLanes(VectorOperators.ADD) + tailDot(a, ai, b, bi, from, len);
+        c[at] = store ? v : c[at] + v;
+    }
+
+    private static void oneDot(
+            float[] a, int i, float[] b, int bo, int j, int n, int len, float[] c, int co, boolean store) {
+        var sp = VectorGemm.S;
+        int lanes = VectorGemm.L, vecLen = len - len % lanes;
+        FloatVector s = FloatVector.zero(sp);
+        for (int p = 0; p < vecLen; p += lanes)
+            s = FloatVector.fromArray(sp, a, i * len + p).fma(FloatVector.fromArray(sp, b, bo + j * len + p), s);
+        float v = s.reduceLanes(VectorOperators.ADD) + tailDot(a, i * len, b, bo + j * len, vecLen, len);
+        int at = co + i * n + j;
+        c[at] = store ? v : c[at] + v;
+    }
+
+    private static float tailDot(float[] a, int ai, float[] b, int bi, int from, int len) {
+        float t = 0f;
+        for (int p = from; p < len; p++) t += a[ai + p] * b[bi + p];
+        return t;
     }
 
     /** {@code gradWeight[o][r] = sum over parts of partials[p][r][o]}, parts in order. */
