@@ -2,7 +2,6 @@ package org.grad4j.kernels.jvm;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Stride-1, undilated 2-d convolution as one matrix product per image over a zero-padded copy of the
@@ -180,6 +179,7 @@ final class ImplicitGemmConv {
             float[] x, float[] gradOut, int batch, int p0, int p1, Grid g, int outChannels, float[] partials) {
         float[] cols = scratch(g, 0)[1]; // K × oh·ow fits in the K × nPad buffer
         int k = g.k(), oh = g.oh(), ow = g.ow(), l = oh * ow;
+        Dots dots = k < SMALL_K ? new Dots(k * outChannels) : null;
         for (int p = p0; p < p1; p++) {
             int first = p * IMAGES_PER_PART, last = Math.min(batch, first + IMAGES_PER_PART);
             for (int n = first; n < last; n++) {
@@ -202,17 +202,8 @@ final class ImplicitGemmConv {
                         ow,
                         cols,
                         n);
-                if (k < SMALL_K) {
-                    rowDots(
-                            cols,
-                            k,
-                            gradOut,
-                            n * outChannels * l,
-                            outChannels,
-                            l,
-                            partials,
-                            p * k * outChannels,
-                            n == first);
+                if (dots != null) {
+                    rowDots(cols, k, gradOut, n * outChannels * l, outChannels, l, dots, n == first);
                     continue;
                 }
                 VectorGemm.gemm(
@@ -235,6 +226,7 @@ final class ImplicitGemmConv {
                         false,
                         false);
             }
+            if (dots != null) dots.sumInto(partials, p * k * outChannels);
         }
     }
 
@@ -246,10 +238,41 @@ final class ImplicitGemmConv {
     static final int SMALL_K = 32;
 
     /**
-     * {@code c[co + i·n + j] (+)= a[i·len ...] · b[bo + j·len ...]} for i < m, j < n: dot products of
-     * rows of length len, 3 rows of a by 4 of b at a time (12 sums in registers, 7 loads per 12 FMAs).
+     * Dot products summed over a part's images: per (row of a, row of b) a vector of lane sums and a
+     * scalar for the positions past the last whole vector, added lane by lane image after image; the
+     * lanes are added up once per part, in index order (reduceLanes' order differs between compiled
+     * and interpreted code, and the bits must not).
      */
-    static void rowDots(float[] a, int m, float[] b, int bo, int n, int len, float[] c, int co, boolean store) {
+    static final class Dots {
+        final float[] lanes, tails;
+
+        Dots(int sums) {
+            lanes = new float[sums * VectorGemm.L];
+            tails = new float[sums];
+        }
+
+        /** {@code out[at + i] = the sum of sum i's lanes, then its tail}. */
+        void sumInto(float[] out, int at) {
+            int lanesPer = VectorGemm.L;
+            for (int i = 0; i < tails.length; i++) {
+                float v = 0f;
+                for (int j = 0; j < lanesPer; j++) v += lanes[i * lanesPer + j];
+                out[at + i] = v + tails[i];
+            }
+        }
+
+        private void add(int sum, FloatVector v, float tail, boolean first) {
+            int at = sum * VectorGemm.L;
+            (first ? v : v.add(FloatVector.fromArray(VectorGemm.S, lanes, at))).intoArray(lanes, at);
+            tails[sum] = first ? tail : tails[sum] + tail;
+        }
+    }
+
+    /**
+     * {@code sums[i·n + j] (+)= a[i·len ...] · b[bo + j·len ...]} for i < m, j < n: dot products of rows
+     * of length len, 3 rows of a by 4 of b at a time (12 sums in registers, 7 loads per 12 FMAs).
+     */
+    static void rowDots(float[] a, int m, float[] b, int bo, int n, int len, Dots sums, boolean first) {
         var sp = VectorGemm.S;
         int lanes = VectorGemm.L, vecLen = len - len % lanes;
         int i = 0;
@@ -282,43 +305,33 @@ final class ImplicitGemmConv {
                     s13 = x1.fma(y, s13);
                     s23 = x2.fma(y, s23);
                 }
-                // reduced one by one: an array of vectors would box them
-                int at = co + i * n + j;
-                put(c, at, s00, a, a0, b, b0, vecLen, len, store);
-                put(c, at + 1, s01, a, a0, b, b1, vecLen, len, store);
-                put(c, at + 2, s02, a, a0, b, b2, vecLen, len, store);
-                put(c, at + 3, s03, a, a0, b, b3, vecLen, len, store);
-                put(c, at + n, s10, a, a1, b, b0, vecLen, len, store);
-                put(c, at + n + 1, s11, a, a1, b, b1, vecLen, len, store);
-                put(c, at + n + 2, s12, a, a1, b, b2, vecLen, len, store);
-                put(c, at + n + 3, s13, a, a1, b, b3, vecLen, len, store);
-                put(c, at + 2 * n, s20, a, a2, b, b0, vecLen, len, store);
-                put(c, at + 2 * n + 1, s21, a, a2, b, b1, vecLen, len, store);
-                put(c, at + 2 * n + 2, s22, a, a2, b, b2, vecLen, len, store);
-                put(c, at + 2 * n + 3, s23, a, a2, b, b3, vecLen, len, store);
+                // one by one: an array of vectors would box them
+                int at = i * n + j;
+                sums.add(at, s00, tailDot(a, a0, b, b0, vecLen, len), first);
+                sums.add(at + 1, s01, tailDot(a, a0, b, b1, vecLen, len), first);
+                sums.add(at + 2, s02, tailDot(a, a0, b, b2, vecLen, len), first);
+                sums.add(at + 3, s03, tailDot(a, a0, b, b3, vecLen, len), first);
+                sums.add(at + n, s10, tailDot(a, a1, b, b0, vecLen, len), first);
+                sums.add(at + n + 1, s11, tailDot(a, a1, b, b1, vecLen, len), first);
+                sums.add(at + n + 2, s12, tailDot(a, a1, b, b2, vecLen, len), first);
+                sums.add(at + n + 3, s13, tailDot(a, a1, b, b3, vecLen, len), first);
+                sums.add(at + 2 * n, s20, tailDot(a, a2, b, b0, vecLen, len), first);
+                sums.add(at + 2 * n + 1, s21, tailDot(a, a2, b, b1, vecLen, len), first);
+                sums.add(at + 2 * n + 2, s22, tailDot(a, a2, b, b2, vecLen, len), first);
+                sums.add(at + 2 * n + 3, s23, tailDot(a, a2, b, b3, vecLen, len), first);
             }
-            for (; j < n; j++) for (int r = 0; r < 3; r++) oneDot(a, i + r, b, bo, j, n, len, c, co, store);
+            for (; j < n; j++) for (int r = 0; r < 3; r++) oneDot(a, i + r, b, bo, j, n, len, sums, first);
         }
-        for (; i < m; i++) for (int j = 0; j < n; j++) oneDot(a, i, b, bo, j, n, len, c, co, store);
+        for (; i < m; i++) for (int j = 0; j < n; j++) oneDot(a, i, b, bo, j, n, len, sums, first);
     }
 
-    /** c[at] (+)= the lanes of s plus the scalar tail of the two rows' dot product. */
-    private static void put(
-            float[] c, int at, FloatVector s, float[] a, int ai, float[] b, int bi, int from, int len, boolean store) {
-        float v = s.reduceLanes(VectorOperators.ADD) + tailDot(a, ai, b, bi, from, len);
-        c[at] = store ? v : c[at] + v;
-    }
-
-    private static void oneDot(
-            float[] a, int i, float[] b, int bo, int j, int n, int len, float[] c, int co, boolean store) {
+    private static void oneDot(float[] a, int i, float[] b, int bo, int j, int n, int len, Dots sums, boolean first) {
         var sp = VectorGemm.S;
         int lanes = VectorGemm.L, vecLen = len - len % lanes;
         FloatVector s = FloatVector.zero(sp);
         for (int p = 0; p < vecLen; p += lanes)
             s = FloatVector.fromArray(sp, a, i * len + p).fma(FloatVector.fromArray(sp, b, bo + j * len + p), s);
-        float v = s.reduceLanes(VectorOperators.ADD) + tailDot(a, i * len, b, bo + j * len, vecLen, len);
-        int at = co + i * n + j;
-        c[at] = store ? v : c[at] + v;
+        sums.add(i * n + j, s, tailDot(a, i * len, b, bo + j * len, vecLen, len), first);
     }
 
     private static float tailDot(float[] a, int ai, float[] b, int bi, int from, int len) {

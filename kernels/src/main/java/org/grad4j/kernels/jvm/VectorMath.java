@@ -122,7 +122,14 @@ final class VectorMath {
             e.intoArray(x, off + j);
             acc = acc.add(e);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumInOrder(acc);
+    }
+
+    /** The lanes of v added from lane 0 up: reduceLanes' order differs between compiled and interpreted code. */
+    static float sumInOrder(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
     }
 
     /** The maximum of x[off..off+bound) (bound a multiple of L), -inf when empty. */
