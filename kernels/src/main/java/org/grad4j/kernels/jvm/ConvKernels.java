@@ -1,5 +1,8 @@
 package org.grad4j.kernels.jvm;
 
+import org.grad4j.kernels.ImageShape;
+import org.grad4j.kernels.Window2d;
+
 /**
  * Kernels for image ops over contiguous NCHW planes: im2col / col2im (convolution as a matrix
  * product) and 2-d max / average pooling, for the JVM backend: counted loops over flat arrays, no
@@ -14,50 +17,16 @@ package org.grad4j.kernels.jvm;
 final class ConvKernels {
     private ConvKernels() {}
 
-    static void im2col(
-            float[] x,
-            int batch,
-            int channels,
-            int h,
-            int w,
-            int kh,
-            int kw,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilH,
-            int dilW,
-            int oh,
-            int ow,
-            float[] cols) {
-        im2col(x, 0, batch, channels, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, cols, 0);
-    }
-
     /**
      * Images {@code [n0, n1)} of the batch only (images are independent: the backend splits them over
      * threads); image n's columns go to {@code cols} as image {@code n - firstImage} (0: the batch's own
      * place; n0: a buffer of just these images).
      */
-    static void im2col(
-            float[] x,
-            int n0,
-            int n1,
-            int channels,
-            int h,
-            int w,
-            int kh,
-            int kw,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilH,
-            int dilW,
-            int oh,
-            int ow,
-            float[] cols,
-            int firstImage) {
+    static void im2col(float[] x, int n0, int n1, ImageShape shape, Window2d k, float[] cols, int firstImage) {
+        int channels = shape.channels(), h = shape.height(), w = shape.width();
+        int kh = k.kernelH(), kw = k.kernelW(), padH = k.padH(), padW = k.padW();
+        int strideH = k.strideH(), strideW = k.strideW(), dilH = k.dilationH(), dilW = k.dilationW();
+        int oh = k.outH(h), ow = k.outW(w);
         int l = oh * ow;
         int rows = channels * kh * kw;
         boolean sameWidth = strideH == 1 && strideW == 1 && ow == w;
@@ -116,46 +85,15 @@ final class ConvKernels {
         }
     }
 
-    /** The adjoint of {@link #im2col}: adds every column entry into the pixel it was read from. */
-    static void col2im(
-            float[] cols,
-            int batch,
-            int channels,
-            int h,
-            int w,
-            int kh,
-            int kw,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilH,
-            int dilW,
-            int oh,
-            int ow,
-            float[] x) {
-        col2im(cols, 0, batch, channels, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, x);
-    }
-
-    /** Images {@code [n0, n1)} of the batch only (images are independent: the backend splits them over threads). */
-    static void col2im(
-            float[] cols,
-            int n0,
-            int n1,
-            int channels,
-            int h,
-            int w,
-            int kh,
-            int kw,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilH,
-            int dilW,
-            int oh,
-            int ow,
-            float[] x) {
+    /**
+     * The adjoint of {@link #im2col}: adds every column entry into the pixel it was read from; images
+     * {@code [n0, n1)} only.
+     */
+    static void col2im(float[] cols, int n0, int n1, ImageShape shape, Window2d k, float[] x) {
+        int channels = shape.channels(), h = shape.height(), w = shape.width();
+        int kh = k.kernelH(), kw = k.kernelW(), padH = k.padH(), padW = k.padW();
+        int strideH = k.strideH(), strideW = k.strideW(), dilH = k.dilationH(), dilW = k.dilationW();
+        int oh = k.outH(h), ow = k.outW(w);
         int l = oh * ow;
         int rows = channels * kh * kw;
         for (int n = n0; n < n1; n++) {
@@ -193,52 +131,20 @@ final class ConvKernels {
     }
 
     /**
-     * Max over each window of each of {@code planes} h×w planes; {@code idx} gets the position
-     * {@code iy*w + ix} of the maximum within its plane (the first one; a NaN wins, as in PyTorch).
-     */
-    static void maxPool2d(
-            float[] x,
-            int planes,
-            int h,
-            int w,
-            int kh,
-            int kw,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilH,
-            int dilW,
-            int oh,
-            int ow,
-            float[] out,
-            float[] idx) {
-        maxPool2d(x, 0, planes, h, w, kh, kw, padH, padW, strideH, strideW, dilH, dilW, oh, ow, out, idx);
-    }
-
-    /**
-     * Planes {@code [p0, p1)} only (planes are independent: the backend splits them over threads).
-     * Without padding every tap is inside the image, so the windows are scanned without bounds tests,
+     * Max over each window of planes {@code [p0, p1)} (h×w each; planes are independent: the backend
+     * splits them over threads); {@code idx} gets the position {@code iy*w + ix} of the maximum within
+     * its plane (the first one; a NaN wins, as in PyTorch). Without padding every tap is inside the image, so the windows are scanned without bounds tests,
      * and the usual 2×2 window of stride 2 reads its four taps directly; every path picks the same tap.
      */
-    static void maxPool2d(
-            float[] x,
-            int p0,
-            int p1,
-            int h,
-            int w,
-            int kh,
-            int kw,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int dilH,
-            int dilW,
-            int oh,
-            int ow,
-            float[] out,
-            float[] idx) {
+    static void maxPool2d(float[] x, int p0, int p1, ImageShape shape, Window2d win, float[] out, float[] idx) {
+        int h = shape.height(),
+                w = shape.width(),
+                kh = win.kernelH(),
+                kw = win.kernelW(),
+                padH = win.padH(),
+                padW = win.padW();
+        int strideH = win.strideH(), strideW = win.strideW(), dilH = win.dilationH(), dilW = win.dilationW();
+        int oh = win.outH(h), ow = win.outW(w);
         boolean inside = padH == 0 && padW == 0;
         boolean twoByTwo = inside && kh == 2 && kw == 2 && strideH == 2 && strideW == 2 && dilH == 1 && dilW == 1;
         for (int p = p0; p < p1; p++) {
@@ -292,21 +198,10 @@ final class ConvKernels {
      * Mean over each window; padding counts in the divisor when {@code countIncludePad} (PyTorch's
      * default), else only the in-range elements do.
      */
-    static void avgPool2d(
-            float[] x,
-            int planes,
-            int h,
-            int w,
-            int kh,
-            int kw,
-            int padH,
-            int padW,
-            int strideH,
-            int strideW,
-            int oh,
-            int ow,
-            boolean countIncludePad,
-            float[] out) {
+    static void avgPool2d(float[] x, ImageShape shape, Window2d k, boolean countIncludePad, float[] out) {
+        int planes = shape.planes(), h = shape.height(), w = shape.width(), kh = k.kernelH(), kw = k.kernelW();
+        int padH = k.padH(), padW = k.padW(), strideH = k.strideH(), strideW = k.strideW();
+        int oh = k.outH(h), ow = k.outW(w);
         for (int p = 0; p < planes; p++) {
             int xPlane = p * h * w;
             for (int oy = 0; oy < oh; oy++) {

@@ -2,6 +2,8 @@ package org.grad4j.kernels.jvm;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import org.grad4j.kernels.ImageShape;
+import org.grad4j.kernels.Window2d;
 
 /**
  * Stride-1, undilated 2-d convolution as one matrix product per image over a zero-padded copy of the
@@ -180,28 +182,12 @@ final class ImplicitGemmConv {
         float[] cols = scratch(g, 0)[1]; // K × oh·ow fits in the K × nPad buffer
         int k = g.k(), oh = g.oh(), ow = g.ow(), l = oh * ow;
         Dots dots = k < SMALL_K ? new Dots(k * outChannels) : null;
+        ImageShape image = new ImageShape(batch, g.channels(), g.h(), g.w());
+        Window2d window = new Window2d(g.kh(), g.kw(), g.padH(), g.padW(), 1, 1, 1, 1);
         for (int p = p0; p < p1; p++) {
             int first = p * IMAGES_PER_PART, last = Math.min(batch, first + IMAGES_PER_PART);
             for (int n = first; n < last; n++) {
-                ConvKernels.im2col(
-                        x,
-                        n,
-                        n + 1,
-                        g.channels(),
-                        g.h(),
-                        g.w(),
-                        g.kh(),
-                        g.kw(),
-                        g.padH(),
-                        g.padW(),
-                        1,
-                        1,
-                        1,
-                        1,
-                        oh,
-                        ow,
-                        cols,
-                        n);
+                ConvKernels.im2col(x, n, n + 1, image, window, cols, n);
                 if (dots != null) {
                     rowDots(cols, k, gradOut, n * outChannels * l, outChannels, l, dots, n == first);
                     continue;

@@ -716,36 +716,26 @@ public final class JvmBackend implements Backend {
 
     @Override
     public void im2col(Buffer x, ImageShape shape, Window2d window, Buffer cols) {
-        int batch = shape.batch(), channels = shape.channels(), height = shape.height(), width = shape.width();
-        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
-        int strideH = window.strideH(), strideW = window.strideW();
-        int dilationH = window.dilationH(), dilationW = window.dilationW();
-        int outH = window.outH(height), outW = window.outW(width);
         float[] xa = arr(x), ca = arr(cols);
-        long work = (long) batch * channels * kernelH * kernelW * outH * outW;
-        Parallel.forRange(
-                batch,
-                work,
-                (n0, n1) -> ConvKernels.im2col(
-                        xa, n0, n1, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
-                        dilationW, outH, outW, ca, 0));
+        long work = (long) shape.batch()
+                * shape.channels()
+                * window.kernelH()
+                * window.kernelW()
+                * window.outH(shape.height())
+                * window.outW(shape.width());
+        Parallel.forRange(shape.batch(), work, (n0, n1) -> ConvKernels.im2col(xa, n0, n1, shape, window, ca, 0));
     }
 
     @Override
     public void col2im(Buffer cols, ImageShape shape, Window2d window, Buffer x) {
-        int batch = shape.batch(), channels = shape.channels(), height = shape.height(), width = shape.width();
-        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
-        int strideH = window.strideH(), strideW = window.strideW();
-        int dilationH = window.dilationH(), dilationW = window.dilationW();
-        int outH = window.outH(height), outW = window.outW(width);
         float[] ca = arr(cols), xa = arr(x);
-        long work = (long) batch * channels * kernelH * kernelW * outH * outW;
-        Parallel.forRange(
-                batch,
-                work,
-                (n0, n1) -> ConvKernels.col2im(
-                        ca, n0, n1, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH,
-                        dilationW, outH, outW, xa));
+        long work = (long) shape.batch()
+                * shape.channels()
+                * window.kernelH()
+                * window.kernelW()
+                * window.outH(shape.height())
+                * window.outW(shape.width());
+        Parallel.forRange(shape.batch(), work, (n0, n1) -> ConvKernels.col2im(ca, n0, n1, shape, window, xa));
     }
 
     /** Stride 1, no dilation, and padding that leaves the input gradient's convolution a valid window. */
@@ -815,42 +805,19 @@ public final class JvmBackend implements Backend {
 
     @Override
     public void maxPool2d(Buffer x, ImageShape shape, Window2d window, Buffer out, Buffer indices) {
-        int planes = shape.planes(), height = shape.height(), width = shape.width();
-        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
-        int strideH = window.strideH(), strideW = window.strideW();
-        int dilationH = window.dilationH(), dilationW = window.dilationW();
-        int outH = window.outH(height), outW = window.outW(width);
         float[] xa = arr(x), oa = arr(out), ia = arr(indices);
-        Parallel.forRange(
-                planes,
-                (long) planes * outH * outW * kernelH * kernelW,
-                (p0, p1) -> ConvKernels.maxPool2d(
-                        xa, p0, p1, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW,
-                        outH, outW, oa, ia));
+        long work = (long) shape.planes()
+                * window.outH(shape.height())
+                * window.outW(shape.width())
+                * window.kernelH()
+                * window.kernelW();
+        Parallel.forRange(shape.planes(), work, (p0, p1) -> ConvKernels.maxPool2d(xa, p0, p1, shape, window, oa, ia));
     }
 
     @Override
     public void avgPool2d(Buffer x, ImageShape shape, Window2d window, boolean countIncludePad, Buffer out) {
-        int planes = shape.planes(), height = shape.height(), width = shape.width();
         window.requireUndilated("avgPool2d");
-        int kernelH = window.kernelH(), kernelW = window.kernelW(), padH = window.padH(), padW = window.padW();
-        int strideH = window.strideH(), strideW = window.strideW();
-        int outH = window.outH(height), outW = window.outW(width);
-        ConvKernels.avgPool2d(
-                arr(x),
-                planes,
-                height,
-                width,
-                kernelH,
-                kernelW,
-                padH,
-                padW,
-                strideH,
-                strideW,
-                outH,
-                outW,
-                countIncludePad,
-                arr(out));
+        ConvKernels.avgPool2d(arr(x), shape, window, countIncludePad, arr(out));
     }
 
     @Override
