@@ -13,10 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
  * the last bits, so a run's numbers would depend on JIT timing. These are exact IEEE arithmetic in
  * every execution mode: the same inputs always give the same bits.
  *
- * <p>The exp polynomial is written out in each loop on purpose: as a separate method it is too large
- * for C2 to inline, and a vector passed to a method that is not inlined is boxed on the heap, which
- * made the loops several times slower (measured). {@link #exp(FloatVector)} is the method form, used
- * only by the GELU backward loop.
+ * <p>The exp polynomial is written out in each loop on purpose: a vector passed to a method that is
+ * not inlined is boxed on the heap, which made the loops several times slower (measured), and whether
+ * C2 inlines a 262-byte method depends on its size limits and on whether the callee was already
+ * compiled on its own. {@link #exp(FloatVector)} is the method form, used only by the GELU backward
+ * loop, where {@code -XX:+PrintInlining} shows C2 inlining it ("inline (hot)").
  */
 final class VectorMath {
     private VectorMath() {}
