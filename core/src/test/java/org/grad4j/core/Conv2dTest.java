@@ -55,6 +55,21 @@ class Conv2dTest {
         for (int i = 0; i < n; i++) assertEquals(cls[i], (int) pred[i], "image " + i);
     }
 
+    /** An empty batch convolves to an empty output, and its backward gives zero weight and bias gradients (PyTorch 2.13). */
+    @Test
+    void anEmptyBatchHasZeroWeightAndBiasGradients() {
+        Generator gen = new Generator(3);
+        Tensor x = Tensor.zeros(0, 3, 5, 5).requiresGrad_();
+        Tensor w = Tensor.randn(gen, 4, 3, 3, 3).requiresGrad_(),
+                b = Tensor.randn(gen, 4).requiresGrad_();
+        Tensor y = F.conv2d(x, w, b, 1, 1);
+        assertArrayEquals(new int[] {0, 4, 5, 5}, y.shape());
+        y.sum().backward();
+        assertArrayEquals(new float[4 * 3 * 3 * 3], w.grad().toFloatArray());
+        assertArrayEquals(new float[4], b.grad().toFloatArray());
+        assertArrayEquals(new int[] {0, 3, 5, 5}, x.grad().shape());
+    }
+
     /**
      * conv2d hands its scratch (forward) and its backward's scratch back to the array pool; with sizes
      * the pool keeps (over 1024 floats), plain backwards that reuse those arrays, one after the other,

@@ -224,7 +224,8 @@ public final class Conv {
         Layout.numel("conv2d", new int[] {n, c, kh, kw, oh, ow}); // its im2col columns
         Layout.numel("conv2d", new int[] {n, o, oh, ow});
 
-        boolean direct = groups == 1 && backend(x).convolvesDirectly(k.kernel());
+        // the backend's kernels take non-empty images and weights; empty ones go the im2col way
+        boolean direct = groups == 1 && n > 0 && c > 0 && o > 0 && backend(x).convolvesDirectly(k.kernel());
         Tensor out = direct ? directForward(x, weight, bias, k, oh, ow) : forward(x, weight, bias, k, groups, oh, ow);
 
         int[] xShape = shape(x);

@@ -780,6 +780,10 @@ public final class JvmBackend implements Backend {
         ImplicitGemmConv.Grid g = grid(shape, window);
         int batch = shape.batch(), k = g.k();
         int parts = (batch + ImplicitGemmConv.IMAGES_PER_PART - 1) / ImplicitGemmConv.IMAGES_PER_PART;
+        if (parts == 0) { // an empty batch: nothing to sum
+            java.util.Arrays.fill(arr(gradWeight), 0f);
+            return;
+        }
         float[] pooled = POOL.take(parts * k * outChannels);
         float[] partials = pooled != null ? pooled : new float[parts * k * outChannels]; // each part stores its own
         float[] xa = arr(x), ga = arr(gradOut);
