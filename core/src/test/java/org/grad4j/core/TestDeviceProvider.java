@@ -236,8 +236,8 @@ public final class TestDeviceProvider implements BackendProvider {
         }
 
         @Override
-        public boolean convolvesDirectly(Window2d window) {
-            return JVM.convolvesDirectly(window);
+        public boolean convolvesDirectly(ImageShape shape, Window2d window, int outChannels) {
+            return JVM.convolvesDirectly(shape, window, outChannels);
         }
 
         @Override

@@ -199,10 +199,11 @@ public interface Backend {
     }
 
     /**
-     * Whether this backend convolves {@code window} itself ({@link #conv2d}, {@link #conv2dInputGrad},
+     * Whether this backend convolves images of {@code shape} (non-empty) with {@code outChannels}
+     * filters under {@code window} itself ({@link #conv2d}, {@link #conv2dInputGrad},
      * {@link #conv2dWeightGrad}, groups 1); when not, callers unfold with {@link #im2col} and multiply.
      */
-    default boolean convolvesDirectly(Window2d window) {
+    default boolean convolvesDirectly(ImageShape shape, Window2d window, int outChannels) {
         return false;
     }
 

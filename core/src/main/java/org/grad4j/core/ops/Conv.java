@@ -225,7 +225,11 @@ public final class Conv {
         Layout.numel("conv2d", new int[] {n, o, oh, ow});
 
         // the backend's kernels take non-empty images and weights; empty ones go the im2col way
-        boolean direct = groups == 1 && n > 0 && c > 0 && o > 0 && backend(x).convolvesDirectly(k.kernel());
+        boolean direct = groups == 1
+                && n > 0
+                && c > 0
+                && o > 0
+                && backend(x).convolvesDirectly(new ImageShape(n, c, h, w), k.kernel(), o);
         Tensor out = direct ? directForward(x, weight, bias, k, oh, ow) : forward(x, weight, bias, k, groups, oh, ow);
 
         int[] xShape = shape(x);

@@ -87,9 +87,9 @@ final class ConvKernels {
 
     /**
      * The adjoint of {@link #im2col}: adds every column entry into the pixel it was read from; images
-     * {@code [n0, n1)} only.
+     * {@code [n0, n1)} only, image n's columns read as image {@code n - firstImage} of {@code cols}.
      */
-    static void col2im(float[] cols, int n0, int n1, ImageShape shape, Window2d k, float[] x) {
+    static void col2im(float[] cols, int n0, int n1, ImageShape shape, Window2d k, float[] x, int firstImage) {
         int channels = shape.channels(), h = shape.height(), w = shape.width();
         int kh = k.kernelH(), kw = k.kernelW(), padH = k.padH(), padW = k.padW();
         int strideH = k.strideH(), strideW = k.strideW(), dilH = k.dilationH(), dilW = k.dilationW();
@@ -100,7 +100,7 @@ final class ConvKernels {
             for (int r = 0; r < rows; r++) {
                 int c = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw;
                 int xPlane = (n * channels + c) * h * w;
-                int src = (n * rows + r) * l;
+                int src = ((n - firstImage) * rows + r) * l;
                 for (int oy = 0; oy < oh; oy++) {
                     int iy = oy * strideH - padH + ki * dilH;
                     if (iy < 0 || iy >= h) continue;

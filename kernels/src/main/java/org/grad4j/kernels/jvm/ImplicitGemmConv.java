@@ -51,14 +51,42 @@ final class ImplicitGemmConv {
 
         /** Positions rounded up to whole column panels: every panel read in place. */
         int nPad() {
-            int nr = VectorGemm.NR;
-            return (n() + nr - 1) / nr * nr;
+            return (int) nPadLong();
+        }
+
+        long nPadLong() {
+            long nr = VectorGemm.NR;
+            return ((long) oh() * wp() + nr - 1) / nr * nr;
         }
 
         /** The padded image plus the run read past its end by the last tap's last panel. */
         int paddedLength() {
-            return (channels - 1) * hp() * wp() + (kh - 1) * wp() + kw - 1 + nPad();
+            return (int) paddedLengthLong();
         }
+
+        long paddedLengthLong() {
+            return (channels - 1L) * hp() * wp() + (kh - 1L) * wp() + kw - 1 + nPadLong();
+        }
+    }
+
+    /**
+     * The most floats one per-thread buffer may hold (64 MB): the columns of one image (forward and
+     * input gradient), its padded copy, the weight gradient's partial sums. Larger convolutions unfold
+     * with im2col instead; the buffers stay with their threads.
+     */
+    static final long MAX_SCRATCH = 16L << 20;
+
+    /** Whether the forward, the input gradient and the weight gradient of this grid stay within {@link #MAX_SCRATCH}. */
+    static boolean fits(Grid g, int batch, int outChannels) {
+        Grid in = inputGradGrid(g, outChannels);
+        long parts = (batch + IMAGES_PER_PART - 1) / IMAGES_PER_PART;
+        return (long) g.k() * g.nPadLong() <= MAX_SCRATCH
+                && (long) in.k() * in.nPadLong() <= MAX_SCRATCH
+                && g.paddedLengthLong() <= MAX_SCRATCH
+                && in.paddedLengthLong() <= MAX_SCRATCH
+                && (long) outChannels * g.nPadLong() + VectorGemm.L <= MAX_SCRATCH
+                && (long) g.channels() * in.nPadLong() + VectorGemm.L <= MAX_SCRATCH
+                && parts * g.k() * outChannels <= MAX_SCRATCH;
     }
 
     /** Per thread: the padded image, its columns, and the product (or the padded output gradient). */
@@ -160,6 +188,55 @@ final class ImplicitGemmConv {
                         t[((c * outChannels + o) * kh + i) * kw + j] =
                                 w[((o * channels + c) * kh + kh - 1 - i) * kw + kw - 1 - j];
         return t;
+    }
+
+    static boolean allFinite(float[] w) {
+        for (float v : w) if (!Float.isFinite(v)) return false;
+        return true;
+    }
+
+    /**
+     * The input gradient of images {@code [n0, n1)} as im2col's adjoint: per image the columns
+     * {@code weightᵀ @ gradOut[n]} (K × oh·ow) folded back onto the image, so only the pairs under the
+     * window are added (the path for a weight with an infinite or NaN entry).
+     */
+    static void inputGradByColumns(
+            float[] gradOut,
+            int n0,
+            int n1,
+            ImageShape shape,
+            Window2d window,
+            float[] weight,
+            int outChannels,
+            float[] gradInput) {
+        int k = shape.channels() * window.kernelH() * window.kernelW();
+        int l = window.outH(shape.height()) * window.outW(shape.width());
+        int image = shape.channels() * shape.height() * shape.width();
+        float[] cols = SCRATCH.get()[1].length >= k * l ? SCRATCH.get()[1] : (SCRATCH.get()[1] = new float[k * l]);
+        for (int n = n0; n < n1; n++) {
+            // cols (K × L) = Wᵀ (K × O, read column-major from W) @ g[n] (O × L)
+            VectorGemm.gemm(
+                    k,
+                    l,
+                    outChannels,
+                    1f,
+                    weight,
+                    0,
+                    1,
+                    k,
+                    gradOut,
+                    n * outChannels * l,
+                    l,
+                    1,
+                    cols,
+                    0,
+                    l,
+                    true,
+                    false,
+                    false);
+            Arrays.fill(gradInput, n * image, (n + 1) * image, 0f);
+            ConvKernels.col2im(cols, n, n + 1, shape, window, gradInput, n);
+        }
     }
 
     /**

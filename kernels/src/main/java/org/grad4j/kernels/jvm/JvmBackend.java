@@ -735,19 +735,23 @@ public final class JvmBackend implements Backend {
                 * window.kernelW()
                 * window.outH(shape.height())
                 * window.outW(shape.width());
-        Parallel.forRange(shape.batch(), work, (n0, n1) -> ConvKernels.col2im(ca, n0, n1, shape, window, xa));
+        Parallel.forRange(shape.batch(), work, (n0, n1) -> ConvKernels.col2im(ca, n0, n1, shape, window, xa, 0));
     }
 
-    /** Stride 1, no dilation, and padding that leaves the input gradient's convolution a valid window. */
+    /**
+     * Stride 1, no dilation, padding that leaves the input gradient's convolution a valid window, and
+     * per-image buffers of at most {@link ImplicitGemmConv#MAX_SCRATCH} floats (larger images unfold).
+     */
     @Override
-    public boolean convolvesDirectly(Window2d window) {
+    public boolean convolvesDirectly(ImageShape shape, Window2d window, int outChannels) {
         return Simd.AVAILABLE
                 && window.strideH() == 1
                 && window.strideW() == 1
                 && window.dilationH() == 1
                 && window.dilationW() == 1
                 && window.padH() < window.kernelH()
-                && window.padW() < window.kernelW();
+                && window.padW() < window.kernelW()
+                && ImplicitGemmConv.fits(grid(shape, window), shape.batch(), outChannels);
     }
 
     @Override
@@ -763,6 +767,16 @@ public final class JvmBackend implements Backend {
     @Override
     public void conv2dInputGrad(
             Buffer gradOut, ImageShape shape, Window2d window, Buffer weight, int outChannels, Buffer gradInput) {
+        if (!ImplicitGemmConv.allFinite(arr(weight))) {
+            // inf or NaN times the zero padding of the gradient would be NaN where PyTorch adds only the
+            // pairs under the window: columns of the gradient folded back, as im2col's adjoint does
+            float[] wa = arr(weight), ga = arr(gradOut), ia = arr(gradInput);
+            Parallel.forRange(
+                    shape.batch(),
+                    2L * shape.batch() * outChannels * shape.channels() * window.kernelH() * window.kernelW(),
+                    (n0, n1) -> ImplicitGemmConv.inputGradByColumns(ga, n0, n1, shape, window, wa, outChannels, ia));
+            return;
+        }
         ImplicitGemmConv.Grid g = ImplicitGemmConv.inputGradGrid(grid(shape, window), outChannels);
         float[] ga = arr(gradOut), ia = arr(gradInput);
         float[] wt = ImplicitGemmConv.flippedTransposed(
@@ -784,8 +798,9 @@ public final class JvmBackend implements Backend {
             java.util.Arrays.fill(arr(gradWeight), 0f);
             return;
         }
-        float[] pooled = POOL.take(parts * k * outChannels);
-        float[] partials = pooled != null ? pooled : new float[parts * k * outChannels]; // each part stores its own
+        int length = parts * k * outChannels; // bounded by ImplicitGemmConv.fits
+        float[] pooled = POOL.take(length);
+        float[] partials = pooled != null ? pooled : new float[length]; // each part stores its own
         float[] xa = arr(x), ga = arr(gradOut);
         long flops = 2L * batch * outChannels * k * g.n();
         Parallel.forRange(

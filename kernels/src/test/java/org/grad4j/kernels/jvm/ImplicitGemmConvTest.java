@@ -33,17 +33,26 @@ class ImplicitGemmConvTest {
     @Test
     void takesStrideOneUndilatedWindowsWithPaddingBelowTheKernel() {
         assumeTrue(Simd.AVAILABLE);
-        assertTrue(be.convolvesDirectly(new Window2d(3, 3, 1, 1, 1, 1, 1, 1)));
-        assertTrue(be.convolvesDirectly(new Window2d(5, 1, 4, 0, 1, 1, 1, 1)));
-        assertFalse(be.convolvesDirectly(new Window2d(3, 3, 1, 1, 2, 2, 1, 1)), "stride 2");
-        assertFalse(be.convolvesDirectly(new Window2d(3, 3, 2, 2, 1, 1, 2, 2)), "dilation 2");
-        assertFalse(be.convolvesDirectly(new Window2d(3, 3, 3, 1, 1, 1, 1, 1)), "padding = kernel");
+        ImageShape cnn = new ImageShape(64, 32, 14, 14);
+        assertTrue(be.convolvesDirectly(cnn, new Window2d(3, 3, 1, 1, 1, 1, 1, 1), 64));
+        assertTrue(be.convolvesDirectly(cnn, new Window2d(5, 1, 4, 0, 1, 1, 1, 1), 64));
+        assertFalse(be.convolvesDirectly(cnn, new Window2d(3, 3, 1, 1, 2, 2, 1, 1), 64), "stride 2");
+        assertFalse(be.convolvesDirectly(cnn, new Window2d(3, 3, 2, 2, 1, 1, 2, 2), 64), "dilation 2");
+        assertFalse(be.convolvesDirectly(cnn, new Window2d(3, 3, 3, 1, 1, 1, 1, 1), 64), "padding = kernel");
+        // the input gradient's columns of one 1024×1024 image with 256 filters: 2304 × 1,050,624 floats
+        assertFalse(
+                be.convolvesDirectly(new ImageShape(1, 64, 1024, 1024), new Window2d(3, 3, 1, 1, 1, 1, 1, 1), 256),
+                "per-image buffers over the limit (and over 2^31 floats): im2col's way");
+        // the weight gradient's partial sums of 912 groups of 8 images, 512 × 4608 each
+        assertFalse(
+                be.convolvesDirectly(new ImageShape(7296, 512, 7, 7), new Window2d(3, 3, 1, 1, 1, 1, 1, 1), 512),
+                "partial sums over the limit");
     }
 
     @Test
     void withoutTheVectorModuleTheBackendDoesNotConvolveItself() {
         assumeTrue(!Simd.AVAILABLE);
-        assertFalse(be.convolvesDirectly(new Window2d(3, 3, 1, 1, 1, 1, 1, 1)));
+        assertFalse(be.convolvesDirectly(new ImageShape(2, 3, 8, 8), new Window2d(3, 3, 1, 1, 1, 1, 1, 1), 4));
     }
 
     @ParameterizedTest(name = "n={0} c={1} o={2} {3}x{4} k={5}x{6} pad={7},{8} threads={9}")
@@ -115,6 +124,32 @@ class ImplicitGemmConvTest {
 
     private static float[] data(Buffer b) {
         return ((HeapBuffer) b).data;
+    }
+
+    /**
+     * An infinite weight: the input gradient adds only the (pixel, tap) pairs under the window, as
+     * PyTorch does, so pixels that no output reads through that tap stay finite (the padded grid would
+     * multiply inf by the output gradient's zero padding).
+     */
+    @Test
+    void anInfiniteWeightReachesOnlyThePixelsItsTapReads() {
+        assumeTrue(Simd.AVAILABLE);
+        int h = 3, w = 3;
+        Window2d win = new Window2d(3, 3, 1, 1, 1, 1, 1, 1);
+        float[] wt = new float[9], g = new float[h * w];
+        java.util.Arrays.fill(wt, 1f);
+        java.util.Arrays.fill(g, 1f);
+        wt[0] = Float.POSITIVE_INFINITY; // tap (0, 0): output (oy, ox) reads pixel (oy - 1, ox - 1)
+        Buffer gx = be.allocate(h * w);
+        be.conv2dInputGrad(JvmBackend.wrap(g), new ImageShape(1, 1, h, w), win, JvmBackend.wrap(wt), 1, gx);
+        float[] d = data(gx);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                boolean read = y + 1 < h && x + 1 < w; // an output at (y + 1, x + 1) exists
+                int taps = (Math.min(y + 1, h - 1) - Math.max(y - 1, 0) + 1)
+                        * (Math.min(x + 1, w - 1) - Math.max(x - 1, 0) + 1);
+                assertEquals(read ? Float.POSITIVE_INFINITY : taps, d[y * w + x], "pixel " + y + "," + x);
+            }
     }
 
     /**
