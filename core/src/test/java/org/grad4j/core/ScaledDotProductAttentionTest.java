@@ -9,9 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.grad4j.core.autograd.AutogradGraph;
 import org.grad4j.kernels.Buffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * scaled_dot_product_attention against PyTorch: values and gradients with and without masks, causal,
@@ -65,167 +68,131 @@ class ScaledDotProductAttentionTest {
         return Tensor.of(m, rows, cols).ne(0f);
     }
 
-    private record Want(float[] out, float sum, float[] gq, float gqs, float[] gk, float gks, float[] gv, float gvs) {}
+    /** The shapes most cases use: batch (2, 3), L = 4 queries, S = 5 keys, E = 8, Ev = 6. */
+    private static final int[] Q = {2, 3, 4, 8}, K = {2, 3, 5, 8}, V = {2, 3, 5, 6};
 
-    private static void check(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, Double scale, Want want) {
-        Tensor o = F.scaledDotProductAttention(q, k, v, mask, 0.0, causal, scale, null);
-        assertEquals("ScaledDotProductFlashAttentionForCpuBackward0", o.gradFn().name());
+    /**
+     * One call against PyTorch: its inputs' shapes (Q, K, V unless set), mask, is_causal and scale, and
+     * PyTorch's numbers: the loss, the output's first six values, and each gradient's wsum and first four.
+     */
+    private static final class Case {
+        private final String name;
+        private final float loss;
+        private int[][] shapes = {Q, K, V};
+        private Tensor mask;
+        private boolean causal;
+        private Double scale;
+        private float[] out;
+        private final float[][] grad = new float[3][];
+        private final float[] gradWsum = new float[3];
+
+        Case(String name, float loss) {
+            this.name = name;
+            this.loss = loss;
+        }
+
+        Case shapes(int[] q, int[] k, int[] v) {
+            shapes = new int[][] {q, k, v};
+            return this;
+        }
+
+        Case mask(Tensor mask) {
+            this.mask = mask;
+            return this;
+        }
+
+        Case causal() {
+            causal = true;
+            return this;
+        }
+
+        Case scale(double scale) {
+            this.scale = scale;
+            return this;
+        }
+
+        Case out(float... first) {
+            out = first;
+            return this;
+        }
+
+        /** The gradient of "q", "k" or "v". */
+        Case grad(String of, float wsum, float... first) {
+            int i = "qkv".indexOf(of);
+            gradWsum[i] = wsum;
+            grad[i] = first;
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Case> pyTorchCases() {
+        return Stream.of(
+                new Case("L differs from S and Ev from E", 12.4646702f)
+                        .out(0.771736026f, 0.975776434f, 1.08679342f, 1.09420311f, 0.997299194f, 0.805320084f)
+                        .grad("q", 3.54952598f, 0.281710953f, 0.723183393f, 1.02066588f, 1.11492765f)
+                        .grad("k", -9.52149773f, 0.572377443f, 1.44325435f, 1.63534641f, 1.05830944f)
+                        .grad("v", -0.107307494f, 0.933818817f, 0.827376187f, 0.697079837f, 0.546686471f),
+                new Case("bool mask", 14.7492619f)
+                        .mask(boolMask(4, 5))
+                        .out(0.750417173f, 0.974598885f, 1.10586917f, 1.13171375f, 1.04966879f, 0.867556036f)
+                        .grad("q", -0.52948308f, 0.22800225f, 0.679789484f, 0.996226728f, 1.11430943f)
+                        .grad("k", 1.28500986f, 0.417898029f, 1.32534778f, 1.60946572f, 1.13662684f)
+                        .grad("v", -2.56164837f, 1.02159393f, 0.916547298f, 0.785076141f, 0.630970955f),
+                new Case("float mask broadcast over heads and queries", 26.2751141f)
+                        .mask(seq(new int[] {2, 1, 1, 5}, 0.9, 0, 1, true).detach())
+                        .out(1.34531999f, 1.57641816f, 1.65723181f, 1.58005702f, 1.35225081f, 0.995530427f)
+                        .grad("q", -1.3173269f, 0.176282629f, 0.365347862f, 0.481670171f, 0.502089202f)
+                        .grad("k", -11.0952778f, 1.00866663f, 1.05121195f, 0.599356115f, -0.13438645f)
+                        .grad("v", 2.98442245f, 1.19952333f, 1.02517879f, 0.821278036f, 0.593699336f),
+                new Case("causal with more queries than keys", 16.1026402f)
+                        .shapes(new int[] {2, 3, 6, 8}, new int[] {2, 3, 4, 8}, new int[] {2, 3, 4, 6})
+                        .causal()
+                        .out(1.68294191f, 1.93236995f, 1.99757946f, 1.87235415f, 1.56863189f, 1.11536741f)
+                        .grad("q", 10.9742842f, 0f, 0f, 0f, 0f)
+                        .grad("k", 2.48273754f, 1.04007757f, 0.41814515f, -0.400447458f, -1.03070331f)
+                        .grad("v", 1.27129555f, 1.36813557f, 1.18299603f, 0.963749707f, 0.716718316f),
+                new Case("explicit scale", 11.4820681f)
+                        .scale(0.3)
+                        .out(0.672453523f, 0.865265429f, 0.975588858f, 0.992906749f, 0.915567994f, 0.750945389f)
+                        .grad("q", 3.58905196f, 0.247511819f, 0.646976411f, 0.917624176f, 1.00556779f)
+                        .grad("k", -8.18887806f, 0.569373906f, 1.30484498f, 1.42662704f, 0.877444088f)
+                        .grad("v", 0.16854471f, 0.837494254f, 0.736577034f, 0.614423871f, 0.474556565f),
+                new Case("batch dimensions broadcast as PyTorch, gradients sum back", -12.388937f)
+                        .shapes(new int[] {2, 1, 4, 8}, new int[] {3, 5, 8}, new int[] {1, 3, 5, 6})
+                        .out(0.771736026f, 0.975776434f, 1.08679342f, 1.09420311f, 0.997299194f, 0.805320084f)
+                        .grad("q", 20.2246647f, -0.0776858255f, 0.59336096f, 1.14626622f, 1.47094297f)
+                        .grad("k", -2.89108086f, -0.608641326f, 0.75346899f, 1.7612114f, 1.94062829f)
+                        .grad("v", 4.14841032f, 0.759585321f, 0.633627295f, 0.48940146f, 0.331066072f),
+                new Case("two-dimensional inputs", 1.76491618f)
+                        .shapes(new int[] {4, 8}, new int[] {5, 8}, new int[] {5, 6})
+                        .out(0.771736026f, 0.975776553f, 1.08679354f, 1.09420311f, 0.997299194f, 0.805320084f)
+                        .grad("q", 9.2067709f, 0.281711251f, 0.723183692f, 1.02066588f, 1.11492765f)
+                        .grad("k", -2.39852691f, 0.572377503f, 1.44325447f, 1.63534653f, 1.05830956f)
+                        .grad("v", 5.62015915f, 0.933818877f, 0.827376187f, 0.697079837f, 0.546686471f));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("pyTorchCases")
+    void valuesAndGradientsMatchPyTorch(Case c) {
+        Tensor[] in = {q(c.shapes[0]), k(c.shapes[1]), v(c.shapes[2])};
+        Tensor o = F.scaledDotProductAttention(in[0], in[1], in[2], c.mask, 0.0, c.causal, c.scale, null);
+        assertEquals("ScaledDotProductFlashAttentionForCpuBackward0", o.gradFn().name(), c.name);
         Tensor loss = o.mul(w(o.shape())).sum();
-        assertArrayEquals(want.out, first(o, 6), 2e-6f);
-        assertEquals(want.sum, loss.item(), 2e-5f);
+        assertArrayEquals(c.out, first(o, 6), 2e-6f, c.name + ": output");
+        assertEquals(c.loss, loss.item(), 2e-5f, c.name + ": loss");
         loss.backward();
-        assertArrayEquals(want.gq, first(q.grad(), 4), 2e-6f);
-        assertEquals(want.gqs, wsum(q.grad()), 2e-5f);
-        assertArrayEquals(want.gk, first(k.grad(), 4), 2e-6f);
-        assertEquals(want.gks, wsum(k.grad()), 2e-5f);
-        assertArrayEquals(want.gv, first(v.grad(), 4), 2e-6f);
-        assertEquals(want.gvs, wsum(v.grad()), 2e-5f);
-    }
-
-    @Test
-    void valuesAndGradientsMatchPyTorchWithLDifferentFromSAndEvFromE() {
-        check(
-                q(2, 3, 4, 8),
-                k(2, 3, 5, 8),
-                v(2, 3, 5, 6),
-                null,
-                false,
-                null,
-                new Want(
-                        new float[] {0.771736026f, 0.975776434f, 1.08679342f, 1.09420311f, 0.997299194f, 0.805320084f},
-                        12.4646702f,
-                        new float[] {0.281710953f, 0.723183393f, 1.02066588f, 1.11492765f},
-                        3.54952598f,
-                        new float[] {0.572377443f, 1.44325435f, 1.63534641f, 1.05830944f},
-                        -9.52149773f,
-                        new float[] {0.933818817f, 0.827376187f, 0.697079837f, 0.546686471f},
-                        -0.107307494f));
-    }
-
-    @Test
-    void boolMaskMatchesPyTorch() {
-        check(
-                q(2, 3, 4, 8),
-                k(2, 3, 5, 8),
-                v(2, 3, 5, 6),
-                boolMask(4, 5),
-                false,
-                null,
-                new Want(
-                        new float[] {0.750417173f, 0.974598885f, 1.10586917f, 1.13171375f, 1.04966879f, 0.867556036f},
-                        14.7492619f,
-                        new float[] {0.22800225f, 0.679789484f, 0.996226728f, 1.11430943f},
-                        -0.52948308f,
-                        new float[] {0.417898029f, 1.32534778f, 1.60946572f, 1.13662684f},
-                        1.28500986f,
-                        new float[] {1.02159393f, 0.916547298f, 0.785076141f, 0.630970955f},
-                        -2.56164837f));
-    }
-
-    @Test
-    void floatMaskBroadcastOverHeadsAndQueriesMatchesPyTorch() {
-        Tensor mask = seq(new int[] {2, 1, 1, 5}, 0.9, 0, 1, true).detach();
-        check(
-                q(2, 3, 4, 8),
-                k(2, 3, 5, 8),
-                v(2, 3, 5, 6),
-                mask,
-                false,
-                null,
-                new Want(
-                        new float[] {1.34531999f, 1.57641816f, 1.65723181f, 1.58005702f, 1.35225081f, 0.995530427f},
-                        26.2751141f,
-                        new float[] {0.176282629f, 0.365347862f, 0.481670171f, 0.502089202f},
-                        -1.3173269f,
-                        new float[] {1.00866663f, 1.05121195f, 0.599356115f, -0.13438645f},
-                        -11.0952778f,
-                        new float[] {1.19952333f, 1.02517879f, 0.821278036f, 0.593699336f},
-                        2.98442245f));
-    }
-
-    @Test
-    void causalWithMoreQueriesThanKeysMatchesPyTorch() {
-        check(
-                q(2, 3, 6, 8),
-                k(2, 3, 4, 8),
-                v(2, 3, 4, 6),
-                null,
-                true,
-                null,
-                new Want(
-                        new float[] {1.68294191f, 1.93236995f, 1.99757946f, 1.87235415f, 1.56863189f, 1.11536741f},
-                        16.1026402f,
-                        new float[] {0f, 0f, 0f, 0f},
-                        10.9742842f,
-                        new float[] {1.04007757f, 0.41814515f, -0.400447458f, -1.03070331f},
-                        2.48273754f,
-                        new float[] {1.36813557f, 1.18299603f, 0.963749707f, 0.716718316f},
-                        1.27129555f));
-    }
-
-    @Test
-    void explicitScaleMatchesPyTorch() {
-        check(
-                q(2, 3, 4, 8),
-                k(2, 3, 5, 8),
-                v(2, 3, 5, 6),
-                null,
-                false,
-                0.3,
-                new Want(
-                        new float[] {0.672453523f, 0.865265429f, 0.975588858f, 0.992906749f, 0.915567994f, 0.750945389f
-                        },
-                        11.4820681f,
-                        new float[] {0.247511819f, 0.646976411f, 0.917624176f, 1.00556779f},
-                        3.58905196f,
-                        new float[] {0.569373906f, 1.30484498f, 1.42662704f, 0.877444088f},
-                        -8.18887806f,
-                        new float[] {0.837494254f, 0.736577034f, 0.614423871f, 0.474556565f},
-                        0.16854471f));
-    }
-
-    @Test
-    void batchDimensionsBroadcastAsPyTorchAndGradientsSumBack() {
-        Tensor q = q(2, 1, 4, 8), k = k(3, 5, 8), v = v(1, 3, 5, 6);
-        check(
-                q,
-                k,
-                v,
-                null,
-                false,
-                null,
-                new Want(
-                        new float[] {0.771736026f, 0.975776434f, 1.08679342f, 1.09420311f, 0.997299194f, 0.805320084f},
-                        -12.388937f,
-                        new float[] {-0.0776858255f, 0.59336096f, 1.14626622f, 1.47094297f},
-                        20.2246647f,
-                        new float[] {-0.608641326f, 0.75346899f, 1.7612114f, 1.94062829f},
-                        -2.89108086f,
-                        new float[] {0.759585321f, 0.633627295f, 0.48940146f, 0.331066072f},
-                        4.14841032f));
-        assertArrayEquals(new int[] {2, 1, 4, 8}, q.grad().shape());
-        assertArrayEquals(new int[] {3, 5, 8}, k.grad().shape());
-        assertArrayEquals(new int[] {1, 3, 5, 6}, v.grad().shape());
-    }
-
-    @Test
-    void twoDimensionalInputsMatchPyTorch() {
-        check(
-                q(4, 8),
-                k(5, 8),
-                v(5, 6),
-                null,
-                false,
-                null,
-                new Want(
-                        new float[] {0.771736026f, 0.975776553f, 1.08679354f, 1.09420311f, 0.997299194f, 0.805320084f},
-                        1.76491618f,
-                        new float[] {0.281711251f, 0.723183692f, 1.02066588f, 1.11492765f},
-                        9.2067709f,
-                        new float[] {0.572377503f, 1.44325447f, 1.63534653f, 1.05830956f},
-                        -2.39852691f,
-                        new float[] {0.933818877f, 0.827376187f, 0.697079837f, 0.546686471f},
-                        5.62015915f));
+        for (int i = 0; i < 3; i++) {
+            Tensor g = in[i].grad();
+            String of = c.name + ": gradient of " + "qkv".charAt(i);
+            assertArrayEquals(c.grad[i], first(g, 4), 2e-6f, of);
+            assertEquals(c.gradWsum[i], wsum(g), 2e-5f, of);
+            assertArrayEquals(c.shapes[i], g.shape(), of); // summed back over broadcast batch dimensions
+        }
     }
 
     @Test
