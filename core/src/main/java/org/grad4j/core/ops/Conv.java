@@ -22,10 +22,13 @@ import org.grad4j.kernels.StridedMatrix;
 import org.grad4j.kernels.Window2d;
 
 /**
- * 2-d convolution as im2col + matrix product, and the two linear ops it is built from: unfold
- * (im2col, {@code Im2ColBackward0}) and fold (col2im, {@code Col2ImBackward0}), each the other's
- * backward. conv2d is one node ({@code ConvolutionBackward0}) whose rule is written with unfold, fold,
- * matmul and views, so it is differentiable again (double backward, gradgradcheck).
+ * 2-d convolution, and the two linear ops its general form is built from: unfold (im2col,
+ * {@code Im2ColBackward0}) and fold (col2im, {@code Col2ImBackward0}), each the other's backward.
+ * conv2d is one node ({@code ConvolutionBackward0}): the backend convolves the windows it takes
+ * itself ({@code Backend.convolvesDirectly}: the JVM backend's stride-1 layers), other windows are
+ * im2col + matrix product. Its rule, when a graph of the backward is recorded, is written with
+ * unfold, fold, matmul and views, so it is differentiable again (double backward, gradgradcheck);
+ * otherwise the backend's own gradient kernels run where it convolved.
  */
 public final class Conv {
     private Conv() {}

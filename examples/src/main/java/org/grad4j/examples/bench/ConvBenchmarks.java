@@ -19,8 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * JMH benchmarks of the image kernels on a small CNN's layers (batch 64, 3×3, padding 1): conv2d
- * forward (im2col and the products), forward and backward (fold, the weight gradient), and a 2×2
- * max-pool. Run with {@code ./mvnw -q package -DskipTests -Pjmh -Djmh.args="ConvBenchmarks -prof gc"}.
+ * forward, forward and backward (the input and weight gradients), and a 2×2 max-pool. Run with {@code ./mvnw -q package -DskipTests -Pjmh -Djmh.args="ConvBenchmarks -prof gc"}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
