@@ -194,15 +194,7 @@ public final class CharGpt {
             CharTokens tokens) {}
 
     public static void main(String[] args) {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            if (!e.getMessage().isEmpty()) System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            System.exit(e.getMessage().isEmpty() ? 0 : 1);
-            return;
-        }
+        Options o = CommandLine.parseOrExit(args, Options::parse, USAGE);
         try {
             run(o, System.out);
         } catch (DataFileException e) {

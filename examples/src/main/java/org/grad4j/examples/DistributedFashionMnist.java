@@ -167,15 +167,7 @@ public final class DistributedFashionMnist {
     }
 
     public static void main(String[] args) {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            if (!e.getMessage().isEmpty()) System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            System.exit(e.getMessage().isEmpty() ? 0 : 1);
-            return;
-        }
+        Options o = CommandLine.parseOrExit(args, Options::parse, USAGE);
         if (o.localCluster())
             LocalSpark.ensureDriverSetup(
                     DistributedFashionMnist.class, args, o.out().resolve("spark-home"));

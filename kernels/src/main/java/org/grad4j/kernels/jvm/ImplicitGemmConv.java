@@ -212,7 +212,9 @@ final class ImplicitGemmConv {
         int k = shape.channels() * window.kernelH() * window.kernelW();
         int l = window.outH(shape.height()) * window.outW(shape.width());
         int image = shape.channels() * shape.height() * shape.width();
-        float[] cols = SCRATCH.get()[1].length >= k * l ? SCRATCH.get()[1] : (SCRATCH.get()[1] = new float[k * l]);
+        float[][] s = SCRATCH.get();
+        if (s[1].length < k * l) s[1] = new float[k * l];
+        float[] cols = s[1];
         for (int n = n0; n < n1; n++) {
             // cols (K × L) = Wᵀ (K × O, read column-major from W) @ g[n] (O × L)
             VectorGemm.gemm(

@@ -717,25 +717,25 @@ public final class JvmBackend implements Backend {
     @Override
     public void im2col(Buffer x, ImageShape shape, Window2d window, Buffer cols) {
         float[] xa = arr(x), ca = arr(cols);
-        long work = (long) shape.batch()
-                * shape.channels()
-                * window.kernelH()
-                * window.kernelW()
-                * window.outH(shape.height())
-                * window.outW(shape.width());
+        long work = columnCount(shape, window);
         Parallel.forRange(shape.batch(), work, (n0, n1) -> ConvKernels.im2col(xa, n0, n1, shape, window, ca, 0));
     }
 
     @Override
     public void col2im(Buffer cols, ImageShape shape, Window2d window, Buffer x) {
         float[] ca = arr(cols), xa = arr(x);
-        long work = (long) shape.batch()
+        long work = columnCount(shape, window);
+        Parallel.forRange(shape.batch(), work, (n0, n1) -> ConvKernels.col2im(ca, n0, n1, shape, window, xa, 0));
+    }
+
+    /** The batch's im2col entries: the work of unfolding or folding it. */
+    private static long columnCount(ImageShape shape, Window2d window) {
+        return (long) shape.batch()
                 * shape.channels()
                 * window.kernelH()
                 * window.kernelW()
                 * window.outH(shape.height())
                 * window.outW(shape.width());
-        Parallel.forRange(shape.batch(), work, (n0, n1) -> ConvKernels.col2im(ca, n0, n1, shape, window, xa, 0));
     }
 
     /**
