@@ -109,4 +109,33 @@ class Conv2dTest {
             }
         }
     }
+
+    /**
+     * A 3×3 convolution with 16 channels in and out (which the JVM backend computes by Winograd's
+     * transforms, forward and backward): its plain backward agrees with the createGraph backward, which
+     * runs the differentiable rule (unfolded columns and matrix products), to rounding.
+     */
+    @Test
+    void aWideThreeByThreeConvolutionsBackwardAgreesWithTheDifferentiableRule() {
+        Generator gen = new Generator(3);
+        Tensor x = Tensor.randn(gen, 5, 16, 9, 7).requiresGrad_();
+        Tensor w = Tensor.randn(gen, 24, 16, 3, 3).mul(0.1f).requiresGrad_(),
+                b = Tensor.randn(gen, 24).requiresGrad_();
+        Tensor[] leaves = {x, w, b};
+        java.util.function.Supplier<Tensor> loss =
+                () -> F.conv2d(x, w, b, 1, 1).pow(2f).sum();
+        loss.get().backward(Tensor.scalar(1f), true, true);
+        float[][] differentiable = new float[leaves.length][];
+        for (int i = 0; i < leaves.length; i++) {
+            differentiable[i] = leaves[i].grad().toFloatArray();
+            leaves[i].setGrad(null);
+        }
+        loss.get().backward();
+        for (int i = 0; i < leaves.length; i++) {
+            float[] grad = leaves[i].grad().toFloatArray();
+            for (int j = 0; j < grad.length; j++)
+                assertEquals(
+                        differentiable[i][j], grad[j], 1e-4f * (1 + Math.abs(grad[j])), "gradient " + i + " at " + j);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package org.grad4j.kernels.jvm;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.grad4j.kernels.Attention;
 import org.grad4j.kernels.AttentionMask;
 import org.grad4j.kernels.Backend;
@@ -759,6 +760,13 @@ public final class JvmBackend implements Backend {
             Buffer x, ImageShape shape, Window2d window, Buffer weight, int outChannels, Buffer bias, Buffer out) {
         ImplicitGemmConv.Grid g = grid(shape, window);
         float[] xa = arr(x), wa = arr(weight), ba = bias == null ? null : arr(bias), oa = arr(out);
+        if (WinogradConv.applies(shape, window, outChannels) && ImplicitGemmConv.allFinite(wa)) {
+            WinogradConv.Geometry geo = WinogradConv.Geometry.of(shape, window, outChannels);
+            float[] u = WinogradConv.transformWeight(wa, geo, false), pb = WinogradConv.paddedBias(ba, geo);
+            Parallel.forRange(
+                    geo.units(), geo.flops(), (u0, u1) -> WinogradConv.forward(xa, u0, u1, geo, u, pb, oa, g, wa, ba));
+            return;
+        }
         long flops = 2L * shape.batch() * outChannels * g.k() * g.n();
         Parallel.forRange(
                 shape.batch(), flops, (n0, n1) -> ImplicitGemmConv.forward(xa, n0, n1, g, wa, outChannels, ba, oa));
@@ -781,6 +789,13 @@ public final class JvmBackend implements Backend {
         float[] ga = arr(gradOut), ia = arr(gradInput);
         float[] wt = ImplicitGemmConv.flippedTransposed(
                 arr(weight), outChannels, shape.channels(), window.kernelH(), window.kernelW());
+        if (WinogradConv.applies(shape, window, outChannels)) {
+            WinogradConv.Geometry geo = WinogradConv.Geometry.of(shape, window, outChannels);
+            float[] ut = WinogradConv.transformWeight(arr(weight), geo, true);
+            Parallel.forRange(
+                    geo.units(), geo.flops(), (u0, u1) -> WinogradConv.inputGrad(ga, u0, u1, geo, ut, ia, g, wt));
+            return;
+        }
         long flops = 2L * shape.batch() * shape.channels() * g.k() * g.n();
         Parallel.forRange(
                 shape.batch(),
@@ -791,6 +806,8 @@ public final class JvmBackend implements Backend {
     @Override
     public void conv2dWeightGrad(
             Buffer x, ImageShape shape, Window2d window, Buffer gradOut, int outChannels, Buffer gradWeight) {
+        if (WinogradConv.applies(shape, window, outChannels)
+                && winogradWeightGrad(arr(x), shape, window, arr(gradOut), outChannels, arr(gradWeight))) return;
         ImplicitGemmConv.Grid g = grid(shape, window);
         int batch = shape.batch(), k = g.k();
         int parts = (batch + ImplicitGemmConv.IMAGES_PER_PART - 1) / ImplicitGemmConv.IMAGES_PER_PART;
@@ -809,6 +826,22 @@ public final class JvmBackend implements Backend {
                 (p0, p1) -> ImplicitGemmConv.weightGradParts(xa, ga, batch, p0, p1, g, outChannels, partials));
         ImplicitGemmConv.sumParts(partials, parts, k, outChannels, arr(gradWeight));
         POOL.give(partials);
+    }
+
+    /** False, with gradWeight untouched, when an image or its gradient holds an infinity or NaN. */
+    private static boolean winogradWeightGrad(
+            float[] x, ImageShape shape, Window2d window, float[] gradOut, int outChannels, float[] gradWeight) {
+        WinogradConv.Geometry geo = WinogradConv.Geometry.of(shape, window, outChannels);
+        int length = geo.parts() * 16 * shape.channels() * outChannels; // bounded by WinogradConv.applies
+        float[] pooled = POOL.take(length);
+        float[] partials = pooled != null ? pooled : new float[length]; // each part stores its own
+        AtomicBoolean finite = new AtomicBoolean(true);
+        Parallel.forRange(geo.parts(), geo.flops(), (p0, p1) -> {
+            if (finite.get() && !WinogradConv.weightGradParts(x, gradOut, p0, p1, geo, partials)) finite.set(false);
+        });
+        if (finite.get()) WinogradConv.sumParts(partials, geo, gradWeight);
+        POOL.give(partials);
+        return finite.get();
     }
 
     private static ImplicitGemmConv.Grid grid(ImageShape shape, Window2d window) {

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The JVM backend's own convolution (forward, input gradient, weight gradient) against direct loops
  * in double: odd sizes, paddings from 0 to kernel-1, non-square kernels and images, batches that are
- * not a multiple of the weight gradient's parts, more taps than one k block, 1 and 2 threads.
+ * not a multiple of the weight gradient's parts, more taps than one k block, 1 and 2 threads. (3×3
+ * windows with 16 channels or more in and out are {@link WinogradConvTest}'s.)
  */
 class ImplicitGemmConvTest {
     private final JvmBackend be = JvmBackend.INSTANCE;
@@ -68,6 +69,7 @@ class ImplicitGemmConvTest {
         "2, 2, 3, 3, 2, 3, 3, 2, 2, 1",
         "3, 120, 9, 6, 5, 3, 3, 1, 1, 2",
         "4, 5, 70, 10, 10, 3, 3, 1, 1, 2",
+        "3, 32, 20, 8, 8, 5, 5, 2, 2, 2",
         "1, 1, 1, 1, 1, 1, 1, 0, 0, 1"
     })
     void forwardAndBothGradientsMatchDirectLoops(
@@ -86,40 +88,14 @@ class ImplicitGemmConvTest {
             be.conv2dInputGrad(JvmBackend.wrap(g), shape, win, JvmBackend.wrap(wt), o, gx);
             be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw);
 
-            double[] refOut = new double[n * o * oh * ow], refGx = new double[x.length], refGw = new double[wt.length];
-            for (int b = 0; b < n; b++)
-                for (int oc = 0; oc < o; oc++)
-                    for (int oy = 0; oy < oh; oy++)
-                        for (int ox = 0; ox < ow; ox++) {
-                            int oi = ((b * o + oc) * oh + oy) * ow + ox;
-                            double sum = bias[oc];
-                            for (int ic = 0; ic < c; ic++)
-                                for (int i = 0; i < kh; i++)
-                                    for (int j = 0; j < kw; j++) {
-                                        int iy = oy - ph + i, ix = ox - pw + j;
-                                        if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                        int xi = ((b * c + ic) * h + iy) * w + ix,
-                                                wi = ((oc * c + ic) * kh + i) * kw + j;
-                                        sum += (double) wt[wi] * x[xi];
-                                        refGx[xi] += (double) wt[wi] * g[oi];
-                                        refGw[wi] += (double) x[xi] * g[oi];
-                                    }
-                            refOut[oi] = sum;
-                        }
+            DirectConv ref = new DirectConv(x, n, c, h, w, wt, o, bias, win, g);
             int taps = c * kh * kw;
-            assertClose(refOut, data(out), taps, "output");
-            assertClose(refGx, data(gx), o * kh * kw, "input gradient");
-            assertClose(refGw, data(gw), n * oh * ow, "weight gradient");
+            DirectConv.assertClose(ref.out, data(out), taps, 1, "output");
+            DirectConv.assertClose(ref.gradInput, data(gx), o * kh * kw, 1, "input gradient");
+            DirectConv.assertClose(ref.gradWeight, data(gw), n * oh * ow, 1, "weight gradient");
         } finally {
             Parallel.setNumThreads(before);
         }
-    }
-
-    /** A sum of {@code terms} products of numbers below 1 in magnitude: float error grows with sqrt(terms). */
-    private static void assertClose(double[] expected, float[] actual, int terms, String what) {
-        double tol = 2e-6 * Math.sqrt(terms) + 1e-6;
-        for (int i = 0; i < expected.length; i++)
-            assertEquals(expected[i], actual[i], tol * (1 + Math.abs(expected[i])), what + " at " + i);
     }
 
     private static float[] data(Buffer b) {

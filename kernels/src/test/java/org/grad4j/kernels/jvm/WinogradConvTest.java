@@ -1,0 +1,162 @@
+package org.grad4j.kernels.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.grad4j.kernels.Buffer;
+import org.grad4j.kernels.ImageShape;
+import org.grad4j.kernels.Parallel;
+import org.grad4j.kernels.Window2d;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * 3×3 stride-1 convolutions with 16 channels or more, which the JVM backend computes by Winograd's
+ * F(2×2, 3×3): forward and both gradients against direct loops in double (odd output sizes, channels
+ * that are not whole vectors, paddings 0 to 2, units of one and of many images), the same bits on 1
+ * and 2 threads, and infinite values reaching exactly the sums that read them, as direct sums do.
+ */
+class WinogradConvTest {
+    private final JvmBackend be = JvmBackend.INSTANCE;
+    private final Random rnd = new Random(5);
+    private static final Window2d SAME = new Window2d(3, 3, 1, 1, 1, 1, 1, 1);
+
+    private float[] random(int n) {
+        float[] d = new float[n];
+        for (int i = 0; i < n; i++) d[i] = rnd.nextFloat() * 2 - 1;
+        return d;
+    }
+
+    private static float[] data(Buffer b) {
+        return ((HeapBuffer) b).data;
+    }
+
+    @Test
+    void takesThreeByThreeStrideOneWindowsWithSixteenChannelsInAndOut() {
+        assumeTrue(Simd.AVAILABLE);
+        ImageShape cnn = new ImageShape(64, 32, 14, 14);
+        assertTrue(WinogradConv.applies(cnn, SAME, 64));
+        assertTrue(WinogradConv.applies(cnn, new Window2d(3, 3, 0, 2, 1, 1, 1, 1), 16));
+        assertFalse(WinogradConv.applies(cnn, SAME, 15), "15 outputs");
+        assertFalse(WinogradConv.applies(new ImageShape(64, 1, 28, 28), SAME, 32), "one channel");
+        assertFalse(WinogradConv.applies(cnn, new Window2d(5, 5, 2, 2, 1, 1, 1, 1), 64), "5x5");
+        assertFalse(WinogradConv.applies(cnn, new Window2d(3, 3, 1, 1, 2, 2, 1, 1), 64), "stride 2");
+        assertFalse(WinogradConv.applies(cnn, new Window2d(3, 3, 2, 2, 1, 1, 2, 2), 64), "dilation 2");
+        assertFalse(WinogradConv.applies(new ImageShape(0, 32, 14, 14), SAME, 64), "empty batch");
+        assertFalse(WinogradConv.applies(new ImageShape(1, 64, 512, 512), SAME, 64), "an image's tiles over the limit");
+    }
+
+    @ParameterizedTest(name = "n={0} c={1} o={2} {3}x{4} pad={5},{6} threads={7}")
+    @CsvSource({
+        "64, 32, 64, 14, 14, 1, 1, 2",
+        "3, 16, 16, 7, 6, 1, 1, 1",
+        "5, 20, 17, 9, 11, 0, 0, 2",
+        "2, 33, 48, 5, 5, 2, 2, 1",
+        "9, 16, 24, 3, 4, 0, 1, 2",
+        "2, 64, 16, 28, 28, 1, 1, 2",
+        "37, 16, 16, 4, 4, 1, 1, 2",
+        "1, 16, 32, 3, 3, 0, 0, 1"
+    })
+    void forwardAndBothGradientsMatchDirectLoops(int n, int c, int o, int h, int w, int ph, int pw, int threads) {
+        assumeTrue(Simd.AVAILABLE);
+        Window2d win = new Window2d(3, 3, ph, pw, 1, 1, 1, 1);
+        ImageShape shape = new ImageShape(n, c, h, w);
+        assertTrue(WinogradConv.applies(shape, win, o));
+        int before = Parallel.numThreads();
+        Parallel.setNumThreads(threads);
+        try {
+            int oh = win.outH(h), ow = win.outW(w);
+            float[] x = random(n * c * h * w), wt = random(o * c * 9), bias = random(o), g = random(n * o * oh * ow);
+            Buffer out = be.allocate(n * o * oh * ow), gx = be.allocate(x.length), gw = be.allocate(wt.length);
+            be.conv2d(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(wt), o, JvmBackend.wrap(bias), out);
+            be.conv2dInputGrad(JvmBackend.wrap(g), shape, win, JvmBackend.wrap(wt), o, gx);
+            be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw);
+            DirectConv ref = new DirectConv(x, n, c, h, w, wt, o, bias, win, g);
+            // the transforms add up to 4 terms before and after the products: a few more roundings
+            DirectConv.assertClose(ref.out, data(out), c * 9, 3, "output");
+            DirectConv.assertClose(ref.gradInput, data(gx), o * 9, 3, "input gradient");
+            DirectConv.assertClose(ref.gradWeight, data(gw), n * oh * ow, 3, "weight gradient");
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+    }
+
+    @Test
+    void theBitsDoNotDependOnTheNumberOfThreads() {
+        assumeTrue(Simd.AVAILABLE);
+        int n = 21, c = 24, o = 16, h = 6, w = 7;
+        ImageShape shape = new ImageShape(n, c, h, w);
+        float[] x = random(n * c * h * w), wt = random(o * c * 9), g = random(n * o * h * w);
+        int before = Parallel.numThreads();
+        float[][][] result = new float[2][][];
+        try {
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setNumThreads(t);
+                Buffer out = be.allocate(n * o * h * w), gx = be.allocate(x.length), gw = be.allocate(wt.length);
+                be.conv2d(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(wt), o, null, out);
+                be.conv2dInputGrad(JvmBackend.wrap(g), shape, SAME, JvmBackend.wrap(wt), o, gx);
+                be.conv2dWeightGrad(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(g), o, gw);
+                result[t - 1] = new float[][] {data(out), data(gx), data(gw)};
+            }
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+        for (int i = 0; i < 3; i++) assertArrayEquals(result[0][i], result[1][i], "result " + i);
+    }
+
+    /**
+     * An infinite pixel in one image: its outputs are +inf exactly where a window covers it (the
+     * transforms would subtract inf from inf), the other image still matches the direct sums; the
+     * weight gradient is inf where PyTorch's is.
+     */
+    @Test
+    void anInfinitePixelReachesOnlyTheSumsThatReadIt() {
+        assumeTrue(Simd.AVAILABLE);
+        int n = 2, c = 16, o = 16, h = 6, w = 6;
+        ImageShape shape = new ImageShape(n, c, h, w);
+        float[] x = random(n * c * h * w), wt = new float[o * c * 9], g = new float[n * o * h * w];
+        Arrays.fill(wt, 1f);
+        Arrays.fill(g, 1f);
+        x[(c * h + 2) * w + 3] = Float.POSITIVE_INFINITY; // image 1, channel 0, pixel (2, 3)
+        Buffer out = be.allocate(n * o * h * w), gw = be.allocate(wt.length);
+        be.conv2d(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(wt), o, null, out);
+        be.conv2dWeightGrad(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(g), o, gw);
+        DirectConv ref = new DirectConv(x, n, c, h, w, wt, o, null, SAME, g);
+        float[] y = data(out);
+        for (int i = 0; i < y.length; i++) {
+            if (Double.isInfinite(ref.out[i])) assertEquals(Float.POSITIVE_INFINITY, y[i], "output " + i);
+            else assertEquals(ref.out[i], y[i], 1e-4 * (1 + Math.abs(ref.out[i])), "output " + i);
+        }
+        float[] d = data(gw);
+        for (int i = 0; i < d.length; i++) {
+            if (Double.isInfinite(ref.gradWeight[i])) assertEquals(Float.POSITIVE_INFINITY, d[i], "tap " + i);
+            else assertEquals(ref.gradWeight[i], d[i], 1e-4 * (1 + Math.abs(ref.gradWeight[i])), "tap " + i);
+        }
+        assertTrue(Double.isInfinite(ref.out[(o * h + 2) * w + 3]), "the test reads an infinite sum");
+    }
+
+    /** The same for an infinite output gradient in one image: the input gradient it reaches is inf, not NaN. */
+    @Test
+    void anInfiniteOutputGradientReachesOnlyThePixelsUnderIt() {
+        assumeTrue(Simd.AVAILABLE);
+        int n = 2, c = 16, o = 16, h = 5, w = 5;
+        ImageShape shape = new ImageShape(n, c, h, w);
+        float[] wt = new float[o * c * 9], g = random(n * o * h * w);
+        Arrays.fill(wt, 0.5f);
+        g[(o * h + 1) * w + 1] = Float.POSITIVE_INFINITY; // image 1, output channel 0, position (1, 1)
+        Buffer gx = be.allocate(n * c * h * w);
+        be.conv2dInputGrad(JvmBackend.wrap(g), shape, SAME, JvmBackend.wrap(wt), o, gx);
+        DirectConv ref = new DirectConv(new float[n * c * h * w], n, c, h, w, wt, o, null, SAME, g);
+        float[] d = data(gx);
+        for (int i = 0; i < d.length; i++) {
+            if (Double.isInfinite(ref.gradInput[i])) assertEquals(Float.POSITIVE_INFINITY, d[i], "pixel " + i);
+            else assertEquals(ref.gradInput[i], d[i], 1e-4 * (1 + Math.abs(ref.gradInput[i])), "pixel " + i);
+        }
+    }
+}
