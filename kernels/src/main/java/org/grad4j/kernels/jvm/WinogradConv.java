@@ -350,18 +350,21 @@ final class WinogradConv {
 
     /**
      * {@code gradWeight[o][c][i][j] = (Gᵀ dU G)[i][j]} where {@code dU[α][c][o]} is the sum of the parts'
-     * partials, parts in order; the last transform in double.
+     * partials, parts in order (left in part 0); the last transform in double.
      */
     static void sumParts(float[] partials, Geometry g, float[] gradWeight) {
         int channels = g.channels(), outs = g.outChannels(), sums = channels * outs, parts = g.parts();
+        int part = 16 * sums, e = 0;
+        for (; e + L <= part; e += L) { // into part 0, the parts added in order
+            FloatVector sum = FloatVector.fromArray(S, partials, e);
+            for (int p = 1; p < parts; p++) sum = sum.add(FloatVector.fromArray(S, partials, p * part + e));
+            sum.intoArray(partials, e);
+        }
+        for (; e < part; e++) for (int p = 1; p < parts; p++) partials[e] += partials[p * part + e];
         double[] du = new double[16], half = new double[12];
         for (int c = 0; c < channels; c++) {
             for (int o = 0; o < outs; o++) {
-                for (int alpha = 0; alpha < 16; alpha++) {
-                    float sum = partials[alpha * sums + c * outs + o];
-                    for (int p = 1; p < parts; p++) sum += partials[(p * 16 + alpha) * sums + c * outs + o];
-                    du[alpha] = sum;
-                }
+                for (int alpha = 0; alpha < 16; alpha++) du[alpha] = partials[alpha * sums + c * outs + o];
                 for (int s = 0; s < 4; s++) { // Gᵀ dU: rows X0 + (X1+X2)/2, (X1-X2)/2, (X1+X2)/2 + X3
                     double x0 = du[s], x1 = du[4 + s], x2 = du[8 + s], x3 = du[12 + s];
                     half[s] = x0 + 0.5 * (x1 + x2);
@@ -503,37 +506,63 @@ final class WinogradConv {
     /** The output gradient of one image, channels-last, then {@code dM = A dY Aᵀ} of its tiles into M from row t0. */
     private static void gradTiles(float[] gradOut, int go, Geometry g, Scratch s, int t0) {
         int op = g.op(), oh = g.oh(), ow = g.ow(), tw = g.tilesW(), as = g.unitTiles() * op;
-        float[] y = s.image, m = s.m;
+        float[] y = s.image, m = s.m, edge = null;
         toChannelsLast(gradOut, go, g.outChannels(), oh * ow, y, op);
-        FloatVector zero = FloatVector.zero(S);
         for (int ty = 0; ty < g.tilesH(); ty++) {
             for (int tx = 0; tx < tw; tx++) {
                 int mo = (t0 + ty * tw + tx) * op, oy = 2 * ty, ox = 2 * tx;
                 boolean right = ox + 1 < ow, below = oy + 1 < oh;
                 int at = (oy * ow + ox) * op;
                 for (int o = 0; o < op; o += L) {
-                    // the 2×2 block of the gradient (zero past the image's edge)
-                    FloatVector a = FloatVector.fromArray(S, y, at + o);
-                    FloatVector b = right ? FloatVector.fromArray(S, y, at + op + o) : zero;
-                    FloatVector c = below ? FloatVector.fromArray(S, y, at + ow * op + o) : zero;
-                    FloatVector d = right && below ? FloatVector.fromArray(S, y, at + (ow + 1) * op + o) : zero;
-                    // A = [1 0; 1 1; 1 -1; 0 -1]: rows (a, b), (a+c, b+d), (a-c, b-d), (-c, -d), then each
-                    // row (p, q) as (p, p+q, p-q, -q)
-                    int mi = mo + o;
-                    row(a, b, m, mi, as);
-                    row(a.add(c), b.add(d), m, mi + 4 * as, as);
-                    row(a.sub(c), b.sub(d), m, mi + 8 * as, as);
-                    row(c.neg(), d.neg(), m, mi + 12 * as, as);
+                    if (right && below) {
+                        gradTile(y, at + o, at + op + o, at + ow * op + o, at + (ow + 1) * op + o, m, mo + o, as);
+                        continue;
+                    }
+                    // a block cut by the image's edge: its 2×2 values, zero past the edge, in a small buffer
+                    if (edge == null) edge = new float[4 * L];
+                    Arrays.fill(edge, 0f);
+                    System.arraycopy(y, at + o, edge, 0, L);
+                    if (right) System.arraycopy(y, at + op + o, edge, L, L);
+                    if (below) System.arraycopy(y, at + ow * op + o, edge, 2 * L, L);
+                    gradTile(edge, 0, L, 2 * L, 3 * L, m, mo + o, as);
                 }
             }
         }
     }
 
-    private static void row(FloatVector p, FloatVector q, float[] m, int mi, int as) {
+    /**
+     * {@code dM = A dY Aᵀ} for the 2×2 block (a b; c d) of the gradient at those offsets, a vector of
+     * channels each, into {@code m[mi + α·as]}. (Vectors are loaded here, not passed in: a vector passed
+     * to a method the JIT does not inline is boxed.)
+     */
+    private static void gradTile(float[] y, int ia, int ib, int ic, int id, float[] m, int mi, int as) {
+        FloatVector a = FloatVector.fromArray(S, y, ia), b = FloatVector.fromArray(S, y, ib);
+        FloatVector c = FloatVector.fromArray(S, y, ic), d = FloatVector.fromArray(S, y, id);
+        // A = [1 0; 1 1; 1 -1; 0 -1]: rows (a, b), (a+c, b+d), (a-c, b-d), (-c, -d), then each row
+        // (p, q) as (p, p+q, p-q, -q)
+        FloatVector p = a, q = b;
         p.intoArray(m, mi);
         p.add(q).intoArray(m, mi + as);
         p.sub(q).intoArray(m, mi + 2 * as);
         q.neg().intoArray(m, mi + 3 * as);
+        p = a.add(c);
+        q = b.add(d);
+        p.intoArray(m, mi + 4 * as);
+        p.add(q).intoArray(m, mi + 5 * as);
+        p.sub(q).intoArray(m, mi + 6 * as);
+        q.neg().intoArray(m, mi + 7 * as);
+        p = a.sub(c);
+        q = b.sub(d);
+        p.intoArray(m, mi + 8 * as);
+        p.add(q).intoArray(m, mi + 9 * as);
+        p.sub(q).intoArray(m, mi + 10 * as);
+        q.neg().intoArray(m, mi + 11 * as);
+        p = c.neg();
+        q = d.neg();
+        p.intoArray(m, mi + 12 * as);
+        p.add(q).intoArray(m, mi + 13 * as);
+        p.sub(q).intoArray(m, mi + 14 * as);
+        q.neg().intoArray(m, mi + 15 * as);
     }
 
     /**
@@ -542,40 +571,12 @@ final class WinogradConv {
      */
     private static void foldTiles(Scratch s, int t0, Geometry g, float[] gradInput, int io) {
         int cp = g.cp(), wp = g.wp(), w = g.w(), tw = g.tilesW(), as = g.unitTiles() * cp, rs = wp * cp;
-        float[] p = s.padded, v = s.v;
+        float[] p = s.padded;
         Arrays.fill(p, 0, g.hp() * wp * cp, 0f);
         for (int ty = 0; ty < g.tilesH(); ty++) {
             for (int tx = 0; tx < tw; tx++) {
                 int vo = (t0 + ty * tw + tx) * cp, at = (2 * ty * wp + 2 * tx) * cp;
-                for (int c = 0; c < cp; c += L) {
-                    int vi = vo + c;
-                    // B = [1 0 0 0; 0 1 -1 1; -1 1 1 0; 0 0 0 -1]: rows of dV combined first (B ·) ...
-                    FloatVector x0 = FloatVector.fromArray(S, v, vi), x4 = FloatVector.fromArray(S, v, vi + 4 * as);
-                    FloatVector x8 = FloatVector.fromArray(S, v, vi + 8 * as);
-                    FloatVector x12 = FloatVector.fromArray(S, v, vi + 12 * as);
-                    FloatVector r10 = x4.sub(x8).add(x12), r20 = x4.add(x8).sub(x0), r30 = x12.neg(), r00 = x0;
-                    x0 = FloatVector.fromArray(S, v, vi + as);
-                    x4 = FloatVector.fromArray(S, v, vi + 5 * as);
-                    x8 = FloatVector.fromArray(S, v, vi + 9 * as);
-                    x12 = FloatVector.fromArray(S, v, vi + 13 * as);
-                    FloatVector r11 = x4.sub(x8).add(x12), r21 = x4.add(x8).sub(x0), r31 = x12.neg(), r01 = x0;
-                    x0 = FloatVector.fromArray(S, v, vi + 2 * as);
-                    x4 = FloatVector.fromArray(S, v, vi + 6 * as);
-                    x8 = FloatVector.fromArray(S, v, vi + 10 * as);
-                    x12 = FloatVector.fromArray(S, v, vi + 14 * as);
-                    FloatVector r12 = x4.sub(x8).add(x12), r22 = x4.add(x8).sub(x0), r32 = x12.neg(), r02 = x0;
-                    x0 = FloatVector.fromArray(S, v, vi + 3 * as);
-                    x4 = FloatVector.fromArray(S, v, vi + 7 * as);
-                    x8 = FloatVector.fromArray(S, v, vi + 11 * as);
-                    x12 = FloatVector.fromArray(S, v, vi + 15 * as);
-                    FloatVector r13 = x4.sub(x8).add(x12), r23 = x4.add(x8).sub(x0), r33 = x12.neg(), r03 = x0;
-                    // ... then each row (y0, y1, y2, y3) as (y0, y1 - y2 + y3, y1 + y2 - y0, -y3), added on
-                    int pi = at + c;
-                    foldRow(r00, r01, r02, r03, p, pi, cp);
-                    foldRow(r10, r11, r12, r13, p, pi + rs, cp);
-                    foldRow(r20, r21, r22, r23, p, pi + 2 * rs, cp);
-                    foldRow(r30, r31, r32, r33, p, pi + 3 * rs, cp);
-                }
+                for (int c = 0; c < cp; c += L) foldTile(s.v, vo + c, as, p, at + c, rs, cp);
             }
         }
         for (int y = 0; y < g.h(); y++)
@@ -583,12 +584,48 @@ final class WinogradConv {
         toChannelsFirst(s.image, g.channels(), g.h() * w, cp, gradInput, io);
     }
 
-    private static void foldRow(
-            FloatVector y0, FloatVector y1, FloatVector y2, FloatVector y3, float[] p, int pi, int cs) {
-        y0.add(FloatVector.fromArray(S, p, pi)).intoArray(p, pi);
-        y1.sub(y2).add(y3).add(FloatVector.fromArray(S, p, pi + cs)).intoArray(p, pi + cs);
-        y1.add(y2).sub(y0).add(FloatVector.fromArray(S, p, pi + 2 * cs)).intoArray(p, pi + 2 * cs);
-        FloatVector.fromArray(S, p, pi + 3 * cs).sub(y3).intoArray(p, pi + 3 * cs);
+    /** {@code p[pi + r·rs + s·cs] += (B dV Bᵀ)[r][s]} for the tile whose dV entries are {@code v[vi + α·as]}. */
+    private static void foldTile(float[] v, int vi, int as, float[] p, int pi, int rs, int cs) {
+        // B = [1 0 0 0; 0 1 -1 1; -1 1 1 0; 0 0 0 -1]: the rows of dV combined first (B ·), a column at a
+        // time, then each row (y0, y1, y2, y3) as (y0, y1 - y2 + y3, y1 + y2 - y0, -y3), added on
+        FloatVector x0 = FloatVector.fromArray(S, v, vi), x4 = FloatVector.fromArray(S, v, vi + 4 * as);
+        FloatVector x8 = FloatVector.fromArray(S, v, vi + 8 * as), x12 = FloatVector.fromArray(S, v, vi + 12 * as);
+        FloatVector r00 = x0, r10 = x4.sub(x8).add(x12), r20 = x4.add(x8).sub(x0), r30 = x12;
+        x0 = FloatVector.fromArray(S, v, vi + as);
+        x4 = FloatVector.fromArray(S, v, vi + 5 * as);
+        x8 = FloatVector.fromArray(S, v, vi + 9 * as);
+        x12 = FloatVector.fromArray(S, v, vi + 13 * as);
+        FloatVector r01 = x0, r11 = x4.sub(x8).add(x12), r21 = x4.add(x8).sub(x0), r31 = x12;
+        x0 = FloatVector.fromArray(S, v, vi + 2 * as);
+        x4 = FloatVector.fromArray(S, v, vi + 6 * as);
+        x8 = FloatVector.fromArray(S, v, vi + 10 * as);
+        x12 = FloatVector.fromArray(S, v, vi + 14 * as);
+        FloatVector r02 = x0, r12 = x4.sub(x8).add(x12), r22 = x4.add(x8).sub(x0), r32 = x12;
+        x0 = FloatVector.fromArray(S, v, vi + 3 * as);
+        x4 = FloatVector.fromArray(S, v, vi + 7 * as);
+        x8 = FloatVector.fromArray(S, v, vi + 11 * as);
+        x12 = FloatVector.fromArray(S, v, vi + 15 * as);
+        FloatVector r03 = x0, r13 = x4.sub(x8).add(x12), r23 = x4.add(x8).sub(x0), r33 = x12;
+        int at = pi; // row 0
+        FloatVector.fromArray(S, p, at).add(r00).intoArray(p, at);
+        FloatVector.fromArray(S, p, at + cs).add(r01.sub(r02).add(r03)).intoArray(p, at + cs);
+        FloatVector.fromArray(S, p, at + 2 * cs).add(r01.add(r02).sub(r00)).intoArray(p, at + 2 * cs);
+        FloatVector.fromArray(S, p, at + 3 * cs).sub(r03).intoArray(p, at + 3 * cs);
+        at += rs;
+        FloatVector.fromArray(S, p, at).add(r10).intoArray(p, at);
+        FloatVector.fromArray(S, p, at + cs).add(r11.sub(r12).add(r13)).intoArray(p, at + cs);
+        FloatVector.fromArray(S, p, at + 2 * cs).add(r11.add(r12).sub(r10)).intoArray(p, at + 2 * cs);
+        FloatVector.fromArray(S, p, at + 3 * cs).sub(r13).intoArray(p, at + 3 * cs);
+        at += rs;
+        FloatVector.fromArray(S, p, at).add(r20).intoArray(p, at);
+        FloatVector.fromArray(S, p, at + cs).add(r21.sub(r22).add(r23)).intoArray(p, at + cs);
+        FloatVector.fromArray(S, p, at + 2 * cs).add(r21.add(r22).sub(r20)).intoArray(p, at + 2 * cs);
+        FloatVector.fromArray(S, p, at + 3 * cs).sub(r23).intoArray(p, at + 3 * cs);
+        at += rs; // row 3 is minus row 3 of dV
+        FloatVector.fromArray(S, p, at).sub(r30).intoArray(p, at);
+        FloatVector.fromArray(S, p, at + cs).sub(r31.sub(r32).add(r33)).intoArray(p, at + cs);
+        FloatVector.fromArray(S, p, at + 2 * cs).sub(r31.add(r32).sub(r30)).intoArray(p, at + 2 * cs);
+        FloatVector.fromArray(S, p, at + 3 * cs).add(r33).intoArray(p, at + 3 * cs);
     }
 
     /** {@code dst[q·stride + c] = src[so + c·positions + q]}: channels × positions into positions × stride. */
