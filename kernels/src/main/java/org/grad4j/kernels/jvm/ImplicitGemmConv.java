@@ -13,7 +13,8 @@ import org.grad4j.kernels.Window2d;
  * per-thread buffer that stays in L2, where im2col writes the whole batch's columns to memory and
  * reads them back. The {@code kw - 1} positions past each output row are computed and dropped.
  *
- * <p>Forward, the input gradient (the same convolution of the output gradient with the flipped,
+ * <p>A window with fewer than {@link #SMALL_K} taps (a first layer) is convolved by {@link FewTapsConv}
+ * instead. Forward, the input gradient (the same convolution of the output gradient with the flipped,
  * transposed weight) and the weight gradient (per image, summed over fixed groups of images and
  * then over the groups in order, so the bits do not depend on the number of threads).
  */
@@ -104,7 +105,7 @@ final class ImplicitGemmConv {
     }
 
     /** Image {@code x[xo ...]} (channels × h × w) into {@code xp} with its zero border (and zero tail). */
-    private static void pad(float[] x, int xo, Grid g, float[] xp) {
+    static void pad(float[] x, int xo, Grid g, float[] xp) {
         int hp = g.hp(), wp = g.wp(), h = g.h(), w = g.w(), padH = g.padH(), padW = g.padW();
         for (int c = 0; c < g.channels(); c++) {
             int plane = c * hp * wp;
@@ -138,8 +139,8 @@ final class ImplicitGemmConv {
      * N×C×h×w, out N×outChannels×oh×ow.
      */
     static void forward(float[] x, int n0, int n1, Grid g, float[] weight, int outChannels, float[] bias, float[] out) {
-        if (g.k() < SMALL_K) {
-            forwardFewTaps(x, n0, n1, g, weight, outChannels, bias, out);
+        if (g.k() < SMALL_K) { // a product with so few rows stores each tile after a handful of multiply-adds
+            FewTapsConv.forward(x, n0, n1, g, weight, outChannels, bias, out);
             return;
         }
         float[][] s = scratch(g, outChannels);
@@ -152,92 +153,6 @@ final class ImplicitGemmConv {
             VectorGemm.gemm(
                     outChannels, nPad, k, 1f, weight, 0, k, 1, cols, 0, nPad, 1, prod, 0, nPad, true, true, n > n0);
             dropPastRows(prod, g, outChannels, bias, out, n * outImage);
-        }
-    }
-
-    /**
-     * The forward of a window with fewer than {@link #SMALL_K} taps (a first layer), from the padded
-     * image without columns or product: each output row, a vector of positions at a time, is the sum
-     * over the taps of the weight times the padded image's run under it, written once. (A product with
-     * so few rows stores each tile after a handful of multiply-adds, and its copy to the output is a
-     * second pass over the largest tensor of the layer.) A row's last vector is the one ending at its
-     * end, overlapping the one before; rows narrower than a vector are masked.
-     */
-    private static void forwardFewTaps(
-            float[] x, int n0, int n1, Grid g, float[] weight, int outChannels, float[] bias, float[] out) {
-        float[] xp = scratch(g, 0)[0];
-        var sp = VectorGemm.S;
-        int lanes = VectorGemm.L, k = g.k(), hp = g.hp(), wp = g.wp(), oh = g.oh(), ow = g.ow();
-        int image = g.channels() * g.h() * g.w(), outImage = outChannels * oh * ow;
-        int[] tap = new int[k]; // where tap t reads, from the output position's own offset
-        for (int c = 0, t = 0; c < g.channels(); c++)
-            for (int i = 0; i < g.kh(); i++) for (int j = 0; j < g.kw(); j++) tap[t++] = c * hp * wp + i * wp + j;
-        var narrow = sp.indexInRange(0, ow);
-        for (int n = n0; n < n1; n++) {
-            pad(x, n * image, g, xp);
-            int o = 0;
-            // four output channels at a time: four independent chains of multiply-adds (one chain waits
-            // for each multiply-add's latency) that share the loads of the image
-            for (; o + 4 <= outChannels; o += 4) {
-                int w0 = o * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
-                for (int oy = 0; oy < oh; oy++) {
-                    int row = oy * wp, at = n * outImage + (o * oh + oy) * ow, plane = oh * ow;
-                    for (int ox = 0; ; ox += lanes) {
-                        boolean masked = ow < lanes;
-                        int q = masked ? 0 : Math.min(ox, ow - lanes);
-                        FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
-                        for (int t = 0; t < k; t++) {
-                            FloatVector v = masked
-                                    ? FloatVector.fromArray(sp, xp, row + tap[t], narrow)
-                                    : FloatVector.fromArray(sp, xp, row + q + tap[t]);
-                            a0 = v.fma(FloatVector.broadcast(sp, weight[w0 + t]), a0);
-                            a1 = v.fma(FloatVector.broadcast(sp, weight[w1 + t]), a1);
-                            a2 = v.fma(FloatVector.broadcast(sp, weight[w2 + t]), a2);
-                            a3 = v.fma(FloatVector.broadcast(sp, weight[w3 + t]), a3);
-                        }
-                        a0 = a0.add(bias == null ? 0f : bias[o]);
-                        a1 = a1.add(bias == null ? 0f : bias[o + 1]);
-                        a2 = a2.add(bias == null ? 0f : bias[o + 2]);
-                        a3 = a3.add(bias == null ? 0f : bias[o + 3]);
-                        if (masked) {
-                            a0.intoArray(out, at, narrow);
-                            a1.intoArray(out, at + plane, narrow);
-                            a2.intoArray(out, at + 2 * plane, narrow);
-                            a3.intoArray(out, at + 3 * plane, narrow);
-                            break;
-                        }
-                        a0.intoArray(out, at + q);
-                        a1.intoArray(out, at + plane + q);
-                        a2.intoArray(out, at + 2 * plane + q);
-                        a3.intoArray(out, at + 3 * plane + q);
-                        if (q == ow - lanes) break;
-                    }
-                }
-            }
-            for (; o < outChannels; o++) {
-                float b = bias == null ? 0f : bias[o];
-                int wo = o * k;
-                for (int oy = 0; oy < oh; oy++) {
-                    int row = oy * wp, at = n * outImage + (o * oh + oy) * ow;
-                    for (int ox = 0; ; ox += lanes) {
-                        boolean masked = ow < lanes;
-                        int q = masked ? 0 : Math.min(ox, ow - lanes);
-                        FloatVector acc = FloatVector.zero(sp);
-                        for (int t = 0; t < k; t++) {
-                            FloatVector v = masked
-                                    ? FloatVector.fromArray(sp, xp, row + tap[t], narrow)
-                                    : FloatVector.fromArray(sp, xp, row + q + tap[t]);
-                            acc = v.fma(FloatVector.broadcast(sp, weight[wo + t]), acc);
-                        }
-                        if (masked) {
-                            acc.add(b).intoArray(out, at, narrow);
-                            break;
-                        }
-                        acc.add(b).intoArray(out, at + q);
-                        if (q == ow - lanes) break;
-                    }
-                }
-            }
         }
     }
 

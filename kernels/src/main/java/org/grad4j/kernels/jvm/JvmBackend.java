@@ -760,7 +760,7 @@ public final class JvmBackend implements Backend {
             Buffer x, ImageShape shape, Window2d window, Buffer weight, int outChannels, Buffer bias, Buffer out) {
         ImplicitGemmConv.Grid g = grid(shape, window);
         float[] xa = arr(x), wa = arr(weight), ba = bias == null ? null : arr(bias), oa = arr(out);
-        if (WinogradConv.applies(shape, window, outChannels) && ImplicitGemmConv.allFinite(wa)) {
+        if (WinogradConv.applies(shape, window, outChannels) && WinogradConv.moderate(wa, 0, wa.length)) {
             WinogradConv.Geometry geo = WinogradConv.Geometry.of(shape, window, outChannels);
             float[] u = WinogradConv.transformWeight(wa, geo, false), pb = WinogradConv.paddedBias(ba, geo);
             Parallel.forRange(
@@ -789,7 +789,7 @@ public final class JvmBackend implements Backend {
         float[] ga = arr(gradOut), ia = arr(gradInput);
         float[] wt = ImplicitGemmConv.flippedTransposed(
                 arr(weight), outChannels, shape.channels(), window.kernelH(), window.kernelW());
-        if (WinogradConv.applies(shape, window, outChannels)) {
+        if (WinogradConv.applies(shape, window, outChannels) && WinogradConv.moderate(arr(weight), 0, wt.length)) {
             WinogradConv.Geometry geo = WinogradConv.Geometry.of(shape, window, outChannels);
             float[] ut = WinogradConv.transformWeight(arr(weight), geo, true);
             Parallel.forRange(
@@ -807,6 +807,7 @@ public final class JvmBackend implements Backend {
     public void conv2dWeightGrad(
             Buffer x, ImageShape shape, Window2d window, Buffer gradOut, int outChannels, Buffer gradWeight) {
         if (WinogradConv.applies(shape, window, outChannels)
+                && WinogradConv.Geometry.of(shape, window, outChannels).partialsFit()
                 && winogradWeightGrad(arr(x), shape, window, arr(gradOut), outChannels, arr(gradWeight))) return;
         ImplicitGemmConv.Grid g = grid(shape, window);
         int batch = shape.batch(), k = g.k();
@@ -828,7 +829,7 @@ public final class JvmBackend implements Backend {
         POOL.give(partials);
     }
 
-    /** False, with gradWeight untouched, when an image or its gradient holds an infinity or NaN. */
+    /** False, with gradWeight untouched, when an image or its gradient holds a value that is not moderate. */
     private static boolean winogradWeightGrad(
             float[] x, ImageShape shape, Window2d window, float[] gradOut, int outChannels, float[] gradWeight) {
         WinogradConv.Geometry geo = WinogradConv.Geometry.of(shape, window, outChannels);

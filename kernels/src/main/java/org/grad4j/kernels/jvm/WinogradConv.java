@@ -17,15 +17,18 @@ import org.grad4j.kernels.Window2d;
  * <p>The backward passes are the exact adjoints of that forward, with the output gradient's tiles
  * {@code dM = A dY Aᵀ}: input gradient {@code B [Σ_o U ⊙ dM] Bᵀ} added back onto the overlapping
  * input tiles, weight gradient {@code Gᵀ [Σ_tiles dM ⊙ V] G}. Rounding differs from the direct sums
- * (a few ulps more on inputs of one scale); an infinite or NaN operand would turn into NaN where the
- * direct sums give ±inf (the transforms subtract), so such images take {@link ImplicitGemmConv}.
+ * (a few ulps more on inputs of one scale). The transforms subtract and add up to 4 terms: an
+ * infinite operand would give NaN where the direct sums give ±inf, and a huge finite one could
+ * overflow where they do not, so a unit of work holding a value that is not {@link #moderate} takes
+ * {@link ImplicitGemmConv} instead.
  *
  * <p>Layout: channels last, lanes over channels (a CNN's 14×14 image has 7 tiles per row, too few for
  * the lanes). An image is transposed into a zero-padded H×W×C buffer, its tiles transformed into
  * {@code V[α][tile][c]}; the products give {@code M[α][tile][o]}; the output tiles are transposed
  * back. Work goes by units of whole images (about {@link #TILES_PER_UNIT} tiles, so that a unit's
- * matrices stay in L2); units are independent, so the bits do not depend on the number of threads,
- * and the weight gradient sums fixed parts of units in order.
+ * matrices stay in L2, and at least four units where the batch allows, for the threads); units are
+ * fixed by the shape and independent, so the bits do not depend on the number of threads, and the
+ * weight gradient sums fixed parts of units in order.
  */
 final class WinogradConv {
     private WinogradConv() {}
@@ -41,6 +44,12 @@ final class WinogradConv {
     static final int IMAGES_PER_PART = 8;
     /** The most floats one per-thread buffer or the partial sums may hold; larger images take the implicit GEMM. */
     static final long MAX_BUFFER = 1L << 22;
+    /**
+     * Operands up to this magnitude (2^56) keep every transformed value and product far below the
+     * float range (a transformed tile entry is at most 4 times, a transformed weight 2.25 times the
+     * largest operand); larger ones take the direct sums, whose overflow is PyTorch's.
+     */
+    static final float MODERATE = 0x1p56f;
 
     /** One convolution's sizes: images of channels × h × w, padding (padH, padW), 3×3 taps. */
     record Geometry(int batch, int channels, int outChannels, int h, int w, int padH, int padW) {
@@ -83,7 +92,7 @@ final class WinogradConv {
         }
 
         int imagesPerUnit() {
-            return Math.max(1, Math.min(batch, TILES_PER_UNIT / tilesPerImage()));
+            return Math.max(1, Math.min((batch + 3) / 4, TILES_PER_UNIT / tilesPerImage()));
         }
 
         int units() {
@@ -101,6 +110,11 @@ final class WinogradConv {
 
         int parts() {
             return (units() + unitsPerPart() - 1) / unitsPerPart();
+        }
+
+        /** Whether the weight gradient's partial sums, 16 × channels × outChannels per part, stay within {@link #MAX_BUFFER}. */
+        boolean partialsFit() {
+            return (long) parts() * 16 * channels * outChannels <= MAX_BUFFER;
         }
 
         /** Multiply-adds of the sixteen products, times two: one pass's work. */
@@ -121,8 +135,9 @@ final class WinogradConv {
     }
 
     /**
-     * 3×3, stride 1, undilated, at least {@link #MIN_CHANNELS} channels in and out, and buffers within
-     * {@link #MAX_BUFFER}. The caller checks the implicit GEMM's conditions too: it is the fallback.
+     * 3×3, stride 1, undilated, at least {@link #MIN_CHANNELS} channels in and out, and per-thread
+     * buffers within {@link #MAX_BUFFER} (the weight gradient also needs {@link Geometry#partialsFit}).
+     * The caller checks the implicit GEMM's conditions too: it is the fallback.
      */
     static boolean applies(ImageShape shape, Window2d window, int outChannels) {
         if (!Simd.AVAILABLE
@@ -139,21 +154,19 @@ final class WinogradConv {
                 || window.outW(shape.width()) <= 0) return false;
         Geometry g = Geometry.of(shape, window, outChannels);
         long tiles = (long) g.imagesPerUnit() * g.tilesPerImage(), widest = Math.max(g.cp(), g.op());
-        long parts = g.parts();
         return 16 * tiles * widest <= MAX_BUFFER
-                && (long) g.imagesPerUnit() * g.hp() * g.wp() * g.cp() <= MAX_BUFFER
+                && (long) g.hp() * g.wp() * g.cp() <= MAX_BUFFER
                 && (long) g.h() * g.w() * widest <= MAX_BUFFER
-                && (long) g.oh() * g.ow() * widest <= MAX_BUFFER
-                && parts * 16 * g.channels() * outChannels <= MAX_BUFFER;
+                && (long) g.oh() * g.ow() * widest <= MAX_BUFFER;
     }
 
-    /** Per thread: the padded images (or their gradient), V (or dV), M (or dM), one image channels-last. */
+    /** Per thread: one padded image (or its gradient), V (or dV), M (or dM), one image channels-last. */
     private static final class Scratch {
         float[] padded = new float[0], v = new float[0], m = new float[0], image = new float[0];
 
         Scratch fit(Geometry g) {
             int tiles = g.unitTiles();
-            padded = atLeast(padded, g.imagesPerUnit() * g.hp() * g.wp() * g.cp());
+            padded = atLeast(padded, g.hp() * g.wp() * g.cp());
             v = atLeast(v, 16 * tiles * g.cp());
             m = atLeast(m, 16 * tiles * g.op());
             image = atLeast(image, Math.max(g.h() * g.w() * g.cp(), g.oh() * g.ow() * g.op()));
@@ -207,8 +220,8 @@ final class WinogradConv {
     }
 
     /**
-     * Units {@code [u0, u1)} of the forward: {@code out[n] = w ⊛ x[n] + bias}; images with an infinite or
-     * NaN value go to {@link ImplicitGemmConv#forward} (with the weight w and its grid).
+     * Units {@code [u0, u1)} of the forward: {@code out[n] = w ⊛ x[n] + bias}; a unit with a value that is
+     * not {@link #moderate} goes to {@link ImplicitGemmConv#forward} (with the weight w and its grid).
      */
     static void forward(
             float[] x,
@@ -226,7 +239,7 @@ final class WinogradConv {
         int tiles = g.unitTiles(), tpi = g.tilesPerImage(), cp = g.cp(), op = g.op(), plane = cp * op;
         for (int unit = u0; unit < u1; unit++) {
             int n0 = unit * g.imagesPerUnit(), n1 = Math.min(g.batch(), n0 + g.imagesPerUnit());
-            if (!allFinite(x, n0 * image, n1 * image)) {
+            if (!moderate(x, n0 * image, n1 * image)) {
                 ImplicitGemmConv.forward(x, n0, n1, grid, w, g.outChannels(), bias, out);
                 continue;
             }
@@ -256,8 +269,8 @@ final class WinogradConv {
     }
 
     /**
-     * Units {@code [u0, u1)} of the input gradient; images whose output gradient has an infinite or NaN
-     * value take the implicit GEMM on the flipped, transposed weight {@code wt} (a finite weight).
+     * Units {@code [u0, u1)} of the input gradient; a unit whose output gradient has a value that is not
+     * {@link #moderate} takes the implicit GEMM on the flipped, transposed weight {@code wt}.
      */
     static void inputGrad(
             float[] gradOut,
@@ -273,7 +286,7 @@ final class WinogradConv {
         int tiles = g.unitTiles(), tpi = g.tilesPerImage(), cp = g.cp(), op = g.op(), plane = cp * op;
         for (int unit = u0; unit < u1; unit++) {
             int n0 = unit * g.imagesPerUnit(), n1 = Math.min(g.batch(), n0 + g.imagesPerUnit());
-            if (!allFinite(gradOut, n0 * outImage, n1 * outImage)) {
+            if (!moderate(gradOut, n0 * outImage, n1 * outImage)) {
                 ImplicitGemmConv.forward(gradOut, n0, n1, inputGradGrid, wt, g.channels(), null, gradInput);
                 continue;
             }
@@ -305,8 +318,8 @@ final class WinogradConv {
     /**
      * Parts {@code [p0, p1)} of the weight gradient: {@code partials[p][α][c][o]} = the sum over the
      * part's tiles of {@code V[α][tile][c] · dM[α][tile][o]}. Returns false, leaving the rest undone, at
-     * the first image with an infinite or NaN input or output gradient (the caller then computes the
-     * whole gradient the direct way).
+     * the first unit with an input or output gradient value that is not {@link #moderate} (the caller
+     * then computes the whole gradient the direct way).
      */
     static boolean weightGradParts(float[] x, float[] gradOut, int p0, int p1, Geometry g, float[] partials) {
         Scratch s = SCRATCH.get().fit(g);
@@ -317,7 +330,7 @@ final class WinogradConv {
             int firstUnit = p * g.unitsPerPart(), lastUnit = Math.min(g.units(), firstUnit + g.unitsPerPart());
             for (int unit = firstUnit; unit < lastUnit; unit++) {
                 int n0 = unit * g.imagesPerUnit(), n1 = Math.min(g.batch(), n0 + g.imagesPerUnit());
-                if (!allFinite(x, n0 * image, n1 * image) || !allFinite(gradOut, n0 * outImage, n1 * outImage))
+                if (!moderate(x, n0 * image, n1 * image) || !moderate(gradOut, n0 * outImage, n1 * outImage))
                     return false;
                 for (int n = n0; n < n1; n++) {
                     inputTiles(x, n * image, g, s, (n - n0) * tpi);
@@ -660,16 +673,21 @@ final class WinogradConv {
             for (int q = 0; q < positions; q++) dst[dOff + c0 * positions + q] = src[q * stride + c0];
     }
 
-    /** Whether {@code a[from, to)} holds no infinity and no NaN ({@code v - v} is NaN exactly for those). */
-    static boolean allFinite(float[] a, int from, int to) {
-        FloatVector acc = FloatVector.zero(S);
+    /**
+     * Whether every value of {@code a[from, to)} is finite and at most {@link #MODERATE} in magnitude
+     * ({@code v - v} is NaN exactly for an infinity or a NaN).
+     */
+    static boolean moderate(float[] a, int from, int to) {
+        FloatVector nan = FloatVector.zero(S), largest = nan;
         int i = from;
         for (; i + L <= to; i += L) {
             FloatVector v = FloatVector.fromArray(S, a, i);
-            acc = acc.add(v.sub(v));
+            nan = nan.add(v.sub(v));
+            largest = largest.max(v.abs());
         }
-        boolean finite = !acc.test(VectorOperators.IS_NAN).anyTrue();
-        for (; i < to; i++) finite &= Float.isFinite(a[i]);
-        return finite;
+        boolean ok =
+                !nan.test(VectorOperators.IS_NAN).anyTrue() && largest.reduceLanes(VectorOperators.MAX) <= MODERATE;
+        for (; i < to; i++) ok &= Math.abs(a[i]) <= MODERATE; // false for NaN too
+        return ok;
     }
 }

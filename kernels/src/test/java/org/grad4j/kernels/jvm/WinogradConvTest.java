@@ -61,7 +61,8 @@ class WinogradConvTest {
         "9, 16, 24, 3, 4, 0, 1, 2",
         "2, 64, 16, 28, 28, 1, 1, 2",
         "37, 16, 16, 4, 4, 1, 1, 2",
-        "1, 16, 32, 3, 3, 0, 0, 1"
+        "1, 16, 32, 3, 3, 0, 0, 1",
+        "10, 16, 16, 14, 14, 1, 1, 2"
     })
     void forwardAndBothGradientsMatchDirectLoops(int n, int c, int o, int h, int w, int ph, int pw, int threads) {
         assumeTrue(Simd.AVAILABLE);
@@ -111,52 +112,78 @@ class WinogradConvTest {
     }
 
     /**
-     * An infinite pixel in one image: its outputs are +inf exactly where a window covers it (the
-     * transforms would subtract inf from inf), the other image still matches the direct sums; the
-     * weight gradient is inf where PyTorch's is.
+     * One pixel of image 17 of 20 (units of 5 images, one part per unit) set to an infinity, a NaN or a
+     * finite value so large that the transforms would overflow: the unit holding it takes the direct
+     * sums, so every output and every weight-gradient entry is what the direct sums give (±inf and NaN
+     * where they meet it, finite where they are), on two threads.
      */
-    @Test
-    void anInfinitePixelReachesOnlyTheSumsThatReadIt() {
+    @ParameterizedTest(name = "pixel={0}")
+    @CsvSource({"Infinity", "NaN", "1e38"})
+    void aValueTheTransformsCannotCarryReachesOnlyTheSumsThatReadIt(float value) {
         assumeTrue(Simd.AVAILABLE);
-        int n = 2, c = 16, o = 16, h = 6, w = 6;
+        int n = 20, c = 16, o = 16, h = 6, w = 6;
         ImageShape shape = new ImageShape(n, c, h, w);
         float[] x = random(n * c * h * w), wt = new float[o * c * 9], g = new float[n * o * h * w];
         Arrays.fill(wt, 1f);
         Arrays.fill(g, 1f);
-        x[(c * h + 2) * w + 3] = Float.POSITIVE_INFINITY; // image 1, channel 0, pixel (2, 3)
+        x[(17 * c * h + 2) * w + 3] = value; // image 17, channel 0, pixel (2, 3)
         Buffer out = be.allocate(n * o * h * w), gw = be.allocate(wt.length);
-        be.conv2d(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(wt), o, null, out);
-        be.conv2dWeightGrad(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(g), o, gw);
+        int before = Parallel.numThreads();
+        Parallel.setNumThreads(2);
+        try {
+            be.conv2d(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(wt), o, null, out);
+            be.conv2dWeightGrad(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(g), o, gw);
+        } finally {
+            Parallel.setNumThreads(before);
+        }
         DirectConv ref = new DirectConv(x, n, c, h, w, wt, o, null, SAME, g);
-        float[] y = data(out);
-        for (int i = 0; i < y.length; i++) {
-            if (Double.isInfinite(ref.out[i])) assertEquals(Float.POSITIVE_INFINITY, y[i], "output " + i);
-            else assertEquals(ref.out[i], y[i], 1e-4 * (1 + Math.abs(ref.out[i])), "output " + i);
-        }
-        float[] d = data(gw);
-        for (int i = 0; i < d.length; i++) {
-            if (Double.isInfinite(ref.gradWeight[i])) assertEquals(Float.POSITIVE_INFINITY, d[i], "tap " + i);
-            else assertEquals(ref.gradWeight[i], d[i], 1e-4 * (1 + Math.abs(ref.gradWeight[i])), "tap " + i);
-        }
-        assertTrue(Double.isInfinite(ref.out[(o * h + 2) * w + 3]), "the test reads an infinite sum");
+        assertLike(ref.out, data(out), "output");
+        assertLike(ref.gradWeight, data(gw), "weight gradient");
+        double read = ref.out[((17 * o) * h + 2) * w + 3];
+        assertTrue(Float.isNaN(value) ? Double.isNaN(read) : Math.abs(read) >= 1e37, "the test reads the value");
     }
 
-    /** The same for an infinite output gradient in one image: the input gradient it reaches is inf, not NaN. */
-    @Test
-    void anInfiniteOutputGradientReachesOnlyThePixelsUnderIt() {
+    /** Equal to the reference where it is infinite or NaN, close to it where it is finite. */
+    private static void assertLike(double[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            if (Double.isNaN(expected[i])) assertTrue(Float.isNaN(actual[i]), what + " at " + i + ": " + actual[i]);
+            else if (Double.isInfinite(expected[i])) assertEquals(expected[i], actual[i], what + " at " + i);
+            else assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])), what + " at " + i);
+        }
+    }
+
+    /** A weight the transforms cannot carry: the forward is the implicit GEMM's, bit for bit. */
+    @ParameterizedTest(name = "weight={0}")
+    @CsvSource({"Infinity", "2e38"})
+    void aWeightTheTransformsCannotCarryTakesTheDirectSums(float value) {
+        assumeTrue(Simd.AVAILABLE);
+        int n = 3, c = 16, o = 16, h = 5, w = 5;
+        ImageShape shape = new ImageShape(n, c, h, w);
+        float[] x = random(n * c * h * w), wt = random(o * c * 9);
+        wt[4] = value; // output 0, channel 0, the centre tap
+        Buffer out = be.allocate(n * o * h * w);
+        be.conv2d(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(wt), o, null, out);
+        float[] direct = new float[n * o * h * w];
+        ImplicitGemmConv.forward(x, 0, n, new ImplicitGemmConv.Grid(c, h, w, 3, 3, 1, 1), wt, o, null, direct);
+        assertArrayEquals(direct, data(out));
+    }
+
+    /**
+     * The same for the input gradient: an output gradient holding such a value in image 1 of 2 (one
+     * image per unit) gives image 1 the direct sums' input gradient, image 0 Winograd's.
+     */
+    @ParameterizedTest(name = "gradient={0}")
+    @CsvSource({"Infinity", "NaN", "1e38"})
+    void anOutputGradientTheTransformsCannotCarryReachesOnlyThePixelsUnderIt(float value) {
         assumeTrue(Simd.AVAILABLE);
         int n = 2, c = 16, o = 16, h = 5, w = 5;
         ImageShape shape = new ImageShape(n, c, h, w);
         float[] wt = new float[o * c * 9], g = random(n * o * h * w);
         Arrays.fill(wt, 0.5f);
-        g[(o * h + 1) * w + 1] = Float.POSITIVE_INFINITY; // image 1, output channel 0, position (1, 1)
+        g[(o * h + 1) * w + 1] = value; // image 1, output channel 0, position (1, 1)
         Buffer gx = be.allocate(n * c * h * w);
         be.conv2dInputGrad(JvmBackend.wrap(g), shape, SAME, JvmBackend.wrap(wt), o, gx);
         DirectConv ref = new DirectConv(new float[n * c * h * w], n, c, h, w, wt, o, null, SAME, g);
-        float[] d = data(gx);
-        for (int i = 0; i < d.length; i++) {
-            if (Double.isInfinite(ref.gradInput[i])) assertEquals(Float.POSITIVE_INFINITY, d[i], "pixel " + i);
-            else assertEquals(ref.gradInput[i], d[i], 1e-4 * (1 + Math.abs(ref.gradInput[i])), "pixel " + i);
-        }
+        assertLike(ref.gradInput, data(gx), "input gradient");
     }
 }
