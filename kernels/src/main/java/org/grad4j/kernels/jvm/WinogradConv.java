@@ -36,6 +36,15 @@ final class WinogradConv {
     private static final VectorSpecies<Float> S = VectorGemm.S;
     private static final int L = VectorGemm.L;
 
+    /**
+     * The sixteen products' shape: k is only the channels and n is 32 to 64 wide, which the 8 × 2L
+     * kernel covers in one or two panels while reading A (the transformed tiles) in place; a wider
+     * configured tile (6 × 4L on Intel) would pack A and leave half of a 32-wide n empty. Narrower
+     * vectors keep the configured shape (8 × 2L spills with 16 registers).
+     */
+    private static final GemmConfig PRODUCTS =
+            L == 16 ? GemmConfig.forShape(8, 2, CpuInfo.current(), L) : VectorGemm.CONFIG;
+
     /** Fewer channels (in or out) than this leave most lanes of the transforms and the products idle. */
     static final int MIN_CHANNELS = 16;
     /** Tiles per unit of work: a unit's transformed input and products, 16 × tiles × channels each, fit L2. */
@@ -247,6 +256,7 @@ final class WinogradConv {
             int rows = (n1 - n0) * tpi;
             for (int alpha = 0; alpha < 16; alpha++) {
                 VectorGemm.gemm(
+                        PRODUCTS,
                         rows,
                         g.outChannels(),
                         g.channels(),
@@ -262,7 +272,9 @@ final class WinogradConv {
                         s.m,
                         alpha * tiles * op,
                         op,
-                        true);
+                        true,
+                        false,
+                        false);
             }
             for (int n = n0; n < n1; n++) outputTiles(s, (n - n0) * tpi, g, paddedBias, out, n * outImage);
         }
@@ -294,6 +306,7 @@ final class WinogradConv {
             int rows = (n1 - n0) * tpi;
             for (int alpha = 0; alpha < 16; alpha++) { // dV[α] = dM[α] Uᵀ[α]
                 VectorGemm.gemm(
+                        PRODUCTS,
                         rows,
                         g.channels(),
                         g.outChannels(),
@@ -309,7 +322,9 @@ final class WinogradConv {
                         s.v,
                         alpha * tiles * cp,
                         cp,
-                        true);
+                        true,
+                        false,
+                        false);
             }
             for (int n = n0; n < n1; n++) foldTiles(s, (n - n0) * tpi, g, gradInput, n * image);
         }
@@ -339,6 +354,7 @@ final class WinogradConv {
                 int rows = (n1 - n0) * tpi;
                 for (int alpha = 0; alpha < 16; alpha++) { // dU[α] (+)= V[α]ᵀ dM[α]
                     VectorGemm.gemm(
+                            PRODUCTS,
                             g.channels(),
                             g.outChannels(),
                             rows,
@@ -354,7 +370,9 @@ final class WinogradConv {
                             partials,
                             (p * 16 + alpha) * sums,
                             g.outChannels(),
-                            unit == firstUnit);
+                            unit == firstUnit,
+                            false,
+                            false);
                 }
             }
         }
