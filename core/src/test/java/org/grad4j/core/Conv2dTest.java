@@ -88,12 +88,7 @@ class Conv2dTest {
                 () -> F.conv2d(F.relu(F.conv2d(x, w1, b1, 1, 1)), w2, null, a(1), a(1), a(1), 2)
                         .pow(2f)
                         .sum();
-        loss.get().backward(Tensor.scalar(1f), true, true); // createGraph: nothing is freed
-        float[][] differentiable = new float[leaves.length][];
-        for (int i = 0; i < leaves.length; i++) {
-            differentiable[i] = leaves[i].grad().toFloatArray();
-            leaves[i].setGrad(null);
-        }
+        float[][] differentiable = differentiableGradients(leaves, loss);
         float[][] reference = new float[leaves.length][];
         for (int round = 0; round < 4; round++) {
             loss.get().backward();
@@ -124,12 +119,7 @@ class Conv2dTest {
         Tensor[] leaves = {x, w, b};
         java.util.function.Supplier<Tensor> loss =
                 () -> F.conv2d(x, w, b, 1, 1).pow(2f).sum();
-        loss.get().backward(Tensor.scalar(1f), true, true);
-        float[][] differentiable = new float[leaves.length][];
-        for (int i = 0; i < leaves.length; i++) {
-            differentiable[i] = leaves[i].grad().toFloatArray();
-            leaves[i].setGrad(null);
-        }
+        float[][] differentiable = differentiableGradients(leaves, loss);
         loss.get().backward();
         for (int i = 0; i < leaves.length; i++) {
             float[] grad = leaves[i].grad().toFloatArray();
@@ -137,5 +127,16 @@ class Conv2dTest {
                 assertEquals(
                         differentiable[i][j], grad[j], 1e-4f * (1 + Math.abs(grad[j])), "gradient " + i + " at " + j);
         }
+    }
+
+    /** The leaves' gradients from a createGraph backward (which frees nothing and runs the differentiable rule), then cleared. */
+    private static float[][] differentiableGradients(Tensor[] leaves, java.util.function.Supplier<Tensor> loss) {
+        loss.get().backward(Tensor.scalar(1f), true, true);
+        float[][] grads = new float[leaves.length][];
+        for (int i = 0; i < leaves.length; i++) {
+            grads[i] = leaves[i].grad().toFloatArray();
+            leaves[i].setGrad(null);
+        }
+        return grads;
     }
 }
