@@ -33,6 +33,8 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -48,29 +50,6 @@ import reactor.core.publisher.Mono;
  * else from the Book of Genesis that ships in the examples ({@link CharGptData}).
  */
 public final class CharGpt {
-    static final String USAGE = """
-            Usage: CharGpt [options]
-              --steps N          optimizer steps (default 500)
-              --layers N         transformer blocks (default 4)
-              --heads N          attention heads (default 4)
-              --embd N           embedding width (default 128)
-              --block N          context length in characters (default 64)
-              --batch N          windows per step (default 32)
-              --lr X             peak AdamW learning rate (default 2e-3; decays to a tenth)
-              --warmup N         steps of linear warm-up (default 50)
-              --dropout X        dropout probability (default 0)
-              --weight-decay X   AdamW weight decay of the 2-d weights (default 0.1)
-              --eval-interval N  steps between evaluations (default 100)
-              --eval-windows N   windows of each split per evaluation (default 128)
-              --seed N           seed of the weights, the batches and the sample (default 1337)
-              --prompt TEXT      start of the generated sample (default "And God said")
-              --sample-length N  characters generated after the prompt (default 300)
-              --temperature X    sampling temperature (default 0.8)
-              --data FILE        train on this UTF-8 text instead of the King James Version
-              --no-install       never install Debian's bible-kjv-text; use the embedded Genesis at once
-              --out DIR          where the checkpoint and the chart go (default target/chargpt)
-              --no-progress      no progress bar""";
-
     /** The command-line options. */
     public record Options(
             int steps,
@@ -93,90 +72,167 @@ public final class CharGpt {
             boolean install,
             Path out,
             boolean progress) {
+        /** The options of a command line; an IllegalArgumentException naming the option for a bad one. */
         public static Options parse(String... args) {
-            int steps = 500, layers = 4, heads = 4, embd = 128, block = 64, batch = 32, warmup = 50;
-            int evalInterval = 100, evalWindows = 128, sampleLength = 300;
-            double lr = 2e-3, weightDecay = 0.1, temperature = 0.8;
-            float dropout = 0;
-            long seed = 1337;
-            String prompt = "And God said";
-            Path data = CharGptData.KJV_DATA, out = Path.of("target", "chargpt");
-            boolean install = true, progress = true;
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("--no-progress")) {
-                    progress = false;
-                    continue;
-                }
-                if (a.equals("--no-install")) {
-                    install = false;
-                    continue;
-                }
-                if (a.equals("-h") || a.equals("--help")) throw new IllegalArgumentException("");
-                if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value");
-                String v = args[++i];
-                try {
-                    switch (a) {
-                        case "--steps" -> steps = positive(a, Integer.parseInt(v));
-                        case "--layers" -> layers = positive(a, Integer.parseInt(v));
-                        case "--heads" -> heads = positive(a, Integer.parseInt(v));
-                        case "--embd" -> embd = positive(a, Integer.parseInt(v));
-                        case "--block" -> block = positive(a, Integer.parseInt(v));
-                        case "--batch" -> batch = positive(a, Integer.parseInt(v));
-                        case "--lr" -> lr = Double.parseDouble(v);
-                        case "--warmup" -> warmup = Integer.parseInt(v);
-                        case "--dropout" -> dropout = Float.parseFloat(v);
-                        case "--weight-decay" -> weightDecay = Double.parseDouble(v);
-                        case "--eval-interval" -> evalInterval = positive(a, Integer.parseInt(v));
-                        case "--eval-windows" -> evalWindows = positive(a, Integer.parseInt(v));
-                        case "--seed" -> seed = Long.parseLong(v);
-                        case "--prompt" -> prompt = v;
-                        case "--sample-length" -> sampleLength = Integer.parseInt(v);
-                        case "--temperature" -> temperature = Double.parseDouble(v);
-                        case "--data" -> data = Path.of(v);
-                        case "--out" -> out = Path.of(v);
-                        default -> throw new IllegalArgumentException("unknown option " + a);
-                    }
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("option " + a + ": '" + v + "' is not a number");
-                }
-            }
-            if (embd % heads != 0) {
-                throw new IllegalArgumentException(
-                        "--embd " + embd + " is not divisible by --heads " + heads + " (each head gets embd/heads)");
-            }
-            if (!(dropout >= 0 && dropout < 1))
-                throw new IllegalArgumentException("--dropout " + dropout + ": expected a probability in [0, 1)");
-            if (!(temperature > 0))
-                throw new IllegalArgumentException("--temperature " + temperature + ": must be > 0");
-            if (warmup < 0 || sampleLength < 0)
-                throw new IllegalArgumentException("--warmup and --sample-length must not be negative");
-            return new Options(
-                    steps,
-                    layers,
-                    heads,
-                    embd,
-                    block,
-                    batch,
-                    lr,
-                    warmup,
-                    dropout,
-                    weightDecay,
-                    evalInterval,
-                    evalWindows,
-                    seed,
-                    prompt,
-                    sampleLength,
-                    temperature,
-                    data,
-                    install,
-                    out,
-                    progress);
+            return Cli.parse(new Args(), args);
         }
 
-        private static int positive(String option, int v) {
-            if (v <= 0) throw new IllegalArgumentException("option " + option + ": must be positive, got " + v);
-            return v;
+        /** The command line as picocli reads it (names, defaults, usage); {@link #toOptions} checks it. */
+        @Command(name = "CharGpt", abbreviateSynopsis = true, sortOptions = false)
+        static final class Args implements Cli.Args<Options> {
+            @Option(names = "--steps", paramLabel = "N", description = "optimizer steps (default ${DEFAULT-VALUE})")
+            int steps = 500;
+
+            @Option(names = "--layers", paramLabel = "N", description = "transformer blocks (default ${DEFAULT-VALUE})")
+            int layers = 4;
+
+            @Option(names = "--heads", paramLabel = "N", description = "attention heads (default ${DEFAULT-VALUE})")
+            int heads = 4;
+
+            @Option(names = "--embd", paramLabel = "N", description = "embedding width (default ${DEFAULT-VALUE})")
+            int embd = 128;
+
+            @Option(
+                    names = "--block",
+                    paramLabel = "N",
+                    description = "context length in characters (default ${DEFAULT-VALUE})")
+            int block = 64;
+
+            @Option(names = "--batch", paramLabel = "N", description = "windows per step (default ${DEFAULT-VALUE})")
+            int batch = 32;
+
+            @Option(
+                    names = "--lr",
+                    paramLabel = "X",
+                    description = "peak AdamW learning rate (default ${DEFAULT-VALUE}; decays to a tenth)")
+            double lr = 2e-3;
+
+            @Option(
+                    names = "--warmup",
+                    paramLabel = "N",
+                    description = "steps of linear warm-up (default ${DEFAULT-VALUE})")
+            int warmup = 50;
+
+            @Option(
+                    names = "--dropout",
+                    paramLabel = "X",
+                    description = "dropout probability (default ${DEFAULT-VALUE})")
+            float dropout = 0;
+
+            @Option(
+                    names = "--weight-decay",
+                    paramLabel = "X",
+                    description = "AdamW weight decay of the 2-d weights (default ${DEFAULT-VALUE})")
+            double weightDecay = 0.1;
+
+            @Option(
+                    names = "--eval-interval",
+                    paramLabel = "N",
+                    description = "steps between evaluations (default ${DEFAULT-VALUE})")
+            int evalInterval = 100;
+
+            @Option(
+                    names = "--eval-windows",
+                    paramLabel = "N",
+                    description = "windows of each split per evaluation (default ${DEFAULT-VALUE})")
+            int evalWindows = 128;
+
+            @Option(
+                    names = "--seed",
+                    paramLabel = "N",
+                    description = "seed of the weights, the batches and the sample (default ${DEFAULT-VALUE})")
+            long seed = 1337;
+
+            @Option(
+                    names = "--prompt",
+                    paramLabel = "TEXT",
+                    description = "start of the generated sample (default \"${DEFAULT-VALUE}\")")
+            String prompt = "And God said";
+
+            @Option(
+                    names = "--sample-length",
+                    paramLabel = "N",
+                    description = "characters generated after the prompt (default ${DEFAULT-VALUE})")
+            int sampleLength = 300;
+
+            @Option(
+                    names = "--temperature",
+                    paramLabel = "X",
+                    description = "sampling temperature (default ${DEFAULT-VALUE})")
+            double temperature = 0.8;
+
+            @Option(
+                    names = "--data",
+                    paramLabel = "FILE",
+                    description = "train on this UTF-8 text instead of the King James Version")
+            Path data = CharGptData.KJV_DATA;
+
+            @Option(
+                    names = "--no-install",
+                    description = "never install Debian's bible-kjv-text; use the embedded Genesis at once")
+            boolean noInstall;
+
+            @Option(
+                    names = "--out",
+                    paramLabel = "DIR",
+                    description = "where the checkpoint and the chart go (default ${DEFAULT-VALUE})")
+            Path out = Path.of("target", "chargpt");
+
+            @Option(names = "--no-progress", description = "no progress bar")
+            boolean noProgress;
+
+            @Option(
+                    names = {"-h", "--help"},
+                    usageHelp = true,
+                    description = "print this usage and exit")
+            boolean help;
+
+            @Override
+            public Options toOptions() {
+                positive("--steps", steps);
+                positive("--layers", layers);
+                positive("--heads", heads);
+                positive("--embd", embd);
+                positive("--block", block);
+                positive("--batch", batch);
+                positive("--eval-interval", evalInterval);
+                positive("--eval-windows", evalWindows);
+                if (embd % heads != 0) {
+                    throw new IllegalArgumentException("--embd " + embd + " is not divisible by --heads " + heads
+                            + " (each head gets embd/heads)");
+                }
+                if (!(dropout >= 0 && dropout < 1))
+                    throw new IllegalArgumentException("--dropout " + dropout + ": expected a probability in [0, 1)");
+                if (!(temperature > 0))
+                    throw new IllegalArgumentException("--temperature " + temperature + ": must be > 0");
+                if (warmup < 0 || sampleLength < 0)
+                    throw new IllegalArgumentException("--warmup and --sample-length must not be negative");
+                return new Options(
+                        steps,
+                        layers,
+                        heads,
+                        embd,
+                        block,
+                        batch,
+                        lr,
+                        warmup,
+                        dropout,
+                        weightDecay,
+                        evalInterval,
+                        evalWindows,
+                        seed,
+                        prompt,
+                        sampleLength,
+                        temperature,
+                        data,
+                        !noInstall,
+                        out,
+                        !noProgress);
+            }
+
+            private static void positive(String option, int v) {
+                if (v <= 0) throw new IllegalArgumentException("option " + option + ": must be positive, got " + v);
+            }
         }
     }
 
@@ -194,7 +250,7 @@ public final class CharGpt {
             CharTokens tokens) {}
 
     public static void main(String[] args) {
-        Options o = CommandLine.parseOrExit(args, Options::parse, USAGE);
+        Options o = Cli.parseOrExit(new Options.Args(), args);
         try {
             run(o, System.out);
         } catch (DataFileException e) {

@@ -32,6 +32,8 @@ import org.grad4j.training.spark.LocalCluster;
 import org.grad4j.training.spark.ProgressListener;
 import org.grad4j.training.spark.Sample;
 import org.grad4j.training.spark.SparkTrainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The Fashion-MNIST MLP of {@link FashionMnist}, trained data-parallel on Apache Spark by
@@ -41,27 +43,6 @@ import org.grad4j.training.spark.SparkTrainer;
  * rank 0's progress, gets the trained weights back and tests them.
  */
 public final class DistributedFashionMnist {
-    static final String USAGE = """
-            Usage: DistributedFashionMnist [options]
-              --workers N          data-parallel workers (default 2); on local-cluster, one executor JVM each
-              --master URL         a Spark master (spark://host:7077, yarn, k8s://...); default: what spark-submit
-                                   set, else local-cluster[N,1,<executor-memory>] on this machine
-              --executor-memory M  local-cluster executor heap in MB (default 1024)
-              --epochs N           epochs to train (default 1)
-              --batch-size N       each worker's minibatch (default 64; the global batch is N times that)
-              --lr X               Adam learning rate (default 1e-3)
-              --seed N             seed of the initial weights and each epoch's order (default 0)
-              --train-limit N      train on the first N images only (default: all)
-              --test-limit N       test on the first N images only (default: all)
-              --data DIR           the dataset's directory (default /usr/share/datasets/fashion-mnist; see FashionMnist)
-              --no-install         never install the data set; fall back to the embedded sample at once
-              --out DIR            weights, chart and (by default) checkpoints go here (default target/distributed-fashion-mnist)
-              --checkpoint-dir D   checkpoints, a directory every worker can read (default <out>/checkpoints, cleared first)
-              --checkpoint-every K steps between checkpoints (default 100)
-              --resume             keep the checkpoint directory: continue the run that wrote it
-              --timeout S          seconds a worker waits for another before declaring it lost (default 60)
-              --no-progress        a line per tenth of an epoch instead of a progress bar""";
-
     /** The command-line options. */
     public record Options(
             int workers,
@@ -81,83 +62,136 @@ public final class DistributedFashionMnist {
             boolean resume,
             int timeout,
             boolean progress) {
+        /** The options of a command line; an IllegalArgumentException naming the option for a bad one. */
         public static Options parse(String... args) {
-            int workers = 2,
-                    memory = 1024,
-                    epochs = 1,
-                    batch = 64,
-                    trainLimit = Integer.MAX_VALUE,
-                    testLimit = Integer.MAX_VALUE,
-                    every = 100;
-            int timeout = 60;
-            String master = null;
+            return Cli.parse(new Args(), args);
+        }
+
+        /** The command line as picocli reads it (names, defaults, usage); {@link #toOptions} checks it. */
+        @Command(name = "DistributedFashionMnist", abbreviateSynopsis = true, sortOptions = false)
+        static final class Args implements Cli.Args<Options> {
+            @Option(
+                    names = "--workers",
+                    paramLabel = "N",
+                    description =
+                            "data-parallel workers (default ${DEFAULT-VALUE}); on local-cluster, one executor JVM each")
+            int workers = 2;
+
+            @Option(
+                    names = "--master",
+                    paramLabel = "URL",
+                    description =
+                            "a Spark master (spark://host:7077, yarn, k8s://...); default: what spark-submit set, else local-cluster[N,1,<executor-memory>] on this machine")
+            String master;
+
+            @Option(
+                    names = "--executor-memory",
+                    paramLabel = "M",
+                    description = "local-cluster executor heap in MB (default ${DEFAULT-VALUE})")
+            int executorMemory = 1024;
+
+            @Option(names = "--epochs", paramLabel = "N", description = "epochs to train (default ${DEFAULT-VALUE})")
+            int epochs = 1;
+
+            @Option(
+                    names = "--batch-size",
+                    paramLabel = "N",
+                    description =
+                            "each worker's minibatch (default ${DEFAULT-VALUE}; the global batch is N times that)")
+            int batchSize = 64;
+
+            @Option(names = "--lr", paramLabel = "X", description = "Adam learning rate (default ${DEFAULT-VALUE})")
             double lr = 1e-3;
+
+            @Option(
+                    names = "--seed",
+                    paramLabel = "N",
+                    description = "seed of the initial weights and each epoch's order (default ${DEFAULT-VALUE})")
             long seed = 0;
-            Path data = Mnist.FASHION_MNIST_DIR,
-                    out = Path.of("target", "distributed-fashion-mnist"),
-                    checkpoints = null;
-            boolean install = true, resume = false, progress = true;
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--no-install" -> {
-                        install = false;
-                        continue;
-                    }
-                    case "--resume" -> {
-                        resume = true;
-                        continue;
-                    }
-                    case "--no-progress" -> {
-                        progress = false;
-                        continue;
-                    }
-                    case "-h", "--help" -> throw new IllegalArgumentException("");
-                    default -> {}
-                }
-                if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value");
-                String v = args[++i];
-                try {
-                    switch (a) {
-                        case "--workers" -> workers = Integer.parseInt(v);
-                        case "--master" -> master = v;
-                        case "--executor-memory" -> memory = Integer.parseInt(v);
-                        case "--epochs" -> epochs = Integer.parseInt(v);
-                        case "--batch-size" -> batch = Integer.parseInt(v);
-                        case "--lr" -> lr = Double.parseDouble(v);
-                        case "--seed" -> seed = Long.parseLong(v);
-                        case "--train-limit" -> trainLimit = Integer.parseInt(v);
-                        case "--test-limit" -> testLimit = Integer.parseInt(v);
-                        case "--data" -> data = Path.of(v);
-                        case "--out" -> out = Path.of(v);
-                        case "--checkpoint-dir" -> checkpoints = Path.of(v);
-                        case "--checkpoint-every" -> every = Integer.parseInt(v);
-                        case "--timeout" -> timeout = Integer.parseInt(v);
-                        default -> throw new IllegalArgumentException("unknown option " + a);
-                    }
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("option " + a + ": '" + v + "' is not a number");
-                }
+
+            @Option(
+                    names = "--train-limit",
+                    paramLabel = "N",
+                    description = "train on the first N images only (default: all)")
+            int trainLimit = Integer.MAX_VALUE;
+
+            @Option(
+                    names = "--test-limit",
+                    paramLabel = "N",
+                    description = "test on the first N images only (default: all)")
+            int testLimit = Integer.MAX_VALUE;
+
+            @Option(
+                    names = "--data",
+                    paramLabel = "DIR",
+                    description = "the dataset's directory (default ${DEFAULT-VALUE}; see FashionMnist)")
+            Path data = Mnist.FASHION_MNIST_DIR;
+
+            @Option(
+                    names = "--no-install",
+                    description = "never install the data set; fall back to the embedded sample at once")
+            boolean noInstall;
+
+            @Option(
+                    names = "--out",
+                    paramLabel = "DIR",
+                    description = "weights, chart and (by default) checkpoints go here (default ${DEFAULT-VALUE})")
+            Path out = Path.of("target", "distributed-fashion-mnist");
+
+            @Option(
+                    names = "--checkpoint-dir",
+                    paramLabel = "D",
+                    description =
+                            "checkpoints, a directory every worker can read (default <out>/checkpoints, cleared first)")
+            Path checkpointDir;
+
+            @Option(
+                    names = "--checkpoint-every",
+                    paramLabel = "K",
+                    description = "steps between checkpoints (default ${DEFAULT-VALUE})")
+            int checkpointEvery = 100;
+
+            @Option(names = "--resume", description = "keep the checkpoint directory: continue the run that wrote it")
+            boolean resume;
+
+            @Option(
+                    names = "--timeout",
+                    paramLabel = "S",
+                    description =
+                            "seconds a worker waits for another before declaring it lost (default ${DEFAULT-VALUE})")
+            int timeout = 60;
+
+            @Option(names = "--no-progress", description = "a line per tenth of an epoch instead of a progress bar")
+            boolean noProgress;
+
+            @Option(
+                    names = {"-h", "--help"},
+                    usageHelp = true,
+                    description = "print this usage and exit")
+            boolean help;
+
+            @Override
+            public Options toOptions() {
+                if (workers <= 0) throw new IllegalArgumentException("--workers " + workers + ": expected at least 1");
+                return new Options(
+                        workers,
+                        master,
+                        executorMemory,
+                        epochs,
+                        batchSize,
+                        lr,
+                        seed,
+                        trainLimit,
+                        testLimit,
+                        data,
+                        !noInstall,
+                        out,
+                        checkpointDir == null ? out.resolve("checkpoints") : checkpointDir,
+                        checkpointEvery,
+                        resume,
+                        timeout,
+                        !noProgress);
             }
-            if (workers <= 0) throw new IllegalArgumentException("--workers " + workers + ": expected at least 1");
-            return new Options(
-                    workers,
-                    master,
-                    memory,
-                    epochs,
-                    batch,
-                    lr,
-                    seed,
-                    trainLimit,
-                    testLimit,
-                    data,
-                    install,
-                    out,
-                    checkpoints == null ? out.resolve("checkpoints") : checkpoints,
-                    every,
-                    resume,
-                    timeout,
-                    progress);
         }
 
         /** local-cluster unless a master was given, here or by spark-submit. */
@@ -167,7 +201,7 @@ public final class DistributedFashionMnist {
     }
 
     public static void main(String[] args) {
-        Options o = CommandLine.parseOrExit(args, Options::parse, USAGE);
+        Options o = Cli.parseOrExit(new Options.Args(), args);
         if (o.localCluster())
             LocalSpark.ensureDriverSetup(
                     DistributedFashionMnist.class, args, o.out().resolve("spark-home"));

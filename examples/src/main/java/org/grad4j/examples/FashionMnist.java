@@ -31,6 +31,8 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -45,25 +47,6 @@ import reactor.core.publisher.Mono;
  * ({@link FashionMnistData}).
  */
 public final class FashionMnist {
-    static final String USAGE = """
-            Usage: FashionMnist [options]
-              --epochs N        epochs to train (default 1)
-              --batch-size N    minibatch size (default 64)
-              --lr X            Adam learning rate (default 1e-3)
-              --seed N          seed of the initial weights and the shuffling (default 0)
-              --workers N       data-loading threads (default 2)
-              --train-limit N   train on the first N images only (default: all 60000)
-              --test-limit N    test on the first N images only (default: all 10000)
-              --data DIR        the dataset's directory (default /usr/share/datasets/fashion-mnist; when it is
-                                missing there, Debian's dataset-fashion-mnist is installed if this process
-                                may, else the 5,000-image sample in the examples jar is used)
-              --no-install      never install the data set; fall back to the embedded sample at once
-              --out DIR         where the checkpoint and the chart go (default target/fashion-mnist)
-              --model mlp|cnn   the MLP 784-256-128-10 (default) or a small CNN (two 3x3 conv + pool blocks)
-              --no-normalize    feed pixels in [0, 1] instead of standardised ones
-              --device D        cpu (default) or tornado (the TornadoVM backend; see README)
-              --no-progress     no progress bar""";
-
     /** The command-line options. */
     public record Options(
             int epochs,
@@ -80,67 +63,112 @@ public final class FashionMnist {
             boolean progress,
             String device,
             boolean install) {
+        /** The options of a command line; an IllegalArgumentException naming the option for a bad one. */
         public static Options parse(String... args) {
-            int epochs = 1, batch = 64, workers = 2, trainLimit = Integer.MAX_VALUE, testLimit = Integer.MAX_VALUE;
+            return Cli.parse(new Args(), args);
+        }
+
+        /** The command line as picocli reads it (names, defaults, usage); {@link #toOptions} checks it. */
+        @Command(name = "FashionMnist", abbreviateSynopsis = true, sortOptions = false)
+        static final class Args implements Cli.Args<Options> {
+            @Option(names = "--epochs", paramLabel = "N", description = "epochs to train (default ${DEFAULT-VALUE})")
+            int epochs = 1;
+
+            @Option(names = "--batch-size", paramLabel = "N", description = "minibatch size (default ${DEFAULT-VALUE})")
+            int batchSize = 64;
+
+            @Option(names = "--lr", paramLabel = "X", description = "Adam learning rate (default ${DEFAULT-VALUE})")
             double lr = 1e-3;
+
+            @Option(
+                    names = "--seed",
+                    paramLabel = "N",
+                    description = "seed of the initial weights and the shuffling (default ${DEFAULT-VALUE})")
             long seed = 0;
-            Path data = Mnist.FASHION_MNIST_DIR, out = Path.of("target", "fashion-mnist");
-            String model = "mlp", device = "cpu";
-            boolean progress = true, normalize = true, install = true;
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("--no-progress")) {
-                    progress = false;
-                    continue;
+
+            @Option(
+                    names = "--workers",
+                    paramLabel = "N",
+                    description = "data-loading threads (default ${DEFAULT-VALUE})")
+            int workers = 2;
+
+            @Option(
+                    names = "--train-limit",
+                    paramLabel = "N",
+                    description = "train on the first N images only (default: all 60000)")
+            int trainLimit = Integer.MAX_VALUE;
+
+            @Option(
+                    names = "--test-limit",
+                    paramLabel = "N",
+                    description = "test on the first N images only (default: all 10000)")
+            int testLimit = Integer.MAX_VALUE;
+
+            @Option(
+                    names = "--data",
+                    paramLabel = "DIR",
+                    description =
+                            "the dataset's directory (default ${DEFAULT-VALUE}; when it is missing there, Debian's"
+                                    + " dataset-fashion-mnist is installed if this process may, else the 5,000-image sample in"
+                                    + " the examples jar is used)")
+            Path data = Mnist.FASHION_MNIST_DIR;
+
+            @Option(
+                    names = "--no-install",
+                    description = "never install the data set; fall back to the embedded sample at once")
+            boolean noInstall;
+
+            @Option(
+                    names = "--out",
+                    paramLabel = "DIR",
+                    description = "where the checkpoint and the chart go (default ${DEFAULT-VALUE})")
+            Path out = Path.of("target", "fashion-mnist");
+
+            @Option(
+                    names = "--model",
+                    paramLabel = "mlp|cnn",
+                    description = "the MLP 784-256-128-10 (default) or a small CNN (two 3x3 conv + pool blocks)")
+            String model = "mlp";
+
+            @Option(names = "--no-normalize", description = "feed pixels in [0, 1] instead of standardised ones")
+            boolean noNormalize;
+
+            @Option(
+                    names = "--device",
+                    paramLabel = "D",
+                    description = "cpu (default) or tornado (the TornadoVM backend; see README)")
+            String device = "cpu";
+
+            @Option(names = "--no-progress", description = "no progress bar")
+            boolean noProgress;
+
+            @Option(
+                    names = {"-h", "--help"},
+                    usageHelp = true,
+                    description = "print this usage and exit")
+            boolean help;
+
+            @Override
+            public Options toOptions() {
+                if (!model.equals("mlp") && !model.equals("cnn")) {
+                    throw new IllegalArgumentException("--model " + model + ": expected mlp or cnn");
                 }
-                if (a.equals("--no-install")) {
-                    install = false;
-                    continue;
-                }
-                if (a.equals("--no-normalize")) {
-                    normalize = false;
-                    continue;
-                }
-                if (a.equals("-h") || a.equals("--help")) throw new IllegalArgumentException("");
-                if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value");
-                String v = args[++i];
-                try {
-                    switch (a) {
-                        case "--epochs" -> epochs = Integer.parseInt(v);
-                        case "--batch-size" -> batch = Integer.parseInt(v);
-                        case "--lr" -> lr = Double.parseDouble(v);
-                        case "--seed" -> seed = Long.parseLong(v);
-                        case "--workers" -> workers = Integer.parseInt(v);
-                        case "--train-limit" -> trainLimit = Integer.parseInt(v);
-                        case "--test-limit" -> testLimit = Integer.parseInt(v);
-                        case "--data" -> data = Path.of(v);
-                        case "--out" -> out = Path.of(v);
-                        case "--model" -> model = v;
-                        case "--device" -> device = v;
-                        default -> throw new IllegalArgumentException("unknown option " + a);
-                    }
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("option " + a + ": '" + v + "' is not a number");
-                }
+                return new Options(
+                        epochs,
+                        batchSize,
+                        lr,
+                        seed,
+                        workers,
+                        trainLimit,
+                        testLimit,
+                        data,
+                        out,
+                        model,
+                        !noNormalize,
+                        !noProgress,
+                        device,
+                        !noInstall);
             }
-            if (!model.equals("mlp") && !model.equals("cnn")) {
-                throw new IllegalArgumentException("--model " + model + ": expected mlp or cnn");
-            }
-            return new Options(
-                    epochs,
-                    batch,
-                    lr,
-                    seed,
-                    workers,
-                    trainLimit,
-                    testLimit,
-                    data,
-                    out,
-                    model,
-                    normalize,
-                    progress,
-                    device,
-                    install);
         }
     }
 
@@ -152,7 +180,7 @@ public final class FashionMnist {
     }
 
     public static void main(String[] args) {
-        Options o = CommandLine.parseOrExit(args, Options::parse, USAGE);
+        Options o = Cli.parseOrExit(new Options.Args(), args);
         try {
             run(o, System.out);
         } catch (DataFileException e) {

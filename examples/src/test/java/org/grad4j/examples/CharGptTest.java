@@ -2,6 +2,7 @@ package org.grad4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -224,11 +225,11 @@ class CharGptTest {
     @Test
     void badOptionsAreNamed() {
         assertEquals(
-                "unknown option --step",
+                "Unknown options: '--step', '3'",
                 assertThrows(IllegalArgumentException.class, () -> CharGpt.Options.parse("--step", "3"))
                         .getMessage());
         assertEquals(
-                "option --lr: 'fast' is not a number",
+                "Invalid value for option '--lr': 'fast' is not a double",
                 assertThrows(IllegalArgumentException.class, () -> CharGpt.Options.parse("--lr", "fast"))
                         .getMessage());
         assertEquals(
@@ -242,12 +243,103 @@ class CharGptTest {
                                 () -> CharGpt.Options.parse("--embd", "100", "--heads", "3"))
                         .getMessage());
         assertEquals(
-                "option --steps needs a value",
+                "Missing required parameter for option '--steps' (N)",
                 assertThrows(IllegalArgumentException.class, () -> CharGpt.Options.parse("--steps"))
                         .getMessage());
         CharGpt.Options o = CharGpt.Options.parse();
         assertEquals(CharGptData.KJV_DATA, o.data());
         assertEquals(500, o.steps());
         assertTrue(o.install());
+    }
+
+    @Test
+    void everyDefault() {
+        assertEquals(
+                new CharGpt.Options(
+                        500,
+                        4,
+                        4,
+                        128,
+                        64,
+                        32,
+                        2e-3,
+                        50,
+                        0f,
+                        0.1,
+                        100,
+                        128,
+                        1337,
+                        "And God said",
+                        300,
+                        0.8,
+                        CharGptData.KJV_DATA,
+                        true,
+                        Path.of("target", "chargpt"),
+                        true),
+                CharGpt.Options.parse());
+    }
+
+    @Test
+    void commandLineReadsAsAShellUserExpects() throws Exception {
+        // the last of a repeated option counts; a value may start with - or @ (a file named @... is not
+        // read as more arguments); --name=value works too
+        Path atFile = Files.writeString(dir.resolve("args.txt"), "--steps 9");
+        CharGpt.Options o = CharGpt.Options.parse(
+                "--steps=7",
+                "--layers",
+                "2",
+                "--layers",
+                "3",
+                "--prompt",
+                "-h",
+                "--data",
+                "@kjv.txt",
+                "--out",
+                "@" + atFile,
+                "--seed",
+                "-5",
+                "--no-install",
+                "--no-progress");
+        assertEquals(7, o.steps());
+        assertEquals(3, o.layers());
+        assertEquals("-h", o.prompt());
+        assertEquals(Path.of("@kjv.txt"), o.data());
+        assertEquals(Path.of("@" + atFile), o.out());
+        assertEquals(-5, o.seed());
+        assertFalse(o.install());
+        assertFalse(o.progress());
+    }
+
+    @Test
+    void usageListsEveryOptionWithItsDefault() {
+        String usage = Cli.usage(new CharGpt.Options.Args());
+        for (String option : List.of(
+                "--steps=N",
+                "--layers=N",
+                "--heads=N",
+                "--embd=N",
+                "--block=N",
+                "--batch=N",
+                "--lr=X",
+                "--warmup=N",
+                "--dropout=X",
+                "--weight-decay=X",
+                "--eval-interval=N",
+                "--eval-windows=N",
+                "--seed=N",
+                "--prompt=TEXT",
+                "--sample-length=N",
+                "--temperature=X",
+                "--data=FILE",
+                "--no-install",
+                "--out=DIR",
+                "--no-progress",
+                "-h, --help")) assertTrue(usage.contains(option), option + " is missing from\n" + usage);
+        assertTrue(usage.matches("(?s).*--steps=N\\s+optimizer steps \\(default 500\\)\n.*"), usage);
+        assertTrue(usage.contains("(default \"And God said\")"), usage);
+        assertEquals(
+                "-h/--help asks for the usage, not a run",
+                assertThrows(IllegalArgumentException.class, () -> CharGpt.Options.parse("--help"))
+                        .getMessage());
     }
 }

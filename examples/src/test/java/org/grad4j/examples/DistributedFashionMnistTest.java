@@ -13,8 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.grad4j.training.checkpoint.Checkpoint;
+import org.grad4j.training.data.Mnist;
 import org.grad4j.training.nn.Sequential;
 import org.grad4j.training.spark.SparkTrainer;
 import org.junit.jupiter.api.Test;
@@ -98,17 +100,17 @@ class DistributedFashionMnistTest {
                                 () -> DistributedFashionMnist.Options.parse("--workers", "0"))
                         .getMessage());
         assertEquals(
-                "option --batch-size: 'x' is not a number",
+                "Invalid value for option '--batch-size': 'x' is not an int",
                 assertThrows(
                                 IllegalArgumentException.class,
                                 () -> DistributedFashionMnist.Options.parse("--batch-size", "x"))
                         .getMessage());
         assertEquals(
-                "option --master needs a value",
+                "Missing required parameter for option '--master' (URL)",
                 assertThrows(IllegalArgumentException.class, () -> DistributedFashionMnist.Options.parse("--master"))
                         .getMessage());
         assertEquals(
-                "unknown option --model",
+                "Unknown options: '--model', 'cnn'",
                 assertThrows(
                                 IllegalArgumentException.class,
                                 () -> DistributedFashionMnist.Options.parse("--model", "cnn"))
@@ -116,5 +118,67 @@ class DistributedFashionMnistTest {
         DistributedFashionMnist.Options o = DistributedFashionMnist.Options.parse("--out", "x");
         assertEquals(Path.of("x", "checkpoints"), o.checkpointDir());
         assertEquals(2, o.workers());
+    }
+
+    @Test
+    void everyDefaultAndFlag() {
+        Path out = Path.of("target", "distributed-fashion-mnist");
+        assertEquals(
+                new DistributedFashionMnist.Options(
+                        2,
+                        null,
+                        1024,
+                        1,
+                        64,
+                        1e-3,
+                        0,
+                        Integer.MAX_VALUE,
+                        Integer.MAX_VALUE,
+                        Mnist.FASHION_MNIST_DIR,
+                        true,
+                        out,
+                        out.resolve("checkpoints"),
+                        100,
+                        false,
+                        60,
+                        true),
+                DistributedFashionMnist.Options.parse());
+        DistributedFashionMnist.Options o = DistributedFashionMnist.Options.parse(
+                "--no-install", "--resume", "--no-progress", "--checkpoint-dir", "shared/ckpt");
+        assertFalse(o.install());
+        assertTrue(o.resume());
+        assertFalse(o.progress());
+        assertEquals(Path.of("shared", "ckpt"), o.checkpointDir());
+    }
+
+    @Test
+    void usageListsEveryOptionWithItsDefault() {
+        String usage = Cli.usage(new DistributedFashionMnist.Options.Args());
+        for (String option : List.of(
+                "--workers=N",
+                "--master=URL",
+                "--executor-memory=M",
+                "--epochs=N",
+                "--batch-size=N",
+                "--lr=X",
+                "--seed=N",
+                "--train-limit=N",
+                "--test-limit=N",
+                "--data=DIR",
+                "--no-install",
+                "--out=DIR",
+                "--checkpoint-dir=D",
+                "--checkpoint-every=K",
+                "--resume",
+                "--timeout=S",
+                "--no-progress",
+                "-h, --help")) assertTrue(usage.contains(option), option + " is missing from\n" + usage);
+        assertTrue(
+                usage.matches("(?s).*--executor-memory=M\\s+local-cluster executor heap in MB \\(default 1024\\)\n.*"),
+                usage);
+        assertEquals(
+                "-h/--help asks for the usage, not a run",
+                assertThrows(IllegalArgumentException.class, () -> DistributedFashionMnist.Options.parse("-h"))
+                        .getMessage());
     }
 }

@@ -15,11 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
 import org.grad4j.core.Tensor;
 import org.grad4j.training.checkpoint.Checkpoint;
 import org.grad4j.training.data.DataFileException;
+import org.grad4j.training.data.Mnist;
 import org.grad4j.training.nn.Sequential;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -181,15 +183,15 @@ class FashionMnistTest {
     @Test
     void badOptionsAreNamed() {
         assertEquals(
-                "unknown option --epoch",
+                "Unknown options: '--epoch', '3'",
                 assertThrows(IllegalArgumentException.class, () -> FashionMnist.Options.parse("--epoch", "3"))
                         .getMessage());
         assertEquals(
-                "option --lr: 'fast' is not a number",
+                "Invalid value for option '--lr': 'fast' is not a double",
                 assertThrows(IllegalArgumentException.class, () -> FashionMnist.Options.parse("--lr", "fast"))
                         .getMessage());
         assertEquals(
-                "option --epochs needs a value",
+                "Missing required parameter for option '--epochs' (N)",
                 assertThrows(IllegalArgumentException.class, () -> FashionMnist.Options.parse("--epochs"))
                         .getMessage());
         assertEquals(
@@ -200,5 +202,57 @@ class FashionMnistTest {
         assertEquals(1, o.epochs());
         assertEquals(64, o.batchSize());
         assertEquals(1e-3, o.lr());
+    }
+
+    @Test
+    void everyDefaultAndFlag() {
+        assertEquals(
+                new FashionMnist.Options(
+                        1,
+                        64,
+                        1e-3,
+                        0,
+                        2,
+                        Integer.MAX_VALUE,
+                        Integer.MAX_VALUE,
+                        Mnist.FASHION_MNIST_DIR,
+                        Path.of("target", "fashion-mnist"),
+                        "mlp",
+                        true,
+                        true,
+                        "cpu",
+                        true),
+                FashionMnist.Options.parse());
+        FashionMnist.Options o = FashionMnist.Options.parse("--no-install", "--no-normalize", "--no-progress");
+        assertFalse(o.install());
+        assertFalse(o.normalize());
+        assertFalse(o.progress());
+    }
+
+    @Test
+    void usageListsEveryOptionWithItsDefault() {
+        String usage = Cli.usage(new FashionMnist.Options.Args());
+        for (String option : List.of(
+                "--epochs=N",
+                "--batch-size=N",
+                "--lr=X",
+                "--seed=N",
+                "--workers=N",
+                "--train-limit=N",
+                "--test-limit=N",
+                "--data=DIR",
+                "--no-install",
+                "--out=DIR",
+                "--model=mlp|cnn",
+                "--no-normalize",
+                "--device=D",
+                "--no-progress",
+                "-h, --help")) assertTrue(usage.contains(option), option + " is missing from\n" + usage);
+        assertTrue(usage.matches("(?s).*--epochs=N\\s+epochs to train \\(default 1\\)\n.*"), usage);
+        assertTrue(usage.contains("(default " + Path.of("target", "fashion-mnist") + ")"), usage);
+        assertEquals(
+                "-h/--help asks for the usage, not a run",
+                assertThrows(IllegalArgumentException.class, () -> FashionMnist.Options.parse("--epochs", "2", "-h"))
+                        .getMessage());
     }
 }
