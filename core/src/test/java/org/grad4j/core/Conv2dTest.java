@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * conv2d end to end: a small CNN learns, and the reuse of its scratch arrays leaves gradients unchanged.
@@ -127,6 +129,25 @@ class Conv2dTest {
                 assertEquals(
                         differentiable[i][j], grad[j], 1e-4f * (1 + Math.abs(grad[j])), "gradient " + i + " at " + j);
         }
+    }
+
+    /**
+     * The bias gradient is the output gradient summed over the batch and the positions, whether the
+     * weight's gradient is computed in the same pass (the backend sums both) or not (a frozen weight).
+     */
+    @ParameterizedTest(name = "weight requires grad: {0}")
+    @ValueSource(booleans = {true, false})
+    void theBiasGradientSumsTheOutputGradient(boolean weightGrad) {
+        Generator gen = new Generator(5);
+        Tensor x = Tensor.randn(gen, 3, 2, 6, 5), w = Tensor.randn(gen, 4, 2, 3, 3), b = Tensor.zeros(4);
+        if (weightGrad) w.requiresGrad_();
+        b.requiresGrad_();
+        Tensor g = Tensor.randn(gen, 3, 4, 6, 5);
+        F.conv2d(x, w, b, 1, 1).backward(g);
+        float[] gv = g.toFloatArray(), expected = new float[4];
+        for (int i = 0; i < gv.length; i++) expected[i / 30 % 4] += gv[i];
+        assertArrayEquals(expected, b.grad().toFloatArray(), 1e-4f);
+        assertEquals(weightGrad, w.grad() != null);
     }
 
     /** The leaves' gradients from a createGraph backward (which frees nothing and runs the differentiable rule), then cleared. */

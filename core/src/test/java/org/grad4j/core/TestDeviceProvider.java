@@ -254,8 +254,21 @@ public final class TestDeviceProvider implements BackendProvider {
 
         @Override
         public void conv2dWeightGrad(
-                Buffer x, ImageShape shape, Window2d window, Buffer gradOut, int outChannels, Buffer gradWeight) {
-            JVM.conv2dWeightGrad(in(x), shape, window, in(gradOut), outChannels, in(gradWeight));
+                Buffer x,
+                ImageShape shape,
+                Window2d window,
+                Buffer gradOut,
+                int outChannels,
+                Buffer gradWeight,
+                Buffer gradBias) {
+            JVM.conv2dWeightGrad(
+                    in(x),
+                    shape,
+                    window,
+                    in(gradOut),
+                    outChannels,
+                    in(gradWeight),
+                    gradBias == null ? null : in(gradBias));
         }
 
         @Override

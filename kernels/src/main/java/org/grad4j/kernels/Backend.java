@@ -223,9 +223,19 @@ public interface Backend {
         throw new UnsupportedOperationException("backend '" + name() + "' does not implement conv2dInputGrad");
     }
 
-    /** The gradient of {@link #conv2d} with respect to its weight (outChannels × channels × kh × kw), overwritten. */
+    /**
+     * The gradient of {@link #conv2d} with respect to its weight (outChannels × channels × kh × kw) and,
+     * unless {@code gradBias} is null, to its bias (outChannels floats: gradOut summed over the batch
+     * and the positions, in the same pass over gradOut), both overwritten.
+     */
     default void conv2dWeightGrad(
-            Buffer x, ImageShape shape, Window2d window, Buffer gradOut, int outChannels, Buffer gradWeight) {
+            Buffer x,
+            ImageShape shape,
+            Window2d window,
+            Buffer gradOut,
+            int outChannels,
+            Buffer gradWeight,
+            Buffer gradBias) {
         throw new UnsupportedOperationException("backend '" + name() + "' does not implement conv2dWeightGrad");
     }
 

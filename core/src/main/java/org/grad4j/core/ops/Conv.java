@@ -318,12 +318,14 @@ public final class Conv {
             gx = newUninitialized(g, xShape, DType.FLOAT32);
             be.conv2dInputGrad(buffer(gc), image, k.kernel(), buffer(weight), o, buffer(gx));
         }
-        if (ctx.needs(1)) {
+        if (ctx.needs(1)) { // with the bias gradient in the same pass over g
             gw = newUninitialized(g, new int[] {o, xShape[1], k.kh(), k.kw()}, DType.FLOAT32);
-            be.conv2dWeightGrad(
-                    buffer(contiguousUntracked(ctx.saved(0))), image, k.kernel(), buffer(gc), o, buffer(gw));
+            if (ctx.needs(2)) gb = newUninitialized(g, new int[] {o}, DType.FLOAT32);
+            var x = buffer(contiguousUntracked(ctx.saved(0)));
+            be.conv2dWeightGrad(x, image, k.kernel(), buffer(gc), o, buffer(gw), gb == null ? null : buffer(gb));
+        } else if (ctx.needs(2)) {
+            gb = g.sum(new int[] {0, 2, 3}, false);
         }
-        if (ctx.needs(2)) gb = g.sum(new int[] {0, 2, 3}, false);
         return new Tensor[] {gx, gw, gb};
     }
 

@@ -6,7 +6,7 @@ import org.grad4j.kernels.Window2d;
 
 /** Stride-1 convolution, its input gradient and its weight gradient by direct loops in double: the tests' reference. */
 final class DirectConv {
-    final double[] out, gradInput, gradWeight;
+    final double[] out, gradInput, gradWeight, gradBias;
 
     /** x: n × c × h × w, weight: o × c × kh × kw, bias: o (or null), g: the output gradient. */
     DirectConv(float[] x, int n, int c, int h, int w, float[] wt, int o, float[] bias, Window2d win, float[] g) {
@@ -15,12 +15,14 @@ final class DirectConv {
         out = new double[n * o * oh * ow];
         gradInput = new double[x.length];
         gradWeight = new double[wt.length];
+        gradBias = new double[o];
         for (int b = 0; b < n; b++)
             for (int oc = 0; oc < o; oc++)
                 for (int oy = 0; oy < oh; oy++)
                     for (int ox = 0; ox < ow; ox++) {
                         int oi = ((b * o + oc) * oh + oy) * ow + ox;
                         double sum = bias == null ? 0 : bias[oc];
+                        gradBias[oc] += g[oi];
                         for (int ic = 0; ic < c; ic++)
                             for (int i = 0; i < kh; i++)
                                 for (int j = 0; j < kw; j++) {

@@ -87,15 +87,17 @@ class ImplicitGemmConvTest {
             float[] g = random(n * o * oh * ow);
             ImageShape shape = new ImageShape(n, c, h, w);
             Buffer out = be.allocate(n * o * oh * ow), gx = be.allocate(x.length), gw = be.allocate(wt.length);
+            Buffer gb = be.allocate(o);
             be.conv2d(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(wt), o, JvmBackend.wrap(bias), out);
             be.conv2dInputGrad(JvmBackend.wrap(g), shape, win, JvmBackend.wrap(wt), o, gx);
-            be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw);
+            be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw, gb);
 
             DirectConv ref = new DirectConv(x, n, c, h, w, wt, o, bias, win, g);
             int taps = c * kh * kw;
             DirectConv.assertClose(ref.out, data(out), taps, 1, "output");
             DirectConv.assertClose(ref.gradInput, data(gx), o * kh * kw, 1, "input gradient");
             DirectConv.assertClose(ref.gradWeight, data(gw), n * oh * ow, 1, "weight gradient");
+            DirectConv.assertClose(ref.gradBias, data(gb), n * oh * ow, 1, "bias gradient");
         } finally {
             Parallel.setNumThreads(before);
         }
@@ -144,18 +146,20 @@ class ImplicitGemmConvTest {
         float[] x = random(n * c * h * w), g = random(n * o * h * w);
         ImageShape shape = new ImageShape(n, c, h, w);
         int before = Parallel.numThreads();
-        float[][] result = new float[2][];
+        float[][] result = new float[2][], bias = new float[2][];
         try {
             for (int t = 1; t <= 2; t++) {
                 Parallel.setNumThreads(t);
-                Buffer gw = be.allocate(o * c * 9);
-                be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw);
+                Buffer gw = be.allocate(o * c * 9), gb = be.allocate(o);
+                be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw, gb);
                 result[t - 1] = data(gw);
+                bias[t - 1] = data(gb);
             }
         } finally {
             Parallel.setNumThreads(before);
         }
         assertArrayEquals(result[0], result[1]);
+        assertArrayEquals(bias[0], bias[1], "bias gradient");
     }
 
     /**
@@ -175,7 +179,7 @@ class ImplicitGemmConvTest {
         ImageShape shape = new ImageShape(n, c, h, w);
         Buffer out = be.allocate(o * h * w), gw = be.allocate(o * 9);
         be.conv2d(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(wt), o, null, out);
-        be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw);
+        be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw, null);
         float[] y = data(out);
         for (int oy = 0; oy < h; oy++)
             for (int ox = 0; ox < w; ox++) {

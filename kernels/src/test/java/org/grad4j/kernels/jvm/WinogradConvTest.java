@@ -75,14 +75,16 @@ class WinogradConvTest {
             int oh = win.outH(h), ow = win.outW(w);
             float[] x = random(n * c * h * w), wt = random(o * c * 9), bias = random(o), g = random(n * o * oh * ow);
             Buffer out = be.allocate(n * o * oh * ow), gx = be.allocate(x.length), gw = be.allocate(wt.length);
+            Buffer gb = be.allocate(o);
             be.conv2d(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(wt), o, JvmBackend.wrap(bias), out);
             be.conv2dInputGrad(JvmBackend.wrap(g), shape, win, JvmBackend.wrap(wt), o, gx);
-            be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw);
+            be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw, gb);
             DirectConv ref = new DirectConv(x, n, c, h, w, wt, o, bias, win, g);
             // the transforms add up to 4 terms before and after the products: a few more roundings
             DirectConv.assertClose(ref.out, data(out), c * 9, 3, "output");
             DirectConv.assertClose(ref.gradInput, data(gx), o * 9, 3, "input gradient");
             DirectConv.assertClose(ref.gradWeight, data(gw), n * oh * ow, 3, "weight gradient");
+            DirectConv.assertClose(ref.gradBias, data(gb), n * oh * ow, 1, "bias gradient");
         } finally {
             Parallel.setNumThreads(before);
         }
@@ -100,15 +102,16 @@ class WinogradConvTest {
             for (int t = 1; t <= 2; t++) {
                 Parallel.setNumThreads(t);
                 Buffer out = be.allocate(n * o * h * w), gx = be.allocate(x.length), gw = be.allocate(wt.length);
+                Buffer gb = be.allocate(o);
                 be.conv2d(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(wt), o, null, out);
                 be.conv2dInputGrad(JvmBackend.wrap(g), shape, SAME, JvmBackend.wrap(wt), o, gx);
-                be.conv2dWeightGrad(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(g), o, gw);
-                result[t - 1] = new float[][] {data(out), data(gx), data(gw)};
+                be.conv2dWeightGrad(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(g), o, gw, gb);
+                result[t - 1] = new float[][] {data(out), data(gx), data(gw), data(gb)};
             }
         } finally {
             Parallel.setNumThreads(before);
         }
-        for (int i = 0; i < 3; i++) assertArrayEquals(result[0][i], result[1][i], "result " + i);
+        for (int i = 0; i < 4; i++) assertArrayEquals(result[0][i], result[1][i], "result " + i);
     }
 
     /**
@@ -127,18 +130,19 @@ class WinogradConvTest {
         Arrays.fill(wt, 1f);
         Arrays.fill(g, 1f);
         x[(17 * c * h + 2) * w + 3] = value; // image 17, channel 0, pixel (2, 3)
-        Buffer out = be.allocate(n * o * h * w), gw = be.allocate(wt.length);
+        Buffer out = be.allocate(n * o * h * w), gw = be.allocate(wt.length), gb = be.allocate(o);
         int before = Parallel.numThreads();
         Parallel.setNumThreads(2);
         try {
             be.conv2d(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(wt), o, null, out);
-            be.conv2dWeightGrad(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(g), o, gw);
+            be.conv2dWeightGrad(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(g), o, gw, gb);
         } finally {
             Parallel.setNumThreads(before);
         }
         DirectConv ref = new DirectConv(x, n, c, h, w, wt, o, null, SAME, g);
         assertLike(ref.out, data(out), "output");
         assertLike(ref.gradWeight, data(gw), "weight gradient");
+        assertLike(ref.gradBias, data(gb), "bias gradient");
         double read = ref.out[((17 * o) * h + 2) * w + 3];
         assertTrue(Float.isNaN(value) ? Double.isNaN(read) : Math.abs(read) >= 1e37, "the test reads the value");
     }
