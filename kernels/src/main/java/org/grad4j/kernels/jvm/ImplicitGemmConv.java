@@ -259,10 +259,19 @@ final class ImplicitGemmConv {
      * outChannels, the weight gradient transposed) gets the sum over the part's images of
      * {@code im2col(x[n]) @ gradOut[n]ᵀ}. Here the columns are unfolded on the output's own grid (per
      * image, into the thread's buffer), so the output gradient is read in place and no dropped
-     * position is multiplied.
+     * position is multiplied. Unless {@code biasPartials} is null, {@code biasPartials[p]} gets the
+     * part's bias gradient, each image's summed right after its product read it.
      */
     static void weightGradParts(
-            float[] x, float[] gradOut, int batch, int p0, int p1, Grid g, int outChannels, float[] partials) {
+            float[] x,
+            float[] gradOut,
+            int batch,
+            int p0,
+            int p1,
+            Grid g,
+            int outChannels,
+            float[] partials,
+            float[] biasPartials) {
         float[] cols = scratch(g, 0)[1]; // K × oh·ow fits in the K × nPad buffer
         int k = g.k(), oh = g.oh(), ow = g.ow(), l = oh * ow;
         Dots dots = k < SMALL_K ? new Dots(k * outChannels) : null;
@@ -274,27 +283,29 @@ final class ImplicitGemmConv {
                 ConvKernels.im2col(x, n, n + 1, image, window, cols, n);
                 if (dots != null) {
                     rowDots(cols, k, gradOut, n * outChannels * l, outChannels, l, dots, n == first);
-                    continue;
+                } else {
+                    VectorGemm.gemm(
+                            k,
+                            outChannels,
+                            l,
+                            1f,
+                            cols,
+                            0,
+                            l,
+                            1,
+                            gradOut,
+                            n * outChannels * l,
+                            1,
+                            l,
+                            partials,
+                            p * k * outChannels,
+                            outChannels,
+                            n == first,
+                            false,
+                            false);
                 }
-                VectorGemm.gemm(
-                        k,
-                        outChannels,
-                        l,
-                        1f,
-                        cols,
-                        0,
-                        l,
-                        1,
-                        gradOut,
-                        n * outChannels * l,
-                        1,
-                        l,
-                        partials,
-                        p * k * outChannels,
-                        outChannels,
-                        n == first,
-                        false,
-                        false);
+                if (biasPartials != null)
+                    ConvBiasGrad.sumImage(gradOut, n, outChannels, l, biasPartials, p * outChannels, n == first);
             }
             if (dots != null) dots.sumInto(partials, p * k * outChannels);
         }

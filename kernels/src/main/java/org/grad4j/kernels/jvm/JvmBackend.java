@@ -817,8 +817,8 @@ public final class JvmBackend implements Backend {
                 && WinogradConv.Geometry.of(shape, window, outChannels).partialsFit()
                 && winogradWeightGrad(arr(x), shape, window, arr(gradOut), outChannels, arr(gradWeight), gb)) return;
         ImplicitGemmConv.Grid g = grid(shape, window);
-        int batch = shape.batch(), k = g.k(), per = ImplicitGemmConv.IMAGES_PER_PART;
-        int parts = (batch + per - 1) / per;
+        int batch = shape.batch(), k = g.k();
+        int parts = (batch + ImplicitGemmConv.IMAGES_PER_PART - 1) / ImplicitGemmConv.IMAGES_PER_PART;
         if (parts == 0) { // an empty batch: nothing to sum
             java.util.Arrays.fill(arr(gradWeight), 0f);
             if (gb != null) java.util.Arrays.fill(gb, 0f);
@@ -829,21 +829,12 @@ public final class JvmBackend implements Backend {
         float[] partials = pooled != null ? pooled : new float[length]; // each part stores its own
         float[] biasPartials = gb == null ? null : new float[parts * outChannels];
         float[] xa = arr(x), ga = arr(gradOut);
-        int positions = g.oh() * g.ow();
         long flops = 2L * batch * outChannels * k * g.n();
-        Parallel.forRange(parts, flops, (p0, p1) -> {
-            ImplicitGemmConv.weightGradParts(xa, ga, batch, p0, p1, g, outChannels, partials);
-            if (biasPartials == null) return;
-            for (int p = p0; p < p1; p++)
-                ConvBiasGrad.sumImages(
-                        ga,
-                        p * per,
-                        Math.min(batch, (p + 1) * per),
-                        outChannels,
-                        positions,
-                        biasPartials,
-                        p * outChannels);
-        });
+        Parallel.forRange(
+                parts,
+                flops,
+                (p0, p1) -> ImplicitGemmConv.weightGradParts(
+                        xa, ga, batch, p0, p1, g, outChannels, partials, biasPartials));
         ImplicitGemmConv.sumParts(partials, parts, k, outChannels, arr(gradWeight));
         if (gb != null) ConvBiasGrad.sumParts(biasPartials, parts, outChannels, gb);
         POOL.give(partials);
@@ -866,23 +857,10 @@ public final class JvmBackend implements Backend {
         float[] pooled = POOL.take(length);
         float[] partials = pooled != null ? pooled : new float[length]; // each part stores its own
         float[] biasPartials = gradBias == null ? null : new float[geo.parts() * outChannels];
-        int positions = geo.oh() * geo.ow(), per = geo.unitsPerPart() * geo.imagesPerUnit();
         AtomicBoolean finite = new AtomicBoolean(true);
         Parallel.forRange(geo.parts(), geo.flops(), (p0, p1) -> {
-            if (!finite.get() || !WinogradConv.weightGradParts(x, gradOut, p0, p1, geo, partials)) {
+            if (finite.get() && !WinogradConv.weightGradParts(x, gradOut, p0, p1, geo, partials, biasPartials))
                 finite.set(false);
-                return;
-            }
-            if (biasPartials == null) return;
-            for (int p = p0; p < p1; p++)
-                ConvBiasGrad.sumImages(
-                        gradOut,
-                        p * per,
-                        Math.min(geo.batch(), (p + 1) * per),
-                        outChannels,
-                        positions,
-                        biasPartials,
-                        p * outChannels);
         });
         if (finite.get()) {
             WinogradConv.sumParts(partials, geo, gradWeight);

@@ -334,9 +334,11 @@ final class WinogradConv {
      * Parts {@code [p0, p1)} of the weight gradient: {@code partials[p][α][c][o]} = the sum over the
      * part's tiles of {@code V[α][tile][c] · dM[α][tile][o]}. Returns false, leaving the rest undone, at
      * the first unit with an input or output gradient value that is not {@link #moderate} (the caller
-     * then computes the whole gradient the direct way).
+     * then computes the whole gradient the direct way). Unless {@code biasPartials} is null,
+     * {@code biasPartials[p]} gets the part's bias gradient, each image's summed as its tiles are made.
      */
-    static boolean weightGradParts(float[] x, float[] gradOut, int p0, int p1, Geometry g, float[] partials) {
+    static boolean weightGradParts(
+            float[] x, float[] gradOut, int p0, int p1, Geometry g, float[] partials, float[] biasPartials) {
         Scratch s = SCRATCH.get().fit(g);
         int image = g.channels() * g.h() * g.w(), outImage = g.outChannels() * g.oh() * g.ow();
         int tiles = g.unitTiles(), tpi = g.tilesPerImage(), cp = g.cp(), op = g.op();
@@ -350,6 +352,11 @@ final class WinogradConv {
                 for (int n = n0; n < n1; n++) {
                     inputTiles(x, n * image, g, s, (n - n0) * tpi);
                     gradTiles(gradOut, n * outImage, g, s, (n - n0) * tpi);
+                    if (biasPartials != null) {
+                        boolean first = n == firstUnit * g.imagesPerUnit();
+                        ConvBiasGrad.sumImage(
+                                gradOut, n, g.outChannels(), g.oh() * g.ow(), biasPartials, p * g.outChannels(), first);
+                    }
                 }
                 int rows = (n1 - n0) * tpi;
                 for (int alpha = 0; alpha < 16; alpha++) { // dU[α] (+)= V[α]ᵀ dM[α]

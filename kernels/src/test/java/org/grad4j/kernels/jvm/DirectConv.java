@@ -2,6 +2,8 @@ package org.grad4j.kernels.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
+import org.grad4j.kernels.Buffer;
 import org.grad4j.kernels.Window2d;
 
 /** Stride-1 convolution, its input gradient and its weight gradient by direct loops in double: the tests' reference. */
@@ -45,5 +47,12 @@ final class DirectConv {
         double tol = scale * (2e-6 * Math.sqrt(terms) + 1e-6);
         for (int i = 0; i < expected.length; i++)
             assertEquals(expected[i], actual[i], tol * (1 + Math.abs(expected[i])), what + " at " + i);
+    }
+
+    /** n NaNs: an output the kernel fails to overwrite (or adds to) shows as NaN. */
+    static Buffer unset(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, Float.NaN);
+        return JvmBackend.wrap(a);
     }
 }

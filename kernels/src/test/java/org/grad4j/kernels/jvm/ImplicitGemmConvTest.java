@@ -87,7 +87,7 @@ class ImplicitGemmConvTest {
             float[] g = random(n * o * oh * ow);
             ImageShape shape = new ImageShape(n, c, h, w);
             Buffer out = be.allocate(n * o * oh * ow), gx = be.allocate(x.length), gw = be.allocate(wt.length);
-            Buffer gb = be.allocate(o);
+            Buffer gb = DirectConv.unset(o);
             be.conv2d(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(wt), o, JvmBackend.wrap(bias), out);
             be.conv2dInputGrad(JvmBackend.wrap(g), shape, win, JvmBackend.wrap(wt), o, gx);
             be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw, gb);
@@ -133,6 +133,23 @@ class ImplicitGemmConvTest {
             }
     }
 
+    /** An empty batch: zero weight and bias gradients, both overwritten. */
+    @Test
+    void anEmptyBatchHasZeroWeightAndBiasGradients() {
+        assumeTrue(Simd.AVAILABLE);
+        Buffer gw = DirectConv.unset(4 * 2 * 9), gb = DirectConv.unset(4);
+        be.conv2dWeightGrad(
+                be.allocate(0),
+                new ImageShape(0, 2, 5, 5),
+                new Window2d(3, 3, 1, 1, 1, 1, 1, 1),
+                be.allocate(0),
+                4,
+                gw,
+                gb);
+        assertArrayEquals(new float[4 * 2 * 9], data(gw));
+        assertArrayEquals(new float[4], data(gb));
+    }
+
     /**
      * The weight gradient sums fixed groups of images in order: the same bits on 1 and 2 threads, with
      * few taps (dot products) and many (the micro-kernel).
@@ -150,7 +167,7 @@ class ImplicitGemmConvTest {
         try {
             for (int t = 1; t <= 2; t++) {
                 Parallel.setNumThreads(t);
-                Buffer gw = be.allocate(o * c * 9), gb = be.allocate(o);
+                Buffer gw = be.allocate(o * c * 9), gb = DirectConv.unset(o);
                 be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw, gb);
                 result[t - 1] = data(gw);
                 bias[t - 1] = data(gb);

@@ -75,7 +75,7 @@ class WinogradConvTest {
             int oh = win.outH(h), ow = win.outW(w);
             float[] x = random(n * c * h * w), wt = random(o * c * 9), bias = random(o), g = random(n * o * oh * ow);
             Buffer out = be.allocate(n * o * oh * ow), gx = be.allocate(x.length), gw = be.allocate(wt.length);
-            Buffer gb = be.allocate(o);
+            Buffer gb = DirectConv.unset(o);
             be.conv2d(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(wt), o, JvmBackend.wrap(bias), out);
             be.conv2dInputGrad(JvmBackend.wrap(g), shape, win, JvmBackend.wrap(wt), o, gx);
             be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw, gb);
@@ -102,7 +102,7 @@ class WinogradConvTest {
             for (int t = 1; t <= 2; t++) {
                 Parallel.setNumThreads(t);
                 Buffer out = be.allocate(n * o * h * w), gx = be.allocate(x.length), gw = be.allocate(wt.length);
-                Buffer gb = be.allocate(o);
+                Buffer gb = DirectConv.unset(o);
                 be.conv2d(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(wt), o, null, out);
                 be.conv2dInputGrad(JvmBackend.wrap(g), shape, SAME, JvmBackend.wrap(wt), o, gx);
                 be.conv2dWeightGrad(JvmBackend.wrap(x), shape, SAME, JvmBackend.wrap(g), o, gw, gb);
@@ -130,7 +130,7 @@ class WinogradConvTest {
         Arrays.fill(wt, 1f);
         Arrays.fill(g, 1f);
         x[(17 * c * h + 2) * w + 3] = value; // image 17, channel 0, pixel (2, 3)
-        Buffer out = be.allocate(n * o * h * w), gw = be.allocate(wt.length), gb = be.allocate(o);
+        Buffer out = be.allocate(n * o * h * w), gw = be.allocate(wt.length), gb = DirectConv.unset(o);
         int before = Parallel.numThreads();
         Parallel.setNumThreads(2);
         try {
