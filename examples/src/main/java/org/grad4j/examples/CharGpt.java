@@ -34,6 +34,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -79,7 +80,7 @@ public final class CharGpt {
 
         /** The command line as picocli reads it (names, defaults, usage); {@link #toOptions} checks it. */
         @Command(name = "CharGpt", abbreviateSynopsis = true, sortOptions = false)
-        static final class Args implements Cli.Args<Options> {
+        static final class Args implements Cli.OptionsSource<Options> {
             @Option(names = "--steps", paramLabel = "N", description = "optimizer steps (default ${DEFAULT-VALUE})")
             int steps = 500;
 
@@ -178,14 +179,11 @@ public final class CharGpt {
                     description = "where the checkpoint and the chart go (default ${DEFAULT-VALUE})")
             Path out = Path.of("target", "chargpt");
 
-            @Option(names = "--no-progress", description = "no progress bar")
-            boolean noProgress;
+            @Mixin
+            Cli.NoProgress noProgress;
 
-            @Option(
-                    names = {"-h", "--help"},
-                    usageHelp = true,
-                    description = "print this usage and exit")
-            boolean help;
+            @Mixin
+            Cli.Help help;
 
             @Override
             public Options toOptions() {
@@ -227,7 +225,7 @@ public final class CharGpt {
                         data,
                         !noInstall,
                         out,
-                        !noProgress);
+                        !noProgress.noProgress);
             }
 
             private static void positive(String option, int v) {

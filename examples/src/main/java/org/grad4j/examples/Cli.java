@@ -1,44 +1,92 @@
 package org.grad4j.examples;
 
+import java.io.PrintStream;
 import picocli.CommandLine;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
  * The examples' command lines, parsed by picocli: each example's {@code Options} record has an annotated
- * {@link Args} class whose fields picocli sets, checks and turns into the record.
+ * {@code Args} class, an {@link OptionsSource}, whose fields picocli sets and which checks them and turns
+ * them into the record. Options that several examples share word for word are mixins ({@link Help},
+ * {@link NoProgress}, {@link FashionMnistArgs}).
  */
 final class Cli {
     private Cli() {}
 
-    /** A picocli command: its annotated fields, once set, make the options record (or an IllegalArgumentException naming the option). */
-    interface Args<T> {
+    /** A picocli command whose annotated fields, once set, make the options record (or an IllegalArgumentException naming the option). */
+    interface OptionsSource<T> {
         T toOptions();
     }
 
-    /** The options of {@code args}; an IllegalArgumentException naming the option for a bad one, or for -h/--help. */
-    static <T> T parse(Args<T> command, String... args) {
-        return parse(commandLine(command), command, args);
+    /** -h/--help, in every example. */
+    static final class Help {
+        @Option(
+                names = {"-h", "--help"},
+                usageHelp = true,
+                description = "print this usage and exit")
+        boolean help;
     }
 
-    /** The options of {@code args}, or the usage printed and the JVM ended: 0 for -h/--help, 1 (after the message) for a bad option. */
-    static <T> T parseOrExit(Args<T> command, String... args) {
-        CommandLine cl = commandLine(command);
-        try {
-            return parse(cl, command, args);
-        } catch (IllegalArgumentException e) {
-            if (cl.isUsageHelpRequested()) {
-                System.out.print(cl.getUsageMessage());
-                System.exit(0);
-            }
-            System.err.println(e.getMessage());
-            System.err.print(cl.getUsageMessage());
-            System.exit(1);
-            throw e; // not reached
+    /** --no-progress, where the alternative is no progress output at all. */
+    static final class NoProgress {
+        @Option(names = "--no-progress", description = "no progress bar")
+        boolean noProgress;
+    }
+
+    /**
+     * What {@code main} does with a command line: run with {@code options}, or (when they are null) end
+     * the process with {@code exitStatus}.
+     */
+    record Parsed<T>(T options, int exitStatus) {
+        static <T> Parsed<T> run(T options) {
+            return new Parsed<>(options, 0);
+        }
+
+        static <T> Parsed<T> exit(int status) {
+            return new Parsed<>(null, status);
+        }
+
+        boolean exits() {
+            return options == null;
         }
     }
 
+    /** The options of {@code args}; an IllegalArgumentException naming the option for a bad one, or for -h/--help. */
+    static <T> T parse(OptionsSource<T> command, String... args) {
+        return parse(commandLine(command), command, args);
+    }
+
+    /**
+     * The options of {@code args}, or the exit status after the usage is printed: 0 with the usage on
+     * {@code out} for -h/--help, 1 with the message and then the usage on {@code err} for a bad option.
+     */
+    static <T> Parsed<T> parseForMain(OptionsSource<T> command, PrintStream out, PrintStream err, String... args) {
+        CommandLine cl = commandLine(command);
+        try {
+            return Parsed.run(parse(cl, command, args));
+        } catch (IllegalArgumentException e) {
+            if (cl.isUsageHelpRequested()) {
+                out.print(cl.getUsageMessage());
+                out.flush();
+                return Parsed.exit(0);
+            }
+            err.println(e.getMessage());
+            err.print(cl.getUsageMessage());
+            err.flush();
+            return Parsed.exit(1);
+        }
+    }
+
+    /** {@link #parseForMain} on System.out and System.err, the JVM ended with its status where there is no run. */
+    static <T> T parseOrExit(OptionsSource<T> command, String... args) {
+        Parsed<T> parsed = parseForMain(command, System.out, System.err, args);
+        if (parsed.exits()) System.exit(parsed.exitStatus());
+        return parsed.options();
+    }
+
     /** What -h/--help prints: every option with its default and what it does. */
-    static String usage(Args<?> command) {
+    static String usage(OptionsSource<?> command) {
         return commandLine(command).getUsageMessage();
     }
 
@@ -52,7 +100,7 @@ final class Cli {
                 .setUsageHelpWidth(100);
     }
 
-    private static <T> T parse(CommandLine cl, Args<T> command, String... args) {
+    private static <T> T parse(CommandLine cl, OptionsSource<T> command, String... args) {
         try {
             cl.parseArgs(args);
         } catch (ParameterException e) {

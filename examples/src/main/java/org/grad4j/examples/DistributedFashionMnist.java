@@ -33,6 +33,7 @@ import org.grad4j.training.spark.ProgressListener;
 import org.grad4j.training.spark.Sample;
 import org.grad4j.training.spark.SparkTrainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -69,7 +70,7 @@ public final class DistributedFashionMnist {
 
         /** The command line as picocli reads it (names, defaults, usage); {@link #toOptions} checks it. */
         @Command(name = "DistributedFashionMnist", abbreviateSynopsis = true, sortOptions = false)
-        static final class Args implements Cli.Args<Options> {
+        static final class Args implements Cli.OptionsSource<Options> {
             @Option(
                     names = "--workers",
                     paramLabel = "N",
@@ -90,8 +91,8 @@ public final class DistributedFashionMnist {
                     description = "local-cluster executor heap in MB (default ${DEFAULT-VALUE})")
             int executorMemory = 1024;
 
-            @Option(names = "--epochs", paramLabel = "N", description = "epochs to train (default ${DEFAULT-VALUE})")
-            int epochs = 1;
+            @Mixin
+            FashionMnistArgs.Epochs epochs;
 
             @Option(
                     names = "--batch-size",
@@ -100,8 +101,8 @@ public final class DistributedFashionMnist {
                             "each worker's minibatch (default ${DEFAULT-VALUE}; the global batch is N times that)")
             int batchSize = 64;
 
-            @Option(names = "--lr", paramLabel = "X", description = "Adam learning rate (default ${DEFAULT-VALUE})")
-            double lr = 1e-3;
+            @Mixin
+            FashionMnistArgs.Lr lr;
 
             @Option(
                     names = "--seed",
@@ -127,10 +128,8 @@ public final class DistributedFashionMnist {
                     description = "the dataset's directory (default ${DEFAULT-VALUE}; see FashionMnist)")
             Path data = Mnist.FASHION_MNIST_DIR;
 
-            @Option(
-                    names = "--no-install",
-                    description = "never install the data set; fall back to the embedded sample at once")
-            boolean noInstall;
+            @Mixin
+            FashionMnistArgs.NoInstall noInstall;
 
             @Option(
                     names = "--out",
@@ -164,11 +163,8 @@ public final class DistributedFashionMnist {
             @Option(names = "--no-progress", description = "a line per tenth of an epoch instead of a progress bar")
             boolean noProgress;
 
-            @Option(
-                    names = {"-h", "--help"},
-                    usageHelp = true,
-                    description = "print this usage and exit")
-            boolean help;
+            @Mixin
+            Cli.Help help;
 
             @Override
             public Options toOptions() {
@@ -177,14 +173,14 @@ public final class DistributedFashionMnist {
                         workers,
                         master,
                         executorMemory,
-                        epochs,
+                        epochs.epochs,
                         batchSize,
-                        lr,
+                        lr.lr,
                         seed,
                         trainLimit,
                         testLimit,
                         data,
-                        !noInstall,
+                        !noInstall.noInstall,
                         out,
                         checkpointDir == null ? out.resolve("checkpoints") : checkpointDir,
                         checkpointEvery,

@@ -32,6 +32,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -70,15 +71,15 @@ public final class FashionMnist {
 
         /** The command line as picocli reads it (names, defaults, usage); {@link #toOptions} checks it. */
         @Command(name = "FashionMnist", abbreviateSynopsis = true, sortOptions = false)
-        static final class Args implements Cli.Args<Options> {
-            @Option(names = "--epochs", paramLabel = "N", description = "epochs to train (default ${DEFAULT-VALUE})")
-            int epochs = 1;
+        static final class Args implements Cli.OptionsSource<Options> {
+            @Mixin
+            FashionMnistArgs.Epochs epochs;
 
             @Option(names = "--batch-size", paramLabel = "N", description = "minibatch size (default ${DEFAULT-VALUE})")
             int batchSize = 64;
 
-            @Option(names = "--lr", paramLabel = "X", description = "Adam learning rate (default ${DEFAULT-VALUE})")
-            double lr = 1e-3;
+            @Mixin
+            FashionMnistArgs.Lr lr;
 
             @Option(
                     names = "--seed",
@@ -113,10 +114,8 @@ public final class FashionMnist {
                                     + " the examples jar is used)")
             Path data = Mnist.FASHION_MNIST_DIR;
 
-            @Option(
-                    names = "--no-install",
-                    description = "never install the data set; fall back to the embedded sample at once")
-            boolean noInstall;
+            @Mixin
+            FashionMnistArgs.NoInstall noInstall;
 
             @Option(
                     names = "--out",
@@ -139,14 +138,11 @@ public final class FashionMnist {
                     description = "cpu (default) or tornado (the TornadoVM backend; see README)")
             String device = "cpu";
 
-            @Option(names = "--no-progress", description = "no progress bar")
-            boolean noProgress;
+            @Mixin
+            Cli.NoProgress noProgress;
 
-            @Option(
-                    names = {"-h", "--help"},
-                    usageHelp = true,
-                    description = "print this usage and exit")
-            boolean help;
+            @Mixin
+            Cli.Help help;
 
             @Override
             public Options toOptions() {
@@ -154,9 +150,9 @@ public final class FashionMnist {
                     throw new IllegalArgumentException("--model " + model + ": expected mlp or cnn");
                 }
                 return new Options(
-                        epochs,
+                        epochs.epochs,
                         batchSize,
-                        lr,
+                        lr.lr,
                         seed,
                         workers,
                         trainLimit,
@@ -165,9 +161,9 @@ public final class FashionMnist {
                         out,
                         model,
                         !noNormalize,
-                        !noProgress,
+                        !noProgress.noProgress,
                         device,
-                        !noInstall);
+                        !noInstall.noInstall);
             }
         }
     }
