@@ -13,8 +13,6 @@ import jdk.incubator.vector.VectorMask;
 final class FewTapsConv {
     private FewTapsConv() {}
 
-    private static final ThreadLocal<float[][]> PADDED = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-
     /**
      * Images {@code [n0, n1)}: {@code out[n] = weight ⊛ x[n] (+ bias)} on the padded grid g. Four
      * output channels at a time share the image's loads and run four independent chains of
@@ -31,9 +29,7 @@ final class FewTapsConv {
             int outChannels,
             float[] bias,
             float[] out) {
-        float[][] holder = PADDED.get();
-        if (holder[0].length < g.paddedLength()) holder[0] = new float[g.paddedLength()];
-        float[] xp = holder[0];
+        float[] xp = ImplicitGemmConv.paddedBuffer(g);
         var sp = VectorGemm.S;
         int lanes = VectorGemm.L, k = g.k(), hp = g.hp(), wp = g.wp(), oh = g.oh(), ow = g.ow();
         int image = g.channels() * g.h() * g.w(), plane = oh * ow, outImage = outChannels * plane;

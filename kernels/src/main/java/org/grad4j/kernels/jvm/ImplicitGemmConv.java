@@ -94,9 +94,16 @@ final class ImplicitGemmConv {
     private static final ThreadLocal<float[][]> SCRATCH =
             ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0]});
 
-    private static float[][] scratch(Grid g, int rowsOfThird) {
+    /** This thread's buffer for a padded image of g (the one the products read, and {@link FewTapsConv}'s). */
+    static float[] paddedBuffer(Grid g) {
         float[][] s = SCRATCH.get();
         if (s[0].length < g.paddedLength()) s[0] = new float[g.paddedLength()];
+        return s[0];
+    }
+
+    private static float[][] scratch(Grid g, int rowsOfThird) {
+        paddedBuffer(g);
+        float[][] s = SCRATCH.get();
         if (s[1].length < g.k() * g.nPad()) s[1] = new float[g.k() * g.nPad()];
         // + one vector: the last row's masked tail is read whole
         int third = rowsOfThird * g.nPad() + VectorGemm.L;

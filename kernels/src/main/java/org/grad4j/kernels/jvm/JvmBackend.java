@@ -124,14 +124,9 @@ public final class JvmBackend implements Backend {
         Parallel.forRange(so.length * tiles, (long) so.length * rows * n, (from, to) -> {
             for (int t = from; t < to; t++) {
                 int sBase = sOffset + so[t / tiles], dBase = dOffset + dOffs[t / tiles];
-                int a0 = t % tiles * 16, ra = Math.min(16, rows - a0), b = 0;
-                if (ra == 16) { // dst[a][b] = src[a + b*ss] for 16 rows a and 16 columns b at a time
-                    for (; b + 16 <= n; b += 16)
-                        Transpose16.block(s, sBase + a0 + b * ss, ss, d, dBase + a0 * n + b, n);
-                }
-                for (int a = a0; a < a0 + ra; a++) {
-                    for (int j = b; j < n; j++) d[dBase + a * n + j] = s[sBase + a + j * ss];
-                }
+                int a0 = t % tiles * 16, ra = Math.min(16, rows - a0);
+                // dst[a][j] = src[a + j*ss]: the n source runs (from a0) become ra destination rows
+                Transpose16.transpose(s, sBase + a0, ss, d, dBase + a0 * n, n, n, ra);
             }
         });
     }
@@ -786,16 +781,16 @@ public final class JvmBackend implements Backend {
             return;
         }
         ImplicitGemmConv.Grid g = ImplicitGemmConv.inputGradGrid(grid(shape, window), outChannels);
-        float[] ga = arr(gradOut), ia = arr(gradInput);
-        float[] wt = ImplicitGemmConv.flippedTransposed(
-                arr(weight), outChannels, shape.channels(), window.kernelH(), window.kernelW());
-        if (WinogradConv.applies(shape, window, outChannels) && WinogradConv.moderate(arr(weight), 0, wt.length)) {
+        float[] ga = arr(gradOut), ia = arr(gradInput), wa = arr(weight);
+        if (WinogradConv.applies(shape, window, outChannels) && WinogradConv.moderate(wa, 0, wa.length)) {
             WinogradConv.Geometry geo = WinogradConv.Geometry.of(shape, window, outChannels);
-            float[] ut = WinogradConv.transformWeight(arr(weight), geo, true);
+            float[] ut = WinogradConv.transformWeight(wa, geo, true);
             Parallel.forRange(
-                    geo.units(), geo.flops(), (u0, u1) -> WinogradConv.inputGrad(ga, u0, u1, geo, ut, ia, g, wt));
+                    geo.units(), geo.flops(), (u0, u1) -> WinogradConv.inputGrad(ga, u0, u1, geo, ut, ia, g, wa));
             return;
         }
+        float[] wt = ImplicitGemmConv.flippedTransposed(
+                wa, outChannels, shape.channels(), window.kernelH(), window.kernelW());
         long flops = 2L * shape.batch() * shape.channels() * g.k() * g.n();
         Parallel.forRange(
                 shape.batch(),

@@ -4,10 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Packs 16 columns of a column-major matrix into the row-major panel layout of {@link VectorGemm}
- * by transposing 16×16 blocks in registers (AVX-512 only: 16 float lanes). A Linear layer's
- * {@code w.t()} is such a matrix, and packing it element by element (one store per cache line
- * touched) cost three times as much as this.
+ * Transposes by 16×16 blocks in registers (AVX-512 only: 16 float lanes): packing 16 columns of a
+ * column-major matrix into the row-major panel layout of {@link VectorGemm} (a Linear layer's
+ * {@code w.t()}: element by element, one store per cache line touched, cost three times as much),
+ * transposed copies, and images between channels-first and channels-last.
  *
  * <p>The transpose swaps off-diagonal blocks of 8, then 4, 2 and 1 lanes between row pairs, each
  * swap a two-vector {@code selectFrom} (one permute instruction). Written out in full on purpose: an
@@ -241,5 +241,22 @@ final class Transpose16 {
         r13.intoArray(dst, dstOffset + 13 * dstStride);
         r14.intoArray(dst, dstOffset + 14 * dstStride);
         r15.intoArray(dst, dstOffset + 15 * dstStride);
+    }
+
+    /**
+     * {@code dst[dOff + p·ds + j] = src[so + j·ss + p]} for j < m, p < n: m source runs of n floats become
+     * n destination runs of m; 16×16 blocks in registers where there are 16 lanes, the edges (or
+     * everything, without them) element by element.
+     */
+    static void transpose(float[] src, int so, int ss, float[] dst, int dOff, int ds, int m, int n) {
+        int j0 = 0;
+        if (AVAILABLE) {
+            for (; j0 + 16 <= m; j0 += 16) {
+                int p = 0;
+                for (; p + 16 <= n; p += 16) block(src, so + j0 * ss + p, ss, dst, dOff + p * ds + j0, ds);
+                for (; p < n; p++) for (int j = j0; j < j0 + 16; j++) dst[dOff + p * ds + j] = src[so + j * ss + p];
+            }
+        }
+        for (int j = j0; j < m; j++) for (int p = 0; p < n; p++) dst[dOff + p * ds + j] = src[so + j * ss + p];
     }
 }

@@ -282,7 +282,7 @@ final class WinogradConv {
 
     /**
      * Units {@code [u0, u1)} of the input gradient; a unit whose output gradient has a value that is not
-     * {@link #moderate} takes the implicit GEMM on the flipped, transposed weight {@code wt}.
+     * {@link #moderate} takes the implicit GEMM on the flipped, transposed {@code weight} (made then).
      */
     static void inputGrad(
             float[] gradOut,
@@ -292,13 +292,14 @@ final class WinogradConv {
             float[] ut,
             float[] gradInput,
             ImplicitGemmConv.Grid inputGradGrid,
-            float[] wt) {
+            float[] weight) {
         Scratch s = SCRATCH.get().fit(g);
         int image = g.channels() * g.h() * g.w(), outImage = g.outChannels() * g.oh() * g.ow();
         int tiles = g.unitTiles(), tpi = g.tilesPerImage(), cp = g.cp(), op = g.op(), plane = cp * op;
         for (int unit = u0; unit < u1; unit++) {
             int n0 = unit * g.imagesPerUnit(), n1 = Math.min(g.batch(), n0 + g.imagesPerUnit());
             if (!moderate(gradOut, n0 * outImage, n1 * outImage)) {
+                float[] wt = ImplicitGemmConv.flippedTransposed(weight, g.outChannels(), g.channels(), 3, 3);
                 ImplicitGemmConv.forward(gradOut, n0, n1, inputGradGrid, wt, g.channels(), null, gradInput);
                 continue;
             }
@@ -423,7 +424,7 @@ final class WinogradConv {
     /** Image {@code x[xo ...]} into the padded channels-last buffer, then its tiles into V from tile row {@code t0}. */
     private static void inputTiles(float[] x, int xo, Geometry g, Scratch s, int t0) {
         int cp = g.cp(), wp = g.wp(), w = g.w(), tw = g.tilesW(), tiles = g.unitTiles();
-        toChannelsLast(x, xo, g.channels(), g.h() * w, s.image, cp);
+        Transpose16.transpose(x, xo, g.h() * w, s.image, 0, cp, g.channels(), g.h() * w); // channels-last
         float[] p = s.padded;
         Arrays.fill(p, 0, g.hp() * wp * cp, 0f);
         for (int y = 0; y < g.h(); y++)
@@ -538,14 +539,14 @@ final class WinogradConv {
                 }
             }
         }
-        toChannelsFirst(y, g.outChannels(), oh * ow, op, out, oo);
+        Transpose16.transpose(y, 0, op, out, oo, oh * ow, oh * ow, g.outChannels()); // channels-first
     }
 
     /** The output gradient of one image, channels-last, then {@code dM = A dY Aᵀ} of its tiles into M from row t0. */
     private static void gradTiles(float[] gradOut, int go, Geometry g, Scratch s, int t0) {
         int op = g.op(), oh = g.oh(), ow = g.ow(), tw = g.tilesW(), as = g.unitTiles() * op;
         float[] y = s.image, m = s.m, edge = null;
-        toChannelsLast(gradOut, go, g.outChannels(), oh * ow, y, op);
+        Transpose16.transpose(gradOut, go, oh * ow, y, 0, op, g.outChannels(), oh * ow); // channels-last
         for (int ty = 0; ty < g.tilesH(); ty++) {
             for (int tx = 0; tx < tw; tx++) {
                 int mo = (t0 + ty * tw + tx) * op, oy = 2 * ty, ox = 2 * tx;
@@ -619,7 +620,7 @@ final class WinogradConv {
         }
         for (int y = 0; y < g.h(); y++)
             System.arraycopy(p, ((y + g.padH()) * wp + g.padW()) * cp, s.image, y * w * cp, w * cp);
-        toChannelsFirst(s.image, g.channels(), g.h() * w, cp, gradInput, io);
+        Transpose16.transpose(s.image, 0, cp, gradInput, io, g.h() * w, g.h() * w, g.channels()); // channels-first
     }
 
     /** {@code p[pi + r·rs + s·cs] += (B dV Bᵀ)[r][s]} for the tile whose dV entries are {@code v[vi + α·as]}. */
@@ -664,38 +665,6 @@ final class WinogradConv {
         FloatVector.fromArray(S, p, at + cs).sub(r31.sub(r32).add(r33)).intoArray(p, at + cs);
         FloatVector.fromArray(S, p, at + 2 * cs).sub(r31.add(r32).sub(r30)).intoArray(p, at + 2 * cs);
         FloatVector.fromArray(S, p, at + 3 * cs).add(r33).intoArray(p, at + 3 * cs);
-    }
-
-    /** {@code dst[q·stride + c] = src[so + c·positions + q]}: channels × positions into positions × stride. */
-    static void toChannelsLast(float[] src, int so, int channels, int positions, float[] dst, int stride) {
-        int c0 = 0;
-        if (Transpose16.AVAILABLE) {
-            for (; c0 + 16 <= channels; c0 += 16) {
-                int q = 0;
-                for (; q + 16 <= positions; q += 16)
-                    Transpose16.block(src, so + c0 * positions + q, positions, dst, q * stride + c0, stride);
-                for (; q < positions; q++)
-                    for (int c = c0; c < c0 + 16; c++) dst[q * stride + c] = src[so + c * positions + q];
-            }
-        }
-        for (; c0 < channels; c0++)
-            for (int q = 0; q < positions; q++) dst[q * stride + c0] = src[so + c0 * positions + q];
-    }
-
-    /** {@code dst[do + c·positions + q] = src[q·stride + c]}: the inverse of {@link #toChannelsLast}. */
-    static void toChannelsFirst(float[] src, int channels, int positions, int stride, float[] dst, int dOff) {
-        int c0 = 0;
-        if (Transpose16.AVAILABLE) {
-            for (; c0 + 16 <= channels; c0 += 16) {
-                int q = 0;
-                for (; q + 16 <= positions; q += 16)
-                    Transpose16.block(src, q * stride + c0, stride, dst, dOff + c0 * positions + q, positions);
-                for (; q < positions; q++)
-                    for (int c = c0; c < c0 + 16; c++) dst[dOff + c * positions + q] = src[q * stride + c];
-            }
-        }
-        for (; c0 < channels; c0++)
-            for (int q = 0; q < positions; q++) dst[dOff + c0 * positions + q] = src[q * stride + c0];
     }
 
     /**
