@@ -3,7 +3,9 @@ package org.grad4j.kernels.jvm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
+import java.util.Random;
 import org.grad4j.kernels.Buffer;
+import org.grad4j.kernels.ImageShape;
 import org.grad4j.kernels.Window2d;
 
 /** Stride-1 convolution, its input gradient and its weight gradient by direct loops in double: the tests' reference. */
@@ -54,5 +56,38 @@ final class DirectConv {
         float[] a = new float[n];
         Arrays.fill(a, Float.NaN);
         return JvmBackend.wrap(a);
+    }
+
+    /**
+     * The JVM backend's forward, input gradient and weight and bias gradients on random data in
+     * [-1, 1) (x, weight, bias, output gradient, drawn in that order) against the direct loops;
+     * {@code scale} widens the bound of the three convolution sums, not the bias gradient's.
+     */
+    static void assertBackendMatches(Random rnd, ImageShape shape, Window2d win, int o, double scale) {
+        JvmBackend be = JvmBackend.INSTANCE;
+        int n = shape.batch(), c = shape.channels(), h = shape.height(), w = shape.width();
+        int kh = win.kernelH(), kw = win.kernelW(), oh = win.outH(h), ow = win.outW(w);
+        float[] x = random(rnd, n * c * h * w), wt = random(rnd, o * c * kh * kw), bias = random(rnd, o);
+        float[] g = random(rnd, n * o * oh * ow);
+        Buffer out = be.allocate(n * o * oh * ow), gx = be.allocate(x.length), gw = be.allocate(wt.length);
+        Buffer gb = unset(o);
+        be.conv2d(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(wt), o, JvmBackend.wrap(bias), out);
+        be.conv2dInputGrad(JvmBackend.wrap(g), shape, win, JvmBackend.wrap(wt), o, gx);
+        be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw, gb);
+        DirectConv ref = new DirectConv(x, n, c, h, w, wt, o, bias, win, g);
+        assertClose(ref.out, data(out), c * kh * kw, scale, "output");
+        assertClose(ref.gradInput, data(gx), o * kh * kw, scale, "input gradient");
+        assertClose(ref.gradWeight, data(gw), n * oh * ow, scale, "weight gradient");
+        assertClose(ref.gradBias, data(gb), n * oh * ow, 1, "bias gradient");
+    }
+
+    private static float[] random(Random rnd, int n) {
+        float[] d = new float[n];
+        for (int i = 0; i < n; i++) d[i] = rnd.nextFloat() * 2 - 1;
+        return d;
+    }
+
+    private static float[] data(Buffer b) {
+        return ((HeapBuffer) b).data;
     }
 }

@@ -81,23 +81,8 @@ class ImplicitGemmConvTest {
         int before = Parallel.numThreads();
         Parallel.setNumThreads(threads);
         try {
-            Window2d win = new Window2d(kh, kw, ph, pw, 1, 1, 1, 1);
-            int oh = win.outH(h), ow = win.outW(w);
-            float[] x = random(n * c * h * w), wt = random(o * c * kh * kw), bias = random(o);
-            float[] g = random(n * o * oh * ow);
-            ImageShape shape = new ImageShape(n, c, h, w);
-            Buffer out = be.allocate(n * o * oh * ow), gx = be.allocate(x.length), gw = be.allocate(wt.length);
-            Buffer gb = DirectConv.unset(o);
-            be.conv2d(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(wt), o, JvmBackend.wrap(bias), out);
-            be.conv2dInputGrad(JvmBackend.wrap(g), shape, win, JvmBackend.wrap(wt), o, gx);
-            be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw, gb);
-
-            DirectConv ref = new DirectConv(x, n, c, h, w, wt, o, bias, win, g);
-            int taps = c * kh * kw;
-            DirectConv.assertClose(ref.out, data(out), taps, 1, "output");
-            DirectConv.assertClose(ref.gradInput, data(gx), o * kh * kw, 1, "input gradient");
-            DirectConv.assertClose(ref.gradWeight, data(gw), n * oh * ow, 1, "weight gradient");
-            DirectConv.assertClose(ref.gradBias, data(gb), n * oh * ow, 1, "bias gradient");
+            DirectConv.assertBackendMatches(
+                    rnd, new ImageShape(n, c, h, w), new Window2d(kh, kw, ph, pw, 1, 1, 1, 1), o, 1);
         } finally {
             Parallel.setNumThreads(before);
         }

@@ -72,19 +72,8 @@ class WinogradConvTest {
         int before = Parallel.numThreads();
         Parallel.setNumThreads(threads);
         try {
-            int oh = win.outH(h), ow = win.outW(w);
-            float[] x = random(n * c * h * w), wt = random(o * c * 9), bias = random(o), g = random(n * o * oh * ow);
-            Buffer out = be.allocate(n * o * oh * ow), gx = be.allocate(x.length), gw = be.allocate(wt.length);
-            Buffer gb = DirectConv.unset(o);
-            be.conv2d(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(wt), o, JvmBackend.wrap(bias), out);
-            be.conv2dInputGrad(JvmBackend.wrap(g), shape, win, JvmBackend.wrap(wt), o, gx);
-            be.conv2dWeightGrad(JvmBackend.wrap(x), shape, win, JvmBackend.wrap(g), o, gw, gb);
-            DirectConv ref = new DirectConv(x, n, c, h, w, wt, o, bias, win, g);
             // the transforms add up to 4 terms before and after the products: a few more roundings
-            DirectConv.assertClose(ref.out, data(out), c * 9, 3, "output");
-            DirectConv.assertClose(ref.gradInput, data(gx), o * 9, 3, "input gradient");
-            DirectConv.assertClose(ref.gradWeight, data(gw), n * oh * ow, 3, "weight gradient");
-            DirectConv.assertClose(ref.gradBias, data(gb), n * oh * ow, 1, "bias gradient");
+            DirectConv.assertBackendMatches(rnd, shape, win, o, 3);
         } finally {
             Parallel.setNumThreads(before);
         }
