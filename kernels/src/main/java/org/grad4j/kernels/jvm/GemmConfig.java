@@ -20,7 +20,8 @@ import java.util.Locale;
  * step's dependency chain (8 × 2L spills six); 5 × 2L spills nothing, and is much the fastest of the
  * three on Zen 4 at 256 bits ({@code -XX:UseAVX=2}). {@code -Dgrad4j.gemm=MRxNR} (e.g.
  * {@code 6x64}, or {@code 6x4L}) forces a shape, and
- * {@code -Dgrad4j.gemm=8x32:kc=512,mc=128,nc=4096} its blocking too.
+ * {@code -Dgrad4j.gemm=8x32:kc=512,mc=128,nc=4096} its blocking too ({@code directB=N}: the widest row stride
+ * of a row-major B read in place).
  *
  * <p>The blocking ({@link #forShape}) is BLIS's analytical model (Low et al., "Analytical modeling is
  * enough for high-performance BLIS", TOMS 2016) one level up: BLIS keeps the kc × nr micro-panel of B
@@ -94,7 +95,7 @@ public record GemmConfig(int mr, int nr, int kc, int mc, int nc, int directBMaxS
         int[] s = parseShape(colon < 0 ? spec : spec.substring(0, colon), vectorLength);
         GemmConfig c = forShape(s[0], s[1], cpu, vectorLength);
         if (colon < 0) return c;
-        int kc = c.kc, mc = c.mc, nc = c.nc;
+        int kc = c.kc, mc = c.mc, nc = c.nc, directB = c.directBMaxStride;
         for (String kv : spec.substring(colon + 1).split(",")) {
             String[] p = kv.trim().split("=", -1);
             int v = p.length == 2 ? parsePositive(p[1]) : -1;
@@ -102,13 +103,14 @@ public record GemmConfig(int mr, int nr, int kc, int mc, int nc, int directBMaxS
                 case "kc" -> kc = v;
                 case "mc" -> mc = v;
                 case "nc" -> nc = v;
+                case "directB" -> directB = v;
                 default ->
                     throw new IllegalArgumentException("grad4j.gemm=" + spec + ": '" + kv.trim()
-                            + "' is not kc=N, mc=N or nc=N (N > 0), e.g. 8x32:kc=512,mc=128");
+                            + "' is not kc=N, mc=N, nc=N or directB=N (N > 0), e.g. 8x32:kc=512,mc=128");
             }
         }
         try {
-            return new GemmConfig(c.mr, c.nr, kc, mc, nc, c.directBMaxStride);
+            return new GemmConfig(c.mr, c.nr, kc, mc, nc, directB);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("grad4j.gemm=" + spec + ": " + e.getMessage(), e);
         }

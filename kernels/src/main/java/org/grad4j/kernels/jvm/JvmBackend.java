@@ -81,7 +81,7 @@ public final class JvmBackend implements Backend {
         float[] s = arr(src), d = arr(dst);
         int rank = shape.length;
         if (Simd.AVAILABLE
-                && Transpose16.AVAILABLE
+                && RegisterTranspose.BLOCK > 0
                 && rank >= 2
                 && ds == 1
                 && ss != 1
@@ -111,7 +111,7 @@ public final class JvmBackend implements Backend {
 
     /**
      * A copy whose last two dimensions are transposed (the destination's rows are the source's
-     * columns: {@code x.t().contiguous()}, conv's backward reshapes), by 16×16 register transposes
+     * columns: {@code x.t().contiguous()}, conv's backward reshapes), by register transposes (16×16 or 8×8)
      * instead of one strided load per element; tiles of 16 destination rows go over the threads.
      */
     private static void transposeCopy(float[] s, int sOffset, int[][] g, float[] d, int dOffset) {
@@ -126,7 +126,7 @@ public final class JvmBackend implements Backend {
                 int sBase = sOffset + so[t / tiles], dBase = dOffset + dOffs[t / tiles];
                 int a0 = t % tiles * 16, ra = Math.min(16, rows - a0);
                 // dst[a][j] = src[a + j*ss]: the n source runs (from a0) become ra destination rows
-                Transpose16.transpose(s, sBase + a0, ss, d, dBase + a0 * n, n, n, ra);
+                RegisterTranspose.transpose(s, sBase + a0, ss, d, dBase + a0 * n, n, n, ra);
             }
         });
     }

@@ -192,16 +192,18 @@ final class VectorGemm {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int base = jr * kc;
+            int tb = RegisterTranspose.BLOCK;
             if (brs == 1
                     && bcs != 1
-                    && Transpose16.AVAILABLE
-                    && nr == NR) { // column-major B: 16×16 register transposes
+                    && tb > 0
+                    && NR % tb == 0
+                    && nr == NR) { // column-major B: register transposes of L×L blocks
                 int p = 0;
-                for (; p + 16 <= kc; p += 16) {
-                    for (int h = 0; h < NR; h += 16)
-                        Transpose16.block(b, bo + (jr + h) * bcs + p, bcs, bp, base + p * NR + h, NR);
+                for (; p + tb <= kc; p += tb) {
+                    for (int h = 0; h < NR; h += tb)
+                        RegisterTranspose.block(b, bo + (jr + h) * bcs + p, bcs, bp, base + p * NR + h, NR);
                 }
-                for (int j = 0; j < NR; j++) { // the last kc % 16 rows
+                for (int j = 0; j < NR; j++) { // the last kc % L rows
                     int src = bo + (jr + j) * bcs;
                     for (int q = p; q < kc; q++) bp[base + q * NR + j] = b[src + q];
                 }
@@ -253,7 +255,7 @@ final class VectorGemm {
     private static void packPanels(
             int MR, float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap, int apOffset) {
         int ir = 0;
-        if (MR == 8 && acs == 1 && alpha == 1f && Transpose16.AVAILABLE && mc >= 16 && kc >= 16) {
+        if (MR == 8 && acs == 1 && alpha == 1f && RegisterTranspose.BLOCK == 16 && mc >= 16 && kc >= 16) {
             ir = packRowMajorPairs(a, ao, ars, mc, kc, ap, apOffset);
         }
         for (; ir < mc; ir += MR) {
@@ -293,7 +295,7 @@ final class VectorGemm {
         for (int ir = 0; ir < rows; ir += 16) {
             int base0 = apOffset + ir * kc, base1 = base0 + 8 * kc;
             for (int p0 = 0; p0 < kBlocks; p0 += 16) {
-                Transpose16.block(a, ao + ir * ars + p0, ars, tile, 0, 16);
+                RegisterTranspose.block(a, ao + ir * ars + p0, ars, tile, 0, 16);
                 for (int p = 0; p < 16; p++) {
                     FloatVector.fromArray(FloatVector.SPECIES_256, tile, p * 16).intoArray(ap, base0 + (p0 + p) * 8);
                     FloatVector.fromArray(FloatVector.SPECIES_256, tile, p * 16 + 8)

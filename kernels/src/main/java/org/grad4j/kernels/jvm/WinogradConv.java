@@ -424,7 +424,7 @@ final class WinogradConv {
     /** Image {@code x[xo ...]} into the padded channels-last buffer, then its tiles into V from tile row {@code t0}. */
     private static void inputTiles(float[] x, int xo, Geometry g, Scratch s, int t0) {
         int cp = g.cp(), wp = g.wp(), w = g.w(), tw = g.tilesW(), tiles = g.unitTiles();
-        Transpose16.transpose(x, xo, g.h() * w, s.image, 0, cp, g.channels(), g.h() * w); // channels-last
+        RegisterTranspose.transpose(x, xo, g.h() * w, s.image, 0, cp, g.channels(), g.h() * w); // channels-last
         float[] p = s.padded;
         Arrays.fill(p, 0, g.hp() * wp * cp, 0f);
         for (int y = 0; y < g.h(); y++)
@@ -539,14 +539,14 @@ final class WinogradConv {
                 }
             }
         }
-        Transpose16.transpose(y, 0, op, out, oo, oh * ow, oh * ow, g.outChannels()); // channels-first
+        RegisterTranspose.transpose(y, 0, op, out, oo, oh * ow, oh * ow, g.outChannels()); // channels-first
     }
 
     /** The output gradient of one image, channels-last, then {@code dM = A dY Aᵀ} of its tiles into M from row t0. */
     private static void gradTiles(float[] gradOut, int go, Geometry g, Scratch s, int t0) {
         int op = g.op(), oh = g.oh(), ow = g.ow(), tw = g.tilesW(), as = g.unitTiles() * op;
         float[] y = s.image, m = s.m, edge = null;
-        Transpose16.transpose(gradOut, go, oh * ow, y, 0, op, g.outChannels(), oh * ow); // channels-last
+        RegisterTranspose.transpose(gradOut, go, oh * ow, y, 0, op, g.outChannels(), oh * ow); // channels-last
         for (int ty = 0; ty < g.tilesH(); ty++) {
             for (int tx = 0; tx < tw; tx++) {
                 int mo = (t0 + ty * tw + tx) * op, oy = 2 * ty, ox = 2 * tx;
@@ -620,7 +620,8 @@ final class WinogradConv {
         }
         for (int y = 0; y < g.h(); y++)
             System.arraycopy(p, ((y + g.padH()) * wp + g.padW()) * cp, s.image, y * w * cp, w * cp);
-        Transpose16.transpose(s.image, 0, cp, gradInput, io, g.h() * w, g.h() * w, g.channels()); // channels-first
+        RegisterTranspose.transpose(
+                s.image, 0, cp, gradInput, io, g.h() * w, g.h() * w, g.channels()); // channels-first
     }
 
     /** {@code p[pi + r·rs + s·cs] += (B dV Bᵀ)[r][s]} for the tile whose dV entries are {@code v[vi + α·as]}. */

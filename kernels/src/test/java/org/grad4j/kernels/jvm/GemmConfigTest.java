@@ -127,6 +127,8 @@ class GemmConfigTest {
                         6, 64, 256, 120, GemmConfig.forShape(6, 4, ZEN4, 16).nc(), 1000),
                 c);
         assertEquals(4096, GemmConfig.select(ZEN4, 16, "8x2L:nc=4096").nc());
+        // a row-major B read in place up to this row stride, packed above it (1: always packed)
+        assertEquals(1, GemmConfig.select(ZEN4, 16, "8x32:directB=1").directBMaxStride());
     }
 
     @Test
@@ -146,7 +148,7 @@ class GemmConfigTest {
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> GemmConfig.select(ZEN4, 16, "8x32:kc=0"));
         assertEquals(
-                "grad4j.gemm=8x32:kc=0: 'kc=0' is not kc=N, mc=N or nc=N (N > 0), e.g. 8x32:kc=512,mc=128",
+                "grad4j.gemm=8x32:kc=0: 'kc=0' is not kc=N, mc=N, nc=N or directB=N (N > 0), e.g. 8x32:kc=512,mc=128",
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> GemmConfig.select(ZEN4, 16, "8x32:mc=60"));
         assertEquals(

@@ -1,0 +1,48 @@
+package org.grad4j.kernels.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Arrays;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Register transposes at the vector width this JVM has (16×16 blocks on AVX-512, 8×8 on AVX2: the
+ * build runs the kernels' tests at both), against the element-by-element definition: whole blocks,
+ * edges on either side, strides wider than the rows, offsets, and nothing outside the target written.
+ */
+class RegisterTransposeTest {
+
+    @ParameterizedTest
+    @CsvSource({"16, 16", "8, 8", "17, 33", "40, 24", "3, 50", "50, 3", "1, 1", "0, 5"})
+    void transposeMovesEveryElementOnce(int m, int n) {
+        assumeTrue(Simd.AVAILABLE);
+        int ss = n + 3, ds = m + 5, so = 7, dOff = 11;
+        float[] src = new float[so + m * ss], dst = new float[dOff + n * ds + 4];
+        for (int i = 0; i < src.length; i++) src[i] = i;
+        Arrays.fill(dst, Float.NaN);
+        RegisterTranspose.transpose(src, so, ss, dst, dOff, ds, m, n);
+        float[] want = new float[dst.length];
+        Arrays.fill(want, Float.NaN);
+        for (int j = 0; j < m; j++) for (int p = 0; p < n; p++) want[dOff + p * ds + j] = src[so + j * ss + p];
+        assertArrayEquals(want, dst);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0, 0", "5, 9"})
+    void oneBlockTransposesTheSquare(int srcOffset, int dstOffset) {
+        assumeTrue(Simd.AVAILABLE);
+        int b = RegisterTranspose.BLOCK;
+        assumeTrue(b > 0);
+        assertEquals(VectorElementwise.S.length(), b, "a block is one vector's lanes square");
+        int ss = b + 2, ds = b + 1;
+        float[] src = new float[srcOffset + b * ss], dst = new float[dstOffset + b * ds];
+        for (int i = 0; i < src.length; i++) src[i] = -i;
+        RegisterTranspose.block(src, srcOffset, ss, dst, dstOffset, ds);
+        for (int j = 0; j < b; j++)
+            for (int p = 0; p < b; p++)
+                assertEquals(src[srcOffset + j * ss + p], dst[dstOffset + p * ds + j], "row " + j + ", column " + p);
+    }
+}
