@@ -122,9 +122,9 @@ final class VectorGemm {
                 if (bp.length < packed) bp = buf[1] = new float[packed];
                 if (!direct) packB(NR, b, bo + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
                 else if (nc % NR != 0) packB(NR, b, bo + pc * brs + jc + nc / NR * NR, brs, 1, kc, nc % NR, bp);
-                // A row-major A is read in place too when it is large next to B (few column panels reuse
-                // it); the 8×2L kernel has a form for that
-                boolean directA = shape == 8 * 8 + 2 && acs == 1 && alpha == 1f && nc <= 2 * NR;
+                // A row-major A is read in place too when it is large next to B (a B block at most 64
+                // floats wide: few column panels reuse it); the 8×2L and 5×2L kernels have a form for that
+                boolean directA = (shape == 8 * 8 + 2 || shape == 5 * 8 + 2) && acs == 1 && alpha == 1f && nc <= 64;
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     int aBase = wholeA ? ic * kc : 0;
@@ -152,7 +152,9 @@ final class VectorGemm {
                             float[] out = straight ? c : tile;
                             int oi = straight ? ci : 0, ldo = straight ? ldc : NR;
                             if (directA && mr == MR) {
-                                kernelDirectA(kc, a, ao + (ic + ir) * ars + pc, ars, bsrc, bi, bstride, out, oi, ldo);
+                                int a0 = ao + (ic + ir) * ars + pc;
+                                if (MR == 8) kernelDirectA8x2(kc, a, a0, ars, bsrc, bi, bstride, out, oi, ldo);
+                                else kernelDirectA5x2(kc, a, a0, ars, bsrc, bi, bstride, out, oi, ldo);
                             } else {
                                 if (directA) { // a partial panel of rows: pack just it
                                     packA(MR, a, ao + (ic + ir) * ars + pc, ars, 1, mr, kc, 1f, ap, 0);
@@ -273,6 +275,15 @@ final class VectorGemm {
                             .mul(alpha)
                             .intoArray(ap, base + p * MR);
                 }
+            } else if (ars == 1 && mr == 5 && MR == 5) { // the same for 5×2L (AVX2): five floats in a row
+                for (int p = 0; p < kc; p++) {
+                    int src = ao + ir + p * acs, dst = base + p * 5;
+                    ap[dst] = alpha * a[src];
+                    ap[dst + 1] = alpha * a[src + 1];
+                    ap[dst + 2] = alpha * a[src + 2];
+                    ap[dst + 3] = alpha * a[src + 3];
+                    ap[dst + 4] = alpha * a[src + 4];
+                }
             } else {
                 for (int p = 0; p < kc; p++) {
                     int src = ao + ir * ars + p * acs, dst = base + p * MR;
@@ -376,7 +387,7 @@ final class VectorGemm {
      * {@link #kernel8x2} on purpose: one kernel parameterised by A's two strides would walk eight row
      * pointers in the packed case too, and these loops are the whole cost of a matmul.
      */
-    private static void kernelDirectA(
+    private static void kernelDirectA8x2(
             int kc, float[] a, int a0, int ars, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -686,6 +697,50 @@ final class VectorGemm {
         c41.intoArray(out, oi + 4 * ldo + L);
         c50.intoArray(out, oi + 5 * ldo);
         c51.intoArray(out, oi + 5 * ldo + L);
+    }
+
+    /**
+     * {@link #kernel5x2} reading A's five rows in place (row stride ars) instead of from a packed panel:
+     * the same multiply-adds in the same order, so the same bits.
+     */
+    private static void kernelDirectA5x2(
+            int kc, float[] a, int a0, int ars, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        int r0 = a0, r1 = a0 + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[r0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[r1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[r2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[r3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[r4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            bi += bstride;
+        }
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + L);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + L);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + L);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + L);
+        c40.intoArray(out, oi + 4 * ldo);
+        c41.intoArray(out, oi + 4 * ldo + L);
     }
 
     /** The 5×2L micro-kernel: tile = Ap panel (5 floats per k) × Bp panel (2 vectors per k). */
