@@ -60,6 +60,15 @@ public record GemmConfig(int mr, int nr, int kc, int mc, int nc, int directBMaxS
                     + " of mr and nc of nr; got " + mr + "x" + nr + " kc=" + kc + " mc=" + mc + " nc=" + nc);
     }
 
+    /**
+     * Whether a row-major B with this row stride (floats) is read in place rather than packed: up to
+     * {@link #directBMaxStride}, except a micro-panel one cache line wide (nr = 16 floats, AVX2) at a
+     * multiple of 512 floats: rows 2 KB apart, half an x86 L1's 4 KB way span, all land in two sets.
+     */
+    public boolean readsBInPlace(int rowStride) {
+        return rowStride <= directBMaxStride && (nr != 16 || rowStride % 512 != 0);
+    }
+
     /** "MRxNR", as {@code -Dgrad4j.gemm} takes it. */
     public String shape() {
         return mr + "x" + nr;

@@ -116,7 +116,7 @@ final class VectorGemm {
                 boolean first = store && pc == 0; // the first k block writes C, the others add to it
                 // A row-major B of modest width is read in place (its full panels need no copy);
                 // otherwise, or for a partial last panel, it is packed.
-                boolean direct = bcs == 1 && brs <= cfg.directBMaxStride();
+                boolean direct = bcs == 1 && cfg.readsBInPlace(brs);
                 float[] bp = buf[1];
                 int packed = direct ? kc * NR : kc * ncPad;
                 if (bp.length < packed) bp = buf[1] = new float[packed];

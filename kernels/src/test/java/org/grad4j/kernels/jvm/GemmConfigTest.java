@@ -1,6 +1,7 @@
 package org.grad4j.kernels.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,6 +130,20 @@ class GemmConfigTest {
         assertEquals(4096, GemmConfig.select(ZEN4, 16, "8x2L:nc=4096").nc());
         // a row-major B read in place up to this row stride, packed above it (1: always packed)
         assertEquals(1, GemmConfig.select(ZEN4, 16, "8x32:directB=1").directBMaxStride());
+    }
+
+    @Test
+    void aRowMajorBIsReadInPlaceUpToTheStrideLimitUnlessItsRowsAlias() {
+        GemmConfig wide = new GemmConfig(8, 32, 1024, 64, 4096, 1000),
+                narrow = new GemmConfig(5, 16, 2128, 30, 1968, 1000);
+        for (GemmConfig c : new GemmConfig[] {wide, narrow}) {
+            assertTrue(c.readsBInPlace(784));
+            assertTrue(c.readsBInPlace(256));
+            assertTrue(c.readsBInPlace(1000));
+            assertFalse(c.readsBInPlace(1001));
+        }
+        assertTrue(wide.readsBInPlace(512)); // two lines per row: measured fine
+        assertFalse(narrow.readsBInPlace(512)); // one line per row, 2 KB apart: two L1 sets
     }
 
     @Test
