@@ -110,17 +110,8 @@ public final class DistributedFashionMnist {
                     description = "seed of the initial weights and each epoch's order (default ${DEFAULT-VALUE})")
             long seed = 0;
 
-            @Option(
-                    names = "--train-limit",
-                    paramLabel = "N",
-                    description = "train on the first N images only (default: all)")
-            int trainLimit = Integer.MAX_VALUE;
-
-            @Option(
-                    names = "--test-limit",
-                    paramLabel = "N",
-                    description = "test on the first N images only (default: all)")
-            int testLimit = Integer.MAX_VALUE;
+            @Mixin
+            FashionMnistArgs.Limits limits;
 
             @Option(
                     names = "--data",
@@ -177,8 +168,8 @@ public final class DistributedFashionMnist {
                         batchSize,
                         lr.lr,
                         seed,
-                        trainLimit,
-                        testLimit,
+                        limits.trainLimit,
+                        limits.testLimit,
                         data,
                         !noInstall.noInstall,
                         out,

@@ -93,17 +93,8 @@ public final class FashionMnist {
                     description = "data-loading threads (default ${DEFAULT-VALUE})")
             int workers = 2;
 
-            @Option(
-                    names = "--train-limit",
-                    paramLabel = "N",
-                    description = "train on the first N images only (default: all 60000)")
-            int trainLimit = Integer.MAX_VALUE;
-
-            @Option(
-                    names = "--test-limit",
-                    paramLabel = "N",
-                    description = "test on the first N images only (default: all 10000)")
-            int testLimit = Integer.MAX_VALUE;
+            @Mixin
+            FashionMnistArgs.Limits limits;
 
             @Option(
                     names = "--data",
@@ -155,8 +146,8 @@ public final class FashionMnist {
                         lr.lr,
                         seed,
                         workers,
-                        trainLimit,
-                        testLimit,
+                        limits.trainLimit,
+                        limits.testLimit,
                         data,
                         out,
                         model,

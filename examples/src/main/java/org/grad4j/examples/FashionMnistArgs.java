@@ -19,6 +19,20 @@ final class FashionMnistArgs {
         double lr = 1e-3;
     }
 
+    static final class Limits {
+        @Option(
+                names = "--train-limit",
+                paramLabel = "N",
+                description = "train on the first N images only (default: all)")
+        int trainLimit = Integer.MAX_VALUE;
+
+        @Option(
+                names = "--test-limit",
+                paramLabel = "N",
+                description = "test on the first N images only (default: all)")
+        int testLimit = Integer.MAX_VALUE;
+    }
+
     static final class NoInstall {
         @Option(
                 names = "--no-install",
