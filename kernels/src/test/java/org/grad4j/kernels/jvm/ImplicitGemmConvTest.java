@@ -72,6 +72,10 @@ class ImplicitGemmConvTest {
         "3, 32, 20, 8, 8, 5, 5, 2, 2, 2",
         "4, 32, 15, 9, 9, 3, 3, 1, 1, 2",
         "2, 1, 5, 16, 16, 3, 3, 1, 1, 1",
+        "3, 1, 7, 9, 40, 3, 3, 1, 1, 2",
+        "2, 1, 4, 5, 33, 3, 3, 0, 0, 1",
+        "2, 1, 3, 6, 17, 1, 9, 0, 4, 1",
+        "2, 9, 5, 4, 20, 1, 1, 0, 0, 1",
         "2, 3, 6, 12, 40, 3, 3, 0, 1, 2",
         "1, 1, 1, 1, 1, 1, 1, 0, 0, 1"
     })
@@ -86,6 +90,34 @@ class ImplicitGemmConvTest {
         } finally {
             Parallel.setNumThreads(before);
         }
+    }
+
+    /**
+     * The nine-tap forward (weights kept in registers, two vectors of a row side by side) gives the
+     * four-channel loop's bits: rows of one, two and three vectors (an odd last one), an odd channel
+     * count, with and without a bias; outputs start as NaN, so one left unwritten shows.
+     */
+    @ParameterizedTest(name = "{0}x{1} window {2}x{3} pad {4},{5}, {6} channels, bias {7}")
+    @CsvSource({
+        "28, 28, 3, 3, 1, 1, 32, true",
+        "9, 40, 3, 3, 1, 1, 7, true",
+        "5, 33, 3, 3, 0, 0, 5, false",
+        "6, 17, 1, 9, 0, 4, 3, true",
+        "7, 8, 3, 3, 1, 1, 3, true"
+    })
+    void nineTapsGiveTheFourChannelLoopsBits(
+            int h, int w, int kh, int kw, int ph, int pw, int channels, boolean withBias) {
+        assumeTrue(Simd.AVAILABLE);
+        int n = 3;
+        ImplicitGemmConv.Grid g = new ImplicitGemmConv.Grid(1, h, w, kh, kw, ph, pw);
+        float[] x = random(n * h * w), weight = random(channels * 9), bias = withBias ? random(channels) : null;
+        float[] kept = new float[n * channels * g.oh() * g.ow()], fourChannels = new float[kept.length];
+        java.util.Arrays.fill(kept, Float.NaN);
+        java.util.Arrays.fill(fourChannels, Float.NaN);
+        FewTapsConv.forward(x, 0, n, g, weight, channels, bias, kept, true);
+        FewTapsConv.forward(x, 0, n, g, weight, channels, bias, fourChannels, false);
+        for (float v : fourChannels) assertFalse(Float.isNaN(v), "the four-channel loop wrote every output");
+        assertArrayEquals(fourChannels, kept);
     }
 
     private static float[] data(Buffer b) {
