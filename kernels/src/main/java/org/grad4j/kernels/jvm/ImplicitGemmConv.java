@@ -349,9 +349,8 @@ final class ImplicitGemmConv {
             }
         }
 
-        private void add(int sum, FloatVector v, float tail, boolean first) {
-            int at = sum * VectorGemm.L;
-            (first ? v : v.add(FloatVector.fromArray(VectorGemm.S, lanes, at))).intoArray(lanes, at);
+        /** One sum's positions past the last whole vector: stored for a part's first image, added for the others. */
+        void addTail(int sum, float tail, boolean first) {
             tails[sum] = first ? tail : tails[sum] + tail;
         }
     }
@@ -393,24 +392,46 @@ final class ImplicitGemmConv {
                     s13 = x1.fma(y, s13);
                     s23 = x2.fma(y, s23);
                 }
-                // one by one: an array of vectors would box them
+                // one by one: an array of vectors would box them; the tails apart, only where rows have
+                // them (twelve tail calls here, even empty ones, cost ~10% of this product: measured)
                 int at = i * n + j;
-                sums.add(at, s00, tailDot(a, a0, b, b0, vecLen, len), first);
-                sums.add(at + 1, s01, tailDot(a, a0, b, b1, vecLen, len), first);
-                sums.add(at + 2, s02, tailDot(a, a0, b, b2, vecLen, len), first);
-                sums.add(at + 3, s03, tailDot(a, a0, b, b3, vecLen, len), first);
-                sums.add(at + n, s10, tailDot(a, a1, b, b0, vecLen, len), first);
-                sums.add(at + n + 1, s11, tailDot(a, a1, b, b1, vecLen, len), first);
-                sums.add(at + n + 2, s12, tailDot(a, a1, b, b2, vecLen, len), first);
-                sums.add(at + n + 3, s13, tailDot(a, a1, b, b3, vecLen, len), first);
-                sums.add(at + 2 * n, s20, tailDot(a, a2, b, b0, vecLen, len), first);
-                sums.add(at + 2 * n + 1, s21, tailDot(a, a2, b, b1, vecLen, len), first);
-                sums.add(at + 2 * n + 2, s22, tailDot(a, a2, b, b2, vecLen, len), first);
-                sums.add(at + 2 * n + 3, s23, tailDot(a, a2, b, b3, vecLen, len), first);
+                float[] sl = sums.lanes;
+                addLanes(sl, at * lanes, s00, first);
+                addLanes(sl, (at + 1) * lanes, s01, first);
+                addLanes(sl, (at + 2) * lanes, s02, first);
+                addLanes(sl, (at + 3) * lanes, s03, first);
+                addLanes(sl, (at + n) * lanes, s10, first);
+                addLanes(sl, (at + n + 1) * lanes, s11, first);
+                addLanes(sl, (at + n + 2) * lanes, s12, first);
+                addLanes(sl, (at + n + 3) * lanes, s13, first);
+                addLanes(sl, (at + 2 * n) * lanes, s20, first);
+                addLanes(sl, (at + 2 * n + 1) * lanes, s21, first);
+                addLanes(sl, (at + 2 * n + 2) * lanes, s22, first);
+                addLanes(sl, (at + 2 * n + 3) * lanes, s23, first);
+                if (vecLen < len) blockTails(a, a0, b, b0, len, vecLen, sums, at, n, first);
             }
-            for (; j < n; j++) for (int r = 0; r < 3; r++) oneDot(a, i + r, b, bo, j, n, len, sums, first);
         }
-        for (; i < m; i++) for (int j = 0; j < n; j++) oneDot(a, i, b, bo, j, n, len, sums, first);
+        if (m % 3 != 0 || n % 4 != 0) rest(a, m, b, bo, n, len, sums, first);
+    }
+
+    /** The sums of {@link #rowDots} outside its 3 × 4 blocks, one dot product at a time. */
+    private static void rest(float[] a, int m, float[] b, int bo, int n, int len, Dots sums, boolean first) {
+        int blockRows = m / 3 * 3, blockCols = n / 4 * 4;
+        for (int i = 0; i < m; i++)
+            for (int j = i < blockRows ? blockCols : 0; j < n; j++) oneDot(a, i, b, bo, j, n, len, sums, first);
+    }
+
+    /** {@code lanes[o ...] (+)= v}: a sum's vector of lanes, stored for a part's first image, added for the others. */
+    private static void addLanes(float[] lanes, int o, FloatVector v, boolean first) {
+        (first ? v : v.add(FloatVector.fromArray(VectorGemm.S, lanes, o))).intoArray(lanes, o);
+    }
+
+    /** The tails (positions past the last whole vector) of a 3 × 4 block of {@link #rowDots}. */
+    private static void blockTails(
+            float[] a, int a0, float[] b, int b0, int len, int vecLen, Dots sums, int at, int n, boolean first) {
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 4; c++)
+                sums.addTail(at + r * n + c, tailDot(a, a0 + r * len, b, b0 + c * len, vecLen, len), first);
     }
 
     private static void oneDot(float[] a, int i, float[] b, int bo, int j, int n, int len, Dots sums, boolean first) {
@@ -419,7 +440,8 @@ final class ImplicitGemmConv {
         FloatVector s = FloatVector.zero(sp);
         for (int p = 0; p < vecLen; p += lanes)
             s = FloatVector.fromArray(sp, a, i * len + p).fma(FloatVector.fromArray(sp, b, bo + j * len + p), s);
-        sums.add(i * n + j, s, tailDot(a, i * len, b, bo + j * len, vecLen, len), first);
+        addLanes(sums.lanes, (i * n + j) * lanes, s, first);
+        sums.addTail(i * n + j, tailDot(a, i * len, b, bo + j * len, vecLen, len), first);
     }
 
     private static float tailDot(float[] a, int ai, float[] b, int bi, int from, int len) {
