@@ -13,6 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
  * the last bits, so a run's numbers would depend on JIT timing. These are exact IEEE arithmetic in
  * every execution mode: the same inputs always give the same bits.
  *
+ * <p>Clamps are a compare and a blend, not {@code max}/{@code min}: those follow Math.max's rules for
+ * NaN and -0, six instructions each in C2's code, for the same values here (a NaN stays a NaN). The
+ * exponent's integer is the one converted for the floor, corrected where truncation went up: each
+ * float-to-int conversion is five instructions (Java's rule for NaN and overflow).
+ *
  * <p>The exp polynomial is written out in each loop on purpose: a vector passed to a method that is
  * not inlined is boxed on the heap, which made the loops several times slower (measured), and whether
  * C2 inlines a 262-byte method depends on its size limits and on whether the callee was already
@@ -24,6 +29,7 @@ final class VectorMath {
 
     static final VectorSpecies<Float> S = VectorElementwise.S;
     static final int L = S.length();
+    private static final VectorSpecies<Integer> IS = S.withLanes(int.class);
 
     private static final float EXP_HI = 88.72283935546875f,
             EXP_LO = -87.33654f; // below EXP_LO: subnormal, flushed to 0
@@ -74,10 +80,13 @@ final class VectorMath {
 
     /** exp lane by lane, the same bits as {@link org.grad4j.kernels.UnaryOp#expf}. */
     static FloatVector exp(FloatVector a) {
-        FloatVector c = a.max(EXP_LO).min(EXP_HI);
+        FloatVector c = a.blend(EXP_LO, a.compare(VectorOperators.LT, EXP_LO));
+        c = c.blend(EXP_HI, c.compare(VectorOperators.GT, EXP_HI));
         FloatVector t = c.fma(LOG2E, 0.5f);
-        FloatVector tr = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
-        FloatVector n = tr.blend(tr.sub(1f), tr.compare(VectorOperators.GT, t));
+        IntVector ti = (IntVector) t.convert(VectorOperators.F2I, 0);
+        FloatVector tr = (FloatVector) ti.convert(VectorOperators.I2F, 0);
+        VectorMask<Float> above = tr.compare(VectorOperators.GT, t);
+        FloatVector n = tr.blend(tr.sub(1f), above);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
         FloatVector y = r.fma(P0, P1)
                 .fma(r, bc(P2))
@@ -86,7 +95,7 @@ final class VectorMath {
                 .fma(r, bc(P5))
                 .fma(r.mul(r), r)
                 .add(1f);
-        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector ni = ti.blend(ti.sub(1), above.cast(IS));
         IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
         FloatVector e = y.mul(h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
                 .mul(ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
@@ -101,10 +110,13 @@ final class VectorMath {
         for (int j = 0; j < bound; j += L) {
             FloatVector a = FloatVector.fromArray(S, x, off + j).sub(shift);
             // ---- exp(a) ----
-            FloatVector c = a.max(EXP_LO).min(EXP_HI);
+            FloatVector c = a.blend(EXP_LO, a.compare(VectorOperators.LT, EXP_LO));
+            c = c.blend(EXP_HI, c.compare(VectorOperators.GT, EXP_HI));
             FloatVector t = c.fma(LOG2E, 0.5f);
-            FloatVector tr = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
-            FloatVector n = tr.blend(tr.sub(1f), tr.compare(VectorOperators.GT, t));
+            IntVector ti = (IntVector) t.convert(VectorOperators.F2I, 0);
+            FloatVector tr = (FloatVector) ti.convert(VectorOperators.I2F, 0);
+            VectorMask<Float> above = tr.compare(VectorOperators.GT, t);
+            FloatVector n = tr.blend(tr.sub(1f), above);
             FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
             FloatVector y = r.fma(P0, P1)
                     .fma(r, bc(P2))
@@ -113,7 +125,7 @@ final class VectorMath {
                     .fma(r, bc(P5))
                     .fma(r.mul(r), r)
                     .add(1f);
-            IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+            IntVector ni = ti.blend(ti.sub(1), above.cast(IS));
             IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
             FloatVector e = y.mul(h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
                     .mul(ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
@@ -145,10 +157,13 @@ final class VectorMath {
         for (int j = 0; j < bound; j += L) {
             FloatVector a = FloatVector.fromArray(S, x, xo + j).neg();
             // ---- exp(a) ----
-            FloatVector c = a.max(EXP_LO).min(EXP_HI);
+            FloatVector c = a.blend(EXP_LO, a.compare(VectorOperators.LT, EXP_LO));
+            c = c.blend(EXP_HI, c.compare(VectorOperators.GT, EXP_HI));
             FloatVector t = c.fma(LOG2E, 0.5f);
-            FloatVector tr = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
-            FloatVector n = tr.blend(tr.sub(1f), tr.compare(VectorOperators.GT, t));
+            IntVector ti = (IntVector) t.convert(VectorOperators.F2I, 0);
+            FloatVector tr = (FloatVector) ti.convert(VectorOperators.I2F, 0);
+            VectorMask<Float> above = tr.compare(VectorOperators.GT, t);
+            FloatVector n = tr.blend(tr.sub(1f), above);
             FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
             FloatVector y = r.fma(P0, P1)
                     .fma(r, bc(P2))
@@ -157,7 +172,7 @@ final class VectorMath {
                     .fma(r, bc(P5))
                     .fma(r.mul(r), r)
                     .add(1f);
-            IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+            IntVector ni = ti.blend(ti.sub(1), above.cast(IS));
             IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
             FloatVector e = y.mul(h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
                     .mul(ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
@@ -184,11 +199,12 @@ final class VectorMath {
                     .fma(z, bc(T4))
                     .mul(z)
                     .fma(v, v);
-            FloatVector c = ax.add(ax).min(TANH_CAP);
+            FloatVector c = ax.add(ax);
+            c = c.blend(TANH_CAP, c.compare(VectorOperators.GT, TANH_CAP));
             // ---- exp(c), c in [0, 40] ----
             FloatVector t = c.fma(LOG2E, 0.5f);
-            FloatVector n = (FloatVector)
-                    t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0); // t >= 0.5: truncation is floor
+            IntVector ni = (IntVector) t.convert(VectorOperators.F2I, 0); // t >= 0.5: truncation is floor
+            FloatVector n = (FloatVector) ni.convert(VectorOperators.I2F, 0);
             FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c).add(n.mul(-LN2_LO));
             FloatVector y = r.fma(P0, P1)
                     .fma(r, bc(P2))
@@ -197,7 +213,6 @@ final class VectorMath {
                     .fma(r, bc(P5))
                     .fma(r.mul(r), r)
                     .add(1f);
-            IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
             FloatVector e = y.mul(ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             // ----------------
             FloatVector big = FloatVector.broadcast(S, 1f)
