@@ -1,6 +1,7 @@
 package org.grad4j.kernels.jvm;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -10,9 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * per cache line touched, cost three times as much), transposed copies, and images between
  * channels-first and channels-last.
  *
- * <p>The transpose swaps off-diagonal blocks of 8 (16 lanes only), then 4, 2 and 1 lanes between row
- * pairs, each swap a two-vector {@code selectFrom} (one permute instruction). Written out in full on
- * purpose: an array of vectors is not kept in registers by C2 and runs twenty times slower.
+ * <p>The transpose swaps off-diagonal blocks of 4, 2 and 1 lanes between row pairs, then of 8 (16 lanes
+ * only), each swap a two-vector {@code selectFrom} (one permute instruction). Written out in full on
+ * purpose: an array of vectors is not kept in registers by C2 and runs twenty times slower. {@link
+ * #panel8} is the same idea for the 8-row panels of a row-major A.
  */
 final class RegisterTranspose {
     private RegisterTranspose() {}
@@ -20,24 +22,45 @@ final class RegisterTranspose {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** The side of the blocks, {@code L} × {@code L}: 16 or 8, or 0 for other widths (callers copy element by element). */
     static final int BLOCK = S.length() == 16 || S.length() == 8 ? S.length() : 0;
-    /** For the swap of distance d (index s = log2 d): lanes of the first and of the second row after it. */
-    private static final FloatVector F0 = first(0), F1 = first(1), F2 = first(2), F3 = first(3);
+    /**
+     * For the swap of distance d (index s = log2 d): lanes of the first and of the second row after it.
+     * The rows are swapped as ints: float indexes cost C2 a conversion (and its NaN fix-up) at each use.
+     */
+    private static final IntVector I0 = ints(first(0)), I1 = ints(first(1)), I2 = ints(first(2)), I3 = ints(first(3));
 
-    private static final FloatVector S0 = second(0), S1 = second(1), S2 = second(2), S3 = second(3);
+    private static final IntVector J0 = ints(second(0)),
+            J1 = ints(second(1)),
+            J2 = ints(second(2)),
+            J3 = ints(second(3));
+
+    /** The last swap of {@link #panel8}: rows 4 apart, and each lane's bits turned from (p3 i1 i0 p0) to (p0 i2 i1 i0). */
+    private static final IntVector K0 = ints(panelLast(0)), K1 = ints(panelLast(1));
 
     /** Indexes into the concatenation (x, y) of the two rows: x's lanes where bit d is clear, y's shifted in. */
-    private static FloatVector first(int s) {
+    private static int[] first(int s) {
         int d = 1 << s, n = S.length();
-        float[] lanes = new float[n];
+        int[] lanes = new int[n];
         for (int l = 0; l < n; l++) lanes[l] = (l & d) == 0 ? l : (n + l - d) % (2 * n);
-        return FloatVector.fromArray(S, lanes, 0);
+        return lanes;
     }
 
-    private static FloatVector second(int s) {
+    private static int[] second(int s) {
         int d = 1 << s, n = S.length();
-        float[] lanes = new float[n];
+        int[] lanes = new int[n];
         for (int l = 0; l < n; l++) lanes[l] = ((l & d) == 0 ? l + d : n + l) % (2 * n);
-        return FloatVector.fromArray(S, lanes, 0);
+        return lanes;
+    }
+
+    private static int[] panelLast(int c) {
+        int n = S.length();
+        int[] lanes = new int[n];
+        for (int l = 0; l < n && n == 16; l++)
+            lanes[l] = ((l >> 2) & 1) * n + c * 8 + ((l >> 1) & 1) * 4 + (l & 1) * 2 + (l >> 3);
+        return lanes;
+    }
+
+    private static IntVector ints(int[] lanes) {
+        return IntVector.fromArray(S.withLanes(int.class), lanes, 0);
     }
 
     /**
@@ -50,286 +73,387 @@ final class RegisterTranspose {
     }
 
     private static void block8(float[] src, int srcOffset, int srcStride, float[] dst, int dstOffset, int dstStride) {
-        FloatVector f0 = F0, f1 = F1, f2 = F2, s0 = S0, s1 = S1, s2 = S2;
-        FloatVector r0 = FloatVector.fromArray(S, src, srcOffset);
-        FloatVector r1 = FloatVector.fromArray(S, src, srcOffset + srcStride);
-        FloatVector r2 = FloatVector.fromArray(S, src, srcOffset + 2 * srcStride);
-        FloatVector r3 = FloatVector.fromArray(S, src, srcOffset + 3 * srcStride);
-        FloatVector r4 = FloatVector.fromArray(S, src, srcOffset + 4 * srcStride);
-        FloatVector r5 = FloatVector.fromArray(S, src, srcOffset + 5 * srcStride);
-        FloatVector r6 = FloatVector.fromArray(S, src, srcOffset + 6 * srcStride);
-        FloatVector r7 = FloatVector.fromArray(S, src, srcOffset + 7 * srcStride);
+        IntVector f0 = I0, f1 = I1, f2 = I2, s0 = J0, s1 = J1, s2 = J2;
+        IntVector r0 = FloatVector.fromArray(S, src, srcOffset).reinterpretAsInts();
+        IntVector r1 = FloatVector.fromArray(S, src, srcOffset + srcStride).reinterpretAsInts();
+        IntVector r2 = FloatVector.fromArray(S, src, srcOffset + 2 * srcStride).reinterpretAsInts();
+        IntVector r3 = FloatVector.fromArray(S, src, srcOffset + 3 * srcStride).reinterpretAsInts();
+        IntVector r4 = FloatVector.fromArray(S, src, srcOffset + 4 * srcStride).reinterpretAsInts();
+        IntVector r5 = FloatVector.fromArray(S, src, srcOffset + 5 * srcStride).reinterpretAsInts();
+        IntVector r6 = FloatVector.fromArray(S, src, srcOffset + 6 * srcStride).reinterpretAsInts();
+        IntVector r7 = FloatVector.fromArray(S, src, srcOffset + 7 * srcStride).reinterpretAsInts();
         // swap blocks of 4
         {
-            FloatVector x = r0, y = r4;
+            IntVector x = r0, y = r4;
             r0 = f2.selectFrom(x, y);
             r4 = s2.selectFrom(x, y);
         }
         {
-            FloatVector x = r1, y = r5;
+            IntVector x = r1, y = r5;
             r1 = f2.selectFrom(x, y);
             r5 = s2.selectFrom(x, y);
         }
         {
-            FloatVector x = r2, y = r6;
+            IntVector x = r2, y = r6;
             r2 = f2.selectFrom(x, y);
             r6 = s2.selectFrom(x, y);
         }
         {
-            FloatVector x = r3, y = r7;
+            IntVector x = r3, y = r7;
             r3 = f2.selectFrom(x, y);
             r7 = s2.selectFrom(x, y);
         }
         // swap blocks of 2
         {
-            FloatVector x = r0, y = r2;
+            IntVector x = r0, y = r2;
             r0 = f1.selectFrom(x, y);
             r2 = s1.selectFrom(x, y);
         }
         {
-            FloatVector x = r1, y = r3;
+            IntVector x = r1, y = r3;
             r1 = f1.selectFrom(x, y);
             r3 = s1.selectFrom(x, y);
         }
         {
-            FloatVector x = r4, y = r6;
+            IntVector x = r4, y = r6;
             r4 = f1.selectFrom(x, y);
             r6 = s1.selectFrom(x, y);
         }
         {
-            FloatVector x = r5, y = r7;
+            IntVector x = r5, y = r7;
             r5 = f1.selectFrom(x, y);
             r7 = s1.selectFrom(x, y);
         }
         // swap blocks of 1
         {
-            FloatVector x = r0, y = r1;
+            IntVector x = r0, y = r1;
             r0 = f0.selectFrom(x, y);
             r1 = s0.selectFrom(x, y);
         }
         {
-            FloatVector x = r2, y = r3;
+            IntVector x = r2, y = r3;
             r2 = f0.selectFrom(x, y);
             r3 = s0.selectFrom(x, y);
         }
         {
-            FloatVector x = r4, y = r5;
+            IntVector x = r4, y = r5;
             r4 = f0.selectFrom(x, y);
             r5 = s0.selectFrom(x, y);
         }
         {
-            FloatVector x = r6, y = r7;
+            IntVector x = r6, y = r7;
             r6 = f0.selectFrom(x, y);
             r7 = s0.selectFrom(x, y);
         }
-        r0.intoArray(dst, dstOffset);
-        r1.intoArray(dst, dstOffset + dstStride);
-        r2.intoArray(dst, dstOffset + 2 * dstStride);
-        r3.intoArray(dst, dstOffset + 3 * dstStride);
-        r4.intoArray(dst, dstOffset + 4 * dstStride);
-        r5.intoArray(dst, dstOffset + 5 * dstStride);
-        r6.intoArray(dst, dstOffset + 6 * dstStride);
-        r7.intoArray(dst, dstOffset + 7 * dstStride);
+        r0.reinterpretAsFloats().intoArray(dst, dstOffset);
+        r1.reinterpretAsFloats().intoArray(dst, dstOffset + dstStride);
+        r2.reinterpretAsFloats().intoArray(dst, dstOffset + 2 * dstStride);
+        r3.reinterpretAsFloats().intoArray(dst, dstOffset + 3 * dstStride);
+        r4.reinterpretAsFloats().intoArray(dst, dstOffset + 4 * dstStride);
+        r5.reinterpretAsFloats().intoArray(dst, dstOffset + 5 * dstStride);
+        r6.reinterpretAsFloats().intoArray(dst, dstOffset + 6 * dstStride);
+        r7.reinterpretAsFloats().intoArray(dst, dstOffset + 7 * dstStride);
     }
 
     private static void block16(float[] src, int srcOffset, int srcStride, float[] dst, int dstOffset, int dstStride) {
-        FloatVector f0 = F0, f1 = F1, f2 = F2, f3 = F3, s0 = S0, s1 = S1, s2 = S2, s3 = S3;
-        FloatVector r0 = FloatVector.fromArray(S, src, srcOffset);
-        FloatVector r1 = FloatVector.fromArray(S, src, srcOffset + srcStride);
-        FloatVector r2 = FloatVector.fromArray(S, src, srcOffset + 2 * srcStride);
-        FloatVector r3 = FloatVector.fromArray(S, src, srcOffset + 3 * srcStride);
-        FloatVector r4 = FloatVector.fromArray(S, src, srcOffset + 4 * srcStride);
-        FloatVector r5 = FloatVector.fromArray(S, src, srcOffset + 5 * srcStride);
-        FloatVector r6 = FloatVector.fromArray(S, src, srcOffset + 6 * srcStride);
-        FloatVector r7 = FloatVector.fromArray(S, src, srcOffset + 7 * srcStride);
-        FloatVector r8 = FloatVector.fromArray(S, src, srcOffset + 8 * srcStride);
-        FloatVector r9 = FloatVector.fromArray(S, src, srcOffset + 9 * srcStride);
-        FloatVector r10 = FloatVector.fromArray(S, src, srcOffset + 10 * srcStride);
-        FloatVector r11 = FloatVector.fromArray(S, src, srcOffset + 11 * srcStride);
-        FloatVector r12 = FloatVector.fromArray(S, src, srcOffset + 12 * srcStride);
-        FloatVector r13 = FloatVector.fromArray(S, src, srcOffset + 13 * srcStride);
-        FloatVector r14 = FloatVector.fromArray(S, src, srcOffset + 14 * srcStride);
-        FloatVector r15 = FloatVector.fromArray(S, src, srcOffset + 15 * srcStride);
-        // swap blocks of 8
+        IntVector f0 = I0, f1 = I1, f2 = I2, f3 = I3, s0 = J0, s1 = J1, s2 = J2, s3 = J3;
+        // The four swaps commute: rows 0-7 and then rows 8-15 take the swaps of 4, 2 and 1 on their own,
+        // the swap of 8 pairs them last. Eight rows and six indexes live at a time, not sixteen and
+        // eight: all sixteen rows through each swap spilled C2's 32 registers hundreds of times.
+        IntVector r0 = FloatVector.fromArray(S, src, srcOffset).reinterpretAsInts();
+        IntVector r1 = FloatVector.fromArray(S, src, srcOffset + srcStride).reinterpretAsInts();
+        IntVector r2 = FloatVector.fromArray(S, src, srcOffset + 2 * srcStride).reinterpretAsInts();
+        IntVector r3 = FloatVector.fromArray(S, src, srcOffset + 3 * srcStride).reinterpretAsInts();
+        IntVector r4 = FloatVector.fromArray(S, src, srcOffset + 4 * srcStride).reinterpretAsInts();
+        IntVector r5 = FloatVector.fromArray(S, src, srcOffset + 5 * srcStride).reinterpretAsInts();
+        IntVector r6 = FloatVector.fromArray(S, src, srcOffset + 6 * srcStride).reinterpretAsInts();
+        IntVector r7 = FloatVector.fromArray(S, src, srcOffset + 7 * srcStride).reinterpretAsInts();
+        // rows 0-7: swap blocks of 4
         {
-            FloatVector x = r0, y = r8;
-            r0 = f3.selectFrom(x, y);
-            r8 = s3.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r1, y = r9;
-            r1 = f3.selectFrom(x, y);
-            r9 = s3.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r2, y = r10;
-            r2 = f3.selectFrom(x, y);
-            r10 = s3.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r3, y = r11;
-            r3 = f3.selectFrom(x, y);
-            r11 = s3.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r4, y = r12;
-            r4 = f3.selectFrom(x, y);
-            r12 = s3.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r5, y = r13;
-            r5 = f3.selectFrom(x, y);
-            r13 = s3.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r6, y = r14;
-            r6 = f3.selectFrom(x, y);
-            r14 = s3.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r7, y = r15;
-            r7 = f3.selectFrom(x, y);
-            r15 = s3.selectFrom(x, y);
-        }
-        // swap blocks of 4
-        {
-            FloatVector x = r0, y = r4;
+            IntVector x = r0, y = r4;
             r0 = f2.selectFrom(x, y);
             r4 = s2.selectFrom(x, y);
         }
         {
-            FloatVector x = r1, y = r5;
+            IntVector x = r1, y = r5;
             r1 = f2.selectFrom(x, y);
             r5 = s2.selectFrom(x, y);
         }
         {
-            FloatVector x = r2, y = r6;
+            IntVector x = r2, y = r6;
             r2 = f2.selectFrom(x, y);
             r6 = s2.selectFrom(x, y);
         }
         {
-            FloatVector x = r3, y = r7;
+            IntVector x = r3, y = r7;
             r3 = f2.selectFrom(x, y);
             r7 = s2.selectFrom(x, y);
         }
+        // rows 0-7: swap blocks of 2
         {
-            FloatVector x = r8, y = r12;
+            IntVector x = r0, y = r2;
+            r0 = f1.selectFrom(x, y);
+            r2 = s1.selectFrom(x, y);
+        }
+        {
+            IntVector x = r1, y = r3;
+            r1 = f1.selectFrom(x, y);
+            r3 = s1.selectFrom(x, y);
+        }
+        {
+            IntVector x = r4, y = r6;
+            r4 = f1.selectFrom(x, y);
+            r6 = s1.selectFrom(x, y);
+        }
+        {
+            IntVector x = r5, y = r7;
+            r5 = f1.selectFrom(x, y);
+            r7 = s1.selectFrom(x, y);
+        }
+        // rows 0-7: swap blocks of 1
+        {
+            IntVector x = r0, y = r1;
+            r0 = f0.selectFrom(x, y);
+            r1 = s0.selectFrom(x, y);
+        }
+        {
+            IntVector x = r2, y = r3;
+            r2 = f0.selectFrom(x, y);
+            r3 = s0.selectFrom(x, y);
+        }
+        {
+            IntVector x = r4, y = r5;
+            r4 = f0.selectFrom(x, y);
+            r5 = s0.selectFrom(x, y);
+        }
+        {
+            IntVector x = r6, y = r7;
+            r6 = f0.selectFrom(x, y);
+            r7 = s0.selectFrom(x, y);
+        }
+        IntVector r8 = FloatVector.fromArray(S, src, srcOffset + 8 * srcStride).reinterpretAsInts();
+        IntVector r9 = FloatVector.fromArray(S, src, srcOffset + 9 * srcStride).reinterpretAsInts();
+        IntVector r10 =
+                FloatVector.fromArray(S, src, srcOffset + 10 * srcStride).reinterpretAsInts();
+        IntVector r11 =
+                FloatVector.fromArray(S, src, srcOffset + 11 * srcStride).reinterpretAsInts();
+        IntVector r12 =
+                FloatVector.fromArray(S, src, srcOffset + 12 * srcStride).reinterpretAsInts();
+        IntVector r13 =
+                FloatVector.fromArray(S, src, srcOffset + 13 * srcStride).reinterpretAsInts();
+        IntVector r14 =
+                FloatVector.fromArray(S, src, srcOffset + 14 * srcStride).reinterpretAsInts();
+        IntVector r15 =
+                FloatVector.fromArray(S, src, srcOffset + 15 * srcStride).reinterpretAsInts();
+        // rows 8-15: swap blocks of 4
+        {
+            IntVector x = r8, y = r12;
             r8 = f2.selectFrom(x, y);
             r12 = s2.selectFrom(x, y);
         }
         {
-            FloatVector x = r9, y = r13;
+            IntVector x = r9, y = r13;
             r9 = f2.selectFrom(x, y);
             r13 = s2.selectFrom(x, y);
         }
         {
-            FloatVector x = r10, y = r14;
+            IntVector x = r10, y = r14;
             r10 = f2.selectFrom(x, y);
             r14 = s2.selectFrom(x, y);
         }
         {
-            FloatVector x = r11, y = r15;
+            IntVector x = r11, y = r15;
             r11 = f2.selectFrom(x, y);
             r15 = s2.selectFrom(x, y);
         }
-        // swap blocks of 2
+        // rows 8-15: swap blocks of 2
         {
-            FloatVector x = r0, y = r2;
-            r0 = f1.selectFrom(x, y);
-            r2 = s1.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r1, y = r3;
-            r1 = f1.selectFrom(x, y);
-            r3 = s1.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r4, y = r6;
-            r4 = f1.selectFrom(x, y);
-            r6 = s1.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r5, y = r7;
-            r5 = f1.selectFrom(x, y);
-            r7 = s1.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r8, y = r10;
+            IntVector x = r8, y = r10;
             r8 = f1.selectFrom(x, y);
             r10 = s1.selectFrom(x, y);
         }
         {
-            FloatVector x = r9, y = r11;
+            IntVector x = r9, y = r11;
             r9 = f1.selectFrom(x, y);
             r11 = s1.selectFrom(x, y);
         }
         {
-            FloatVector x = r12, y = r14;
+            IntVector x = r12, y = r14;
             r12 = f1.selectFrom(x, y);
             r14 = s1.selectFrom(x, y);
         }
         {
-            FloatVector x = r13, y = r15;
+            IntVector x = r13, y = r15;
             r13 = f1.selectFrom(x, y);
             r15 = s1.selectFrom(x, y);
         }
-        // swap blocks of 1
+        // rows 8-15: swap blocks of 1
         {
-            FloatVector x = r0, y = r1;
-            r0 = f0.selectFrom(x, y);
-            r1 = s0.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r2, y = r3;
-            r2 = f0.selectFrom(x, y);
-            r3 = s0.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r4, y = r5;
-            r4 = f0.selectFrom(x, y);
-            r5 = s0.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r6, y = r7;
-            r6 = f0.selectFrom(x, y);
-            r7 = s0.selectFrom(x, y);
-        }
-        {
-            FloatVector x = r8, y = r9;
+            IntVector x = r8, y = r9;
             r8 = f0.selectFrom(x, y);
             r9 = s0.selectFrom(x, y);
         }
         {
-            FloatVector x = r10, y = r11;
+            IntVector x = r10, y = r11;
             r10 = f0.selectFrom(x, y);
             r11 = s0.selectFrom(x, y);
         }
         {
-            FloatVector x = r12, y = r13;
+            IntVector x = r12, y = r13;
             r12 = f0.selectFrom(x, y);
             r13 = s0.selectFrom(x, y);
         }
         {
-            FloatVector x = r14, y = r15;
+            IntVector x = r14, y = r15;
             r14 = f0.selectFrom(x, y);
             r15 = s0.selectFrom(x, y);
         }
-        r0.intoArray(dst, dstOffset);
-        r1.intoArray(dst, dstOffset + dstStride);
-        r2.intoArray(dst, dstOffset + 2 * dstStride);
-        r3.intoArray(dst, dstOffset + 3 * dstStride);
-        r4.intoArray(dst, dstOffset + 4 * dstStride);
-        r5.intoArray(dst, dstOffset + 5 * dstStride);
-        r6.intoArray(dst, dstOffset + 6 * dstStride);
-        r7.intoArray(dst, dstOffset + 7 * dstStride);
-        r8.intoArray(dst, dstOffset + 8 * dstStride);
-        r9.intoArray(dst, dstOffset + 9 * dstStride);
-        r10.intoArray(dst, dstOffset + 10 * dstStride);
-        r11.intoArray(dst, dstOffset + 11 * dstStride);
-        r12.intoArray(dst, dstOffset + 12 * dstStride);
-        r13.intoArray(dst, dstOffset + 13 * dstStride);
-        r14.intoArray(dst, dstOffset + 14 * dstStride);
-        r15.intoArray(dst, dstOffset + 15 * dstStride);
+        // swap blocks of 8, each pair stored as it is done
+        {
+            IntVector x = r0, y = r8;
+            r0 = f3.selectFrom(x, y);
+            r8 = s3.selectFrom(x, y);
+        }
+        r0.reinterpretAsFloats().intoArray(dst, dstOffset);
+        r8.reinterpretAsFloats().intoArray(dst, dstOffset + 8 * dstStride);
+        {
+            IntVector x = r1, y = r9;
+            r1 = f3.selectFrom(x, y);
+            r9 = s3.selectFrom(x, y);
+        }
+        r1.reinterpretAsFloats().intoArray(dst, dstOffset + dstStride);
+        r9.reinterpretAsFloats().intoArray(dst, dstOffset + 9 * dstStride);
+        {
+            IntVector x = r2, y = r10;
+            r2 = f3.selectFrom(x, y);
+            r10 = s3.selectFrom(x, y);
+        }
+        r2.reinterpretAsFloats().intoArray(dst, dstOffset + 2 * dstStride);
+        r10.reinterpretAsFloats().intoArray(dst, dstOffset + 10 * dstStride);
+        {
+            IntVector x = r3, y = r11;
+            r3 = f3.selectFrom(x, y);
+            r11 = s3.selectFrom(x, y);
+        }
+        r3.reinterpretAsFloats().intoArray(dst, dstOffset + 3 * dstStride);
+        r11.reinterpretAsFloats().intoArray(dst, dstOffset + 11 * dstStride);
+        {
+            IntVector x = r4, y = r12;
+            r4 = f3.selectFrom(x, y);
+            r12 = s3.selectFrom(x, y);
+        }
+        r4.reinterpretAsFloats().intoArray(dst, dstOffset + 4 * dstStride);
+        r12.reinterpretAsFloats().intoArray(dst, dstOffset + 12 * dstStride);
+        {
+            IntVector x = r5, y = r13;
+            r5 = f3.selectFrom(x, y);
+            r13 = s3.selectFrom(x, y);
+        }
+        r5.reinterpretAsFloats().intoArray(dst, dstOffset + 5 * dstStride);
+        r13.reinterpretAsFloats().intoArray(dst, dstOffset + 13 * dstStride);
+        {
+            IntVector x = r6, y = r14;
+            r6 = f3.selectFrom(x, y);
+            r14 = s3.selectFrom(x, y);
+        }
+        r6.reinterpretAsFloats().intoArray(dst, dstOffset + 6 * dstStride);
+        r14.reinterpretAsFloats().intoArray(dst, dstOffset + 14 * dstStride);
+        {
+            IntVector x = r7, y = r15;
+            r7 = f3.selectFrom(x, y);
+            r15 = s3.selectFrom(x, y);
+        }
+        r7.reinterpretAsFloats().intoArray(dst, dstOffset + 7 * dstStride);
+        r15.reinterpretAsFloats().intoArray(dst, dstOffset + 15 * dstStride);
+    }
+
+    /**
+     * Eight rows of sixteen floats into one 8-row panel of {@link VectorGemm} (16 lanes only):
+     * {@code dst[dstOffset + p*8 + i] = src[srcOffset + i*srcStride + p]} for i < 8, p < 16. Three
+     * swaps of row and lane bits, the last one also ordering the lanes so that each vector is two
+     * whole panel rows: eight stores, no tile in between, and eight rows and six indexes in registers.
+     */
+    static void panel8(float[] src, int srcOffset, int srcStride, float[] dst, int dstOffset) {
+        IntVector f1 = I1, s1 = J1, f2 = I2, s2 = J2, k0 = K0, k1 = K1;
+        IntVector r0 = FloatVector.fromArray(S, src, srcOffset).reinterpretAsInts();
+        IntVector r1 = FloatVector.fromArray(S, src, srcOffset + srcStride).reinterpretAsInts();
+        IntVector r2 = FloatVector.fromArray(S, src, srcOffset + 2 * srcStride).reinterpretAsInts();
+        IntVector r3 = FloatVector.fromArray(S, src, srcOffset + 3 * srcStride).reinterpretAsInts();
+        IntVector r4 = FloatVector.fromArray(S, src, srcOffset + 4 * srcStride).reinterpretAsInts();
+        IntVector r5 = FloatVector.fromArray(S, src, srcOffset + 5 * srcStride).reinterpretAsInts();
+        IntVector r6 = FloatVector.fromArray(S, src, srcOffset + 6 * srcStride).reinterpretAsInts();
+        IntVector r7 = FloatVector.fromArray(S, src, srcOffset + 7 * srcStride).reinterpretAsInts();
+        // row bit 0 with lane bit 1
+        {
+            IntVector x = r0, y = r1;
+            r0 = f1.selectFrom(x, y);
+            r1 = s1.selectFrom(x, y);
+        }
+        {
+            IntVector x = r2, y = r3;
+            r2 = f1.selectFrom(x, y);
+            r3 = s1.selectFrom(x, y);
+        }
+        {
+            IntVector x = r4, y = r5;
+            r4 = f1.selectFrom(x, y);
+            r5 = s1.selectFrom(x, y);
+        }
+        {
+            IntVector x = r6, y = r7;
+            r6 = f1.selectFrom(x, y);
+            r7 = s1.selectFrom(x, y);
+        }
+        // row bit 1 with lane bit 2
+        {
+            IntVector x = r0, y = r2;
+            r0 = f2.selectFrom(x, y);
+            r2 = s2.selectFrom(x, y);
+        }
+        {
+            IntVector x = r1, y = r3;
+            r1 = f2.selectFrom(x, y);
+            r3 = s2.selectFrom(x, y);
+        }
+        {
+            IntVector x = r4, y = r6;
+            r4 = f2.selectFrom(x, y);
+            r6 = s2.selectFrom(x, y);
+        }
+        {
+            IntVector x = r5, y = r7;
+            r5 = f2.selectFrom(x, y);
+            r7 = s2.selectFrom(x, y);
+        }
+        // row bit 2 with lane bit 3, the lanes reordered; vector v then holds panel rows 2v and 2v + 1
+        {
+            IntVector x = r0, y = r4;
+            r0 = k0.selectFrom(x, y);
+            r4 = k1.selectFrom(x, y);
+        }
+        {
+            IntVector x = r1, y = r5;
+            r1 = k0.selectFrom(x, y);
+            r5 = k1.selectFrom(x, y);
+        }
+        {
+            IntVector x = r2, y = r6;
+            r2 = k0.selectFrom(x, y);
+            r6 = k1.selectFrom(x, y);
+        }
+        {
+            IntVector x = r3, y = r7;
+            r3 = k0.selectFrom(x, y);
+            r7 = k1.selectFrom(x, y);
+        }
+        r0.reinterpretAsFloats().intoArray(dst, dstOffset);
+        r1.reinterpretAsFloats().intoArray(dst, dstOffset + 16);
+        r2.reinterpretAsFloats().intoArray(dst, dstOffset + 32);
+        r3.reinterpretAsFloats().intoArray(dst, dstOffset + 48);
+        r4.reinterpretAsFloats().intoArray(dst, dstOffset + 64);
+        r5.reinterpretAsFloats().intoArray(dst, dstOffset + 80);
+        r6.reinterpretAsFloats().intoArray(dst, dstOffset + 96);
+        r7.reinterpretAsFloats().intoArray(dst, dstOffset + 112);
     }
 
     /**

@@ -257,8 +257,8 @@ final class VectorGemm {
     private static void packPanels(
             int MR, float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap, int apOffset) {
         int ir = 0;
-        if (MR == 8 && acs == 1 && alpha == 1f && RegisterTranspose.BLOCK == 16 && mc >= 16 && kc >= 16) {
-            ir = packRowMajorPairs(a, ao, ars, mc, kc, ap, apOffset);
+        if (MR == 8 && acs == 1 && alpha == 1f && RegisterTranspose.BLOCK == 16 && kc >= 16) {
+            ir = packRowMajorPanels(a, ao, ars, mc, kc, ap, apOffset);
         }
         for (; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
@@ -297,25 +297,16 @@ final class VectorGemm {
     }
 
     /**
-     * Row-major A into 8-row panels, sixteen rows (two panels) at a time: 16×16 register transposes
-     * into a small tile, whose two halves are the panels' rows. Returns the rows packed (a multiple of 16).
+     * Row-major A into 8-row panels by register transposes of 8 × 16 blocks straight into the panels
+     * ({@link RegisterTranspose#panel8}). Returns the rows packed (a multiple of 8).
      */
-    private static int packRowMajorPairs(float[] a, int ao, int ars, int mc, int kc, float[] ap, int apOffset) {
-        float[] tile = new float[256];
-        int rows = mc & ~15, kBlocks = kc & ~15;
-        for (int ir = 0; ir < rows; ir += 16) {
-            int base0 = apOffset + ir * kc, base1 = base0 + 8 * kc;
-            for (int p0 = 0; p0 < kBlocks; p0 += 16) {
-                RegisterTranspose.block(a, ao + ir * ars + p0, ars, tile, 0, 16);
-                for (int p = 0; p < 16; p++) {
-                    FloatVector.fromArray(FloatVector.SPECIES_256, tile, p * 16).intoArray(ap, base0 + (p0 + p) * 8);
-                    FloatVector.fromArray(FloatVector.SPECIES_256, tile, p * 16 + 8)
-                            .intoArray(ap, base1 + (p0 + p) * 8);
-                }
-            }
-            for (int i = 0; i < 16; i++) { // the last kc % 16 columns
-                int src = ao + (ir + i) * ars, dst = (i < 8 ? base0 : base1) + (i & 7);
-                for (int p = kBlocks; p < kc; p++) ap[dst + p * 8] = a[src + p];
+    private static int packRowMajorPanels(float[] a, int ao, int ars, int mc, int kc, float[] ap, int apOffset) {
+        int rows = mc & ~7, kBlocks = kc & ~15;
+        for (int ir = 0; ir < rows; ir += 8) {
+            int base = apOffset + ir * kc, src = ao + ir * ars;
+            for (int p0 = 0; p0 < kBlocks; p0 += 16) RegisterTranspose.panel8(a, src + p0, ars, ap, base + p0 * 8);
+            for (int i = 0; i < 8; i++) { // the last kc % 16 columns
+                for (int p = kBlocks; p < kc; p++) ap[base + p * 8 + i] = a[src + i * ars + p];
             }
         }
         return rows;

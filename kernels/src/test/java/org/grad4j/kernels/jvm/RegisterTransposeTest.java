@@ -45,4 +45,20 @@ class RegisterTransposeTest {
             for (int p = 0; p < b; p++)
                 assertEquals(src[srcOffset + j * ss + p], dst[dstOffset + p * ds + j], "row " + j + ", column " + p);
     }
+
+    @ParameterizedTest
+    @CsvSource({"0, 16, 0", "7, 19, 3", "2, 784, 8"})
+    void panel8MakesEightRowsOnePanel(int srcOffset, int srcStride, int dstOffset) {
+        assumeTrue(Simd.AVAILABLE);
+        assumeTrue(RegisterTranspose.BLOCK == 16, "sixteen lanes only");
+        float[] src = new float[srcOffset + 8 * srcStride], dst = new float[dstOffset + 128 + 5];
+        for (int i = 0; i < src.length; i++) src[i] = i;
+        Arrays.fill(dst, Float.NaN);
+        RegisterTranspose.panel8(src, srcOffset, srcStride, dst, dstOffset);
+        float[] want = new float[dst.length];
+        Arrays.fill(want, Float.NaN);
+        for (int i = 0; i < 8; i++)
+            for (int p = 0; p < 16; p++) want[dstOffset + p * 8 + i] = src[srcOffset + i * srcStride + p];
+        assertArrayEquals(want, dst);
+    }
 }
