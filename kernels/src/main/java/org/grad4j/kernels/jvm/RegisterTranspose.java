@@ -2,6 +2,7 @@ package org.grad4j.kernels.jvm;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,6 +37,37 @@ final class RegisterTranspose {
     /** The last swap of {@link #panel8}: rows 4 apart, and each lane's bits turned from (p3 i1 i0 p0) to (p0 i2 i1 i0). */
     private static final IntVector K0 = ints(panelLast(0)), K1 = ints(panelLast(1));
 
+    /**
+     * {@link #panel5}: output vector q's lane l is panel element f = 8q + l, row f % 5 of column f / 5;
+     * P[q] picks each lane's column from a row, R[q][i] marks the lanes that take row i.
+     */
+    private static final IntVector P50 = ints(panel5Columns(0)),
+            P51 = ints(panel5Columns(1)),
+            P52 = ints(panel5Columns(2)),
+            P53 = ints(panel5Columns(3)),
+            P54 = ints(panel5Columns(4));
+
+    private static final VectorMask<Integer> M01 = panel5Row(0, 1),
+            M02 = panel5Row(0, 2),
+            M03 = panel5Row(0, 3),
+            M04 = panel5Row(0, 4),
+            M11 = panel5Row(1, 1),
+            M12 = panel5Row(1, 2),
+            M13 = panel5Row(1, 3),
+            M14 = panel5Row(1, 4),
+            M21 = panel5Row(2, 1),
+            M22 = panel5Row(2, 2),
+            M23 = panel5Row(2, 3),
+            M24 = panel5Row(2, 4),
+            M31 = panel5Row(3, 1),
+            M32 = panel5Row(3, 2),
+            M33 = panel5Row(3, 3),
+            M34 = panel5Row(3, 4),
+            M41 = panel5Row(4, 1),
+            M42 = panel5Row(4, 2),
+            M43 = panel5Row(4, 3),
+            M44 = panel5Row(4, 4);
+
     /** Indexes into the concatenation (x, y) of the two rows: x's lanes where bit d is clear, y's shifted in. */
     private static int[] first(int s) {
         int d = 1 << s, n = S.length();
@@ -57,6 +89,18 @@ final class RegisterTranspose {
         for (int l = 0; l < n && n == 16; l++)
             lanes[l] = ((l >> 2) & 1) * n + c * 8 + ((l >> 1) & 1) * 4 + (l & 1) * 2 + (l >> 3);
         return lanes;
+    }
+
+    private static int[] panel5Columns(int q) {
+        int[] lanes = new int[S.length()];
+        for (int l = 0; l < lanes.length && lanes.length == 8; l++) lanes[l] = (8 * q + l) / 5;
+        return lanes;
+    }
+
+    private static VectorMask<Integer> panel5Row(int q, int i) {
+        boolean[] set = new boolean[S.length()];
+        for (int l = 0; l < set.length && set.length == 8; l++) set[l] = (8 * q + l) % 5 == i;
+        return VectorMask.fromArray(S.withLanes(int.class), set, 0);
     }
 
     private static IntVector ints(int[] lanes) {
@@ -454,6 +498,64 @@ final class RegisterTranspose {
         r5.reinterpretAsFloats().intoArray(dst, dstOffset + 80);
         r6.reinterpretAsFloats().intoArray(dst, dstOffset + 96);
         r7.reinterpretAsFloats().intoArray(dst, dstOffset + 112);
+    }
+
+    /**
+     * Five rows into a 5-row panel of {@link VectorGemm} (8 lanes only, for its 5 × 2L kernel), eight
+     * columns at a time: {@code dst[dstOffset + p*5 + i] = src[srcOffset + i*srcStride + p]} for i < 5
+     * and p below {@code columns} rounded down to 8, which is returned. Each output vector takes its
+     * lanes from all five rows: a permute per row, then blends. The loop is here, not in the caller,
+     * so that C2 keeps the constants in registers across it.
+     */
+    static int panel5(float[] src, int srcOffset, int srcStride, float[] dst, int dstOffset, int columns) {
+        int done = columns & ~7;
+        for (int p = 0; p < done; p += 8) {
+            IntVector r0 = FloatVector.fromArray(S, src, srcOffset + p).reinterpretAsInts();
+            IntVector r1 =
+                    FloatVector.fromArray(S, src, srcOffset + p + srcStride).reinterpretAsInts();
+            IntVector r2 =
+                    FloatVector.fromArray(S, src, srcOffset + p + 2 * srcStride).reinterpretAsInts();
+            IntVector r3 =
+                    FloatVector.fromArray(S, src, srcOffset + p + 3 * srcStride).reinterpretAsInts();
+            IntVector r4 =
+                    FloatVector.fromArray(S, src, srcOffset + p + 4 * srcStride).reinterpretAsInts();
+            P50.selectFrom(r0)
+                    .blend(P50.selectFrom(r1), M01)
+                    .blend(P50.selectFrom(r2), M02)
+                    .blend(P50.selectFrom(r3), M03)
+                    .blend(P50.selectFrom(r4), M04)
+                    .reinterpretAsFloats()
+                    .intoArray(dst, dstOffset + p * 5);
+            P51.selectFrom(r0)
+                    .blend(P51.selectFrom(r1), M11)
+                    .blend(P51.selectFrom(r2), M12)
+                    .blend(P51.selectFrom(r3), M13)
+                    .blend(P51.selectFrom(r4), M14)
+                    .reinterpretAsFloats()
+                    .intoArray(dst, dstOffset + p * 5 + 8);
+            P52.selectFrom(r0)
+                    .blend(P52.selectFrom(r1), M21)
+                    .blend(P52.selectFrom(r2), M22)
+                    .blend(P52.selectFrom(r3), M23)
+                    .blend(P52.selectFrom(r4), M24)
+                    .reinterpretAsFloats()
+                    .intoArray(dst, dstOffset + p * 5 + 16);
+            P53.selectFrom(r0)
+                    .blend(P53.selectFrom(r1), M31)
+                    .blend(P53.selectFrom(r2), M32)
+                    .blend(P53.selectFrom(r3), M33)
+                    .blend(P53.selectFrom(r4), M34)
+                    .reinterpretAsFloats()
+                    .intoArray(dst, dstOffset + p * 5 + 24);
+            P54.selectFrom(r0)
+                    .blend(P54.selectFrom(r1), M41)
+                    .blend(P54.selectFrom(r2), M42)
+                    .blend(P54.selectFrom(r3), M43)
+                    .blend(P54.selectFrom(r4), M44)
+                    .reinterpretAsFloats()
+                    .intoArray(dst, dstOffset + p * 5 + 32);
+        }
+        return done;
     }
 
     /**

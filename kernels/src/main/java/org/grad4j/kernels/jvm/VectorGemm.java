@@ -263,7 +263,21 @@ final class VectorGemm {
         for (; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int base = apOffset + ir * kc;
-            if (acs == 1) { // row-major A: stream each row, scatter into the panel
+            if (acs == 1
+                    && mr == 5
+                    && MR == 5
+                    && alpha == 1f) { // row-major A, 5 × 2L (AVX2): a column of five at a time
+                int s0 = ao + ir * ars, s1 = s0 + ars, s2 = s1 + ars, s3 = s2 + ars, s4 = s3 + ars;
+                int p = RegisterTranspose.BLOCK == 8 ? RegisterTranspose.panel5(a, s0, ars, ap, base, kc) : 0;
+                for (; p < kc; p++) {
+                    int dst = base + p * 5;
+                    ap[dst] = a[s0 + p];
+                    ap[dst + 1] = a[s1 + p];
+                    ap[dst + 2] = a[s2 + p];
+                    ap[dst + 3] = a[s3 + p];
+                    ap[dst + 4] = a[s4 + p];
+                }
+            } else if (acs == 1) { // row-major A: stream each row, scatter into the panel
                 for (int i = 0; i < mr; i++) {
                     int src = ao + (ir + i) * ars;
                     if (alpha == 1f) for (int p = 0; p < kc; p++) ap[base + p * MR + i] = a[src + p];

@@ -61,4 +61,21 @@ class RegisterTransposeTest {
             for (int p = 0; p < 16; p++) want[dstOffset + p * 8 + i] = src[srcOffset + i * srcStride + p];
         assertArrayEquals(want, dst);
     }
+
+    @ParameterizedTest
+    @CsvSource({"0, 8, 8, 0", "7, 19, 19, 3", "2, 784, 21, 8"})
+    void panel5MakesFiveRowsOnePanel(int srcOffset, int srcStride, int columns, int dstOffset) {
+        assumeTrue(Simd.AVAILABLE);
+        assumeTrue(RegisterTranspose.BLOCK == 8, "eight lanes only");
+        float[] src = new float[srcOffset + 5 * srcStride], dst = new float[dstOffset + 5 * columns + 5];
+        for (int i = 0; i < src.length; i++) src[i] = i;
+        Arrays.fill(dst, Float.NaN);
+        int done = RegisterTranspose.panel5(src, srcOffset, srcStride, dst, dstOffset, columns);
+        assertEquals(columns / 8 * 8, done);
+        float[] want = new float[dst.length];
+        Arrays.fill(want, Float.NaN);
+        for (int i = 0; i < 5; i++)
+            for (int p = 0; p < done; p++) want[dstOffset + p * 5 + i] = src[srcOffset + i * srcStride + p];
+        assertArrayEquals(want, dst);
+    }
 }
