@@ -412,92 +412,104 @@ final class RegisterTranspose {
     }
 
     /**
-     * Eight rows of sixteen floats into one 8-row panel of {@link VectorGemm} (16 lanes only):
-     * {@code dst[dstOffset + p*8 + i] = src[srcOffset + i*srcStride + p]} for i < 8, p < 16. Three
+     * Eight rows into one 8-row panel of {@link VectorGemm} (16 lanes only), sixteen columns at a time:
+     * {@code dst[dstOffset + p*8 + i] = src[srcOffset + i*srcStride + p]} for i < 8 and p below
+     * {@code columns} rounded down to 16, which is returned. Three
      * swaps of row and lane bits, the last one also ordering the lanes so that each vector is two
      * whole panel rows: eight stores, no tile in between, and eight rows and six indexes in registers.
      */
-    static void panel8(float[] src, int srcOffset, int srcStride, float[] dst, int dstOffset) {
+    static int panel8(float[] src, int srcOffset, int srcStride, float[] dst, int dstOffset, int columns) {
         IntVector f1 = I1, s1 = J1, f2 = I2, s2 = J2, k0 = K0, k1 = K1;
-        IntVector r0 = FloatVector.fromArray(S, src, srcOffset).reinterpretAsInts();
-        IntVector r1 = FloatVector.fromArray(S, src, srcOffset + srcStride).reinterpretAsInts();
-        IntVector r2 = FloatVector.fromArray(S, src, srcOffset + 2 * srcStride).reinterpretAsInts();
-        IntVector r3 = FloatVector.fromArray(S, src, srcOffset + 3 * srcStride).reinterpretAsInts();
-        IntVector r4 = FloatVector.fromArray(S, src, srcOffset + 4 * srcStride).reinterpretAsInts();
-        IntVector r5 = FloatVector.fromArray(S, src, srcOffset + 5 * srcStride).reinterpretAsInts();
-        IntVector r6 = FloatVector.fromArray(S, src, srcOffset + 6 * srcStride).reinterpretAsInts();
-        IntVector r7 = FloatVector.fromArray(S, src, srcOffset + 7 * srcStride).reinterpretAsInts();
-        // row bit 0 with lane bit 1
-        {
-            IntVector x = r0, y = r1;
-            r0 = f1.selectFrom(x, y);
-            r1 = s1.selectFrom(x, y);
+        int done = columns & ~15;
+        for (int p = 0; p < done; p += 16) {
+            IntVector r0 = FloatVector.fromArray(S, src, srcOffset + p).reinterpretAsInts();
+            IntVector r1 =
+                    FloatVector.fromArray(S, src, srcOffset + p + srcStride).reinterpretAsInts();
+            IntVector r2 =
+                    FloatVector.fromArray(S, src, srcOffset + p + 2 * srcStride).reinterpretAsInts();
+            IntVector r3 =
+                    FloatVector.fromArray(S, src, srcOffset + p + 3 * srcStride).reinterpretAsInts();
+            IntVector r4 =
+                    FloatVector.fromArray(S, src, srcOffset + p + 4 * srcStride).reinterpretAsInts();
+            IntVector r5 =
+                    FloatVector.fromArray(S, src, srcOffset + p + 5 * srcStride).reinterpretAsInts();
+            IntVector r6 =
+                    FloatVector.fromArray(S, src, srcOffset + p + 6 * srcStride).reinterpretAsInts();
+            IntVector r7 =
+                    FloatVector.fromArray(S, src, srcOffset + p + 7 * srcStride).reinterpretAsInts();
+            // row bit 0 with lane bit 1
+            {
+                IntVector x = r0, y = r1;
+                r0 = f1.selectFrom(x, y);
+                r1 = s1.selectFrom(x, y);
+            }
+            {
+                IntVector x = r2, y = r3;
+                r2 = f1.selectFrom(x, y);
+                r3 = s1.selectFrom(x, y);
+            }
+            {
+                IntVector x = r4, y = r5;
+                r4 = f1.selectFrom(x, y);
+                r5 = s1.selectFrom(x, y);
+            }
+            {
+                IntVector x = r6, y = r7;
+                r6 = f1.selectFrom(x, y);
+                r7 = s1.selectFrom(x, y);
+            }
+            // row bit 1 with lane bit 2
+            {
+                IntVector x = r0, y = r2;
+                r0 = f2.selectFrom(x, y);
+                r2 = s2.selectFrom(x, y);
+            }
+            {
+                IntVector x = r1, y = r3;
+                r1 = f2.selectFrom(x, y);
+                r3 = s2.selectFrom(x, y);
+            }
+            {
+                IntVector x = r4, y = r6;
+                r4 = f2.selectFrom(x, y);
+                r6 = s2.selectFrom(x, y);
+            }
+            {
+                IntVector x = r5, y = r7;
+                r5 = f2.selectFrom(x, y);
+                r7 = s2.selectFrom(x, y);
+            }
+            // row bit 2 with lane bit 3, the lanes reordered; vector v then holds panel rows 2v and 2v + 1
+            {
+                IntVector x = r0, y = r4;
+                r0 = k0.selectFrom(x, y);
+                r4 = k1.selectFrom(x, y);
+            }
+            {
+                IntVector x = r1, y = r5;
+                r1 = k0.selectFrom(x, y);
+                r5 = k1.selectFrom(x, y);
+            }
+            {
+                IntVector x = r2, y = r6;
+                r2 = k0.selectFrom(x, y);
+                r6 = k1.selectFrom(x, y);
+            }
+            {
+                IntVector x = r3, y = r7;
+                r3 = k0.selectFrom(x, y);
+                r7 = k1.selectFrom(x, y);
+            }
+            r0.reinterpretAsFloats().intoArray(dst, dstOffset + p * 8);
+            r1.reinterpretAsFloats().intoArray(dst, dstOffset + p * 8 + 16);
+            r2.reinterpretAsFloats().intoArray(dst, dstOffset + p * 8 + 32);
+            r3.reinterpretAsFloats().intoArray(dst, dstOffset + p * 8 + 48);
+            r4.reinterpretAsFloats().intoArray(dst, dstOffset + p * 8 + 64);
+            r5.reinterpretAsFloats().intoArray(dst, dstOffset + p * 8 + 80);
+            r6.reinterpretAsFloats().intoArray(dst, dstOffset + p * 8 + 96);
+            r7.reinterpretAsFloats().intoArray(dst, dstOffset + p * 8 + 112);
         }
-        {
-            IntVector x = r2, y = r3;
-            r2 = f1.selectFrom(x, y);
-            r3 = s1.selectFrom(x, y);
-        }
-        {
-            IntVector x = r4, y = r5;
-            r4 = f1.selectFrom(x, y);
-            r5 = s1.selectFrom(x, y);
-        }
-        {
-            IntVector x = r6, y = r7;
-            r6 = f1.selectFrom(x, y);
-            r7 = s1.selectFrom(x, y);
-        }
-        // row bit 1 with lane bit 2
-        {
-            IntVector x = r0, y = r2;
-            r0 = f2.selectFrom(x, y);
-            r2 = s2.selectFrom(x, y);
-        }
-        {
-            IntVector x = r1, y = r3;
-            r1 = f2.selectFrom(x, y);
-            r3 = s2.selectFrom(x, y);
-        }
-        {
-            IntVector x = r4, y = r6;
-            r4 = f2.selectFrom(x, y);
-            r6 = s2.selectFrom(x, y);
-        }
-        {
-            IntVector x = r5, y = r7;
-            r5 = f2.selectFrom(x, y);
-            r7 = s2.selectFrom(x, y);
-        }
-        // row bit 2 with lane bit 3, the lanes reordered; vector v then holds panel rows 2v and 2v + 1
-        {
-            IntVector x = r0, y = r4;
-            r0 = k0.selectFrom(x, y);
-            r4 = k1.selectFrom(x, y);
-        }
-        {
-            IntVector x = r1, y = r5;
-            r1 = k0.selectFrom(x, y);
-            r5 = k1.selectFrom(x, y);
-        }
-        {
-            IntVector x = r2, y = r6;
-            r2 = k0.selectFrom(x, y);
-            r6 = k1.selectFrom(x, y);
-        }
-        {
-            IntVector x = r3, y = r7;
-            r3 = k0.selectFrom(x, y);
-            r7 = k1.selectFrom(x, y);
-        }
-        r0.reinterpretAsFloats().intoArray(dst, dstOffset);
-        r1.reinterpretAsFloats().intoArray(dst, dstOffset + 16);
-        r2.reinterpretAsFloats().intoArray(dst, dstOffset + 32);
-        r3.reinterpretAsFloats().intoArray(dst, dstOffset + 48);
-        r4.reinterpretAsFloats().intoArray(dst, dstOffset + 64);
-        r5.reinterpretAsFloats().intoArray(dst, dstOffset + 80);
-        r6.reinterpretAsFloats().intoArray(dst, dstOffset + 96);
-        r7.reinterpretAsFloats().intoArray(dst, dstOffset + 112);
+        return done;
     }
 
     /**

@@ -315,10 +315,10 @@ final class VectorGemm {
      * ({@link RegisterTranspose#panel8}). Returns the rows packed (a multiple of 8).
      */
     private static int packRowMajorPanels(float[] a, int ao, int ars, int mc, int kc, float[] ap, int apOffset) {
-        int rows = mc & ~7, kBlocks = kc & ~15;
+        int rows = mc & ~7;
         for (int ir = 0; ir < rows; ir += 8) {
             int base = apOffset + ir * kc, src = ao + ir * ars;
-            for (int p0 = 0; p0 < kBlocks; p0 += 16) RegisterTranspose.panel8(a, src + p0, ars, ap, base + p0 * 8);
+            int kBlocks = RegisterTranspose.panel8(a, src, ars, ap, base, kc);
             for (int i = 0; i < 8; i++) { // the last kc % 16 columns
                 for (int p = kBlocks; p < kc; p++) ap[base + p * 8 + i] = a[src + i * ars + p];
             }

@@ -47,18 +47,19 @@ class RegisterTransposeTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"0, 16, 0", "7, 19, 3", "2, 784, 8"})
-    void panel8MakesEightRowsOnePanel(int srcOffset, int srcStride, int dstOffset) {
+    @CsvSource({"0, 16, 16, 0", "7, 35, 35, 3", "2, 784, 40, 8"})
+    void panel8MakesEightRowsOnePanel(int srcOffset, int srcStride, int columns, int dstOffset) {
         assumeTrue(Simd.AVAILABLE);
         assumeTrue(RegisterTranspose.BLOCK == 16, "sixteen lanes only");
-        float[] src = new float[srcOffset + 8 * srcStride], dst = new float[dstOffset + 128 + 5];
+        float[] src = new float[srcOffset + 8 * srcStride], dst = new float[dstOffset + 8 * columns + 5];
         for (int i = 0; i < src.length; i++) src[i] = i;
         Arrays.fill(dst, Float.NaN);
-        RegisterTranspose.panel8(src, srcOffset, srcStride, dst, dstOffset);
+        int done = RegisterTranspose.panel8(src, srcOffset, srcStride, dst, dstOffset, columns);
+        assertEquals(columns / 16 * 16, done);
         float[] want = new float[dst.length];
         Arrays.fill(want, Float.NaN);
         for (int i = 0; i < 8; i++)
-            for (int p = 0; p < 16; p++) want[dstOffset + p * 8 + i] = src[srcOffset + i * srcStride + p];
+            for (int p = 0; p < done; p++) want[dstOffset + p * 8 + i] = src[srcOffset + i * srcStride + p];
         assertArrayEquals(want, dst);
     }
 
