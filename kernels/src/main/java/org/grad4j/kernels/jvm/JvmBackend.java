@@ -441,10 +441,11 @@ public final class JvmBackend implements Backend {
                     && bRowStride == 1
                     && aColStride == 1
                     && batch == 1
-                    && m <= 2 * VectorGemm.NR
-                    && n > m) {
+                    && (m <= 2 * VectorGemm.NR && n > m || n < VectorGemm.NR && m >= 4 * VectorGemm.NR)) {
                 // x @ w.t() with a short x (a Linear layer on a small batch): packing the big column-major
                 // w would cost as much as the product, so compute C^T = w @ x^T instead, reading w in place.
+                // With a narrow w (a classifier's last layer: 10 outputs) C's rows would be padded to NR
+                // columns (3.2× the products for 10 of 32); C^T pads n to MR rows instead.
                 transposedProduct(m, n, k, aa, aOffset, aRowStride, ba, bOffset, bColStride, c, alpha, beta, flops);
                 return;
             }

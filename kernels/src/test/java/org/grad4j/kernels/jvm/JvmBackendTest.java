@@ -479,7 +479,7 @@ class JvmBackendTest {
      * by 16×16 register transposes plus a tail of k % 16 rows).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"70,45,2100", "9,33,1100", "130,96,17", "64,256,784"})
+    @ValueSource(strings = {"70,45,2100", "9,33,1100", "130,96,17", "64,256,784", "300,10,70", "130,9,1100"})
     void betaZeroOverwritesGarbageOverSeveralKBlocks(String mnk) {
         String[] p = mnk.split(",");
         int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]);
@@ -509,6 +509,34 @@ class JvmBackendTest {
                 }
             }
         }
+    }
+
+    /**
+     * x @ w.t() with a short x or a narrow w is computed as C^T = w @ x^T and transposed back into C:
+     * alpha and beta applied there, on one and two threads.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"300,10,70", "20,100,33"})
+    void shortOrNarrowProductsThroughTheTransposeKeepAlphaAndBeta(String mnk) {
+        String[] p = mnk.split(",");
+        int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]);
+        Buffer a = random(m * k), b = random(n * k), c = random(m * n);
+        float[] c0 = arr(c).clone();
+        onOneAndTwoThreads(threads -> {
+            System.arraycopy(c0, 0, arr(c), 0, c0.length);
+            be.matmul(1, m, n, k, new StridedMatrix(a, 0, 0, k, 1), new StridedMatrix(b, 0, 0, 1, k), c, 2f, 0.5f);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    for (int q = 0; q < k; q++) s += arr(a)[i * k + q] * arr(b)[j * k + q];
+                    assertEquals(
+                            (float) (0.5 * c0[i * n + j] + 2 * s),
+                            arr(c)[i * n + j],
+                            2e-4f * Math.max(1, Math.abs(s)),
+                            "C[" + i + "," + j + "] on " + threads + " threads");
+                }
+            }
+        });
     }
 
     /** Sizes that leave partial micro-tiles on every edge, in parallel and on one thread, batched. */
