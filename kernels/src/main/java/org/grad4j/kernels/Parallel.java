@@ -17,7 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * small kernel (measured: 2-thread matmuls of 256×256 ran slower than 1-thread ones with a plain
  * ForkJoinPool). The spin lasts 200 µs ({@code -Dgrad4j.spin=nanos} changes it; 0 parks at once):
  * the serial stretch between an MLP's forward and backward products is 50–80 µs, and with a 50 µs
- * spin the worker parked there twice a step and missed the next product (measured).
+ * spin the worker parked there twice a step and missed the next product (measured). The spin yields
+ * the core at each turn: with nothing else runnable that returns at once, but a training loop has
+ * other threads (the JIT compilers early on, data loaders, the GC) that a busy spin kept waiting.
  */
 public final class Parallel {
     private Parallel() {}
@@ -168,7 +170,7 @@ public final class Parallel {
                         continue;
                     }
                     if (System.nanoTime() < deadline) {
-                        Thread.onSpinWait();
+                        Thread.yield(); // not onSpinWait: a runnable JIT or loader thread gets the core
                         continue;
                     }
                     parked = true;

@@ -39,7 +39,7 @@ final class RegisterTranspose {
 
     /**
      * {@link #panel5}: output vector q's lane l is panel element f = 8q + l, row f % 5 of column f / 5;
-     * P[q] picks each lane's column from a row, R[q][i] marks the lanes that take row i.
+     * {@code P5q} picks each lane's column from a row, {@code Mqi} marks the lanes that take row i.
      */
     private static final IntVector P50 = ints(panel5Columns(0)),
             P51 = ints(panel5Columns(1)),
