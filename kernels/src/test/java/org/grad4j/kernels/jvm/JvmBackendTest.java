@@ -511,34 +511,6 @@ class JvmBackendTest {
         }
     }
 
-    /**
-     * x @ w.t() with a short x or a narrow w is computed as C^T = w @ x^T and transposed back into C:
-     * alpha and beta applied there, on one and two threads.
-     */
-    @ParameterizedTest
-    @ValueSource(strings = {"300,10,70", "20,100,33"})
-    void shortOrNarrowProductsThroughTheTransposeKeepAlphaAndBeta(String mnk) {
-        String[] p = mnk.split(",");
-        int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]);
-        Buffer a = random(m * k), b = random(n * k), c = random(m * n);
-        float[] c0 = arr(c).clone();
-        onOneAndTwoThreads(threads -> {
-            System.arraycopy(c0, 0, arr(c), 0, c0.length);
-            be.matmul(1, m, n, k, new StridedMatrix(a, 0, 0, k, 1), new StridedMatrix(b, 0, 0, 1, k), c, 2f, 0.5f);
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    double s = 0;
-                    for (int q = 0; q < k; q++) s += arr(a)[i * k + q] * arr(b)[j * k + q];
-                    assertEquals(
-                            (float) (0.5 * c0[i * n + j] + 2 * s),
-                            arr(c)[i * n + j],
-                            2e-4f * Math.max(1, Math.abs(s)),
-                            "C[" + i + "," + j + "] on " + threads + " threads");
-                }
-            }
-        });
-    }
-
     /** Sizes that leave partial micro-tiles on every edge, in parallel and on one thread, batched. */
     @ParameterizedTest
     @ValueSource(strings = {"67,129,130", "1023,40,7", "5,1023,33", "96,64,1024"})
@@ -726,9 +698,12 @@ class JvmBackendTest {
         assertEquals(s + arr(c)[3 + 3], arr(out)[(2 * m + 3) * n + 7], 1e-4f);
     }
 
-    /** A short row-major A times a column-major B (a Linear layer on a small batch) takes the C^T route. */
+    /**
+     * A short row-major A times a column-major B (a Linear layer on a small batch), or a tall one times
+     * a narrow B (a classifier's last layer), takes the C^T route.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"37,300,129", "64,256,784", "1,70,9", "8,1000,64"})
+    @ValueSource(strings = {"37,300,129", "64,256,784", "1,70,9", "8,1000,64", "300,10,70", "256,9,130"})
     void shortTimesColumnMajorGoesThroughTheTransposedProduct(String mnk) {
         String[] p = mnk.split(",");
         int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]);

@@ -51,16 +51,7 @@ class RegisterTransposeTest {
     void panel8MakesEightRowsOnePanel(int srcOffset, int srcStride, int columns, int dstOffset) {
         assumeTrue(Simd.AVAILABLE);
         assumeTrue(RegisterTranspose.BLOCK == 16, "sixteen lanes only");
-        float[] src = new float[srcOffset + 8 * srcStride], dst = new float[dstOffset + 8 * columns + 5];
-        for (int i = 0; i < src.length; i++) src[i] = i;
-        Arrays.fill(dst, Float.NaN);
-        int done = RegisterTranspose.panel8(src, srcOffset, srcStride, dst, dstOffset, columns);
-        assertEquals(columns / 16 * 16, done);
-        float[] want = new float[dst.length];
-        Arrays.fill(want, Float.NaN);
-        for (int i = 0; i < 8; i++)
-            for (int p = 0; p < done; p++) want[dstOffset + p * 8 + i] = src[srcOffset + i * srcStride + p];
-        assertArrayEquals(want, dst);
+        checkPanel(8, 16, srcOffset, srcStride, columns, dstOffset, RegisterTranspose::panel8);
     }
 
     @ParameterizedTest
@@ -68,15 +59,25 @@ class RegisterTransposeTest {
     void panel5MakesFiveRowsOnePanel(int srcOffset, int srcStride, int columns, int dstOffset) {
         assumeTrue(Simd.AVAILABLE);
         assumeTrue(RegisterTranspose.BLOCK == 8, "eight lanes only");
-        float[] src = new float[srcOffset + 5 * srcStride], dst = new float[dstOffset + 5 * columns + 5];
+        checkPanel(5, 8, srcOffset, srcStride, columns, dstOffset, RegisterTranspose::panel5);
+    }
+
+    interface Panel {
+        int pack(float[] src, int srcOffset, int srcStride, float[] dst, int dstOffset, int columns);
+    }
+
+    /** The first columns, rounded down to a multiple of {@code step}, packed; nothing else written. */
+    private static void checkPanel(
+            int rows, int step, int srcOffset, int srcStride, int columns, int dstOffset, Panel panel) {
+        float[] src = new float[srcOffset + rows * srcStride], dst = new float[dstOffset + rows * columns + 5];
         for (int i = 0; i < src.length; i++) src[i] = i;
         Arrays.fill(dst, Float.NaN);
-        int done = RegisterTranspose.panel5(src, srcOffset, srcStride, dst, dstOffset, columns);
-        assertEquals(columns / 8 * 8, done);
+        int done = panel.pack(src, srcOffset, srcStride, dst, dstOffset, columns);
+        assertEquals(columns / step * step, done);
         float[] want = new float[dst.length];
         Arrays.fill(want, Float.NaN);
-        for (int i = 0; i < 5; i++)
-            for (int p = 0; p < done; p++) want[dstOffset + p * 5 + i] = src[srcOffset + i * srcStride + p];
+        for (int i = 0; i < rows; i++)
+            for (int p = 0; p < done; p++) want[dstOffset + p * rows + i] = src[srcOffset + i * srcStride + p];
         assertArrayEquals(want, dst);
     }
 }
