@@ -202,8 +202,8 @@ final class RegisterTranspose {
     private static void block16(float[] src, int srcOffset, int srcStride, float[] dst, int dstOffset, int dstStride) {
         IntVector f0 = I0, f1 = I1, f2 = I2, f3 = I3, s0 = J0, s1 = J1, s2 = J2, s3 = J3;
         // The four swaps commute: rows 0-7 and then rows 8-15 take the swaps of 4, 2 and 1 on their own,
-        // the swap of 8 pairs them last. Eight rows and six indexes live at a time, not sixteen and
-        // eight: all sixteen rows through each swap spilled C2's 32 registers hundreds of times.
+        // the swap of 8 pairs them last. Eight rows and six indexes live at a time: sixteen rows and
+        // eight indexes, with the copies each permute makes of its index, did not fit 32 registers.
         IntVector r0 = FloatVector.fromArray(S, src, srcOffset).reinterpretAsInts();
         IntVector r1 = FloatVector.fromArray(S, src, srcOffset + srcStride).reinterpretAsInts();
         IntVector r2 = FloatVector.fromArray(S, src, srcOffset + 2 * srcStride).reinterpretAsInts();

@@ -257,7 +257,7 @@ final class VectorGemm {
     private static void packPanels(
             int MR, float[] a, int ao, int ars, int acs, int mc, int kc, float alpha, float[] ap, int apOffset) {
         int ir = 0;
-        if (MR == 8 && acs == 1 && alpha == 1f && RegisterTranspose.BLOCK == 16 && kc >= 16) {
+        if (MR == 8 && acs == 1 && alpha == 1f && RegisterTranspose.BLOCK == 16) {
             ir = packRowMajorPanels(a, ao, ars, mc, kc, ap, apOffset);
         }
         for (; ir < mc; ir += MR) {
