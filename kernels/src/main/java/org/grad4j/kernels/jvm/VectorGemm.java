@@ -715,13 +715,11 @@ final class VectorGemm {
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector b0, b1, x;
         int r0 = a0, r1 = a0 + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars;
-        int p = 0;
-        for (; p + 1 < kc; p += 2) {
-            b0 = FloatVector.fromArray(S, bp, bi);
-            b1 = FloatVector.fromArray(S, bp, bi + L);
-            x = FloatVector.broadcast(S, a[r0 + p]);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[r0 + p]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             x = FloatVector.broadcast(S, a[r1 + p]);
@@ -736,44 +734,7 @@ final class VectorGemm {
             x = FloatVector.broadcast(S, a[r4 + p]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            int bj = bi + bstride;
-            b0 = FloatVector.fromArray(S, bp, bj);
-            b1 = FloatVector.fromArray(S, bp, bj + L);
-            x = FloatVector.broadcast(S, a[r0 + p + 1]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[r1 + p + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[r2 + p + 1]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[r3 + p + 1]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[r4 + p + 1]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            bi = bj + bstride;
-        }
-        if (p < kc) {
-            b0 = FloatVector.fromArray(S, bp, bi);
-            b1 = FloatVector.fromArray(S, bp, bi + L);
-            x = FloatVector.broadcast(S, a[r0 + p]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[r1 + p]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[r2 + p]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[r3 + p]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[r4 + p]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
+            bi += bstride;
         }
         c00.intoArray(out, oi);
         c01.intoArray(out, oi + L);
