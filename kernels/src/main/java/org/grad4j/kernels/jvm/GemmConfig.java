@@ -29,10 +29,13 @@ import java.util.Locale;
  * 2L on a 32 KB 8-way L1); here each kc block costs the micro-kernel a pass of its C tile through
  * memory, which outweighs what B in L1 saves (a deep kc is the faster on Zen 4 at both vector
  * widths). So the B micro-panel is kept in L2 beside the A block: the A block is two B micro-panels wide (mc = 2·nr,
- * rounded to mr: each B micro-panel serves 2·nr/mr A micro-panels), the two (mc × kc and kc × nr)
+ * rounded to mr: each B micro-panel serves 2·nr/mr A micro-panels) and at least 64 rows (each element
+ * of B's block is read from L3 once per A block and then serves mc rows: at 256 bits 2·nr would be 30
+ * rows, and 60 made n = 256 and 2048 faster), the two (mc × kc and kc × nr)
  * take 3/8 of L2, the rest being C's tiles and the next panels, and the kc × nc block of B half of L3
  * (at most 4096 columns: a server's L3 is shared by many cores),
- * as BLIS's nc. On Zen 4 (1 MB L2, 32 MB L3) this gives 8 × 32, kc 1024, mc 64, nc 4096.
+ * as BLIS's nc. On Zen 4 (1 MB L2, 32 MB L3) this gives 8 × 32, kc 1024, mc 64, nc 4096 (at 256 bits 5 × 16,
+ * kc 1280, mc 60, nc 3264).
  *
  * @param mr rows of the micro-tile (broadcasts per k step)
  * @param nr columns of the micro-tile, a multiple of the vector length L
@@ -168,12 +171,16 @@ public record GemmConfig(int mr, int nr, int kc, int mc, int nc, int directBMaxS
                 + "-float vectors the shapes are " + known + " (MRxNR, or NR as a count of vectors: 6x4L)");
     }
 
+    /** The fewest rows of an A block: 16-register shapes (5 × 16) would otherwise get 30. */
+    static final int MIN_MC = 64;
+
     /** The micro-kernel mr × (vectors·L) with BLIS's cache blocking for cpu (see the class comment). */
     static GemmConfig forShape(int mr, int vectors, CpuInfo cpu, int vectorLength) {
         int nr = vectors * vectorLength;
         CpuInfo.Cache l1 = cpu.l1d(), l2 = cpu.l2(), l3 = cpu.l3();
-        // the A block is two B micro-panels wide (each B micro-panel serves 2·nr/mr A micro-panels) ...
-        int mc = Math.max(mr, 2 * nr / mr * mr);
+        // the A block is two B micro-panels wide (each B micro-panel serves 2·nr/mr A micro-panels), and at
+        // least 64 rows: each element of B's block comes from L3 once per A block, for 2·mc FLOPs ...
+        int mc = Math.max(mr, Math.max(2 * nr, MIN_MC) / mr * mr);
         // ... and the two, mc × kc and kc × nr, take 3/8 of L2: the rest holds C's tiles and the next panel
         int kc = Math.max(16, l2.size() / 8 * 3 / ((mc + nr) * Float.BYTES) / 16 * 16);
         // B's kc × nc block takes half of L3 (the other half: the other cores' blocks, C); without an L3, L2

@@ -76,6 +76,13 @@ class GemmConfigTest {
     }
 
     @Test
+    void aNarrowShapesABlockStillHasSixtyFourRows() {
+        // 2·nr would be 30 rows at 5 × 16: B's block would come from L3 once per 30 rows
+        GemmConfig c = GemmConfig.choose(withVectors(ZEN4, "AuthenticAMD", true, 256), 8);
+        assertEquals(new GemmConfig(5, 16, 1280, 60, 3264, 1000), c); // 3/8 of 1 MB over (60 + 16) · 4 bytes
+    }
+
+    @Test
     void theBlockingFollowsTheCaches() {
         GemmConfig small = GemmConfig.forShape(8, 2, withCaches(256 << 10, 4 << 20), 16);
         GemmConfig large = GemmConfig.forShape(8, 2, withCaches(2 << 20, 64 << 20), 16);
