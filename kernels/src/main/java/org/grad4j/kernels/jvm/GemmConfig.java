@@ -30,8 +30,8 @@ import java.util.Locale;
  * memory, which outweighs what B in L1 saves (a deep kc is the faster on Zen 4 at both vector
  * widths). So the B micro-panel is kept in L2 beside the A block: the A block is two B micro-panels wide (mc = 2·nr,
  * rounded to mr: each B micro-panel serves 2·nr/mr A micro-panels) and at least 64 rows (each element
- * of B's block is read from L3 once per A block and then serves mc rows: at 256 bits 2·nr would be 30
- * rows, and 60 made n = 256 and 2048 faster), the two (mc × kc and kc × nr)
+ * of B's block is read from L3 once per A block and then serves its mc rows; at 256 bits 2·nr would be
+ * only 30), the two (mc × kc and kc × nr)
  * take 3/8 of L2, the rest being C's tiles and the next panels, and the kc × nc block of B half of L3
  * (at most 4096 columns: a server's L3 is shared by many cores),
  * as BLIS's nc. On Zen 4 (1 MB L2, 32 MB L3) this gives 8 × 32, kc 1024, mc 64, nc 4096 (at 256 bits 5 × 16,
