@@ -750,9 +750,11 @@ final class VectorGemm {
 
     /**
      * The 5×2L micro-kernel: tile = Ap panel (5 floats per k) × Bp panel (2 vectors per k). Two k
-     * steps per trip: at 256 bits this loop issues ~26 instructions per ten FMAs (B's variable stride
-     * keeps a range check on each load), and halving the loop's own count, increment and branch made
-     * it 3–4% faster. The multiply-adds stay in k order, so the bits do not change.
+     * steps per trip, written out because C2 does not unroll this loop: at 256 bits a step is ~26
+     * instructions for ten FMAs (B's variable stride keeps a range check on each load), so the loop's
+     * own count, increment and branch are worth halving. The second step's B offset is its own
+     * variable ({@code bj}): C2's code for {@code bi + bstride} in the loads was slower. The
+     * multiply-adds stay in k order, so the bits do not change.
      */
     private static void kernel5x2(
             int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
