@@ -457,7 +457,13 @@ final class VectorGemm {
         c71.intoArray(out, oi + 7 * ldo + L);
     }
 
-    /** The 6×4L micro-kernel: tile = Ap panel (6 floats per k) × Bp panel (4 vectors per k). */
+    /**
+     * The 6×4L micro-kernel: tile = Ap panel (6 floats per k) × Bp panel (4 vectors per k). A k step
+     * broadcasts its six A values first and then streams B's four vectors past them, one at a time:
+     * 24 accumulators, six broadcasts and B fill the 32 vector registers exactly. Written row by row
+     * (four B vectors loaded, then a broadcast per row), C2 still hoisted all six broadcasts and
+     * spilled a B vector to the stack, reloaded twice every k step.
+     */
     private static void kernel6x4(
             int kc, float[] ap, int ai, float[] bp, int bi, int bstride, float[] out, int oi, int ldo) {
         FloatVector c00 = FloatVector.zero(S),
@@ -485,40 +491,40 @@ final class VectorGemm {
                 c52 = FloatVector.zero(S),
                 c53 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * L);
-            FloatVector x = FloatVector.broadcast(S, ap[ai]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            c02 = x.fma(b2, c02);
-            c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            c12 = x.fma(b2, c12);
-            c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            c22 = x.fma(b2, c22);
-            c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            c32 = x.fma(b2, c32);
-            c33 = x.fma(b3, c33);
-            x = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            c42 = x.fma(b2, c42);
-            c43 = x.fma(b3, c43);
-            x = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            c52 = x.fma(b2, c52);
-            c53 = x.fma(b3, c53);
+            FloatVector x0 = FloatVector.broadcast(S, ap[ai]);
+            FloatVector x1 = FloatVector.broadcast(S, ap[ai + 1]);
+            FloatVector x2 = FloatVector.broadcast(S, ap[ai + 2]);
+            FloatVector x3 = FloatVector.broadcast(S, ap[ai + 3]);
+            FloatVector x4 = FloatVector.broadcast(S, ap[ai + 4]);
+            FloatVector x5 = FloatVector.broadcast(S, ap[ai + 5]);
+            FloatVector b = FloatVector.fromArray(S, bp, bi);
+            c00 = x0.fma(b, c00);
+            c10 = x1.fma(b, c10);
+            c20 = x2.fma(b, c20);
+            c30 = x3.fma(b, c30);
+            c40 = x4.fma(b, c40);
+            c50 = x5.fma(b, c50);
+            b = FloatVector.fromArray(S, bp, bi + L);
+            c01 = x0.fma(b, c01);
+            c11 = x1.fma(b, c11);
+            c21 = x2.fma(b, c21);
+            c31 = x3.fma(b, c31);
+            c41 = x4.fma(b, c41);
+            c51 = x5.fma(b, c51);
+            b = FloatVector.fromArray(S, bp, bi + 2 * L);
+            c02 = x0.fma(b, c02);
+            c12 = x1.fma(b, c12);
+            c22 = x2.fma(b, c22);
+            c32 = x3.fma(b, c32);
+            c42 = x4.fma(b, c42);
+            c52 = x5.fma(b, c52);
+            b = FloatVector.fromArray(S, bp, bi + 3 * L);
+            c03 = x0.fma(b, c03);
+            c13 = x1.fma(b, c13);
+            c23 = x2.fma(b, c23);
+            c33 = x3.fma(b, c33);
+            c43 = x4.fma(b, c43);
+            c53 = x5.fma(b, c53);
             ai += 6;
             bi += bstride;
         }
