@@ -263,19 +263,15 @@ final class VectorGemm {
         for (; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int base = apOffset + ir * kc;
-            if (acs == 1
-                    && mr == 5
-                    && MR == 5
-                    && alpha == 1f) { // row-major A, 5 × 2L (AVX2): a column of five at a time
-                int s0 = ao + ir * ars, s1 = s0 + ars, s2 = s1 + ars, s3 = s2 + ars, s4 = s3 + ars;
-                int p = RegisterTranspose.BLOCK == 8 ? RegisterTranspose.panel5(a, s0, ars, ap, base, kc) : 0;
+            if (acs == 1 && mr == MR && (MR == 5 || MR == 6) && alpha == 1f) {
+                // row-major A, 5 × 2L (AVX2) or 6 × 4L (AVX-512 on Intel): a column of MR at a time
+                int s0 = ao + ir * ars;
+                int p = MR == 5 && RegisterTranspose.BLOCK == 8
+                        ? RegisterTranspose.panel5(a, s0, ars, ap, base, kc)
+                        : 0;
                 for (; p < kc; p++) {
-                    int dst = base + p * 5;
-                    ap[dst] = a[s0 + p];
-                    ap[dst + 1] = a[s1 + p];
-                    ap[dst + 2] = a[s2 + p];
-                    ap[dst + 3] = a[s3 + p];
-                    ap[dst + 4] = a[s4 + p];
+                    int dst = base + p * MR;
+                    for (int i = 0; i < MR; i++) ap[dst + i] = a[s0 + i * ars + p];
                 }
             } else if (acs == 1) { // row-major A: stream each row, scatter into the panel
                 for (int i = 0; i < mr; i++) {
@@ -289,14 +285,12 @@ final class VectorGemm {
                             .mul(alpha)
                             .intoArray(ap, base + p * MR);
                 }
-            } else if (ars == 1 && mr == 5 && MR == 5) { // the same for 5×2L (AVX2): five floats in a row
+            } else if (ars == 1
+                    && mr == MR
+                    && (MR == 5 || MR == 6)) { // the same for 5 × 2L and 6 × 4L: MR floats in a row
                 for (int p = 0; p < kc; p++) {
-                    int src = ao + ir + p * acs, dst = base + p * 5;
-                    ap[dst] = alpha * a[src];
-                    ap[dst + 1] = alpha * a[src + 1];
-                    ap[dst + 2] = alpha * a[src + 2];
-                    ap[dst + 3] = alpha * a[src + 3];
-                    ap[dst + 4] = alpha * a[src + 4];
+                    int src = ao + ir + p * acs, dst = base + p * MR;
+                    for (int i = 0; i < MR; i++) ap[dst + i] = alpha * a[src + i];
                 }
             } else {
                 for (int p = 0; p < kc; p++) {
